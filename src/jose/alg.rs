@@ -1,0 +1,79 @@
+//! The ten asymmetric JWS algorithms Vault accepts (RFC 7518 §3, RFC 8037 §3.1).
+
+use core::fmt;
+
+/// A JWS signature algorithm. HMAC and `none` are deliberately absent: a relying party
+/// verifying workload identities only ever holds public keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum Algorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    RS256,
+    /// RSASSA-PKCS1-v1_5 with SHA-384.
+    RS384,
+    /// RSASSA-PKCS1-v1_5 with SHA-512.
+    RS512,
+    /// RSASSA-PSS with SHA-256, MGF1 SHA-256, 32-byte salt.
+    PS256,
+    /// RSASSA-PSS with SHA-384, MGF1 SHA-384, 48-byte salt.
+    PS384,
+    /// RSASSA-PSS with SHA-512, MGF1 SHA-512, 64-byte salt.
+    PS512,
+    /// ECDSA P-256 with SHA-256, raw `r||s` signature.
+    ES256,
+    /// ECDSA P-384 with SHA-384, raw `r||s` signature.
+    ES384,
+    /// ECDSA P-521 with SHA-512, raw `r||s` signature.
+    ES512,
+    /// EdDSA; jwtgate supports the Ed25519 curve only (Vault's set).
+    EdDSA,
+}
+
+impl Algorithm {
+    /// All ten, in the order Vault lists them.
+    pub const ALL: [Algorithm; 10] = [
+        Algorithm::RS256,
+        Algorithm::RS384,
+        Algorithm::RS512,
+        Algorithm::PS256,
+        Algorithm::PS384,
+        Algorithm::PS512,
+        Algorithm::ES256,
+        Algorithm::ES384,
+        Algorithm::ES512,
+        Algorithm::EdDSA,
+    ];
+
+    /// The `alg` header value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::RS256 => "RS256",
+            Algorithm::RS384 => "RS384",
+            Algorithm::RS512 => "RS512",
+            Algorithm::PS256 => "PS256",
+            Algorithm::PS384 => "PS384",
+            Algorithm::PS512 => "PS512",
+            Algorithm::ES256 => "ES256",
+            Algorithm::ES384 => "ES384",
+            Algorithm::ES512 => "ES512",
+            Algorithm::EdDSA => "EdDSA",
+        }
+    }
+
+    /// Parses an `alg` value, case-sensitively (RFC 7515 §4.1.1).
+    pub fn from_name(name: &str) -> Option<Algorithm> {
+        Algorithm::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Algorithm {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}

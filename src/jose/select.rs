@@ -1,0 +1,1 @@
+//! Choosing the key for a token and verifying the signature with it.

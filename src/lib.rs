@@ -1,0 +1,39 @@
+//! # jwtgate
+//!
+//! One engine that decides whether a workload may do what it asks: it verifies a
+//! workload-identity JWT (Nomad, or any OIDC issuer) against a JWKS or PEM keys, applies
+//! either RFC 7519 claim rules or HashiCorp Vault's JWT-auth role semantics exactly, and
+//! explains every step in a [`report::Report`].
+//!
+//! The crate is `no_std` + `alloc`; the `std` feature (default) only adds
+//! `std::error::Error` impls. Time is always an input ([`time::UnixTime`]): nothing here reads
+//! a clock, fetches a URL or touches a file, so the same decision runs natively, in Node, in a
+//! browser and inside an Envoy proxy.
+//!
+//! | layer | module | error enum |
+//! |---|---|---|
+//! | strict JSON | [`json`] | [`json::JsonError`] |
+//! | compact JWS, header, algorithms | [`jose`] | [`jose::JoseError`] |
+//! | keys: JWK/JWKS/PEM, selection, signatures | [`jose::jwk`], [`jose::select`] | [`jose::KeyError`] |
+//! | claims: `standard` and `vault` profiles | [`claims`] | [`claims::ClaimError`] |
+//! | Vault role and auth-method config | [`role`] | [`role::ConfigError`] |
+//! | everything together | [`verify`] | [`Error`] |
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod claims;
+pub mod error;
+pub mod jose;
+pub mod json;
+pub mod limits;
+pub mod report;
+pub mod role;
+pub mod time;
+pub mod verify;
+
+pub use error::{Code, Error};
+pub use limits::Limits;
+pub use time::UnixTime;
