@@ -26,6 +26,7 @@ extern crate std;
 
 pub mod claims;
 pub mod error;
+pub mod identity;
 pub mod jose;
 pub mod json;
 pub mod limits;
