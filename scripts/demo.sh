@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# Placeholder: replaced by the owning work item.
+echo "demo: not built yet"

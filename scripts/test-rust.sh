@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Formatting, lints and the native test suite (unit, vectors, integration, doctests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+cargo fmt --all -- --check
+cargo clippy --all-targets -- -D warnings
+cargo clippy --all-targets --no-default-features -- -D warnings
+cargo test --all-targets
+cargo test --doc
