@@ -134,6 +134,13 @@ codes! {
     ConfigInvalid = "ERR_CONFIG_INVALID",
     /// Caller options are invalid (unknown algorithm name, bad type, ...).
     OptionsInvalid = "ERR_OPTIONS_INVALID",
+    /// Generating a test identity's key pair or signing it failed (`mint`).
+    MintFailed = "ERR_MINT_FAILED",
+    /// Fetching a JWKS or discovery document failed (network error, HTTP status, bad body);
+    /// raised by the front ends that do I/O.
+    FetchFailed = "ERR_FETCH_FAILED",
+    /// Fetching a JWKS or discovery document took longer than the configured timeout.
+    FetchTimeout = "ERR_FETCH_TIMEOUT",
     // ---- policy and authorization ----
     /// A Vault policy cannot be parsed (HCL or JSON syntax).
     PolicyParse = "ERR_POLICY_PARSE",

@@ -24,12 +24,17 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod cache;
 pub mod claims;
 pub mod error;
 pub mod identity;
 pub mod jose;
 pub mod json;
+#[cfg(feature = "js")]
+pub mod js;
 pub mod limits;
+#[cfg(feature = "mint")]
+pub mod mint;
 pub mod report;
 pub mod role;
 pub mod time;
