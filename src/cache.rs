@@ -86,7 +86,7 @@ pub fn window(
 fn f64_to_i64(f: f64) -> Option<i64> {
     // Floor, so a fractional `exp` never lengthens the window.
     let floored = if f.is_finite() { libm_floor(f) } else { return None };
-    if floored >= -9.0e18 && floored <= 9.0e18 {
+    if (-9.0e18..=9.0e18).contains(&floored) {
         Some(floored as i64)
     } else {
         None
@@ -188,15 +188,7 @@ impl<K: Ord + Clone, V> Cache<K, V> {
         }
         self.seq = self.seq.wrapping_add(1);
         self.by_expiry.insert((expires_at, self.seq), key.clone());
-        self.entries.insert(
-            key,
-            Entry {
-                value,
-                valid_from,
-                expires_at,
-                seq: self.seq,
-            },
-        );
+        self.entries.insert(key, Entry { value, valid_from, expires_at, seq: self.seq });
     }
 
     /// Removes `key` if present.
@@ -245,10 +237,7 @@ mod tests {
         let other = fingerprint([b"{\"keys\":[1]}".as_slice()]);
         assert_ne!(a, CacheKey::derive(b"tok", b"{\"aud\":\"a\"}", &other));
         // Moving bytes between fields changes the key.
-        assert_ne!(
-            CacheKey::derive(b"ab", b"c", &fp),
-            CacheKey::derive(b"a", b"bc", &fp)
-        );
+        assert_ne!(CacheKey::derive(b"ab", b"c", &fp), CacheKey::derive(b"a", b"bc", &fp));
         assert_ne!(
             fingerprint([b"ab".as_slice(), b"c".as_slice()]),
             fingerprint([b"a".as_slice(), b"bc".as_slice()])
@@ -294,14 +283,8 @@ mod tests {
     #[test]
     fn window_never_exceeds_raw_exp() {
         let c = claims(r#"{"exp":1000,"iat":900}"#);
-        assert_eq!(
-            window(&c, UnixTime(950), 60, 600),
-            Some((UnixTime(950), UnixTime(1000)))
-        );
-        assert_eq!(
-            window(&c, UnixTime(950), -10, 600),
-            Some((UnixTime(950), UnixTime(990)))
-        );
+        assert_eq!(window(&c, UnixTime(950), 60, 600), Some((UnixTime(950), UnixTime(1000))));
+        assert_eq!(window(&c, UnixTime(950), -10, 600), Some((UnixTime(950), UnixTime(990))));
         assert_eq!(
             window(&c, UnixTime(100), 0, 600),
             Some((UnixTime(100), UnixTime(700))),
@@ -309,10 +292,7 @@ mod tests {
         );
         assert_eq!(window(&c, UnixTime(1000), 60, 600), None, "inside leeway only");
         let frac = claims(r#"{"exp":1000.9}"#);
-        assert_eq!(
-            window(&frac, UnixTime(950), 0, 600),
-            Some((UnixTime(950), UnixTime(1000)))
-        );
+        assert_eq!(window(&frac, UnixTime(950), 0, 600), Some((UnixTime(950), UnixTime(1000))));
         assert_eq!(window(&claims(r#"{"iat":900}"#), UnixTime(950), 0, 600), None);
         assert_eq!(window(&claims(r#"{"exp":"1000"}"#), UnixTime(950), 0, 600), None);
         assert_eq!(window(&claims(r#"{"exp":1e300}"#), UnixTime(950), 0, 600), None);

@@ -30,9 +30,9 @@ pub mod claims;
 pub mod error;
 pub mod identity;
 pub mod jose;
-pub mod json;
 #[cfg(feature = "js")]
 pub mod js;
+pub mod json;
 pub mod limits;
 #[cfg(feature = "mint")]
 pub mod mint;

@@ -154,14 +154,7 @@ fn uuid<R: CryptoRngCore + ?Sized>(rng: &mut R) -> String {
     b[8] = (b[8] & 0x3f) | 0x80; // RFC 4122 variant
     let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
     let part = |a: usize, z: usize| hex.get(a..z).unwrap_or_default().to_string();
-    format!(
-        "{}-{}-{}-{}-{}",
-        part(0, 8),
-        part(8, 12),
-        part(12, 16),
-        part(16, 20),
-        part(20, 32)
-    )
+    format!("{}-{}-{}-{}-{}", part(0, 8), part(8, 12), part(12, 16), part(16, 20), part(20, 32))
 }
 
 /// The claims Nomad would put in this identity, issued at `now`.
@@ -172,15 +165,11 @@ pub fn nomad_claims<R: CryptoRngCore + ?Sized>(
 ) -> Result<Map<String, Value>, MintError> {
     let leaf = match (&id.task, &id.service) {
         (Some(_), Some(_)) => {
-            return Err(MintError::Options {
-                reason: "set either task or service, not both",
-            })
+            return Err(MintError::Options { reason: "set either task or service, not both" })
         }
         (Some(t), None) | (None, Some(t)) => t.clone(),
         (None, None) => {
-            return Err(MintError::Options {
-                reason: "a task or a service name is required",
-            })
+            return Err(MintError::Options { reason: "a task or a service name is required" })
         }
     };
     for (name, v) in [
@@ -194,7 +183,8 @@ pub fn nomad_claims<R: CryptoRngCore + ?Sized>(
         if v.is_empty() {
             let _ = name;
             return Err(MintError::Options {
-                reason: "region, namespace, job, group, identity and task/service must be non-empty",
+                reason:
+                    "region, namespace, job, group, identity and task/service must be non-empty",
             });
         }
     }
@@ -217,19 +207,12 @@ pub fn nomad_claims<R: CryptoRngCore + ?Sized>(
     c.insert("iat".into(), json!(now.0));
     c.insert("nbf".into(), json!(now.0));
     if let Some(ttl) = id.ttl.filter(|t| *t > 0) {
-        let ttl = i64::try_from(ttl).map_err(|_| MintError::Options {
-            reason: "ttl too large",
-        })?;
-        let exp = now.0.checked_add(ttl).ok_or(MintError::Options {
-            reason: "ttl too large",
-        })?;
+        let ttl = i64::try_from(ttl).map_err(|_| MintError::Options { reason: "ttl too large" })?;
+        let exp = now.0.checked_add(ttl).ok_or(MintError::Options { reason: "ttl too large" })?;
         c.insert("exp".into(), json!(exp));
     }
     c.insert("jti".into(), Value::String(uuid(rng)));
-    c.insert(
-        "nomad_namespace".into(),
-        Value::String(id.namespace.clone()),
-    );
+    c.insert("nomad_namespace".into(), Value::String(id.namespace.clone()));
     c.insert("nomad_job_id".into(), Value::String(id.job.clone()));
     c.insert("nomad_allocation_id".into(), Value::String(uuid(rng)));
     match (&id.task, &id.service) {
@@ -244,11 +227,8 @@ pub fn nomad_claims<R: CryptoRngCore + ?Sized>(
         c.insert("vault_role".into(), Value::String(role.clone()));
     }
     if !id.extra_claims.is_empty() {
-        let extra: Map<String, Value> = id
-            .extra_claims
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
+        let extra: Map<String, Value> =
+            id.extra_claims.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
         c.insert("extra_claims".into(), Value::Object(extra));
     }
     Ok(c)
@@ -398,21 +378,16 @@ mod tests {
     fn ed25519_signature_verifies_independently() {
         let m = mint(&NomadIdentity::default(), UnixTime(1), &mut TestRng(3)).unwrap();
         let (input, sig) = m.token.rsplit_once('.').unwrap();
-        let x = URL_SAFE_NO_PAD
-            .decode(m.jwks["keys"][0]["x"].as_str().unwrap())
-            .unwrap();
+        let x = URL_SAFE_NO_PAD.decode(m.jwks["keys"][0]["x"].as_str().unwrap()).unwrap();
         let vk = ed25519_dalek::VerifyingKey::from_bytes(&x.try_into().unwrap()).unwrap();
-        let sig = ed25519_dalek::Signature::from_slice(&URL_SAFE_NO_PAD.decode(sig).unwrap())
-            .unwrap();
+        let sig =
+            ed25519_dalek::Signature::from_slice(&URL_SAFE_NO_PAD.decode(sig).unwrap()).unwrap();
         vk.verify_strict(input.as_bytes(), &sig).unwrap();
     }
 
     #[test]
     fn rejects_task_and_service() {
-        let id = NomadIdentity {
-            service: Some("web".into()),
-            ..NomadIdentity::default()
-        };
+        let id = NomadIdentity { service: Some("web".into()), ..NomadIdentity::default() };
         assert_eq!(
             nomad_claims(&id, UnixTime(1), &mut TestRng(1)).unwrap_err().code(),
             Code::OptionsInvalid

@@ -24,17 +24,28 @@ rm -rf "$tmp"
 mkdir -p "$tmp"
 wasm-bindgen --target web --no-typescript --out-dir "$tmp" --out-name jwtgate "$raw"
 
-if [[ -z "${JWTGATE_NO_WASM_OPT:-}" ]] && command -v wasm-opt >/dev/null; then
-  # -O3 rather than -Oz: the RSA loop is the hot path and -Oz costs speed for a few KB.
-  if wasm-opt -O3 --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
-      --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
-      "$tmp/jwtgate_bg.wasm" -o "$tmp/jwtgate_bg.opt.wasm" 2>"$tmp/wasm-opt.log"; then
-    mv "$tmp/jwtgate_bg.opt.wasm" "$tmp/jwtgate_bg.wasm"
-  else
-    echo "build: wasm-opt failed, keeping the unoptimised module: $(head -1 "$tmp/wasm-opt.log")" >&2
-  fi
+# wasm-opt: npm's binaryen (a devDependency, current) before the system one. Debian's binaryen
+# 108 rewrites wasm-bindgen's externref table into a module V8 refuses, so every optimised
+# module must still instantiate (gen-codes.mjs loads it) or the unoptimised one is kept.
+wasm_opt=""
+if [[ -z "${JWTGATE_NO_WASM_OPT:-}" ]]; then
+  if [[ -x "$pkg/node_modules/.bin/wasm-opt" ]]; then wasm_opt="$pkg/node_modules/.bin/wasm-opt";
+  elif command -v wasm-opt >/dev/null; then wasm_opt="$(command -v wasm-opt)"; fi
 fi
-rm -f "$tmp/wasm-opt.log"
+if [[ -n "$wasm_opt" ]]; then
+  cp "$tmp/jwtgate_bg.wasm" "$tmp/plain.wasm"
+  # -O3 rather than -Oz: the signature loops are the hot path; -Oz trades their speed for KBs.
+  if "$wasm_opt" -O3 --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+      --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
+      "$tmp/plain.wasm" -o "$tmp/jwtgate_bg.wasm" 2>"$tmp/wasm-opt.log" \
+    && node "$pkg/scripts/gen-codes.mjs" "$tmp" 2>>"$tmp/wasm-opt.log"; then
+    :
+  else
+    echo "build: $wasm_opt output unusable, keeping the unoptimised module: $(head -c 300 "$tmp/wasm-opt.log")" >&2
+    cp "$tmp/plain.wasm" "$tmp/jwtgate_bg.wasm"
+  fi
+  rm -f "$tmp/plain.wasm" "$tmp/wasm-opt.log"
+fi
 
 node "$pkg/scripts/gen-codes.mjs" "$tmp"
 rm -rf "$out"

@@ -176,12 +176,12 @@ export function renderPolicies(token, options = {}) {
 
 /**
  * Evaluates an AWS IAM role trust policy for `sts:AssumeRoleWithWebIdentity` with this token:
- * `{ trustPolicy, provider, clientIds?, now? }` plus optional key options to verify first.
+ * `{ trustPolicy, providerUrl, clientIds?, now? }` plus optional key options to verify first.
  */
 export function evaluateTrustPolicy(token, options = {}) {
   const [now, rest] = splitNow(options);
-  const { trustPolicy, provider, clientIds, ...verifyOptions } = rest;
-  const input = JSON.stringify({ trustPolicy: text(trustPolicy), provider, clientIds: list(clientIds) });
+  const { trustPolicy, providerUrl, clientIds, ...verifyOptions } = rest;
+  const input = JSON.stringify({ trustPolicy: text(trustPolicy), providerUrl, clientIds: list(clientIds) });
   return unwrap(wasm.evaluateTrustPolicy(token, verifierConfig(verifyOptions), input, toSeconds(now)));
 }
 
