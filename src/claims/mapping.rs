@@ -100,8 +100,8 @@ pub fn groups(claims: &Map<String, Value>, claim: &str) -> Result<Vec<String>, C
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::string::ToString;
     use crate::error::Code;
+    use alloc::string::ToString;
     use serde_json::json;
 
     fn role(v: Value) -> VaultRole {

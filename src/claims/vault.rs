@@ -563,8 +563,8 @@ pub fn validate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::string::ToString;
     use crate::error::Code;
+    use alloc::string::ToString;
     use serde_json::json;
 
     fn run(claims: Value, role: Value, now: i64) -> (Result<Alias, Error>, Report) {
