@@ -84,6 +84,7 @@ pub fn check_one(
         expected: bound.clone(),
         actual: actual.clone(),
         glob: glob_mode,
+        vault_glob: if glob_mode { vault_glob_quirk(claims, key, bound) } else { None },
     })
 }
 

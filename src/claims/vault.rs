@@ -24,7 +24,6 @@ use alloc::vec::Vec;
 
 use serde_json::{Map, Value};
 
-use super::glob::GoGlob;
 use super::registered::{self, Registered};
 use super::{bound, mapping, render, ClaimError, Mode, NbfSource, Wording};
 use crate::error::Error;
@@ -279,18 +278,7 @@ pub fn check_claims(
                 );
             }
             Err(e) => {
-                let note = match bound::vault_glob_quirk(claims, key, want) {
-                    Some(GoGlob::Match) => Some(
-                        "note: Vault itself (go-glob v1.0.0) would accept this value because of \
-                         a known go-glob bug; jwtgate does not (known-divergences.json)",
-                    ),
-                    Some(GoGlob::Panic) => Some(
-                        "note: Vault itself (go-glob v1.0.0) fails this comparison with an \
-                         internal error (slice out of range)",
-                    ),
-                    _ => None,
-                };
-                if run.fail(&id, e, note) {
+                if run.fail(&id, e, None) {
                     return run.finish(Alias::default());
                 }
             }
