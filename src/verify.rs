@@ -84,7 +84,7 @@ impl VerifyOptions {
             now,
             limits: Limits::default(),
             algorithms: None,
-            profile: Profile::Vault(profile),
+            profile: Profile::Vault(Box::new(profile)),
         }
     }
 
