@@ -24,12 +24,15 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod authorize;
+pub mod aws;
 pub mod claims;
 pub mod error;
 pub mod identity;
 pub mod jose;
 pub mod json;
 pub mod limits;
+pub mod policy;
 pub mod report;
 pub mod role;
 pub mod time;
