@@ -127,6 +127,9 @@ codes! {
     GroupsClaimMissing = "ERR_GROUPS_CLAIM_MISSING",
     /// The role's `groups_claim` is not a string or list of strings.
     GroupsClaimInvalid = "ERR_GROUPS_CLAIM_INVALID",
+    /// A top-level key collides with a registered claim name under case folding (`SUB`,
+    /// `ſub`); rejected as hashicorp/cap does since 2026.
+    JwtClaimAmbiguous = "ERR_JWT_CLAIM_AMBIGUOUS",
     // ---- configuration ----
     /// A Vault role is invalid (as Vault would refuse it at write time).
     RoleInvalid = "ERR_ROLE_INVALID",
@@ -147,11 +150,9 @@ codes! {
     RequestInvalid = "ERR_REQUEST_INVALID",
     /// An AWS IAM trust policy cannot be parsed or uses an unsupported element.
     TrustPolicyInvalid = "ERR_TRUST_POLICY_INVALID",
-    /// Vault would answer "permission denied" (no rule matches, explicit deny, or the deciding
-    /// rule lacks the capability). Used in reports; a denial is never an `Err`.
+    /// Vault would answer "permission denied" (no rule, explicit deny, missing capability); report-only.
     PolicyDenied = "ERR_POLICY_DENIED",
-    /// AWS STS would refuse the token (`InvalidIdentityToken`: issuer/provider, audience,
-    /// algorithm, size).
+    /// AWS STS would refuse the token (`InvalidIdentityToken`: issuer, audience, algorithm, size).
     AwsInvalidIdentityToken = "ERR_AWS_INVALID_IDENTITY_TOKEN",
     /// AWS STS would say the token is expired (`ExpiredTokenException`).
     AwsTokenExpired = "ERR_AWS_TOKEN_EXPIRED",

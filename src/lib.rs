@@ -26,6 +26,7 @@ extern crate std;
 
 pub mod authorize;
 pub mod aws;
+pub mod b64;
 pub mod claims;
 pub mod error;
 pub mod identity;
