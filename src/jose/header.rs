@@ -152,7 +152,10 @@ mod tests {
     #[test]
     fn kid_and_typ_must_be_strings() {
         let e = header(json!({"alg":"EdDSA","kid":1})).unwrap_err();
-        assert_eq!(e, JoseError::MemberType { member: "kid", expected: "a string", found: "number" });
+        assert_eq!(
+            e,
+            JoseError::MemberType { member: "kid", expected: "a string", found: "number" }
+        );
         let e = header(json!({"alg":"EdDSA","typ":null})).unwrap_err();
         assert_eq!(e.code(), Code::JwsHeaderInvalid);
     }
