@@ -4,6 +4,7 @@ pub mod alg;
 pub mod compact;
 pub mod header;
 pub mod jwk;
+pub mod rsa;
 pub mod select;
 
 pub use alg::Algorithm;
