@@ -24,6 +24,8 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod authorize;
+pub mod aws;
 pub mod b64;
 pub mod claims;
 pub mod error;
@@ -31,6 +33,7 @@ pub mod identity;
 pub mod jose;
 pub mod json;
 pub mod limits;
+pub mod policy;
 pub mod report;
 pub mod role;
 pub mod time;
