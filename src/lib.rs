@@ -24,6 +24,8 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod authorize;
+pub mod aws;
 pub mod b64;
 pub mod cache;
 pub mod claims;
@@ -36,6 +38,7 @@ pub mod json;
 pub mod limits;
 #[cfg(feature = "mint")]
 pub mod mint;
+pub mod policy;
 pub mod report;
 pub mod role;
 pub mod time;
