@@ -52,7 +52,7 @@ function verifierConfig(options) {
   return JSON.stringify({
     jwks: text(o.jwks),
     keys: list(o.keys),
-    issuer: o.issuer,
+    issuer: list(o.issuer),
     audience: list(o.audience),
     subject: o.subject,
     algorithms: list(o.algorithms),

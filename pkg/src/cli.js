@@ -297,12 +297,12 @@ async function cmdInspect(io, { opts, positional }, out) {
   const r = api.inspect(token);
   if (opts.json) return out.json({ ok: true, ...r }, EXIT.OK);
   const c = out.c;
-  const lines = [c.yellow('NOT VERIFIED — decoded only; use `jwtgate verify` to check the signature and claims'), ''];
+  const lines = [c.yellow(`NOT VERIFIED — ${r.notice ?? 'decoded only'}`), ''];
   lines.push(c.bold('header'), ...formatClaims(r.header, now), '', c.bold('payload'), ...formatClaims(r.payload, now));
-  if (r.warnings?.length) {
-    lines.push('', c.bold('notes'));
-    for (const w of r.warnings) lines.push(`  ${c.yellow('!')} ${typeof w === 'string' ? w : (w.message ?? JSON.stringify(w))}`);
-  }
+  const notes = (list, mark) => (list ?? []).map((w) => `  ${mark} ${typeof w === 'string' ? w : `${w.message}${w.code ? c.dim(` [${w.code}]`) : ''}`}`);
+  if (r.tolerated?.length) lines.push('', c.bold('tolerated'), ...notes(r.tolerated, c.blue('~')));
+  if (r.warnings?.length) lines.push('', c.bold('warnings'), ...notes(r.warnings, c.yellow('!')));
+  if (r.strict_error) lines.push('', `${c.red('strict parser would refuse it')}: ${r.strict_error.message} ${c.dim(`[${r.strict_error.code}]`)}`);
   return out.text(lines.join('\n'), EXIT.OK);
 }
 
