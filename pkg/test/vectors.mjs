@@ -2,6 +2,7 @@
 // and comparing outcomes exactly as the Rust runners (tests/claims_support/mod.rs) do.
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { createHash, generateKeyPairSync, sign as nodeSign } from 'node:crypto';
 import { ROOT } from './helpers.mjs';
 
@@ -96,7 +97,7 @@ export function mismatch(expect, outcome) {
   if (expect.ok === true) {
     if (!outcome.ok) return `expected success, got ${outcome.code}: ${outcome.message}`;
     for (const [k, v] of Object.entries(expect.alias ?? {})) {
-      if (JSON.stringify(outcome.alias?.[k]) !== JSON.stringify(v)) return `alias.${k}: expected ${JSON.stringify(v)}, got ${JSON.stringify(outcome.alias?.[k])}`;
+      if (!isDeepStrictEqual(outcome.alias?.[k], v)) return `alias.${k}: expected ${JSON.stringify(v)}, got ${JSON.stringify(outcome.alias?.[k])}`;
     }
     return null;
   }

@@ -5,7 +5,8 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { verify, JwtgateError } from '../index.node.js';
+import { isDeepStrictEqual } from 'node:util';
+import { verify, inspect, JwtgateError } from '../index.node.js';
 import { RAW, VECTORS, runKind, patched, signers } from './vectors.mjs';
 
 const S = signers();
@@ -92,3 +93,32 @@ test('the bundled sample verifies with the tutorial role, as the Rust pipeline t
 
 const e2eDir = join(VECTORS, 'e2e');
 test('e2e vectors', { skip: !existsSync(e2eDir) && 'tests/vectors/e2e not on main yet' }, () => {});
+
+const sortedSet = (notes) => [...new Set(notes.map((n) => n.code))].sort();
+
+test('inspect vectors (and every adversarial token through inspect)', () => {
+  const cases = JSON.parse(readFileSync(join(VECTORS, 'inspect', 'cases.json'), 'utf8'));
+  assert.ok(cases.length >= 30, `only ${cases.length} inspect vectors`);
+  const problems = [];
+  const eq = isDeepStrictEqual;
+  for (const c of cases) {
+    const r = inspect(c.input);
+    const why = [];
+    if (r.token !== c.token) why.push(`token ${JSON.stringify(r.token)}`);
+    if (!eq(sortedSet(r.tolerated), c.tolerated)) why.push(`tolerated ${sortedSet(r.tolerated)}`);
+    if (!eq(sortedSet(r.warnings), c.warnings)) why.push(`warnings ${sortedSet(r.warnings)}`);
+    if ((r.strict_error?.code ?? null) !== c.strict_code) why.push(`strict ${r.strict_error?.code}`);
+    if ('header' in c && !eq(r.header ?? null, c.header)) why.push('header');
+    if ('payload' in c && !eq(r.payload ?? null, c.payload)) why.push('payload');
+    if ('signature' in c && (r.signature ?? null) !== c.signature) why.push(`signature ${r.signature}`);
+    if ('segment_status' in c && !eq(r.segments.map((s) => s.status), c.segment_status)) why.push('segment_status');
+    for (const s of r.segments) if (r.token.slice(s.start, s.end) !== s.text) why.push(`segment ${s.name} range`);
+    if (why.length) problems.push(`${c.name}: ${why.join('; ')}`);
+  }
+  const adversarial = JSON.parse(readFileSync(join(VECTORS, 'adversarial', 'tokens.json'), 'utf8'));
+  for (const c of adversarial) {
+    const r = inspect(c.token); // must never throw
+    if (r.tolerated.length === 0 && (r.strict_error?.code ?? null) !== c.code) problems.push(`adversarial ${c.name}: strict ${r.strict_error?.code} != ${c.code}`);
+  }
+  assert.deepEqual(problems, []);
+});
