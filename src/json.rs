@@ -221,6 +221,7 @@ impl<'de> Visitor<'de> for StrictSeed {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::format;
 
     fn parse(s: &str) -> Result<Value, JsonError> {
         parse_value(s.as_bytes(), "test", &Limits::default())

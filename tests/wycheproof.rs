@@ -8,11 +8,7 @@
 //! `exceptions` list (by file and tcId) where jwtgate deliberately differs. Unexpected
 //! failures and unexpected passes both fail the test, and so does an exception or policy
 //! entry that no longer matches anything.
-#![allow(
-    clippy::unwrap_used,
-    clippy::std_instead_of_alloc,
-    clippy::std_instead_of_core
-)]
+#![allow(clippy::unwrap_used, clippy::std_instead_of_alloc, clippy::std_instead_of_core)]
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -23,10 +19,7 @@ use serde_json::Value;
 
 fn hex(s: &str) -> Vec<u8> {
     assert!(s.len() % 2 == 0, "odd hex length");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
 }
 
 /// Some ECDSA groups carry no JWK (Wycheproof omits it for edge-case keys): build it from
@@ -67,15 +60,8 @@ fn wycheproof_vectors() {
                 "invalid" => false,
                 other => panic!("exception result must be valid|invalid, got {other}"),
             };
-            assert!(
-                !e["reason"].as_str().unwrap().is_empty(),
-                "exception without a reason"
-            );
-            (
-                e["file"].as_str().unwrap().to_string(),
-                e["tcId"].as_u64().unwrap(),
-                accept,
-            )
+            assert!(!e["reason"].as_str().unwrap().is_empty(), "exception without a reason");
+            (e["file"].as_str().unwrap().to_string(), e["tcId"].as_u64().unwrap(), accept)
         })
         .collect();
     // flag → accept, for vectors Wycheproof marks "acceptable".
@@ -84,10 +70,7 @@ fn wycheproof_vectors() {
         .unwrap()
         .iter()
         .map(|p| {
-            (
-                p["flag"].as_str().unwrap().to_string(),
-                p["jwtgate"].as_str().unwrap() == "valid",
-            )
+            (p["flag"].as_str().unwrap().to_string(), p["jwtgate"].as_str().unwrap() == "valid")
         })
         .collect();
 
@@ -126,12 +109,8 @@ fn wycheproof_vectors() {
                 let id = t["tcId"].as_u64().unwrap();
                 let msg = hex(t["msg"].as_str().unwrap());
                 let sig = hex(t["sig"].as_str().unwrap());
-                let flags: Vec<&str> = t["flags"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|f| f.as_str().unwrap())
-                    .collect();
+                let flags: Vec<&str> =
+                    t["flags"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
                 let exception = exceptions.iter().find(|(f, i, _)| f == file && *i == id);
                 let expected = if let Some((_, _, accept)) = exception {
                     used_exceptions.insert((file.to_string(), id));
@@ -141,9 +120,8 @@ fn wycheproof_vectors() {
                         "valid" => true,
                         "invalid" => false,
                         "acceptable" => {
-                            let policy = acceptable
-                                .iter()
-                                .find(|(flag, _)| flags.contains(&flag.as_str()));
+                            let policy =
+                                acceptable.iter().find(|(flag, _)| flags.contains(&flag.as_str()));
                             let (flag, accept) = policy.unwrap_or_else(|| {
                                 panic!("{file} tcId {id}: acceptable with flags {flags:?} but no policy")
                             });
@@ -170,11 +148,7 @@ fn wycheproof_vectors() {
                 }
             }
         }
-        assert_eq!(
-            Some(in_file),
-            doc["numberOfTests"].as_u64(),
-            "{file}: vector count"
-        );
+        assert_eq!(Some(in_file), doc["numberOfTests"].as_u64(), "{file}: vector count");
     }
 
     // Every data file is listed, and every exception and policy entry is still needed.
@@ -185,25 +159,11 @@ fn wycheproof_vectors() {
         }
     }
     for (f, i, _) in &exceptions {
-        assert!(
-            used_exceptions.contains(&(f.clone(), *i)),
-            "stale exception {f} tcId {i}"
-        );
+        assert!(used_exceptions.contains(&(f.clone(), *i)), "stale exception {f} tcId {i}");
     }
     for (flag, _) in &acceptable {
-        assert!(
-            used_flags.contains(flag),
-            "stale acceptable policy for flag {flag}"
-        );
+        assert!(used_flags.contains(flag), "stale acceptable policy for flag {flag}");
     }
-    eprintln!(
-        "wycheproof: {} vectors, {} accepted, {} rejected",
-        counts.0, counts.1, counts.2
-    );
-    assert!(
-        failures.is_empty(),
-        "{} unexpected results:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    eprintln!("wycheproof: {} vectors, {} accepted, {} rejected", counts.0, counts.1, counts.2);
+    assert!(failures.is_empty(), "{} unexpected results:\n{}", failures.len(), failures.join("\n"));
 }

@@ -52,10 +52,7 @@ pub fn parse_discovery(
                 member,
                 reason: format!("must be a string, found {}", json::type_name(other)),
             }),
-            None => Err(KeyError::DiscoveryInvalid {
-                member,
-                reason: "missing".into(),
-            }),
+            None => Err(KeyError::DiscoveryInvalid { member, reason: "missing".into() }),
         }
     };
     let issuer = string("issuer")?;
@@ -72,11 +69,7 @@ pub fn parse_discovery(
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     if host.is_empty() || !matches!(scheme, "https" | "http") {
         let reason = format!("{jwks_uri:?} is not an absolute https URL");
-        return Err(KeyError::DiscoveryInvalid {
-            member: "jwks_uri",
-            reason,
-        }
-        .into());
+        return Err(KeyError::DiscoveryInvalid { member: "jwks_uri", reason }.into());
     }
     if scheme == "http" {
         warnings.push(format!(
@@ -108,19 +101,10 @@ pub fn parse_discovery(
             }
         }
         Some(other) => {
-            let reason = format!(
-                "must be an array of strings, found {}",
-                json::type_name(other)
-            );
+            let reason = format!("must be an array of strings, found {}", json::type_name(other));
             let member = "id_token_signing_alg_values_supported";
             return Err(KeyError::DiscoveryInvalid { member, reason }.into());
         }
     }
-    Ok(Discovery {
-        issuer,
-        jwks_uri,
-        algorithms,
-        unsupported_algorithms,
-        warnings,
-    })
+    Ok(Discovery { issuer, jwks_uri, algorithms, unsupported_algorithms, warnings })
 }

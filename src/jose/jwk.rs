@@ -111,10 +111,8 @@ impl PublicKey {
         use Algorithm::*;
         matches!(
             (self, alg),
-            (
-                PublicKey::Rsa(_),
-                RS256 | RS384 | RS512 | PS256 | PS384 | PS512
-            ) | (PublicKey::P256(_), ES256)
+            (PublicKey::Rsa(_), RS256 | RS384 | RS512 | PS256 | PS384 | PS512)
+                | (PublicKey::P256(_), ES256)
                 | (PublicKey::P384(_), ES384)
                 | (PublicKey::P521(_), ES512)
                 | (PublicKey::Ed25519(_), EdDSA)
@@ -313,10 +311,7 @@ impl KeySet {
 
     /// Like [`KeySet::from_jwks`], for a document already parsed (strictly) by the caller.
     pub fn from_jwks_object(doc: &Map<String, Value>, limits: &Limits) -> Result<KeySet, Error> {
-        let mut set = KeySet {
-            source: KeySource::Jwks,
-            ..KeySet::default()
-        };
+        let mut set = KeySet { source: KeySource::Jwks, ..KeySet::default() };
         match doc.get("keys") {
             Some(Value::Array(entries)) => {
                 Limits::check("max_jwks_keys", entries.len(), limits.max_jwks_keys)?;
@@ -325,10 +320,7 @@ impl KeySet {
                 }
             }
             Some(_) => {
-                return Err(KeyError::JwksInvalid {
-                    reason: "\"keys\" is not an array",
-                }
-                .into())
+                return Err(KeyError::JwksInvalid { reason: "\"keys\" is not an array" }.into())
             }
             None if doc.contains_key("kty") => {
                 set.add_jwk(0, &Value::Object(doc.clone()), limits);
@@ -357,10 +349,7 @@ impl KeySet {
     }
 
     fn add_jwk(&mut self, index: usize, entry: &Value, limits: &Limits) {
-        let kid = entry
-            .get("kid")
-            .and_then(Value::as_str)
-            .map(ToString::to_string);
+        let kid = entry.get("kid").and_then(Value::as_str).map(ToString::to_string);
         let result = match entry {
             Value::Object(jwk) => parse_jwk(jwk, index, limits),
             other => Err(KeyError::JwkInvalid {
@@ -383,21 +372,13 @@ pub fn jwks_to_pem(jwks: &[u8], limits: &Limits) -> Result<PemKeys, Error> {
     let mut skipped = set.skipped;
     for k in set.keys {
         match k.key.to_pem() {
-            Ok(pem) => keys.push(PemKey {
-                kid: k.kid,
-                thumbprint: k.thumbprint,
-                pem,
-            }),
+            Ok(pem) => keys.push(PemKey { kid: k.kid, thumbprint: k.thumbprint, pem }),
             Err(reason) => {
                 let index = match k.origin {
                     KeyOrigin::Jwk { index } => index,
                     KeyOrigin::Pem { index, .. } => index,
                 };
-                skipped.push(SkippedKey {
-                    index,
-                    kid: k.kid,
-                    reason,
-                });
+                skipped.push(SkippedKey { index, kid: k.kid, reason });
             }
         }
     }
@@ -436,23 +417,15 @@ fn parse_jwk(
     let kid = opt_str(jwk, "kid")?;
     let kty = req_str(jwk, "kty")?;
     if !matches!(kty, "RSA" | "EC" | "OKP") {
-        return Err(KeyError::Unsupported {
-            what: "kty",
-            value: kty.into(),
-        });
+        return Err(KeyError::Unsupported { what: "kty", value: kty.into() });
     }
     if let Some(member) = RSA_PRIVATE.iter().find(|m| jwk.contains_key(**m)) {
-        return Err(KeyError::PrivateKey {
-            member: format!("jwk member \"{member}\""),
-        });
+        return Err(KeyError::PrivateKey { member: format!("jwk member \"{member}\"") });
     }
     let key_use = opt_str(jwk, "use")?;
     if let Some(u) = key_use {
         if u != "sig" {
-            return Err(KeyError::NotForVerification {
-                member: "use",
-                value: u.into(),
-            });
+            return Err(KeyError::NotForVerification { member: "use", value: u.into() });
         }
     }
     check_key_ops(jwk)?;
@@ -460,12 +433,7 @@ fn parse_jwk(
         None => None,
         Some(name) => match Algorithm::from_name(name) {
             Some(a) => Some(a),
-            None => {
-                return Err(KeyError::Unsupported {
-                    what: "alg",
-                    value: name.into(),
-                })
-            }
+            None => return Err(KeyError::Unsupported { what: "alg", value: name.into() }),
         },
     };
 
@@ -485,12 +453,7 @@ fn parse_jwk(
                 "P-256" => Curve::P256,
                 "P-384" => Curve::P384,
                 "P-521" => Curve::P521,
-                other => {
-                    return Err(KeyError::Unsupported {
-                        what: "crv",
-                        value: other.into(),
-                    })
-                }
+                other => return Err(KeyError::Unsupported { what: "crv", value: other.into() }),
             };
             let x = b64_member(jwk, "x")?;
             let y = b64_member(jwk, "y")?;
@@ -499,10 +462,7 @@ fn parse_jwk(
         _ => {
             let crv = req_str(jwk, "crv")?;
             if crv != "Ed25519" {
-                return Err(KeyError::Unsupported {
-                    what: "crv",
-                    value: crv.into(),
-                });
+                return Err(KeyError::Unsupported { what: "crv", value: crv.into() });
             }
             ed25519_key(&b64_member(jwk, "x")?)?
         }
@@ -510,10 +470,7 @@ fn parse_jwk(
     if let Some(a) = alg {
         if !key.fits(a) {
             let reason = format!("alg {a} cannot be used with a {} key", key.kind());
-            return Err(KeyError::JwkInvalid {
-                member: "alg",
-                reason,
-            });
+            return Err(KeyError::JwkInvalid { member: "alg", reason });
         }
     }
     Ok(VerifyingKey {
@@ -532,14 +489,8 @@ fn check_key_ops(jwk: &Map<String, Value>) -> Result<(), KeyError> {
         return Ok(());
     };
     let Value::Array(ops) = ops else {
-        let reason = format!(
-            "must be an array of strings, found {}",
-            json::type_name(ops)
-        );
-        return Err(KeyError::JwkInvalid {
-            member: "key_ops",
-            reason,
-        });
+        let reason = format!("must be an array of strings, found {}", json::type_name(ops));
+        return Err(KeyError::JwkInvalid { member: "key_ops", reason });
     };
     let mut names = Vec::with_capacity(ops.len());
     for op in ops {
@@ -547,20 +498,14 @@ fn check_key_ops(jwk: &Map<String, Value>) -> Result<(), KeyError> {
             Some(s) => names.push(s),
             None => {
                 let reason = format!("entries must be strings, found {}", json::type_name(op));
-                return Err(KeyError::JwkInvalid {
-                    member: "key_ops",
-                    reason,
-                });
+                return Err(KeyError::JwkInvalid { member: "key_ops", reason });
             }
         }
     }
     if names.contains(&"verify") {
         Ok(())
     } else {
-        Err(KeyError::NotForVerification {
-            member: "key_ops",
-            value: names.join(","),
-        })
+        Err(KeyError::NotForVerification { member: "key_ops", value: names.join(",") })
     }
 }
 
@@ -579,10 +524,7 @@ fn opt_str<'a>(
 }
 
 fn req_str<'a>(jwk: &'a Map<String, Value>, member: &'static str) -> Result<&'a str, KeyError> {
-    opt_str(jwk, member)?.ok_or(KeyError::JwkInvalid {
-        member,
-        reason: "missing".into(),
-    })
+    opt_str(jwk, member)?.ok_or(KeyError::JwkInvalid { member, reason: "missing".into() })
 }
 
 fn b64_member(jwk: &Map<String, Value>, member: &'static str) -> Result<Vec<u8>, KeyError> {
@@ -597,9 +539,7 @@ fn b64_member(jwk: &Map<String, Value>, member: &'static str) -> Result<Vec<u8>,
 /// bits. Returns `None` for anything else.
 pub(crate) fn b64url_decode(text: &str) -> Option<Vec<u8>> {
     // The base64 crate's URL_SAFE_NO_PAD engine refuses padding and non-zero trailing bits.
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(text)
-        .ok()
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).ok()
 }
 
 // ---- building keys from raw parts (shared with PEM) ----
@@ -640,39 +580,23 @@ pub(crate) fn rsa_key(n: &[u8], e: &[u8], limits: &Limits) -> Result<PublicKey, 
     let e = BigUint::from_bytes_be(e);
     let bits = n.bits();
     if bits < limits.min_rsa_bits || bits > limits.max_rsa_bits {
-        return Err(KeyError::RsaSize {
-            bits,
-            min: limits.min_rsa_bits,
-            max: limits.max_rsa_bits,
-        });
+        return Err(KeyError::RsaSize { bits, min: limits.min_rsa_bits, max: limits.max_rsa_bits });
     }
     if !n_odd {
-        return Err(KeyError::JwkInvalid {
-            member: "n",
-            reason: "modulus is even".into(),
-        });
+        return Err(KeyError::JwkInvalid { member: "n", reason: "modulus is even".into() });
     }
     if !e_odd || e.bits() < 2 {
         // Even exponents are not invertible; e = 1 makes the "signature" the padded message.
         let reason = "exponent must be odd and at least 3".into();
-        return Err(KeyError::JwkInvalid {
-            member: "e",
-            reason,
-        });
+        return Err(KeyError::JwkInvalid { member: "e", reason });
     }
     if e.bits() > 33 {
         let reason = "exponent larger than 2^33-1 is not supported".into();
-        return Err(KeyError::JwkInvalid {
-            member: "e",
-            reason,
-        });
+        return Err(KeyError::JwkInvalid { member: "e", reason });
     }
     rsa::RsaPublicKey::new_with_max_size(n, e, limits.max_rsa_bits)
         .map(PublicKey::Rsa)
-        .map_err(|err| KeyError::JwkInvalid {
-            member: "n",
-            reason: err.to_string(),
-        })
+        .map_err(|err| KeyError::JwkInvalid { member: "n", reason: err.to_string() })
 }
 
 /// Builds an EC key from affine coordinates of exactly the curve's length; the point must be
@@ -690,15 +614,9 @@ pub(crate) fn ec_key(curve: Curve, x: &[u8], y: &[u8]) -> Result<PublicKey, KeyE
     sec1.extend_from_slice(x);
     sec1.extend_from_slice(y);
     let key = match curve {
-        Curve::P256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1)
-            .map(PublicKey::P256)
-            .ok(),
-        Curve::P384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(&sec1)
-            .map(PublicKey::P384)
-            .ok(),
-        Curve::P521 => p521::ecdsa::VerifyingKey::from_sec1_bytes(&sec1)
-            .map(PublicKey::P521)
-            .ok(),
+        Curve::P256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map(PublicKey::P256).ok(),
+        Curve::P384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map(PublicKey::P384).ok(),
+        Curve::P521 => p521::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map(PublicKey::P521).ok(),
     };
     key.ok_or_else(|| KeyError::JwkInvalid {
         member: "x",
@@ -713,11 +631,9 @@ pub(crate) fn ed25519_key(x: &[u8]) -> Result<PublicKey, KeyError> {
         member: "x",
         reason: format!("must be 32 bytes for Ed25519, got {}", x.len()),
     })?;
-    let key =
-        ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| KeyError::JwkInvalid {
-            member: "x",
-            reason: "not a valid Ed25519 point encoding".into(),
-        })?;
+    let key = ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| {
+        KeyError::JwkInvalid { member: "x", reason: "not a valid Ed25519 point encoding".into() }
+    })?;
     if key.is_weak() {
         return Err(KeyError::SmallOrderKey);
     }

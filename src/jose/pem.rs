@@ -42,23 +42,14 @@ const SECP521R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35")
 
 /// Builds a [`KeySet`] from PEM strings (see [`KeySet::from_pem`]).
 pub(crate) fn key_set(pems: &[&str], limits: &Limits) -> Result<KeySet, Error> {
-    let mut set = KeySet {
-        source: KeySource::Pem,
-        ..KeySet::default()
-    };
+    let mut set = KeySet { source: KeySource::Pem, ..KeySet::default() };
     let mut blocks_seen = 0usize;
     for (index, text) in pems.iter().enumerate() {
         Limits::check("max_document_len", text.len(), limits.max_document_len)?;
         let blocks = split_blocks(text);
         if blocks.is_empty() {
-            let reason = KeyError::PemInvalid {
-                reason: "no PEM block found".into(),
-            };
-            set.skipped.push(SkippedKey {
-                index,
-                kid: None,
-                reason,
-            });
+            let reason = KeyError::PemInvalid { reason: "no PEM block found".into() };
+            set.skipped.push(SkippedKey { index, kid: None, reason });
         }
         for (block, parsed) in blocks.into_iter().enumerate() {
             let result = match parsed {
@@ -72,11 +63,7 @@ pub(crate) fn key_set(pems: &[&str], limits: &Limits) -> Result<KeySet, Error> {
             };
             match result {
                 Ok(key) => set.keys.push(VerifyingKey::from_pem_key(key, index, block)),
-                Err(reason) => set.skipped.push(SkippedKey {
-                    index,
-                    kid: None,
-                    reason,
-                }),
+                Err(reason) => set.skipped.push(SkippedKey { index, kid: None, reason }),
             }
         }
     }
@@ -98,13 +85,10 @@ pub(crate) fn key_from_block(
             let spki = cert.tbs_certificate.subject_public_key_info.to_der();
             from_spki_der(&spki.map_err(|e| der_error("certificate key", e))?, limits)
         }
-        l if l.contains("PRIVATE KEY") => Err(KeyError::PrivateKey {
-            member: format!("PEM {l} block"),
-        }),
-        other => Err(KeyError::Unsupported {
-            what: "PEM label",
-            value: other.into(),
-        }),
+        l if l.contains("PRIVATE KEY") => {
+            Err(KeyError::PrivateKey { member: format!("PEM {l} block") })
+        }
+        other => Err(KeyError::Unsupported { what: "PEM label", value: other.into() }),
     }
 }
 
@@ -112,12 +96,9 @@ pub(crate) fn key_from_block(
 pub fn from_spki_der(der: &[u8], limits: &Limits) -> Result<PublicKey, KeyError> {
     let spki =
         SubjectPublicKeyInfoRef::from_der(der).map_err(|e| der_error("SubjectPublicKeyInfo", e))?;
-    let key_bytes = spki
-        .subject_public_key
-        .as_bytes()
-        .ok_or_else(|| KeyError::PemInvalid {
-            reason: "public key bit string has unused bits".into(),
-        })?;
+    let key_bytes = spki.subject_public_key.as_bytes().ok_or_else(|| KeyError::PemInvalid {
+        reason: "public key bit string has unused bits".into(),
+    })?;
     let oid = spki.algorithm.oid;
     let params = spki.algorithm.parameters;
     if oid == RSA_ENCRYPTION {
@@ -129,20 +110,16 @@ pub fn from_spki_der(der: &[u8], limits: &Limits) -> Result<PublicKey, KeyError>
         }
         from_pkcs1_der(key_bytes, limits)
     } else if oid == EC_PUBLIC_KEY {
-        let curve_oid = params
-            .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
-            .ok_or_else(|| KeyError::PemInvalid {
-                reason: "EC key without a named curve".into(),
+        let curve_oid =
+            params.and_then(|p| p.decode_as::<ObjectIdentifier>().ok()).ok_or_else(|| {
+                KeyError::PemInvalid { reason: "EC key without a named curve".into() }
             })?;
         let curve = match curve_oid {
             c if c == SECP256R1 => Curve::P256,
             c if c == SECP384R1 => Curve::P384,
             c if c == SECP521R1 => Curve::P521,
             other => {
-                return Err(KeyError::Unsupported {
-                    what: "EC curve",
-                    value: other.to_string(),
-                })
+                return Err(KeyError::Unsupported { what: "EC curve", value: other.to_string() })
             }
         };
         let len = curve.coordinate_len();
@@ -167,22 +144,14 @@ pub fn from_spki_der(der: &[u8], limits: &Limits) -> Result<PublicKey, KeyError>
         }
         jwk::ed25519_key(key_bytes).map_err(pemify)
     } else {
-        Err(KeyError::Unsupported {
-            what: "SPKI algorithm",
-            value: oid.to_string(),
-        })
+        Err(KeyError::Unsupported { what: "SPKI algorithm", value: oid.to_string() })
     }
 }
 
 /// Parses PKCS#1 `RSAPublicKey` DER.
 pub fn from_pkcs1_der(der: &[u8], limits: &Limits) -> Result<PublicKey, KeyError> {
     let key = pkcs1::RsaPublicKey::from_der(der).map_err(|e| der_error("RSAPublicKey", e))?;
-    jwk::rsa_key(
-        key.modulus.as_bytes(),
-        key.public_exponent.as_bytes(),
-        limits,
-    )
-    .map_err(pemify)
+    jwk::rsa_key(key.modulus.as_bytes(), key.public_exponent.as_bytes(), limits).map_err(pemify)
 }
 
 /// SubjectPublicKeyInfo DER for `key`.
@@ -229,25 +198,20 @@ fn encode_spki(
 /// `-----BEGIN PUBLIC KEY-----` PEM for `key`.
 pub(crate) fn to_pem(key: &PublicKey) -> Result<String, KeyError> {
     let der = spki_der(key)?;
-    x509_cert::der::pem::encode_string("PUBLIC KEY", LineEnding::LF, &der).map_err(|e| {
-        KeyError::PemInvalid {
-            reason: format!("cannot encode pem: {e}"),
-        }
-    })
+    x509_cert::der::pem::encode_string("PUBLIC KEY", LineEnding::LF, &der)
+        .map_err(|e| KeyError::PemInvalid { reason: format!("cannot encode pem: {e}") })
 }
 
 fn der_error(what: &str, e: x509_cert::der::Error) -> KeyError {
-    KeyError::PemInvalid {
-        reason: format!("{what} is not valid DER: {e}"),
-    }
+    KeyError::PemInvalid { reason: format!("{what} is not valid DER: {e}") }
 }
 
 /// Key-construction errors name JWK members; in a PEM context say so in the PEM reason.
 fn pemify(e: KeyError) -> KeyError {
     match e {
-        KeyError::JwkInvalid { member, reason } => KeyError::PemInvalid {
-            reason: format!("{member}: {reason}"),
-        },
+        KeyError::JwkInvalid { member, reason } => {
+            KeyError::PemInvalid { reason: format!("{member}: {reason}") }
+        }
         other => other,
     }
 }
@@ -259,9 +223,7 @@ fn split_blocks(text: &str) -> Vec<Block> {
     let mut out = Vec::new();
     let mut lines = text.lines().map(str::trim);
     while let Some(line) = lines.next() {
-        let Some(label) = line
-            .strip_prefix("-----BEGIN ")
-            .and_then(|l| l.strip_suffix("-----"))
+        let Some(label) = line.strip_prefix("-----BEGIN ").and_then(|l| l.strip_suffix("-----"))
         else {
             continue; // explanatory text outside blocks is ignored, as OpenSSL and Go do
         };
@@ -278,9 +240,7 @@ fn split_blocks(text: &str) -> Vec<Block> {
             body.push_str(line);
         }
         let block = if !closed {
-            Err(KeyError::PemInvalid {
-                reason: format!("{label} block has no END line"),
-            })
+            Err(KeyError::PemInvalid { reason: format!("{label} block has no END line") })
         } else if has_headers {
             Err(KeyError::PemInvalid {
                 reason: format!("{label} block has headers (encrypted PEM is not supported)"),

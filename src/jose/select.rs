@@ -45,36 +45,23 @@ pub fn verify_signature<'k>(
         if !present {
             if let Some(skipped) = keys.skipped.iter().find(|s| s.kid.as_deref() == Some(kid)) {
                 let reason = alloc::boxed::Box::new(skipped.reason.clone());
-                return Err(KeyError::KeySkipped {
-                    kid: kid.into(),
-                    reason,
-                });
+                return Err(KeyError::KeySkipped { kid: kid.into(), reason });
             }
             if keys.keys.is_empty() {
-                return Err(KeyError::KeysMissing {
-                    skipped: keys.skipped.len(),
-                });
+                return Err(KeyError::KeysMissing { skipped: keys.skipped.len() });
             }
             let available = keys.keys.iter().map(|k| k.kid.clone()).collect();
-            return Err(KeyError::NoMatchingKey {
-                kid: kid.into(),
-                available,
-            });
+            return Err(KeyError::NoMatchingKey { kid: kid.into(), available });
         }
     }
     if keys.keys.is_empty() {
-        return Err(KeyError::KeysMissing {
-            skipped: keys.skipped.len(),
-        });
+        return Err(KeyError::KeysMissing { skipped: keys.skipped.len() });
     }
 
     let mut tried = 0usize;
     let mut mismatch: Option<KeyError> = None;
     let mut kinds: Vec<&'static str> = Vec::new();
-    let candidates = keys
-        .keys
-        .iter()
-        .filter(|k| kid.is_none() || k.kid.as_deref() == kid);
+    let candidates = keys.keys.iter().filter(|k| kid.is_none() || k.kid.as_deref() == kid);
     for key in candidates {
         kinds.push(key.key.kind());
         if let Some(key_alg) = key.alg {
@@ -100,10 +87,6 @@ pub fn verify_signature<'k>(
     } else if let Some(m) = mismatch {
         m
     } else {
-        KeyError::NoCompatibleKey {
-            alg,
-            kid: kid.map(Into::into),
-            candidates: kinds,
-        }
+        KeyError::NoCompatibleKey { alg, kid: kid.map(Into::into), candidates: kinds }
     })
 }

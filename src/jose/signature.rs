@@ -26,29 +26,26 @@ use super::{Algorithm, PublicKey};
 pub fn verify(alg: Algorithm, key: &PublicKey, msg: &[u8], sig: &[u8]) -> bool {
     use Algorithm::*;
     match (alg, key) {
-        (RS256, PublicKey::Rsa(k)) => k
-            .verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(msg), sig)
-            .is_ok(),
-        (RS384, PublicKey::Rsa(k)) => k
-            .verify(Pkcs1v15Sign::new::<Sha384>(), &Sha384::digest(msg), sig)
-            .is_ok(),
-        (RS512, PublicKey::Rsa(k)) => k
-            .verify(Pkcs1v15Sign::new::<Sha512>(), &Sha512::digest(msg), sig)
-            .is_ok(),
+        (RS256, PublicKey::Rsa(k)) => {
+            k.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(msg), sig).is_ok()
+        }
+        (RS384, PublicKey::Rsa(k)) => {
+            k.verify(Pkcs1v15Sign::new::<Sha384>(), &Sha384::digest(msg), sig).is_ok()
+        }
+        (RS512, PublicKey::Rsa(k)) => {
+            k.verify(Pkcs1v15Sign::new::<Sha512>(), &Sha512::digest(msg), sig).is_ok()
+        }
         (PS256, PublicKey::Rsa(k)) => {
             pss_in_range(k, sig)
-                && k.verify(Pss::new::<Sha256>(), &Sha256::digest(msg), sig)
-                    .is_ok()
+                && k.verify(Pss::new::<Sha256>(), &Sha256::digest(msg), sig).is_ok()
         }
         (PS384, PublicKey::Rsa(k)) => {
             pss_in_range(k, sig)
-                && k.verify(Pss::new::<Sha384>(), &Sha384::digest(msg), sig)
-                    .is_ok()
+                && k.verify(Pss::new::<Sha384>(), &Sha384::digest(msg), sig).is_ok()
         }
         (PS512, PublicKey::Rsa(k)) => {
             pss_in_range(k, sig)
-                && k.verify(Pss::new::<Sha512>(), &Sha512::digest(msg), sig)
-                    .is_ok()
+                && k.verify(Pss::new::<Sha512>(), &Sha512::digest(msg), sig).is_ok()
         }
         (ES256, PublicKey::P256(k)) => {
             // from_slice takes exactly 2 × 32 bytes and refuses r or s = 0 or ≥ n.
