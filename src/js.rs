@@ -181,9 +181,9 @@ struct JsVerifyOptions {
     algorithms: Option<Vec<String>>,
     required_claims: Option<Vec<String>>,
     clock_tolerance: Option<i64>,
-    role: Option<Value>,
+    role: Option<String>,
     role_name: Option<String>,
-    config: Option<Value>,
+    config: Option<String>,
     limits: Option<Limits>,
     cache_size: Option<usize>,
 }
@@ -209,12 +209,12 @@ fn load_keys(o: &JsVerifyOptions, limits: &Limits) -> Result<(KeySet, [u8; 32]),
             Err(options_invalid("jwks/keys", "give a JWKS or PEM keys, not both"))
         }
         (Some(jwks), None) => {
-            let set = pending::from_jwks(jwks.as_bytes(), limits).map_err(|e| fail_error(&e))?;
+            let set = KeySet::from_jwks(jwks.as_bytes(), limits).map_err(|e| fail_error(&e))?;
             Ok((set, cache::fingerprint([b"jwks".as_slice(), jwks.as_bytes()])))
         }
         (None, Some(pems)) => {
             let refs: Vec<&str> = pems.iter().map(String::as_str).collect();
-            let set = pending::from_pem(&refs, limits).map_err(|e| fail_error(&e))?;
+            let set = KeySet::from_pem(&refs, limits).map_err(|e| fail_error(&e))?;
             let docs = core::iter::once(b"pem".as_slice()).chain(pems.iter().map(|p| p.as_bytes()));
             Ok((set, cache::fingerprint(docs)))
         }
@@ -258,10 +258,9 @@ fn build_options(o: &JsVerifyOptions) -> Result<(VerifyOptions, i64), String> {
                     ));
                 }
             }
-            let role = VaultRole::from_json(role.to_string().as_bytes(), &limits)
-                .map_err(|e| fail_error(&e))?;
-            let config_text =
-                o.config.as_ref().map(Value::to_string).unwrap_or_else(|| "{}".into());
+            let role =
+                VaultRole::from_json(role.as_bytes(), &limits).map_err(|e| fail_error(&e))?;
+            let config_text = o.config.as_deref().unwrap_or("{}");
             let config = VaultConfig::from_json(config_text.as_bytes(), &limits)
                 .map_err(|e| fail_error(&e))?;
             let name = o.role_name.clone().unwrap_or_default();
@@ -559,55 +558,6 @@ impl Verifier {
     }
 }
 
-/// RFC 7638 thumbprint of one public JWK, via a one-key JWKS.
-#[wasm_bindgen]
-pub fn thumbprint(jwk: &str) -> String {
-    let limits = Limits::default();
-    let member: Value = match serde_json::from_str(jwk) {
-        Ok(v) => v,
-        Err(e) => return fail(Code::JwkInvalid, &e.to_string()),
-    };
-    let doc = json!({ "keys": [member] }).to_string();
-    match pending::from_jwks(doc.as_bytes(), &limits) {
-        Ok(set) => match set.keys.first() {
-            Some(k) => ok(&k.thumbprint),
-            None => fail(Code::JwkInvalid, "the JWK is not a usable public key"),
-        },
-        Err(e) => fail_error(&e),
-    }
-}
-
-/// The usable keys of a JWKS and the skipped ones, with reasons.
-#[wasm_bindgen(js_name = jwksInfo)]
-pub fn jwks_info(jwks: &str) -> String {
-    match pending::from_jwks(jwks.as_bytes(), &Limits::default()) {
-        Ok(set) => ok(&set
-            .keys
-            .iter()
-            .map(|k| json!({"kid": k.kid, "thumbprint": k.thumbprint}))
-            .collect::<Vec<_>>()),
-        Err(e) => fail_error(&e),
-    }
-}
-
-/// Every usable key of a JWKS as PEM.
-#[wasm_bindgen(js_name = jwksToPem)]
-pub fn jwks_to_pem(jwks: &str) -> String {
-    match pending::jwks_to_pem(jwks.as_bytes(), &Limits::default()) {
-        Ok(pems) => ok(&pems),
-        Err(e) => fail_error(&e),
-    }
-}
-
-/// Checks a discovery document against the issuer it was fetched for.
-#[wasm_bindgen(js_name = parseDiscovery)]
-pub fn parse_discovery(document: &str, issuer: &str) -> String {
-    match pending::parse_discovery(document.as_bytes(), issuer, &Limits::default()) {
-        Ok(d) => ok(&d),
-        Err(e) => fail_error(&e),
-    }
-}
-
 /// Inspect: tolerant decode, never a verdict.
 #[wasm_bindgen]
 pub fn inspect(token: &str) -> String {
@@ -699,19 +649,81 @@ pub fn evaluate_trust_policy(token: &str, options: &str, input: &str, now: f64) 
     }))
 }
 
-/// Placeholders for core APIs still landing on main (keys, inspect).
-mod pending {
-    use super::*;
-    pub fn from_jwks(_: &[u8], _: &Limits) -> Result<KeySet, Error> {
-        Err(crate::jose::KeyError::SignatureInvalid { alg: Algorithm::RS256, tried: 0 }.into())
+fn skipped_json(skipped: &[crate::jose::jwk::SkippedKey]) -> Vec<Value> {
+    skipped
+        .iter()
+        .map(|s| {
+            json!({
+                "index": s.index,
+                "kid": s.kid,
+                "code": s.reason.code(),
+                "message": s.reason.to_string(),
+            })
+        })
+        .collect()
+}
+
+fn key_json(k: &crate::jose::VerifyingKey) -> Value {
+    json!({
+        "kid": k.kid,
+        "alg": k.alg,
+        "kty": k.kty.as_str(),
+        "use": k.key_use,
+        "curve": k.key.curve(),
+        "bits": k.key.rsa_bits(),
+        "thumbprint": k.thumbprint,
+    })
+}
+
+/// RFC 7638 thumbprint of one public JWK.
+#[wasm_bindgen]
+pub fn thumbprint(jwk: &str) -> String {
+    match KeySet::from_jwks(jwk.as_bytes(), &Limits::default()) {
+        Ok(set) => match (set.keys.first(), set.skipped.first()) {
+            (Some(k), _) => ok(&k.thumbprint),
+            (None, Some(s)) => fail(s.reason.code(), &s.reason.to_string()),
+            (None, None) => fail(Code::JwkInvalid, "no key"),
+        },
+        Err(e) => fail_error(&e),
     }
-    pub fn from_pem(_: &[&str], _: &Limits) -> Result<KeySet, Error> {
-        from_jwks(&[], &Limits::default())
+}
+
+/// The usable keys of a JWKS (`kid`, `alg`, `kty`, `use`, `curve`, `bits`, `thumbprint`) and
+/// the skipped ones with their reasons.
+#[wasm_bindgen(js_name = jwksInfo)]
+pub fn jwks_info(jwks: &str) -> String {
+    match KeySet::from_jwks(jwks.as_bytes(), &Limits::default()) {
+        Ok(set) => ok(&json!({
+            "keys": set.keys.iter().map(key_json).collect::<Vec<_>>(),
+            "skipped": skipped_json(&set.skipped),
+        })),
+        Err(e) => fail_error(&e),
     }
-    pub fn jwks_to_pem(_: &[u8], _: &Limits) -> Result<Value, Error> {
-        from_jwks(&[], &Limits::default()).map(|_| Value::Null)
+}
+
+/// Every usable key of a JWKS as an SPKI PEM block.
+#[wasm_bindgen(js_name = jwksToPem)]
+pub fn jwks_to_pem(jwks: &str) -> String {
+    match crate::jose::jwks_to_pem(jwks.as_bytes(), &Limits::default()) {
+        Ok(p) => ok(&json!({
+            "keys": p.keys.iter().map(|k| json!({ "kid": k.kid, "thumbprint": k.thumbprint, "pem": k.pem })).collect::<Vec<_>>(),
+            "skipped": skipped_json(&p.skipped),
+        })),
+        Err(e) => fail_error(&e),
     }
-    pub fn parse_discovery(_: &[u8], _: &str, _: &Limits) -> Result<Value, Error> {
-        jwks_to_pem(&[], &Limits::default())
+}
+
+/// Checks a discovery document against the issuer URL it was fetched for.
+#[wasm_bindgen(js_name = parseDiscovery)]
+pub fn parse_discovery(document: &str, issuer: &str) -> String {
+    match crate::jose::parse_discovery(document.as_bytes(), issuer, &Limits::default()) {
+        Ok(d) => ok(&json!({
+            "issuer": d.issuer,
+            "jwksUri": d.jwks_uri,
+            "algorithms": d.algorithms,
+            "unsupportedAlgorithms": d.unsupported_algorithms,
+            "warnings": d.warnings,
+        })),
+        Err(e) => fail_error(&e),
     }
 }

@@ -58,9 +58,9 @@ function verifierConfig(options) {
     algorithms: list(o.algorithms),
     requiredClaims: o.requiredClaims,
     clockTolerance: o.clockTolerance,
-    role: o.role,
+    role: text(o.role),
     roleName: o.roleName,
-    config: o.config,
+    config: text(o.config),
     limits: o.limits,
     cacheSize: o.cacheSize,
   });
