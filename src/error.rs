@@ -88,6 +88,11 @@ codes! {
     DiscoveryInvalid = "ERR_DISCOVERY_INVALID",
     /// The discovery document's `issuer` differs from the URL it was fetched for.
     DiscoveryIssuerMismatch = "ERR_DISCOVERY_ISSUER_MISMATCH",
+    /// A key is marked for another purpose (`use` other than `sig`, `key_ops` without `verify`).
+    KeyNotForVerification = "ERR_KEY_NOT_FOR_VERIFICATION",
+    /// A JWK or PEM block carries private key material; it is refused because anyone who saw
+    /// the document could sign.
+    KeyPrivate = "ERR_KEY_PRIVATE",
     // ---- claims ----
     /// `now` is past `exp` (plus tolerance).
     JwtExpired = "ERR_JWT_EXPIRED",
@@ -139,6 +144,13 @@ codes! {
     ConfigInvalid = "ERR_CONFIG_INVALID",
     /// Caller options are invalid (unknown algorithm name, bad type, ...).
     OptionsInvalid = "ERR_OPTIONS_INVALID",
+    /// Generating a test identity's key pair or signing it failed (`mint`).
+    MintFailed = "ERR_MINT_FAILED",
+    /// Fetching a JWKS or discovery document failed (network error, HTTP status, bad body);
+    /// raised by the front ends that do I/O.
+    FetchFailed = "ERR_FETCH_FAILED",
+    /// Fetching a JWKS or discovery document took longer than the configured timeout.
+    FetchTimeout = "ERR_FETCH_TIMEOUT",
     // ---- policy and authorization ----
     /// A Vault policy cannot be parsed (HCL or JSON syntax).
     PolicyParse = "ERR_POLICY_PARSE",
