@@ -65,9 +65,10 @@ impl Modulus {
     ///
     /// `2^(b-1) < n` where `b` is the bit length of `n`; doubling it modulo `n` until the
     /// exponent reaches `32·L` gives `R mod n`, which is `1` in Montgomery form. Doubling
-    /// `s` more times gives `2^s` in Montgomery form, and each Montgomery squaring then doubles
-    /// that exponent: with `32·L = s·2^p` (`s` odd), `p` squarings reach `2^(32·L)·R = R² mod n`.
-    /// For a 2048-bit modulus that is 1 + 1 doublings and 11 squarings.
+    /// `L` more times gives `2^L` in Montgomery form, and each Montgomery squaring then doubles
+    /// that exponent: since `32·L = L·2⁵`, five squarings reach `2^(32·L)·R = R² mod n`.
+    /// A doubling costs O(L) and a squaring O(L²), so `L` doublings + 5 squarings is cheaper
+    /// than 1 doubling + 11 squarings (2048 bits) — and works for every `L`.
     fn compute_rr(&self) -> Option<Vec<Limb>> {
         let l = self.n.len();
         let top = *self.n.last()?;
@@ -76,14 +77,12 @@ impl Modulus {
         let mut x = vec![0; l];
         // 2^(bits-1): the modulus' top bit alone.
         *x.get_mut((bits - 1) / LIMB_BITS as usize)? = 1 << ((bits - 1) % LIMB_BITS as usize);
-        let p = total.trailing_zeros();
-        let s = total >> p;
-        for _ in 0..(total - (bits - 1)) + s {
+        for _ in 0..(total - (bits - 1)) + l {
             double_mod(&mut x, &self.n);
         }
         let mut scratch = Scratch::new(l);
         let mut y = vec![0; l];
-        for _ in 0..p {
+        for _ in 0..LIMB_BITS.trailing_zeros() {
             self.sqr(&mut y, &x, &mut scratch);
             core::mem::swap(&mut x, &mut y);
         }
@@ -223,16 +222,32 @@ impl Scratch {
     }
 }
 
-/// `row += src·m`, limb by limb over `min(row.len(), src.len())` limbs; returns the carry out.
+/// `row += src·m` over equal-length slices; returns the carry out of the top limb.
+///
+/// Unrolled by four by hand: the project's size-leaning `opt-level` does not unroll, and in
+/// wasm the per-limb loop overhead (index, compare, branch) is a large share of this loop.
 #[inline(always)]
 fn mac_row(row: &mut [Limb], src: &[Limb], m: Limb) -> Limb {
     let m = Wide::from(m);
     let mut carry: Wide = 0;
-    for (r, &s) in row.iter_mut().zip(src) {
-        // (2³²−1)² + 2·(2³²−1) = 2⁶⁴−1: never overflows.
+    // (2³²−1)² + 2·(2³²−1) = 2⁶⁴−1: `r + s·m + carry` never overflows a Wide.
+    let mut step = |r: &mut Limb, s: Limb| {
         let x = Wide::from(*r) + Wide::from(s) * m + carry;
         *r = x as Limb;
         carry = x >> LIMB_BITS;
+    };
+    let mut rows = row.chunks_exact_mut(4);
+    let mut srcs = src.chunks_exact(4);
+    for (r, s) in (&mut rows).zip(&mut srcs) {
+        if let ([r0, r1, r2, r3], [s0, s1, s2, s3]) = (r, s) {
+            step(r0, *s0);
+            step(r1, *s1);
+            step(r2, *s2);
+            step(r3, *s3);
+        }
+    }
+    for (r, &s) in rows.into_remainder().iter_mut().zip(srcs.remainder()) {
+        step(r, s);
     }
     carry as Limb
 }
