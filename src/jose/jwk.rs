@@ -529,17 +529,10 @@ fn req_str<'a>(jwk: &'a Map<String, Value>, member: &'static str) -> Result<&'a 
 
 fn b64_member(jwk: &Map<String, Value>, member: &'static str) -> Result<Vec<u8>, KeyError> {
     let text = req_str(jwk, member)?;
-    b64url_decode(text).ok_or_else(|| KeyError::JwkInvalid {
+    crate::b64::decode_strict(text).map_err(|problem| KeyError::JwkInvalid {
         member,
-        reason: "not canonical unpadded base64url".into(),
+        reason: format!("not canonical unpadded base64url: {problem}"),
     })
-}
-
-/// Strict base64url (RFC 7515 §2): URL alphabet, no padding, no whitespace, zero trailing
-/// bits. Returns `None` for anything else.
-pub(crate) fn b64url_decode(text: &str) -> Option<Vec<u8>> {
-    // The base64 crate's URL_SAFE_NO_PAD engine refuses padding and non-zero trailing bits.
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).ok()
 }
 
 // ---- building keys from raw parts (shared with PEM) ----
