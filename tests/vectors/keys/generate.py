@@ -113,6 +113,75 @@ def spki(key):
     return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
+# ---- Ed25519 arithmetic (textbook RFC 8032 §5.1, test-data only) to build one signature that a
+# cofactorless verifier (Go's crypto/ed25519, dalek `verify`) accepts but `verify_strict` refuses:
+# a mixed-order key A' = aB + T8 and R = the neutral point. ----
+ED_P = 2 ** 255 - 19
+ED_L = 2 ** 252 + 27742317777372353535851937790883648493
+ED_D = -121665 * pow(121666, ED_P - 2, ED_P) % ED_P
+
+
+def ed_add(P1, P2):
+    (x1, y1), (x2, y2) = P1, P2
+    t = ED_D * x1 * x2 * y1 * y2 % ED_P
+    x3 = (x1 * y2 + x2 * y1) * pow(1 + t, ED_P - 2, ED_P) % ED_P
+    y3 = (y1 * y2 + x1 * x2) * pow(1 - t, ED_P - 2, ED_P) % ED_P
+    return (x3, y3)
+
+
+def ed_mul(k, P):
+    Q = (0, 1)
+    while k:
+        if k & 1:
+            Q = ed_add(Q, P)
+        P = ed_add(P, P)
+        k >>= 1
+    return Q
+
+
+def ed_decode(b):
+    y = int.from_bytes(b, "little") & ((1 << 255) - 1)
+    sign = b[31] >> 7
+    x2 = (y * y - 1) * pow(ED_D * y * y + 1, ED_P - 2, ED_P) % ED_P
+    x = pow(x2, (ED_P + 3) // 8, ED_P)
+    if (x * x - x2) % ED_P:
+        x = x * pow(2, (ED_P - 1) // 4, ED_P) % ED_P
+    assert (x * x - x2) % ED_P == 0
+    if x & 1 != sign:
+        x = ED_P - x
+    return (x, y)
+
+
+def ed_encode(P):
+    x, y = P
+    return (y | ((x & 1) << 255)).to_bytes(32, "little")
+
+
+def mixed_order_signature(claims_base):
+    """Returns (public key bytes, compact JWS) with R = neutral point, valid under cofactorless
+    verification only."""
+    B = ed_decode((4 * pow(5, ED_P - 2, ED_P) % ED_P).to_bytes(32, "little"))  # base point, x even
+    a = int.from_bytes(hashlib.sha512(b"jwtgate mixed-order test key").digest(), "little") % ED_L
+    T8 = ed_decode(bytes.fromhex("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"))
+    assert ed_mul(8, T8) == (0, 1) and ed_mul(4, T8) != (0, 1)
+    A = ed_encode(ed_add(ed_mul(a, B), T8))
+    R = ed_encode((0, 1))
+    header = b64u(json.dumps({"alg": "EdDSA", "kid": "mixed"}, separators=(",", ":")).encode())
+    n = 0
+    while True:
+        payload = b64u(json.dumps(dict(claims_base, n=n), separators=(",", ":")).encode())
+        msg = (header + "." + payload).encode()
+        k = int.from_bytes(hashlib.sha512(R + A + msg).digest(), "little") % ED_L
+        if k % 8 == 0:
+            S = k * a % ED_L
+            # Cofactorless check, as Go does: [S]B - [k]A' == R.
+            kA = ed_mul(k, ed_decode(A))
+            lhs = ed_add(ed_mul(S, B), ((ED_P - kA[0]) % ED_P, kA[1]))
+            assert ed_encode(lhs) == R
+            return A, header + "." + payload + "." + b64u(R + S.to_bytes(32, "little"))
+        n += 1
+
+
 def main():
     rsa_rs256 = load(os.path.join(MINTED, "rsa-rs256.pem"))
     rsa_any = load(os.path.join(MINTED, "rsa-any.pem"))
@@ -189,6 +258,16 @@ def main():
              skip(17, "ERR_JWK_INVALID", "alg-es256-on-rsa"), skip(18, "ERR_KEY_WEAK", "small-order"), skip(19, "ERR_JWK_INVALID", "ed-short"),
              skip(20, "ERR_JWK_INVALID", None), skip(21, "ERR_JWK_INVALID", None), skip(22, "ERR_JWK_INVALID", "no-kty"),
          ]))
+    small = ["0000000000000000000000000000000000000000000000000000000000000000",
+             "0000000000000000000000000000000000000000000000000000000000000080",
+             "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+             "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+             "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+             "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+             "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa"]
+    case("ed25519-small-order-keys", "every small-order Ed25519 point (orders 1, 2, 4, 8; both signs) is refused as weak",
+         {"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "o%d" % i, "x": b64u(bytes.fromhex(h))} for i, h in enumerate(small)]},
+         ok([], [skip(i, "ERR_KEY_WEAK", "o%d" % i) for i in range(len(small))]))
     case("too-many-keys", "33 entries exceed the default max_jwks_keys (32)", {"keys": [dict(E, kid=str(i)) for i in range(33)]},
          {"error": "ERR_LIMIT_EXCEEDED"})
     case("keys-not-array", "keys must be an array", {"keys": {"kty": "RSA"}}, {"error": "ERR_JWKS_INVALID"})
@@ -286,6 +365,12 @@ def main():
     scase("eddsa-small-order-key-skipped", "a small-order Ed25519 key is refused when loaded", "EdDSA", edk, "bad",
           {"jwks": {"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "bad", "x": small_order}]}}, invalid("ERR_KEY_WEAK"))
 
+    mixed_x, mixed_token = mixed_order_signature(claims)
+    S.append({"id": "eddsa-small-order-r", "note": "R is the neutral point and the key has a small-order component: "
+              "Go's crypto/ed25519 (Vault) and a cofactorless verify accept it, jwtgate's verify_strict refuses it "
+              "(see known-divergences.json#ed25519-small-order)",
+              "token": mixed_token, "keys": {"jwks": {"keys": [{"kty": "OKP", "crv": "Ed25519", "kid": "mixed", "x": b64u(mixed_x)}]}},
+              "expect": {"valid": False, "code": "ERR_JWS_SIGNATURE_INVALID", "cofactorless_accepts": True}})
     for name, cases in [("jwks.json", J), ("pem.json", P_), ("selection.json", S)]:
         with open(os.path.join(HERE, name), "w") as f:
             json.dump({"description": "see README.md", "cases": cases}, f, indent=2)
