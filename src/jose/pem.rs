@@ -22,7 +22,6 @@ use alloc::vec::Vec;
 
 use base64::Engine as _;
 use rsa::pkcs1;
-use rsa::traits::PublicKeyParts as _;
 use x509_cert::der::asn1::{AnyRef, BitStringRef, UintRef};
 use x509_cert::der::pem::LineEnding;
 use x509_cert::der::{Decode as _, Encode as _};
@@ -161,8 +160,8 @@ pub(crate) fn spki_der(key: &PublicKey) -> Result<Vec<u8>, KeyError> {
     };
     match key {
         PublicKey::Rsa(k) => {
-            let n = k.n().to_bytes_be();
-            let e = k.e().to_bytes_be();
+            let n = k.modulus_be_bytes();
+            let e = jwk::rsa_exponent_bytes(k);
             let pkcs1 = pkcs1::RsaPublicKey {
                 modulus: UintRef::new(&n).map_err(encode_err)?,
                 public_exponent: UintRef::new(&e).map_err(encode_err)?,
