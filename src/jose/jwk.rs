@@ -630,3 +630,114 @@ pub(crate) fn ed25519_key(x: &[u8]) -> Result<PublicKey, KeyError> {
 pub(crate) fn too_many_keys(actual: usize, limits: &Limits) -> Result<(), LimitExceeded> {
     Limits::check("max_jwks_keys", actual, limits.max_jwks_keys)
 }
+
+// ---- JSON views for front ends (the CLI's `jwks`, the inspector's key table) ----
+
+impl serde::Serialize for VerifyingKey {
+    /// `{ kid, alg, kty, crv?, use, bits?, thumbprint, origin }` — never the key material.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("kid", &self.kid)?;
+        m.serialize_entry("alg", &self.alg)?;
+        m.serialize_entry("kty", self.kty.as_str())?;
+        if let Some(crv) = self.key.curve() {
+            m.serialize_entry("crv", crv)?;
+        }
+        m.serialize_entry("use", &self.key_use)?;
+        if let Some(bits) = self.key.rsa_bits() {
+            m.serialize_entry("bits", &bits)?;
+        }
+        m.serialize_entry("thumbprint", &self.thumbprint)?;
+        m.serialize_entry("origin", &self.origin)?;
+        m.end()
+    }
+}
+
+impl serde::Serialize for KeyOrigin {
+    /// `{ "source": "jwk", "index": n }` or `{ "source": "pem", "index": n, "block": b }`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut m = s.serialize_map(None)?;
+        match self {
+            KeyOrigin::Jwk { index } => {
+                m.serialize_entry("source", "jwk")?;
+                m.serialize_entry("index", index)?;
+            }
+            KeyOrigin::Pem { index, block } => {
+                m.serialize_entry("source", "pem")?;
+                m.serialize_entry("index", index)?;
+                m.serialize_entry("block", block)?;
+            }
+        }
+        m.end()
+    }
+}
+
+impl serde::Serialize for SkippedKey {
+    /// `{ index, kid, code, message }`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("index", &self.index)?;
+        m.serialize_entry("kid", &self.kid)?;
+        m.serialize_entry("code", &self.reason.code())?;
+        m.serialize_entry("message", &self.reason.to_string())?;
+        m.end()
+    }
+}
+
+impl serde::Serialize for KeySet {
+    /// `{ source: "jwks" | "pem", keys: [...], skipped: [...] }`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut m = s.serialize_map(Some(3))?;
+        let source = match self.source {
+            KeySource::Jwks => "jwks",
+            KeySource::Pem => "pem",
+        };
+        m.serialize_entry("source", source)?;
+        m.serialize_entry("keys", &self.keys)?;
+        m.serialize_entry("skipped", &self.skipped)?;
+        m.end()
+    }
+}
+
+impl serde::Serialize for PemKeys {
+    /// `{ keys: [{ kid, thumbprint, pem }], skipped: [...] }`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("keys", &self.keys)?;
+        m.serialize_entry("skipped", &self.skipped)?;
+        m.end()
+    }
+}
+
+impl serde::Serialize for PemKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("kid", &self.kid)?;
+        m.serialize_entry("thumbprint", &self.thumbprint)?;
+        m.serialize_entry("pem", &self.pem)?;
+        m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_view_names_keys_without_material() {
+        let jwks = br#"{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"a","use":"sig","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},{"kty":"oct","kid":"h","k":"AA"}]}"#;
+        let set = KeySet::from_jwks(jwks, &Limits::default()).unwrap();
+        let json = serde_json::to_string(&set).unwrap();
+        assert_eq!(
+            json,
+            r#"{"source":"jwks","keys":[{"kid":"a","alg":null,"kty":"OKP","crv":"Ed25519","use":"sig","thumbprint":"kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k","origin":{"source":"jwk","index":0}}],"skipped":[{"index":1,"kid":"h","code":"ERR_KEY_UNSUPPORTED","message":"unsupported kty \"oct\""}]}"#
+        );
+        assert!(!json.contains("11qYAYKx"));
+    }
+}

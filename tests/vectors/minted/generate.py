@@ -174,6 +174,31 @@ def main():
     with open(path, "w") as f:
         json.dump(doc, f, indent=2)
         f.write("\n")
+    cross_check(doc, jwks)
+
+
+def cross_check(doc, jwks):
+    """Every case, from either minter, must get the same verdict from PyJWT's own verification
+    (signature with the key its kid names, or every key of its type without a kid; claims at
+    `now`). The error codes are jwtgate's; PyJWT only confirms valid vs invalid."""
+    by_kid = {k.get("kid"): k for k in jwks["keys"]}
+    for c in doc["cases"]:
+        header = jwt.get_unverified_header(c["token"])
+        kid = header.get("kid")
+        candidates = [by_kid[kid]] if kid in by_kid else ([] if kid else jwks["keys"])
+        ok = False
+        for k in candidates:
+            if k.get("alg", c["alg"]) != c["alg"]:
+                continue
+            try:
+                key = jwt.PyJWK(k, algorithm=c["alg"]).key
+                jwt.decode(c["token"], key, algorithms=[c["alg"]], audience=doc["claims"]["aud"][0],
+                           issuer=doc["claims"]["iss"], options={"verify_exp": False, "verify_iat": False, "verify_nbf": False})
+                ok = True
+                break
+            except Exception:
+                continue
+        assert ok == c["expect"]["valid"], (c["id"], ok)
 
 
 if __name__ == "__main__":
