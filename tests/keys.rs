@@ -154,3 +154,31 @@ fn selection() {
         }
     }
 }
+
+#[test]
+fn truncated_and_corrupted_inputs_never_panic() {
+    // Every prefix and a byte flip at every position of one PEM bundle and one JWKS: loading
+    // must return a set or a typed error, never panic (the DER and JSON parsers see every
+    // partial structure).
+    let limits = Limits::default();
+    let pem_case = load("pem.json").into_iter().find(|c| c["id"] == "several-blocks").unwrap();
+    let pem = pem_case["pems"][0].as_str().unwrap().to_string();
+    let jwks = load("jwks.json")[0]["jwks"].to_string();
+    for text in [&pem, &jwks] {
+        let bytes = text.as_bytes();
+        for cut in 0..bytes.len() {
+            let prefix = String::from_utf8_lossy(&bytes[..cut]).into_owned();
+            let _ = KeySet::from_pem(&[&prefix], &limits);
+            let _ = KeySet::from_jwks(prefix.as_bytes(), &limits);
+        }
+        for i in (0..bytes.len()).step_by(3) {
+            let mut b = bytes.to_vec();
+            b[i] ^= 0x04;
+            let flipped = String::from_utf8_lossy(&b).into_owned();
+            if let Ok(set) = KeySet::from_pem(&[&flipped], &limits) {
+                assert!(set.keys.len() + set.skipped.len() <= 3);
+            }
+            let _ = KeySet::from_jwks(flipped.as_bytes(), &limits);
+        }
+    }
+}
