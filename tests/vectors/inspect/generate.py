@@ -174,7 +174,8 @@ nomad_default = tok(hdr(alg="EdDSA"), cl(exp=DROP, iss=DROP, aud="nomadproject.i
                     sig=sig_bytes("ed", 64))
 case("nomad_default_identity_pre_1_7",
      "a Nomad default identity from a pre-1.7 EdDSA key, no oidc_issuer configured",
-     nomad_default, nomad_default, [], ["alg_eddsa_aws", "exp_missing", "iss_missing"], None)
+     nomad_default, nomad_default, [],
+     ["alg_eddsa_aws", "aud_nomad_default", "exp_missing", "iss_missing"], None)
 case("kid_missing", "no kid", tok(hdr(kid=DROP)), tok(hdr(kid=DROP)), [], ["kid_missing"])
 case("kid_number", "kid is a number", tok(hdr(kid=7)), tok(hdr(kid=7)), [], ["kid_type"],
      "ERR_JWS_HEADER_INVALID")
