@@ -182,3 +182,51 @@ fn truncated_and_corrupted_inputs_never_panic() {
         }
     }
 }
+
+#[test]
+fn discovery_documents() {
+    let limits = Limits::default();
+    let cases = load("discovery.json");
+    assert!(cases.len() >= 10);
+    for case in &cases {
+        let id = case["id"].as_str().unwrap();
+        let doc = case["document"].as_str().unwrap();
+        let result =
+            jwtgate::jose::parse_discovery(doc.as_bytes(), case["url"].as_str().unwrap(), &limits);
+        let expect = &case["expect"];
+        if expect["valid"].as_bool().unwrap() {
+            let d = result.unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert_eq!(d.jwks_uri, expect["jwks_uri"].as_str().unwrap(), "{id}");
+            let algs: Vec<&str> = d.algorithms.iter().map(|a| a.as_str()).collect();
+            let want: Vec<&str> = expect["algorithms"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+                .collect();
+            assert_eq!(algs, want, "{id}");
+            let unsupported: Vec<&str> = expect["unsupported_algorithms"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+                .collect();
+            assert_eq!(d.unsupported_algorithms, unsupported, "{id}");
+            assert_eq!(
+                d.warnings.len() as u64,
+                expect["warnings"].as_u64().unwrap(),
+                "{id}: {:?}",
+                d.warnings
+            );
+        } else {
+            let err = result.err().unwrap_or_else(|| panic!("{id}: accepted"));
+            assert_eq!(err.code().as_str(), expect["code"].as_str().unwrap(), "{id}: {err}");
+            let text = err.to_string();
+            for part in
+                expect.get("message_contains").and_then(Value::as_array).into_iter().flatten()
+            {
+                assert!(text.contains(part.as_str().unwrap()), "{id}: {text:?} lacks {part}");
+            }
+        }
+    }
+}
