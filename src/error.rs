@@ -145,6 +145,17 @@ codes! {
     RequestInvalid = "ERR_REQUEST_INVALID",
     /// An AWS IAM trust policy cannot be parsed or uses an unsupported element.
     TrustPolicyInvalid = "ERR_TRUST_POLICY_INVALID",
+    // ---- Envoy filter ----
+    /// No token in any location the filter is configured to read.
+    TokenMissing = "ERR_TOKEN_MISSING",
+    /// Several tokens (or several credentials in one `Authorization` header) in one request.
+    TokenMultiple = "ERR_TOKEN_MULTIPLE",
+    /// A remote JWKS could not be fetched (network failure, non-200 status, unusable document).
+    JwksUnavailable = "ERR_JWKS_UNAVAILABLE",
+    /// The request was denied by the configured policies (a decision, not a malformed input).
+    AccessDenied = "ERR_ACCESS_DENIED",
+    /// The Envoy filter's plugin configuration is invalid.
+    FilterConfigInvalid = "ERR_FILTER_CONFIG_INVALID",
 }
 
 impl fmt::Display for Code {

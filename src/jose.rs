@@ -69,7 +69,10 @@ impl fmt::Display for KeyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             KeyError::SignatureInvalid { alg, tried } => {
-                write!(f, "signature invalid: no {alg} key of {tried} tried verified it")
+                write!(
+                    f,
+                    "signature invalid: no {alg} key of {tried} tried verified it"
+                )
             }
         }
     }

@@ -25,6 +25,8 @@ extern crate alloc;
 extern crate std;
 
 pub mod claims;
+#[cfg(feature = "envoy")]
+pub mod envoy;
 pub mod error;
 pub mod identity;
 pub mod jose;

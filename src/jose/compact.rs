@@ -24,5 +24,8 @@ pub struct CompactJws<'a> {
 /// Parses `token` strictly. Placeholder until the parser lands.
 pub fn parse_compact<'a>(token: &'a str, limits: &Limits) -> Result<CompactJws<'a>, Error> {
     let _ = (token, limits);
-    Err(JoseError::Malformed { reason: "not implemented" }.into())
+    Err(JoseError::Malformed {
+        reason: "not implemented",
+    }
+    .into())
 }
