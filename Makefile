@@ -1,7 +1,7 @@
 # The README's two commands are `make demo` and `make test`. Every target installs what it needs
 # idempotently (rustup targets, wasm-bindgen-cli, npm packages, chromium) so a fresh machine works.
 SHELL := /bin/bash
-.PHONY: demo test test-rust test-nostd test-js test-envoy test-www bench
+.PHONY: demo test test-rust test-nostd test-js test-envoy test-www bench serve
 
 # Runs the main job on the bundled sample and prints the explained decision.
 demo:
@@ -27,3 +27,7 @@ test-www:
 
 bench:
 	bash scripts/bench.sh
+
+# Serves the browser inspector on 127.0.0.1 with the bundled sample preloaded (third command).
+serve:
+	bash scripts/serve-www.sh

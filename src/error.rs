@@ -125,6 +125,9 @@ codes! {
     GroupsClaimMissing = "ERR_GROUPS_CLAIM_MISSING",
     /// The role's `groups_claim` is not a string or list of strings.
     GroupsClaimInvalid = "ERR_GROUPS_CLAIM_INVALID",
+    /// A top-level key collides with a registered claim name under case folding (`SUB`,
+    /// `ſub`); rejected as hashicorp/cap does since 2026.
+    JwtClaimAmbiguous = "ERR_JWT_CLAIM_AMBIGUOUS",
     // ---- configuration ----
     /// A Vault role is invalid (as Vault would refuse it at write time).
     RoleInvalid = "ERR_ROLE_INVALID",

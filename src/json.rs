@@ -66,16 +66,8 @@ impl JsonError {
 impl fmt::Display for JsonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            JsonError::Invalid {
-                what,
-                line,
-                column,
-                reason,
-            } => {
-                write!(
-                    f,
-                    "{what} is not valid JSON at line {line} column {column}: {reason}"
-                )
+            JsonError::Invalid { what, line, column, reason } => {
+                write!(f, "{what} is not valid JSON at line {line} column {column}: {reason}")
             }
             JsonError::DuplicateMember { what, member } => {
                 write!(f, "{what} has duplicate member {member:?}")
@@ -105,9 +97,7 @@ pub fn parse_value(bytes: &[u8], what: &'static str, limits: &Limits) -> Result<
     let too_long = Limits::check("max_document_len", bytes.len(), limits.max_document_len);
     too_long.map_err(|limit| JsonError::Limit { what, limit })?;
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let seed = StrictSeed {
-        depth_left: limits.max_json_depth,
-    };
+    let seed = StrictSeed { depth_left: limits.max_json_depth };
     let value = match seed.deserialize(&mut de) {
         Ok(v) => v,
         Err(e) => return Err(classify(e, what, limits)),
@@ -124,10 +114,7 @@ pub fn parse_object(
 ) -> Result<Map<String, Value>, JsonError> {
     match parse_value(bytes, what, limits)? {
         Value::Object(map) => Ok(map),
-        other => Err(JsonError::NotObject {
-            what,
-            found: type_name(&other),
-        }),
+        other => Err(JsonError::NotObject { what, found: type_name(&other) }),
     }
 }
 
@@ -144,10 +131,7 @@ fn classify(e: serde_json::Error, what: &'static str, limits: &Limits) -> JsonEr
             Some(i) => &rest[..i],
             None => rest,
         };
-        return JsonError::DuplicateMember {
-            what,
-            member: member.to_string(),
-        };
+        return JsonError::DuplicateMember { what, member: member.to_string() };
     }
     if text.starts_with(DEPTH_TAG) || text.starts_with("recursion limit exceeded") {
         let limit = LimitExceeded {
@@ -161,12 +145,7 @@ fn classify(e: serde_json::Error, what: &'static str, limits: &Limits) -> JsonEr
         Some(i) => text[..i].to_string(),
         None => text,
     };
-    JsonError::Invalid {
-        what,
-        line: e.line(),
-        column: e.column(),
-        reason,
-    }
+    JsonError::Invalid { what, line: e.line(), column: e.column(), reason }
 }
 
 #[derive(Clone, Copy)]
@@ -242,6 +221,7 @@ impl<'de> Visitor<'de> for StrictSeed {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::format;
 
     fn parse(s: &str) -> Result<Value, JsonError> {
         parse_value(s.as_bytes(), "test", &Limits::default())
@@ -250,13 +230,7 @@ mod tests {
     #[test]
     fn rejects_duplicate_members_at_any_depth() {
         let e = parse(r#"{"a":1,"b":{"c":1,"c":2}}"#).unwrap_err();
-        assert_eq!(
-            e,
-            JsonError::DuplicateMember {
-                what: "test",
-                member: "c".into()
-            }
-        );
+        assert_eq!(e, JsonError::DuplicateMember { what: "test", member: "c".into() });
         // Escapes are decoded before comparison: "\u0061" is "a".
         let e = parse(r#"{"a":1,"\u0061":2}"#).unwrap_err();
         assert_eq!(e.code(), Code::JsonDuplicateMember);
@@ -283,12 +257,6 @@ mod tests {
     #[test]
     fn object_required() {
         let e = parse_object(b"[1]", "JWKS", &Limits::default()).unwrap_err();
-        assert_eq!(
-            e,
-            JsonError::NotObject {
-                what: "JWKS",
-                found: "array"
-            }
-        );
+        assert_eq!(e, JsonError::NotObject { what: "JWKS", found: "array" });
     }
 }

@@ -24,6 +24,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod b64;
 pub mod claims;
 #[cfg(feature = "envoy")]
 pub mod envoy;

@@ -86,10 +86,6 @@ pub struct LimitExceeded {
 
 impl fmt::Display for LimitExceeded {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "limit {} exceeded: {} > {}",
-            self.name, self.actual, self.max
-        )
+        write!(f, "limit {} exceeded: {} > {}", self.name, self.actual, self.max)
     }
 }

@@ -66,6 +66,39 @@ impl Algorithm {
     }
 }
 
+/// What an `alg` header value is, from jwtgate's point of view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AlgClass {
+    /// One of the ten supported algorithms.
+    Supported(Algorithm),
+    /// Exactly `none` (RFC 7518 §3.6): an unsigned token.
+    None,
+    /// `none` in another case (`None`, `NONE`): not `none` to a case-sensitive parser, but
+    /// some libraries compared case-insensitively, which is how these tokens are used in attacks.
+    NoneVariant,
+    /// HMAC (`HS256`, `HS384`, `HS512`): needs a shared secret, never accepted here.
+    Hmac,
+    /// Anything else.
+    Unknown,
+}
+
+impl AlgClass {
+    /// Classifies an `alg` value (case-sensitively, RFC 7515 §4.1.1).
+    pub fn of(name: &str) -> AlgClass {
+        if let Some(alg) = Algorithm::from_name(name) {
+            AlgClass::Supported(alg)
+        } else if name == "none" {
+            AlgClass::None
+        } else if name.eq_ignore_ascii_case("none") {
+            AlgClass::NoneVariant
+        } else if matches!(name, "HS256" | "HS384" | "HS512") {
+            AlgClass::Hmac
+        } else {
+            AlgClass::Unknown
+        }
+    }
+}
+
 impl fmt::Display for Algorithm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -75,5 +108,32 @@ impl fmt::Display for Algorithm {
 impl serde::Serialize for Algorithm {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_case_sensitive() {
+        for alg in Algorithm::ALL {
+            assert_eq!(Algorithm::from_name(alg.as_str()), Some(alg));
+        }
+        assert_eq!(Algorithm::from_name("rs256"), None);
+        assert_eq!(Algorithm::from_name("EDDSA"), None);
+        assert_eq!(Algorithm::from_name("Ed25519"), None);
+    }
+
+    #[test]
+    fn classifies_refused_names() {
+        assert_eq!(AlgClass::of("ES256"), AlgClass::Supported(Algorithm::ES256));
+        assert_eq!(AlgClass::of("none"), AlgClass::None);
+        assert_eq!(AlgClass::of("None"), AlgClass::NoneVariant);
+        assert_eq!(AlgClass::of("nOnE"), AlgClass::NoneVariant);
+        assert_eq!(AlgClass::of("HS256"), AlgClass::Hmac);
+        assert_eq!(AlgClass::of("hs256"), AlgClass::Unknown);
+        assert_eq!(AlgClass::of(""), AlgClass::Unknown);
+        assert_eq!(AlgClass::of("ES256K"), AlgClass::Unknown);
     }
 }

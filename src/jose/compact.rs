@@ -1,11 +1,15 @@
-//! Strict compact JWS parsing (RFC 7515 §7.1).
+//! Strict compact JWS parsing (RFC 7515 §7.1) for verification.
+//!
+//! Everything here is about shape, not trust: a [`CompactJws`] has not been verified. The
+//! algorithm allow-list, key choice and signature check come later in the pipeline.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde_json::{Map, Value};
 
-use super::{Header, JoseError};
+use super::{Header, JoseError, Segment};
 use crate::error::Error;
+use crate::json::{parse_value, type_name, JsonError};
 use crate::limits::Limits;
 
 /// A parsed, not yet verified, compact JWS whose payload is a JWT claims set.
@@ -17,15 +21,196 @@ pub struct CompactJws<'a> {
     pub claims: Map<String, Value>,
     /// `BASE64URL(header) || '.' || BASE64URL(payload)`: the bytes the signature covers.
     pub signing_input: &'a [u8],
-    /// The decoded signature.
+    /// The decoded signature (never empty).
     pub signature: Vec<u8>,
+    /// The three segments as they appear in the token (base64url text), for display.
+    pub segments: [&'a str; 3],
 }
 
-/// Parses `token` strictly. Placeholder until the parser lands.
+/// Parses `token` strictly, checking in this order (the first failure is returned):
+///
+/// 1. length ≤ [`Limits::max_token_len`] (`ERR_LIMIT_EXCEEDED`);
+/// 2. no whitespace, exactly three `.`-separated segments, header and payload not empty
+///    (`ERR_JWS_MALFORMED`);
+/// 3. header segment length ≤ [`Limits::max_header_len`] (`ERR_LIMIT_EXCEEDED`);
+/// 4. each segment canonical unpadded base64url (`ERR_JWS_BASE64`);
+/// 5. header: UTF-8, one strict JSON object (no duplicate members, depth bounded), then the
+///    header rules of [`Header::from_members`];
+/// 6. payload: UTF-8, one strict JSON object (`ERR_JWT_CLAIMS_INVALID` if another JSON type)
+///    with at most [`Limits::max_claims`] members;
+/// 7. signature not empty (`ERR_JWS_SIGNATURE_EMPTY`).
+///
+/// No input panics; every refusal is a typed [`Error`] whose message names the segment or value.
 pub fn parse_compact<'a>(token: &'a str, limits: &Limits) -> Result<CompactJws<'a>, Error> {
-    let _ = (token, limits);
-    Err(JoseError::Malformed {
-        reason: "not implemented",
+    Limits::check("max_token_len", token.len(), limits.max_token_len)?;
+    if let Some((offset, &byte)) =
+        token.as_bytes().iter().enumerate().find(|(_, b)| b.is_ascii_whitespace())
+    {
+        return Err(JoseError::Whitespace { offset, byte }.into());
     }
-    .into())
+    let mut parts = token.split('.');
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        let found = token.split('.').count();
+        return Err(JoseError::SegmentCount { found }.into());
+    };
+    if h.is_empty() {
+        return Err(JoseError::EmptySegment { segment: Segment::Header }.into());
+    }
+    if p.is_empty() {
+        return Err(JoseError::EmptySegment { segment: Segment::Payload }.into());
+    }
+    Limits::check("max_header_len", h.len(), limits.max_header_len)?;
+
+    let header_bytes = crate::b64::decode(h, Segment::Header.label())?;
+    let payload_bytes = crate::b64::decode(p, Segment::Payload.label())?;
+    let signature = crate::b64::decode(s, Segment::Signature.label())?;
+
+    let header_json = json_object(&header_bytes, Segment::Header, "JOSE header", limits)?
+        .map_err(|found| JoseError::HeaderNotObject { found })?;
+    let header = Header::from_members(header_json)?;
+
+    let claims = json_object(&payload_bytes, Segment::Payload, "JWT claims set", limits)?
+        .map_err(|found| JoseError::ClaimsNotObject { found })?;
+    Limits::check("max_claims", claims.len(), limits.max_claims)?;
+
+    if signature.is_empty() {
+        return Err(JoseError::SignatureEmpty.into());
+    }
+    // `h.len() + 1 + p.len()` is within `token`, which is `h.p.s`.
+    let signing_input = token.as_bytes().get(..h.len() + 1 + p.len()).unwrap_or_default();
+    Ok(CompactJws { header, claims, signing_input, signature, segments: [h, p, s] })
+}
+
+/// Decodes `bytes` as UTF-8 strict JSON; the inner `Err` is the JSON type when it is not an
+/// object, so the caller can raise its own, more specific error.
+fn json_object(
+    bytes: &[u8],
+    segment: Segment,
+    what: &'static str,
+    limits: &Limits,
+) -> Result<Result<Map<String, Value>, &'static str>, Error> {
+    if let Err(e) = core::str::from_utf8(bytes) {
+        return Err(JoseError::NotUtf8 { segment, offset: e.valid_up_to() }.into());
+    }
+    match parse_value(bytes, what, limits) {
+        Ok(Value::Object(map)) => Ok(Ok(map)),
+        Ok(other) => Ok(Err(type_name(&other))),
+        Err(JsonError::Limit { limit, .. }) => Err(Error::Limit(limit)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::b64::encode;
+    use crate::jose::Algorithm;
+    use crate::Code;
+    use alloc::format;
+
+    fn token(header: &str, payload: &str, sig: &[u8]) -> String {
+        format!("{}.{}.{}", encode(header.as_bytes()), encode(payload.as_bytes()), encode(sig))
+    }
+
+    fn code(t: &str) -> Code {
+        parse_compact(t, &Limits::default()).unwrap_err().code()
+    }
+
+    const H: &str = r#"{"alg":"ES256","kid":"k1","typ":"JWT"}"#;
+    const P: &str = r#"{"sub":"global:default:mongo:db:mongo:default","exp":1900000000}"#;
+
+    #[test]
+    fn parses_and_exposes_signing_input() {
+        let t = token(H, P, &[1, 2, 3]);
+        let jws = parse_compact(&t, &Limits::default()).unwrap();
+        assert_eq!(jws.header.alg, Algorithm::ES256);
+        assert_eq!(jws.header.kid.as_deref(), Some("k1"));
+        assert_eq!(jws.claims.get("exp"), Some(&Value::from(1_900_000_000)));
+        assert_eq!(jws.signature, [1, 2, 3]);
+        let dot2 = t.rfind('.').unwrap();
+        assert_eq!(jws.signing_input, &t.as_bytes()[..dot2]);
+        assert_eq!(jws.segments[2], encode(&[1, 2, 3]));
+    }
+
+    #[test]
+    fn structure() {
+        let t = token(H, P, &[1]);
+        assert_eq!(code(&format!("{t}.")), Code::JwsMalformed);
+        assert_eq!(code(&format!(" {t}")), Code::JwsMalformed);
+        assert_eq!(code(&format!("{t}\n")), Code::JwsMalformed);
+        assert_eq!(code(&format!("Bearer {t}")), Code::JwsMalformed);
+        assert_eq!(code(""), Code::JwsMalformed);
+        assert_eq!(code(".."), Code::JwsMalformed);
+        let (hp, _) = t.rsplit_once('.').unwrap();
+        assert_eq!(code(hp), Code::JwsMalformed);
+        assert_eq!(
+            parse_compact("a.b.c.d.e", &Limits::default()).unwrap_err(),
+            Error::Jose(JoseError::SegmentCount { found: 5 })
+        );
+        let e = parse_compact(&format!("{hp}.AQ.x"), &Limits::default()).unwrap_err();
+        assert_eq!(e, Error::Jose(JoseError::SegmentCount { found: 4 }));
+    }
+
+    #[test]
+    fn base64_names_the_segment() {
+        let t = token(H, P, &[0xfb, 0xff]);
+        let bad = t.replace("-_8", "+/8");
+        assert_eq!(
+            format!("{}", parse_compact(&bad, &Limits::default()).unwrap_err()),
+            "segment 3 (signature) is not base64url: invalid byte '+' at offset 0 \
+             (standard base64 alphabet; base64url uses '-' and '_')"
+        );
+    }
+
+    #[test]
+    fn limits_are_checked_before_decoding() {
+        let t = token(H, P, &[1]);
+        let limits = Limits { max_token_len: t.len() - 1, ..Limits::default() };
+        let e = parse_compact(&t, &limits).unwrap_err();
+        assert_eq!(e.code(), Code::LimitExceeded);
+        assert!(format!("{e}").contains("max_token_len"));
+        let exact = Limits { max_token_len: t.len(), ..Limits::default() };
+        assert!(parse_compact(&t, &exact).is_ok());
+        // The header limit counts the base64url text, and applies even when it is not base64.
+        let h_len = t.find('.').unwrap();
+        let limits = Limits { max_header_len: h_len - 1, ..Limits::default() };
+        assert!(format!("{}", parse_compact(&t, &limits).unwrap_err()).contains("max_header_len"));
+        let limits = Limits { max_claims: 1, ..Limits::default() };
+        assert!(format!("{}", parse_compact(&t, &limits).unwrap_err()).contains("max_claims"));
+    }
+
+    #[test]
+    fn header_and_payload_json() {
+        assert_eq!(code(&token("[]", P, &[1])), Code::JwsHeaderInvalid);
+        assert_eq!(code(&token("{", P, &[1])), Code::JsonInvalid);
+        assert_eq!(code(&token(&format!("{H} x"), P, &[1])), Code::JsonInvalid);
+        assert_eq!(
+            code(&token(r#"{"alg":"ES256","alg":"none"}"#, P, &[1])),
+            Code::JsonDuplicateMember
+        );
+        assert_eq!(code(&token(H, r#"{"a":1,"a":1}"#, &[1])), Code::JsonDuplicateMember);
+        assert_eq!(code(&token(H, "42", &[1])), Code::JwtClaimsInvalid);
+        assert_eq!(code(&token(H, "\"sub\"", &[1])), Code::JwtClaimsInvalid);
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(40), "]".repeat(40));
+        assert_eq!(code(&token(H, &deep, &[1])), Code::LimitExceeded);
+    }
+
+    #[test]
+    fn non_utf8_is_reported_with_its_offset() {
+        let t = format!("{}.{}.AQ", encode(H.as_bytes()), encode(b"{\"a\":\"\xff\"}"));
+        let e = parse_compact(&t, &Limits::default()).unwrap_err();
+        assert_eq!(e, Error::Jose(JoseError::NotUtf8 { segment: Segment::Payload, offset: 6 }));
+        assert_eq!(e.code(), Code::JsonInvalid);
+    }
+
+    #[test]
+    fn header_errors_win_over_payload_and_signature_errors() {
+        // alg none with a stripped signature: the alg is the more useful message.
+        let t = format!("{}.{}.", encode(br#"{"alg":"none"}"#), encode(P.as_bytes()));
+        assert_eq!(code(&t), Code::JwsAlgNone);
+        let t = format!("{}.{}.", encode(H.as_bytes()), encode(P.as_bytes()));
+        assert_eq!(code(&t), Code::JwsSignatureEmpty);
+    }
 }

@@ -1,0 +1,19 @@
+#!/usr/bin/env python3
+"""Regenerates the README's error-code table from src/error.rs (the `codes!` list).
+
+tests/docs.rs fails when the table and `Code::ALL` disagree; run this to fix it:
+    python3 scripts/readme-codes.py
+"""
+import pathlib
+import re
+
+root = pathlib.Path(__file__).resolve().parent.parent
+source = (root / "src" / "error.rs").read_text()
+rows = re.findall(r'/// (.*)\n\s+\w+ = "(ERR_\w+)"', source)
+table = "| code | meaning |\n|---|---|\n" + "".join(f"| `{code}` | {doc} |\n" for doc, code in rows)
+readme_path = root / "README.md"
+readme = readme_path.read_text()
+start = readme.index("<!-- codes:start")
+start = readme.index("\n", start) + 1
+end = readme.index("<!-- codes:end -->")
+readme_path.write_text(readme[:start] + table + readme[end:])

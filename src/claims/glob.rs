@@ -1,0 +1,130 @@
+//! `bound_claims_type = "glob"` matching: go-glob semantics (`ryanuber/go-glob`) — only `*`
+//! is special (any run of characters, including none), the whole subject must match, matching
+//! is case-sensitive, there is no escaping.
+//!
+//! Divergence (recorded in `tests/vectors/known-divergences.json`): go-glob v1.0.0, which
+//! Vault pins, accepts a subject that runs out just before a one-character final segment
+//! (`ab*c` matches `ab`, `*a*b` matches `ba`), and panics when the final segment is longer.
+//! jwtgate matches correctly and reports, through [`go_glob_v1`], when Vault would disagree.
+
+/// Whether `pattern` matches all of `subject`.
+pub fn matches(pattern: &str, subject: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let Some(first) = parts.next() else { return pattern == subject };
+    let Some(mut rest) = subject.strip_prefix(first) else { return false };
+    let middle: alloc::vec::Vec<&str> = parts.collect();
+    let Some((last, middle)) = middle.split_last() else {
+        // No `*` at all: plain equality.
+        return rest.is_empty();
+    };
+    // Leftmost match of each middle segment is optimal when `*` is the only wildcard.
+    for seg in middle {
+        match rest.find(seg) {
+            Some(i) => rest = rest.get(i + seg.len()..).unwrap_or(""),
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
+}
+
+/// What go-glob v1.0.0 (Vault's pinned version) answers for the same inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GoGlob {
+    /// go-glob matches.
+    Match,
+    /// go-glob does not match.
+    NoMatch,
+    /// go-glob slices out of range: the Vault request fails with an internal error.
+    Panic,
+}
+
+/// A model of go-glob v1.0.0's `Glob`, used only to explain divergences.
+pub fn go_glob_v1(pattern: &str, subject: &str) -> GoGlob {
+    if pattern.is_empty() {
+        return if subject.is_empty() { GoGlob::Match } else { GoGlob::NoMatch };
+    }
+    let parts: alloc::vec::Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return if subject == pattern { GoGlob::Match } else { GoGlob::NoMatch };
+    }
+    let leading = pattern.starts_with('*');
+    let trailing = pattern.ends_with('*');
+    let end = parts.len() - 1;
+    let mut subj = subject;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            if leading {
+                continue;
+            }
+            if !subj.starts_with(part) {
+                return GoGlob::NoMatch;
+            }
+        } else if i == end {
+            if !subj.is_empty() {
+                return if trailing || subj.ends_with(part) {
+                    GoGlob::Match
+                } else {
+                    GoGlob::NoMatch
+                };
+            }
+        } else if !subj.contains(part) {
+            return GoGlob::NoMatch;
+        }
+        // `strings.Index(subj, part) + len(part)`: -1 + len when absent (only possible at the
+        // end with an exhausted subject).
+        let idx = subj.find(part).map_or(-1, |i| i as isize) + part.len() as isize;
+        match usize::try_from(idx).ok().and_then(|i| subj.get(i..)) {
+            Some(s) => subj = s,
+            None => return GoGlob::Panic,
+        }
+    }
+    GoGlob::Match
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_semantics() {
+        let yes = [
+            ("*", ""),
+            ("*", "abc"),
+            ("a*", "a"),
+            ("*c", "abc"),
+            ("a*c", "abbbc"),
+            ("a*b*c", "abc"),
+            ("a**c", "ac"),
+            ("api-*-prod", "api-x-prod"),
+            ("", ""),
+            ("abc", "abc"),
+            ("a*a", "aa"),
+        ];
+        for (p, s) in yes {
+            assert!(matches(p, s), "{p} should match {s}");
+        }
+        let no = [
+            ("", "a"),
+            ("abc", "abd"),
+            ("a*", "ba"),
+            ("*c", "cb"),
+            ("ab*c", "ab"),
+            ("*a*b", "ba"),
+            ("a*a", "a"),
+            ("A*", "a"),
+            ("a?c", "abc"),
+        ];
+        for (p, s) in no {
+            assert!(!matches(p, s), "{p} should not match {s}");
+        }
+    }
+
+    #[test]
+    fn go_glob_quirk_model() {
+        assert_eq!(go_glob_v1("ab*c", "ab"), GoGlob::Match);
+        assert_eq!(go_glob_v1("*a*b", "ba"), GoGlob::Match);
+        assert_eq!(go_glob_v1("ab*cd", "ab"), GoGlob::Panic);
+        assert_eq!(go_glob_v1("a*c", "abc"), GoGlob::Match);
+        assert_eq!(go_glob_v1("a*c", "abd"), GoGlob::NoMatch);
+    }
+}

@@ -1,0 +1,306 @@
+//! The `standard` profile: RFC 7519 claim checks with jose-like options and semantics
+//! (panva/jose `validateClaimsSet`): required claims first, then `iss`, `sub`, `aud` (any-of),
+//! then `iat`/`nbf`/`exp` types and times. A token is expired iff `now >= exp + tolerance`
+//! and not yet valid iff `now < nbf - tolerance`. Unlike Vault, nothing is invented: a token
+//! without `exp` is only refused because `requiredClaims` defaults to `["exp"]`.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use alloc::{format, vec};
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+use super::vault::failure;
+use super::{render, ClaimError, Mode, NbfSource, Wording};
+use crate::json::type_name;
+use crate::report::{Check, Outcome, Report};
+use crate::time::UnixTime;
+
+/// Options of the standard profile. JSON (camelCase) as the JS API takes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct StandardOptions {
+    /// Accepted `iss` values (any-of); empty = not checked. Setting it makes `iss` required.
+    #[serde(deserialize_with = "one_or_many")]
+    pub issuer: Vec<String>,
+    /// Accepted audiences (any-of against a string or array `aud`); empty = not checked.
+    /// Setting it makes `aud` required.
+    #[serde(deserialize_with = "one_or_many")]
+    pub audience: Vec<String>,
+    /// Expected `sub`; `None` = not checked. Setting it makes `sub` required.
+    pub subject: Option<String>,
+    /// Claims that must be present. Default `["exp"]`.
+    pub required_claims: Vec<String>,
+    /// Seconds of tolerance for `exp` and `nbf`. Default 0.
+    pub clock_tolerance: i64,
+}
+
+impl Default for StandardOptions {
+    fn default() -> Self {
+        StandardOptions {
+            issuer: Vec::new(),
+            audience: Vec::new(),
+            subject: None,
+            required_claims: vec![String::from("exp")],
+            clock_tolerance: 0,
+        }
+    }
+}
+
+fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Option::<OneOrMany>::deserialize(d)? {
+        None => Vec::new(),
+        Some(OneOrMany::One(s)) => vec![s],
+        Some(OneOrMany::Many(v)) => v,
+    })
+}
+
+/// Runs the standard checks, appending them to `report`; returns the first failure.
+pub fn check(
+    claims: &Map<String, Value>,
+    opts: &StandardOptions,
+    now: UnixTime,
+    mode: Mode,
+    report: &mut Report,
+) -> Result<(), ClaimError> {
+    let mut first: Option<ClaimError> = None;
+    let mut fail = |report: &mut Report, id: &str, err: ClaimError| -> bool {
+        report.push(failure(id, &err, None));
+        first.get_or_insert(err);
+        mode == Mode::FailFast
+    };
+
+    // Required claims, in jose's order: iss, sub, aud, then requiredClaims reversed.
+    let mut required: Vec<&str> = Vec::new();
+    if !opts.issuer.is_empty() {
+        required.push("iss");
+    }
+    if opts.subject.is_some() {
+        required.push("sub");
+    }
+    if !opts.audience.is_empty() {
+        required.push("aud");
+    }
+    for c in opts.required_claims.iter().rev() {
+        if !required.contains(&c.as_str()) {
+            required.push(c);
+        }
+    }
+    for claim in required {
+        let id = format!("required.{claim}");
+        if claims.contains_key(claim) {
+            report.push(Check::new(id, Outcome::Pass, format!("{claim:?} is present")));
+        } else if fail(report, &id, ClaimError::Missing { claim: String::from(claim) }) {
+            return finish(first);
+        }
+    }
+
+    // iss.
+    if opts.issuer.is_empty() {
+        report.push(Check::new("iss", Outcome::Skip, "no issuer option"));
+    } else {
+        let iss = claims.get("iss");
+        let ok = iss.and_then(Value::as_str).is_some_and(|s| opts.issuer.iter().any(|i| i == s));
+        if ok {
+            report.push(pass("iss", "iss is accepted", &render::list(&opts.issuer), iss));
+        } else {
+            let err = ClaimError::Issuer {
+                expected: opts.issuer.clone(),
+                actual: iss.map(render::json),
+                wording: Wording::Standard,
+            };
+            if fail(report, "iss", err) {
+                return finish(first);
+            }
+        }
+    }
+
+    // sub.
+    match &opts.subject {
+        None => report.push(Check::new("sub", Outcome::Skip, "no subject option")),
+        Some(want) => {
+            let sub = claims.get("sub");
+            if sub.and_then(Value::as_str) == Some(want.as_str()) {
+                report.push(pass("sub", "sub matches", &render::quoted(want), sub));
+            } else {
+                let err = ClaimError::Subject {
+                    expected: want.clone(),
+                    actual: sub.map(render::json),
+                    wording: Wording::Standard,
+                };
+                if fail(report, "sub", err) {
+                    return finish(first);
+                }
+            }
+        }
+    }
+
+    // aud: any-of; a string aud is one value, an array any of its string elements.
+    if opts.audience.is_empty() {
+        report.push(Check::new("aud", Outcome::Skip, "no audience option"));
+    } else {
+        let aud = claims.get("aud");
+        let accepted = |s: &Value| s.as_str().is_some_and(|s| opts.audience.iter().any(|a| a == s));
+        let ok = match aud {
+            Some(Value::Array(items)) => items.iter().any(accepted),
+            Some(v) => accepted(v),
+            None => false,
+        };
+        if ok {
+            report.push(pass(
+                "aud",
+                "aud contains an accepted audience",
+                &render::list(&opts.audience),
+                aud,
+            ));
+        } else {
+            let err = ClaimError::Audience {
+                expected: opts.audience.clone(),
+                actual: aud.map(render::json),
+                wording: Wording::Standard,
+            };
+            if fail(report, "aud", err) {
+                return finish(first);
+            }
+        }
+    }
+
+    let now_s = now.seconds();
+    let tol = opts.clock_tolerance;
+
+    // iat: only its type.
+    match claims.get("iat") {
+        None => report.push(Check::new("iat", Outcome::Skip, "token has no iat")),
+        Some(Value::Number(_)) => report.push(Check::new("iat", Outcome::Pass, "iat is a number")),
+        Some(other) => {
+            if fail(report, "iat", type_err("iat", other)) {
+                return finish(first);
+            }
+        }
+    }
+
+    // nbf: not yet valid iff nbf > now + tolerance.
+    match claims.get("nbf") {
+        None => report.push(Check::new("nbf", Outcome::Skip, "token has no nbf")),
+        Some(Value::Number(n)) => {
+            let nbf = n.as_f64().unwrap_or(f64::NAN);
+            if nbf > now_s as f64 + tol as f64 {
+                let err = ClaimError::NotYetValid {
+                    nbf: nbf as i64,
+                    now: now_s,
+                    leeway: tol,
+                    source: NbfSource::Claim,
+                    wording: Wording::Standard,
+                };
+                if fail(report, "nbf", err) {
+                    return finish(first);
+                }
+            } else {
+                report.push(
+                    Check::new("nbf", Outcome::Pass, format!("nbf is not after now + {tol}s"))
+                        .with_actual(render::time(nbf as i64)),
+                );
+            }
+        }
+        Some(other) => {
+            if fail(report, "nbf", type_err("nbf", other)) {
+                return finish(first);
+            }
+        }
+    }
+
+    // exp: expired iff exp <= now - tolerance.
+    match claims.get("exp") {
+        None => report.push(Check::new("exp", Outcome::Skip, "token has no exp")),
+        Some(Value::Number(n)) => {
+            let exp = n.as_f64().unwrap_or(f64::NAN);
+            if exp <= now_s as f64 - tol as f64 {
+                let err = ClaimError::Expired {
+                    exp: exp as i64,
+                    now: now_s,
+                    leeway: tol,
+                    invented: false,
+                    wording: Wording::Standard,
+                };
+                if fail(report, "exp", err) {
+                    return finish(first);
+                }
+            } else {
+                report.push(
+                    Check::new("exp", Outcome::Pass, format!("now is before exp + {tol}s"))
+                        .with_actual(render::time(exp as i64)),
+                );
+            }
+        }
+        Some(other) => {
+            if fail(report, "exp", type_err("exp", other)) {
+                return finish(first);
+            }
+        }
+    }
+    finish(first)
+}
+
+fn finish(first: Option<ClaimError>) -> Result<(), ClaimError> {
+    match first {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+fn pass(id: &str, message: &str, expected: &str, actual: Option<&Value>) -> Check {
+    let mut c = Check::new(id, Outcome::Pass, message).with_expected(expected);
+    c.actual = actual.map(render::json);
+    c
+}
+
+fn type_err(claim: &str, v: &Value) -> ClaimError {
+    ClaimError::Type {
+        claim: String::from(claim),
+        expected: "number",
+        found: type_name(v),
+        wording: Wording::Standard,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Code;
+    use serde_json::json;
+
+    fn run(claims: Value, opts: StandardOptions, now: i64) -> Result<(), Code> {
+        let mut r = Report::default();
+        check(claims.as_object().unwrap(), &opts, UnixTime(now), Mode::FailFast, &mut r)
+            .map_err(|e| e.code())
+    }
+
+    #[test]
+    fn boundaries() {
+        let o = StandardOptions { clock_tolerance: 5, ..Default::default() };
+        assert_eq!(run(json!({"exp": 100}), o.clone(), 104), Ok(()));
+        assert_eq!(run(json!({"exp": 100}), o.clone(), 105), Err(Code::JwtExpired));
+        assert_eq!(run(json!({"exp": 200, "nbf": 100}), o.clone(), 95), Ok(()));
+        assert_eq!(run(json!({"exp": 200, "nbf": 100}), o.clone(), 94), Err(Code::JwtNotYetValid));
+        assert_eq!(run(json!({"nbf": 100}), o.clone(), 100), Err(Code::JwtClaimMissing));
+        assert_eq!(run(json!({"exp": "200"}), o, 100), Err(Code::JwtClaimType));
+    }
+
+    #[test]
+    fn options_deserialize_string_or_list() {
+        let o: StandardOptions = serde_json::from_value(
+            json!({"issuer": "a", "audience": ["x", "y"], "clockTolerance": 3}),
+        )
+        .unwrap();
+        assert_eq!(o.issuer, ["a"]);
+        assert_eq!(o.audience, ["x", "y"]);
+        assert_eq!(o.required_claims, ["exp"]);
+    }
+}

@@ -1,0 +1,440 @@
+//! Montgomery arithmetic modulo a public RSA modulus, with 32-bit limbs.
+//!
+//! **Variable time, public data only.** Every loop here runs a number of iterations and takes
+//! branches that depend on the values involved (the exponent's bits, the final conditional
+//! subtraction, early exits in comparisons). That is fine for signature *verification*, where
+//! the modulus, the exponent, the signature and the recovered message are all public; it must
+//! never be used with a private exponent.
+//!
+//! Why 32-bit limbs: wasm has no 64×64→128-bit multiply, so 64-bit limbs get emulated there and
+//! cost about 1.7× (see `perf-anchors.md`). A `u32 × u32 + u32 + u32` always fits in a `u64`,
+//! which wasm and every native target multiply in one instruction.
+//!
+//! Numbers are little-endian slices of [`Limb`]s, all exactly as long as the modulus. Products
+//! use a `2L`-limb scratch buffer followed by a word-by-word Montgomery reduction (REDC), so a
+//! squaring can skip the duplicated cross products (≈ 25% fewer multiplies).
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+/// One limb of a multi-precision number.
+pub(crate) type Limb = u32;
+/// Twice a [`Limb`]: holds `limb × limb + limb + limb` without overflow.
+type Wide = u64;
+const LIMB_BITS: u32 = Limb::BITS;
+const LIMB_BYTES: usize = (LIMB_BITS / 8) as usize;
+
+/// An odd modulus `n` with its Montgomery constants, computed once per key.
+///
+/// `R = 2^(32·L)` where `L` is the number of limbs of `n`.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Modulus {
+    /// `n`, little-endian limbs; the top limb is non-zero.
+    n: Vec<Limb>,
+    /// `-n⁻¹ mod 2³²`, the per-word reduction factor of REDC.
+    n0: Limb,
+    /// `R² mod n`: multiplying by it (Montgomery-style) moves a number into Montgomery form.
+    rr: Vec<Limb>,
+}
+
+impl Modulus {
+    /// Prepares `n` (little-endian limbs). `None` if `n` is even, 0 or 1, or has a zero top limb
+    /// (callers strip leading zeros first, so the limb count is the modulus' true size).
+    pub(crate) fn new(n: Vec<Limb>) -> Option<Modulus> {
+        let low = *n.first()?;
+        // n = 1 is odd but useless (everything is 0) and breaks `2^(b-1) < n` below.
+        if low & 1 == 0 || *n.last()? == 0 || n == [1] {
+            return None;
+        }
+        let mut m = Modulus { n0: neg_inverse(low), rr: vec![0; n.len()], n };
+        m.rr = m.compute_rr()?;
+        Some(m)
+    }
+
+    /// Number of limbs of the modulus.
+    pub(crate) fn limbs(&self) -> usize {
+        self.n.len()
+    }
+
+    /// The modulus' little-endian limbs.
+    pub(crate) fn n(&self) -> &[Limb] {
+        &self.n
+    }
+
+    /// `R² mod n`, computed without division.
+    ///
+    /// `2^(b-1) < n` where `b` is the bit length of `n`; doubling it modulo `n` until the
+    /// exponent reaches `32·L` gives `R mod n`, which is `1` in Montgomery form. Doubling
+    /// `s` more times gives `2^s` in Montgomery form, and each Montgomery squaring then doubles
+    /// that exponent: with `32·L = s·2^p` (`s` odd), `p` squarings reach `2^(32·L)·R = R² mod n`.
+    /// For a 2048-bit modulus that is 1 + 1 doublings and 11 squarings.
+    fn compute_rr(&self) -> Option<Vec<Limb>> {
+        let l = self.n.len();
+        let top = *self.n.last()?;
+        let bits = LIMB_BITS as usize * l - top.leading_zeros() as usize;
+        let total = LIMB_BITS as usize * l; // log2(R)
+        let mut x = vec![0; l];
+        // 2^(bits-1): the modulus' top bit alone.
+        *x.get_mut((bits - 1) / LIMB_BITS as usize)? = 1 << ((bits - 1) % LIMB_BITS as usize);
+        let p = total.trailing_zeros();
+        let s = total >> p;
+        for _ in 0..(total - (bits - 1)) + s {
+            double_mod(&mut x, &self.n);
+        }
+        let mut scratch = Scratch::new(l);
+        let mut y = vec![0; l];
+        for _ in 0..p {
+            self.sqr(&mut y, &x, &mut scratch);
+            core::mem::swap(&mut x, &mut y);
+        }
+        Some(x)
+    }
+
+    /// `base^e mod n` for a public `e ≥ 1`, by left-to-right square-and-multiply over `e`'s
+    /// actual bits: for `e = 65537` that is 16 squarings and 1 multiplication, plus one
+    /// product each to enter and leave Montgomery form.
+    ///
+    /// `base` must be `< n` and as long as `n`; the result is fully reduced (`< n`). `e = 0`
+    /// gives `1`.
+    pub(crate) fn pow_public(&self, base: &[Limb], e: u64) -> Vec<Limb> {
+        let l = self.n.len();
+        let mut scratch = Scratch::new(l);
+        let mut out = vec![0; l];
+        if e == 0 {
+            // x⁰ = 1, and 1 < n because `new` refuses n = 1.
+            if let Some(first) = out.first_mut() {
+                *first = 1;
+            }
+            return out;
+        }
+        // a = base·R mod n (Montgomery form of the base).
+        let mut a = vec![0; l];
+        self.mul(&mut a, base, &self.rr, &mut scratch);
+        let mut x = a.clone();
+        let mut y = vec![0; l];
+        let top = 63 - e.leading_zeros();
+        for bit in (0..top).rev() {
+            self.sqr(&mut y, &x, &mut scratch);
+            if (e >> bit) & 1 == 1 {
+                self.mul(&mut x, &y, &a, &mut scratch);
+            } else {
+                core::mem::swap(&mut x, &mut y);
+            }
+        }
+        // Leave Montgomery form: REDC(x) = x·R⁻¹ mod n.
+        scratch.t.fill(0);
+        for (t, v) in scratch.t.iter_mut().zip(&x) {
+            *t = *v;
+        }
+        self.redc(&mut out, &mut scratch.t);
+        out
+    }
+
+    /// `out = a·b·R⁻¹ mod n` for `a, b < n`.
+    pub(crate) fn mul(&self, out: &mut [Limb], a: &[Limb], b: &[Limb], scratch: &mut Scratch) {
+        let l = self.n.len();
+        let t = &mut scratch.t;
+        t.fill(0);
+        for (i, &bi) in b.iter().enumerate() {
+            // Row i adds a·b[i] at limb offset i; t[i+L] is still zero, so it takes the carry.
+            let Some((last, row)) = t.get_mut(i..=i + l).and_then(|w| w.split_last_mut()) else {
+                return;
+            };
+            *last = mac_row(row, a, bi);
+        }
+        self.redc(out, t);
+    }
+
+    /// `out = a²·R⁻¹ mod n` for `a < n`: each cross product `a[i]·a[j]` (`i < j`) is computed
+    /// once and doubled, then the squares `a[i]²` are added on the diagonal.
+    pub(crate) fn sqr(&self, out: &mut [Limb], a: &[Limb], scratch: &mut Scratch) {
+        let l = self.n.len();
+        let t = &mut scratch.t;
+        t.fill(0);
+        for (i, &ai) in a.iter().enumerate() {
+            let (Some(rest), Some((last, row))) =
+                (a.get(i + 1..), t.get_mut(2 * i + 1..=i + l).and_then(|w| w.split_last_mut()))
+            else {
+                return;
+            };
+            *last = mac_row(row, rest, ai);
+        }
+        // Double the cross products (the top bit of a 2L-limb a² never overflows: a < R).
+        let mut carry = 0;
+        for w in t.iter_mut() {
+            let next = *w >> (LIMB_BITS - 1);
+            *w = (*w << 1) | carry;
+            carry = next;
+        }
+        // Add the diagonal squares.
+        let mut carry: Wide = 0;
+        for (pair, &ai) in t.chunks_exact_mut(2).zip(a) {
+            let sq = Wide::from(ai) * Wide::from(ai);
+            if let [lo, hi] = pair {
+                let x = Wide::from(*lo) + (sq & Wide::from(Limb::MAX)) + carry;
+                *lo = x as Limb;
+                let y = Wide::from(*hi) + (sq >> LIMB_BITS) + (x >> LIMB_BITS);
+                *hi = y as Limb;
+                carry = y >> LIMB_BITS;
+            }
+        }
+        self.redc(out, t);
+    }
+
+    /// Montgomery reduction: `out = t·R⁻¹ mod n` for `t < n·R` (2L limbs, clobbered).
+    ///
+    /// Each step adds the multiple of `n` that zeroes limb `i`; after L steps the low half is
+    /// zero and the high half (plus one carry bit) is `< 2n`, so one conditional subtraction
+    /// finishes.
+    fn redc(&self, out: &mut [Limb], t: &mut [Limb]) {
+        let l = self.n.len();
+        let mut hi: Limb = 0;
+        for i in 0..l {
+            let Some((last, row)) = t.get_mut(i..=i + l).and_then(|w| w.split_last_mut()) else {
+                return;
+            };
+            let Some(&low) = row.first() else { return };
+            let m = low.wrapping_mul(self.n0);
+            let c = mac_row(row, &self.n, m);
+            let s = Wide::from(*last) + Wide::from(c) + Wide::from(hi);
+            *last = s as Limb;
+            hi = (s >> LIMB_BITS) as Limb;
+        }
+        let Some(upper) = t.get(l..) else { return };
+        if hi != 0 || !less_than(upper, &self.n) {
+            sub_into(out, upper, &self.n);
+        } else {
+            for (o, u) in out.iter_mut().zip(upper) {
+                *o = *u;
+            }
+        }
+    }
+}
+
+/// Reusable product buffer (2L limbs) so an exponentiation allocates once.
+pub(crate) struct Scratch {
+    t: Vec<Limb>,
+}
+
+impl Scratch {
+    /// A buffer for an `l`-limb modulus.
+    pub(crate) fn new(l: usize) -> Scratch {
+        Scratch { t: vec![0; 2 * l] }
+    }
+}
+
+/// `row += src·m`, limb by limb over `min(row.len(), src.len())` limbs; returns the carry out.
+#[inline(always)]
+fn mac_row(row: &mut [Limb], src: &[Limb], m: Limb) -> Limb {
+    let m = Wide::from(m);
+    let mut carry: Wide = 0;
+    for (r, &s) in row.iter_mut().zip(src) {
+        // (2³²−1)² + 2·(2³²−1) = 2⁶⁴−1: never overflows.
+        let x = Wide::from(*r) + Wide::from(s) * m + carry;
+        *r = x as Limb;
+        carry = x >> LIMB_BITS;
+    }
+    carry as Limb
+}
+
+/// `-x⁻¹ mod 2³²` for odd `x`, by Newton iteration: `x·x ≡ 1 (mod 8)` for odd `x`, and each
+/// step `y ← y·(2 − x·y)` doubles the number of correct low bits (3 → 6 → 12 → 24 → 48).
+fn neg_inverse(x: Limb) -> Limb {
+    let mut y = x;
+    for _ in 0..4 {
+        y = y.wrapping_mul(2u32.wrapping_sub(x.wrapping_mul(y)));
+    }
+    y.wrapping_neg()
+}
+
+/// `a < b` for equal-length little-endian numbers.
+pub(crate) fn less_than(a: &[Limb], b: &[Limb]) -> bool {
+    for (x, y) in a.iter().rev().zip(b.iter().rev()) {
+        if x != y {
+            return x < y;
+        }
+    }
+    false
+}
+
+/// `out = a − b mod 2^(32·L)` (the borrow out is dropped: callers know `a ≥ b` up to a carry
+/// bit they hold separately).
+fn sub_into(out: &mut [Limb], a: &[Limb], b: &[Limb]) {
+    let mut borrow = false;
+    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+        let (d, b1) = x.overflowing_sub(y);
+        let (d, b2) = d.overflowing_sub(Limb::from(borrow));
+        *o = d;
+        borrow = b1 || b2;
+    }
+}
+
+/// `x = 2x mod n` for `x < n`.
+fn double_mod(x: &mut [Limb], n: &[Limb]) {
+    let mut carry = 0;
+    for w in x.iter_mut() {
+        let next = *w >> (LIMB_BITS - 1);
+        *w = (*w << 1) | carry;
+        carry = next;
+    }
+    if carry != 0 || !less_than(x, n) {
+        let mut borrow = false;
+        for (w, &y) in x.iter_mut().zip(n) {
+            let (d, b1) = w.overflowing_sub(y);
+            let (d, b2) = d.overflowing_sub(Limb::from(borrow));
+            *w = d;
+            borrow = b1 || b2;
+        }
+    }
+}
+
+/// Big-endian bytes → exactly `l` little-endian limbs. `None` if the value needs more.
+pub(crate) fn limbs_from_be(bytes: &[u8], l: usize) -> Option<Vec<Limb>> {
+    let mut out = vec![0; l];
+    let mut limbs = out.iter_mut();
+    for chunk in bytes.rchunks(LIMB_BYTES) {
+        let mut v: Limb = 0;
+        for &b in chunk {
+            v = (v << 8) | Limb::from(b);
+        }
+        match limbs.next() {
+            Some(slot) => *slot = v,
+            None if v == 0 => {}
+            None => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Little-endian limbs → exactly `k` big-endian bytes (`None` if the value does not fit).
+pub(crate) fn be_from_limbs(limbs: &[Limb], k: usize) -> Option<Vec<u8>> {
+    let mut out = vec![0u8; k];
+    let mut bytes = out.iter_mut().rev();
+    for &limb in limbs {
+        for i in 0..LIMB_BYTES {
+            let b = (limb >> (8 * i)) as u8;
+            match bytes.next() {
+                Some(slot) => *slot = b,
+                None if b == 0 => {}
+                None => return None,
+            }
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rsa::BigUint;
+
+    fn big(limbs: &[Limb]) -> BigUint {
+        let mut bytes = Vec::new();
+        for l in limbs {
+            bytes.extend_from_slice(&l.to_le_bytes());
+        }
+        BigUint::from_bytes_le(&bytes)
+    }
+
+    /// An odd modulus with a non-zero top limb from arbitrary limbs.
+    fn modulus(mut n: Vec<Limb>) -> Modulus {
+        if let Some(f) = n.first_mut() {
+            *f |= 1;
+        }
+        if let Some(t) = n.last_mut() {
+            *t |= 1 << 31 >> (*t % 32);
+        }
+        Modulus::new(n).unwrap()
+    }
+
+    fn reduce(x: &[Limb], m: &Modulus) -> Vec<Limb> {
+        let r = big(x) % big(m.n());
+        limbs_from_be(&r.to_bytes_be(), m.limbs()).unwrap()
+    }
+
+    #[test]
+    fn neg_inverse_is_exact() {
+        for x in [1u32, 3, 5, 0xffff_ffff, 0x8000_0001, 0x1234_5679] {
+            assert_eq!(x.wrapping_mul(neg_inverse(x)), u32::MAX, "{x:#x}");
+        }
+    }
+
+    #[test]
+    fn rejects_even_zero_and_unnormalised() {
+        assert!(Modulus::new(vec![]).is_none());
+        assert!(Modulus::new(vec![4, 1]).is_none());
+        assert!(Modulus::new(vec![5, 0]).is_none());
+        assert!(Modulus::new(vec![1]).is_none());
+    }
+
+    #[test]
+    fn one_limb_modulus_works() {
+        let m = Modulus::new(vec![13]).unwrap();
+        // 2^12 mod 13 = 1 (Fermat), 5^3 mod 13 = 8.
+        assert_eq!(m.pow_public(&[2], 12), vec![1]);
+        assert_eq!(m.pow_public(&[5], 3), vec![8]);
+        assert_eq!(m.pow_public(&[5], 0), vec![1]);
+    }
+
+    #[test]
+    fn byte_conversions_round_trip_and_reject_overflow() {
+        assert_eq!(limbs_from_be(&[1, 2, 3, 4, 5], 2).unwrap(), vec![0x0203_0405, 1]);
+        assert_eq!(limbs_from_be(&[0, 0, 0, 0, 0, 7], 1).unwrap(), vec![7]);
+        assert!(limbs_from_be(&[1, 0, 0, 0, 0], 1).is_none());
+        assert_eq!(be_from_limbs(&[0x0203_0405, 1], 5).unwrap(), vec![1, 2, 3, 4, 5]);
+        assert!(be_from_limbs(&[0x0203_0405, 1], 4).is_none());
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn rr_is_r_squared_mod_n(n in proptest::collection::vec(any::<u32>(), 1..20)) {
+            let m = modulus(n);
+            let r2 = BigUint::from(1u8) << (64 * m.limbs());
+            prop_assert_eq!(big(&m.rr), r2 % big(m.n()));
+        }
+
+        #[test]
+        fn sqr_equals_mul(
+            n in proptest::collection::vec(any::<u32>(), 1..40),
+            a in proptest::collection::vec(any::<u32>(), 40),
+        ) {
+            let m = modulus(n);
+            let a = reduce(&a[..m.limbs()], &m);
+            let mut s = Scratch::new(m.limbs());
+            let (mut x, mut y) = (vec![0; m.limbs()], vec![0; m.limbs()]);
+            m.sqr(&mut x, &a, &mut s);
+            m.mul(&mut y, &a, &a, &mut s);
+            prop_assert_eq!(x, y);
+        }
+
+        #[test]
+        fn pow_public_matches_num_bigint(
+            n in proptest::collection::vec(any::<u32>(), 1..80),
+            base in proptest::collection::vec(any::<u32>(), 80),
+            e in any::<u64>(),
+        ) {
+            let m = modulus(n);
+            let base = reduce(&base[..m.limbs()], &m);
+            let expect = big(&base).modpow(&BigUint::from(e), &big(m.n()));
+            prop_assert_eq!(big(&m.pow_public(&base, e)), expect);
+        }
+
+        #[test]
+        fn pow_public_edge_bases(n in proptest::collection::vec(any::<u32>(), 1..70)) {
+            let m = modulus(n);
+            let nn = big(m.n());
+            // 0, 1, n−1 and n−2 with e = 65537 and e = 3.
+            let one = BigUint::from(1u8);
+            for b in [BigUint::from(0u8), one.clone(), &nn - &one, &nn - &one - &one] {
+                let limbs = limbs_from_be(&b.to_bytes_be(), m.limbs()).unwrap();
+                for e in [3u64, 65537] {
+                    let expect = b.modpow(&BigUint::from(e), &nn);
+                    prop_assert_eq!(big(&m.pow_public(&limbs, e)), expect);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! Every Wycheproof RSA vector (`tests/vectors/wycheproof/rsa_signature_*` for RSASSA-PKCS1-v1_5
+//! and `rsa_pss_*` for RSASSA-PSS) through jwtgate's own RSA path,
+//! [`jwtgate::jose::rsa::PreparedRsaKey`]: the one primitive the project implements itself, so
+//! these vectors are what proves it.
+//!
+//! `valid` must verify and `invalid` must not. `acceptable` vectors get jwtgate's policy below
+//! (the same as `manifest.json`'s): a flag without a policy fails the run, so a new kind of
+//! acceptable vector forces a decision. Every group's key must also load under the default
+//! [`Limits`] (2048..=8192 bits), and the counts per file must equal the file's
+//! `numberOfTests`, so no vector is silently skipped.
+
+// Test code: a malformed vector file should stop the run loudly.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+
+use jwtgate::jose::rsa::{PreparedRsaKey, RsaHash};
+use jwtgate::Limits;
+use serde_json::Value;
+
+/// `acceptable` flags and whether jwtgate accepts them. MissingNull: a DigestInfo without the
+/// NULL parameter; RFC 8017 §9.2 note 2 tolerates it but Go's `crypto/rsa` (what Vault runs)
+/// rejects it, and no JWS signer produces it.
+const ACCEPTABLE: &[(&str, bool)] = &[("MissingNull", false)];
+
+fn hex(s: &str) -> Vec<u8> {
+    assert!(s.len() % 2 == 0, "odd hex length");
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+}
+
+fn hash_named(name: &str) -> RsaHash {
+    match name {
+        "SHA-256" => RsaHash::Sha256,
+        "SHA-384" => RsaHash::Sha384,
+        "SHA-512" => RsaHash::Sha512,
+        other => panic!("hash {other} is not used by any JWS algorithm"),
+    }
+}
+
+#[derive(Default, Debug)]
+struct Counts {
+    valid: usize,
+    invalid: usize,
+    acceptable: usize,
+}
+
+fn run_file(path: &Path, pss: bool) -> Counts {
+    let doc: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let mut counts = Counts::default();
+    let mut failures = Vec::new();
+    for group in doc["testGroups"].as_array().unwrap() {
+        let hash = hash_named(group["sha"].as_str().unwrap());
+        if pss {
+            // JWS PS* = MGF1 over the same hash, salt as long as the hash (RFC 7518 §3.5).
+            assert_eq!(group["mgf"], "MGF1", "{name}");
+            assert_eq!(group["mgfSha"], group["sha"], "{name}");
+            assert_eq!(group["sLen"].as_u64().unwrap() as usize, hash.output_len(), "{name}");
+        }
+        let key = PreparedRsaKey::new(
+            &hex(group["publicKey"]["modulus"].as_str().unwrap()),
+            &hex(group["publicKey"]["publicExponent"].as_str().unwrap()),
+            &Limits::default(),
+        )
+        .unwrap_or_else(|e| panic!("{name}: key refused: {e}"));
+        assert_eq!(key.modulus_bits() as u64, group["keySize"].as_u64().unwrap(), "{name}");
+        for test in group["tests"].as_array().unwrap() {
+            let id = test["tcId"].as_u64().unwrap();
+            let msg = hex(test["msg"].as_str().unwrap());
+            let sig = hex(test["sig"].as_str().unwrap());
+            let digest = hash.digest(&msg);
+            let got = if pss {
+                key.verify_pss(hash, &digest, &sig)
+            } else {
+                key.verify_pkcs1v15(hash, &digest, &sig)
+            };
+            let flags: Vec<&str> =
+                test["flags"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+            let want = match test["result"].as_str().unwrap() {
+                "valid" => {
+                    counts.valid += 1;
+                    true
+                }
+                "invalid" => {
+                    counts.invalid += 1;
+                    false
+                }
+                "acceptable" => {
+                    counts.acceptable += 1;
+                    let policies: Vec<bool> = ACCEPTABLE
+                        .iter()
+                        .filter(|(flag, _)| flags.contains(flag))
+                        .map(|&(_, accept)| accept)
+                        .collect();
+                    assert_eq!(policies.len(), 1, "{name} tcId {id}: no policy for {flags:?}");
+                    policies[0]
+                }
+                other => panic!("{name} tcId {id}: unknown result {other}"),
+            };
+            if got != want {
+                failures.push(format!(
+                    "{name} tcId {id} ({}): expected {}, got {} — {flags:?}",
+                    test["comment"].as_str().unwrap_or(""),
+                    if want { "accept" } else { "reject" },
+                    if got { "accept" } else { "reject" },
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    let total = counts.valid + counts.invalid + counts.acceptable;
+    assert_eq!(total as u64, doc["numberOfTests"].as_u64().unwrap(), "{name}: vectors skipped");
+    counts
+}
+
+fn run_prefix(prefix: &str, pss: bool) -> usize {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/wycheproof");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_string_lossy();
+            n.starts_with(prefix) && n.ends_with("_test.json")
+        })
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no {prefix}* files in {}", dir.display());
+    let mut total = 0;
+    for file in &files {
+        let c = run_file(file, pss);
+        eprintln!("{}: {c:?}", file.file_name().unwrap().to_string_lossy());
+        total += c.valid + c.invalid + c.acceptable;
+    }
+    total
+}
+
+#[test]
+fn wycheproof_rsa_pkcs1v15() {
+    // 5 files: 2048/SHA-256, 2048/SHA-384, 2048/SHA-512, 3072/SHA-256, 4096/SHA-512.
+    assert_eq!(run_prefix("rsa_signature_", false), 1294);
+}
+
+#[test]
+fn wycheproof_rsa_pss() {
+    // 3 files: 2048/SHA-256/32, 2048/SHA-384/48, 4096/SHA-512/64.
+    assert_eq!(run_prefix("rsa_pss_", true), 428);
+}

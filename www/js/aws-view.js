@@ -1,0 +1,54 @@
+// AWS AssumeRoleWithWebIdentity: renders the engine's preflight and trust-policy condition results,
+// and offers a least-privilege trust policy to start from.
+import { h, render, note, copyBlock, pretty } from './dom.js';
+import { reportTable } from './checks-view.js';
+
+/** Provider host/path as IAM writes it in condition keys (no scheme, no trailing slash). */
+function providerKey(url) {
+  return url.replace(/^https?:\/\//, '').replace(/\/+$/, '');
+}
+
+/**
+ * A trust policy scoped by `aud` and by `sub` up to the job (any group/task, this identity name).
+ * `sub` is the only claim that names the workload in an IAM condition: AWS exposes aud, sub, amr,
+ * azp from web identities, not nomad_job_id.
+ */
+export function suggestedTrustPolicy({ provider, account, clientIds, sub }) {
+  const key = providerKey(provider);
+  const parts = typeof sub === 'string' ? sub.split(':') : [];
+  const subPattern = parts.length === 6 ? `${parts[0]}:${parts[1]}:${parts[2]}:*:*:${parts[5]}` : sub ?? '*';
+  return {
+    Version: '2012-10-17',
+    Statement: [{
+      Effect: 'Allow',
+      Principal: { Federated: `arn:aws:iam::${account || '123456789012'}:oidc-provider/${key}` },
+      Action: 'sts:AssumeRoleWithWebIdentity',
+      Condition: {
+        StringEquals: { [`${key}:aud`]: clientIds.length === 1 ? clientIds[0] : clientIds },
+        StringLike: { [`${key}:sub`]: subPattern },
+      },
+    }],
+  };
+}
+
+/** Renders the engine's AWS evaluation. */
+export function renderAws(out, { result, error, missing, suggestion }) {
+  if (missing) {
+    render(out, h('p', { class: 'empty' }, missing));
+    return;
+  }
+  const preflight = result?.preflight?.checks ?? result?.preflight ?? [];
+  const conditions = result?.conditions?.checks ?? result?.conditions ?? result?.report?.checks ?? result?.checks ?? [];
+  const allowed = result && (result.allowed === true || result.decision === 'allow' || result.decision === true);
+  render(out,
+    error ? h('ul', { class: 'notes' }, note('fail', 'AWS evaluation failed.', `${error.message}${error.code ? ` (${error.code})` : ''}`)) : null,
+    result ? h('p', { class: `verdict ${allowed ? 'pass' : 'fail'}`, id: 'aws-verdict', role: 'status' },
+      allowed ? '✔ STS would let this token assume the role.' : '✘ STS would refuse this token.',
+      h('span', { class: 'detail' }, result.message ?? (allowed ? '' : 'See the failing rows: AWS itself only says "InvalidIdentityToken" or "AccessDenied".'))) : null,
+    Array.isArray(preflight) && preflight.length ? reportTable('AWS preflight (what STS checks before the trust policy)', preflight, 'aws-preflight') : null,
+    Array.isArray(conditions) && conditions.length ? reportTable('Trust policy conditions', conditions, 'aws-conditions') : null,
+    result && !preflight.length && !conditions.length ? h('pre', { class: 'block' }, pretty(result)) : null,
+    suggestion ? [h('h3', {}, 'Suggested trust policy'),
+      h('p', { class: 'hint' }, 'Scoped by aud and by sub (this job, any group and task, this identity name). AWS only exposes aud, sub, amr and azp from web identities, so nomad_job_id and nomad_namespace cannot be used in conditions.'),
+      copyBlock('trust policy', pretty(suggestion), { id: 'aws-suggested' })] : null);
+}

@@ -1,0 +1,154 @@
+// Renders the engine's `inspect(token)` result: coloured segments, what was tolerated, decoded
+// header and payload with explanations, the Nomad identity and the token's times.
+import { h, render, note, table, pretty } from './dom.js';
+import { relative, duration, utc, local } from './format.js';
+import { HEADER_TEXT, CLAIM_TEXT, NOMAD_SUB_PARTS } from './claims-text.js';
+
+const TIME_CLAIMS = ['iat', 'nbf', 'exp'];
+
+/** The three compact segments as strings (missing ones as null), whatever shape the engine used. */
+function segmentsOf(r) {
+  const s = r.segments;
+  if (Array.isArray(s)) return [0, 1, 2].map((i) => (typeof s[i] === 'string' ? s[i] : s[i]?.text ?? s[i]?.raw ?? null));
+  if (s && typeof s === 'object') return [s.header, s.payload, s.signature].map((x) => (typeof x === 'string' ? x : x?.text ?? x?.raw ?? null));
+  return [null, null, null];
+}
+
+/** Warnings as { text, code? } whatever shape the engine used. */
+export function warningsOf(list) {
+  return (list ?? []).map((w) => (typeof w === 'string' ? { text: w } : { text: w.message ?? w.text ?? JSON.stringify(w), code: w.code, claim: w.claim }));
+}
+
+function segmentView(r) {
+  const [hd, pl, sg] = segmentsOf(r);
+  const part = (text, cls, label) => (text == null || text === ''
+    ? h('span', { class: 'seg-missing' }, `[no ${label}]`)
+    : h('span', { class: cls, title: label }, text));
+  return [
+    h('p', { class: 'legend', 'aria-hidden': 'true' },
+      h('span', { class: 'seg-header' }, '■ header'), h('span', { class: 'seg-payload' }, '■ payload'),
+      h('span', { class: 'seg-signature' }, '■ signature')),
+    h('pre', { class: 'segments', id: 'token-segments', 'aria-label': 'Token segments: header, payload, signature' },
+      part(hd, 'seg-header', 'header'), h('span', { class: 'seg-dot' }, '.'),
+      part(pl, 'seg-payload', 'payload'), h('span', { class: 'seg-dot' }, '.'),
+      part(sg, 'seg-signature', 'signature')),
+  ];
+}
+
+function valueText(v) {
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** One row per time claim: relative + UTC + local, with the milliseconds mistake flagged. */
+function timeRows(payload, now) {
+  const rows = [];
+  for (const c of TIME_CLAIMS) {
+    if (!(c in payload)) continue;
+    const v = payload[c];
+    if (typeof v !== 'number') {
+      rows.push({ cells: [h('code', {}, c), valueText(v), h('td', { colspan: 3 }, 'not a number: Vault and RFC 7519 require Unix seconds')], attrs: { class: 'outcome-fail' } });
+      continue;
+    }
+    if (Math.abs(v) > 1e11) {
+      rows.push({
+        cells: [h('code', {}, c), String(v), h('td', { colspan: 3 },
+          `this looks like milliseconds (${utc(v / 1000) ?? '?'} if divided by 1000); JWT times are seconds, so every verifier reads it as a date far in the future`)],
+        attrs: { class: 'outcome-fail', 'data-ms': c },
+      });
+      continue;
+    }
+    rows.push([h('code', {}, c), String(v), relative(v - now), utc(v) ?? '?', local(v) ?? '?']);
+  }
+  return rows;
+}
+
+function timeSummary(payload, now) {
+  const items = [];
+  const { iat, exp } = payload;
+  if (typeof exp === 'number' && Math.abs(exp) < 1e11) {
+    items.push(exp <= now
+      ? note('warn', `Expired ${relative(exp - now)}.`, `exp is ${duration(now - exp)} before the evaluation time (before any leeway).`)
+      : note('info', `Expires ${relative(exp - now)}.`, `${duration(exp - now)} left at the evaluation time.`));
+    if (typeof iat === 'number') {
+      const ttl = exp - iat;
+      items.push(note('info', `TTL ${duration(ttl)}`, `(exp − iat). Nomad renews an identity at about half its TTL, so a fresh one appears after ~${duration(Math.floor(ttl / 2))}.`));
+    }
+  }
+  return items;
+}
+
+/** Missing iss/exp, explained for Nomad identities (display copy; the checks decide). */
+function missingNotes(payload, engineTexts) {
+  const said = (claim) => engineTexts.some((t) => t.includes(claim));
+  const out = [];
+  if (!('iss' in payload) && !said('iss')) {
+    out.push(note('warn', 'No iss claim.', 'Nomad adds iss only when the servers\' oidc_issuer is set. Vault roles with bound_issuer and AWS (which looks the provider up by iss) will reject this token.'));
+  }
+  if (!('exp' in payload) && !said('exp')) {
+    out.push(note('warn', 'No exp claim.', 'Nomad\'s default identity has no TTL, so no exp. Vault then treats it as expiring at iat/nbf + expiration_leeway (150 s by default): it goes stale minutes after issue. Give the identity a ttl, or use a named identity.'));
+  }
+  return out;
+}
+
+/** The Nomad `sub` split into its six parts, when it has that shape. */
+function nomadIdentity(payload, r) {
+  const parts = r.nomad?.subject ?? r.nomad?.sub;
+  let fields = null;
+  if (parts && typeof parts === 'object') {
+    fields = Object.entries(parts).map(([k, v]) => [k.replace(/_/g, ' '), v]);
+  } else if (typeof payload.sub === 'string') {
+    const bits = payload.sub.split(':');
+    if (bits[0] === 'node' || bits[0] === 'node-introduction') {
+      fields = [['kind', bits[0]], ['region', bits[1]], ['node pool', bits[2]], [bits[0] === 'node' ? 'node id' : 'name', bits[3]], ['identity', bits[4]]];
+    } else if (bits.length === 6) {
+      fields = NOMAD_SUB_PARTS.map((label, i) => [label, bits[i]]);
+    }
+  }
+  if (!fields) return null;
+  const identity = fields.find(([k]) => k === 'identity')?.[1] ?? '';
+  const kind = identity === 'default' ? 'default identity (NOMAD_TOKEN; no TTL, aud nomadproject.io unless configured)'
+    : identity.startsWith('vault_') ? `Vault identity for cluster "${identity.slice(6)}"`
+    : identity.startsWith('consul_') ? `Consul identity for cluster "${identity.slice(7)}"`
+    : identity ? `named identity "${identity}" (file secrets/nomad_${identity}.jwt)` : '';
+  return h('div', { id: 'nomad-identity' },
+    h('h3', {}, 'Nomad workload identity'),
+    h('dl', { class: 'kv' },
+      fields.map(([k, v]) => [h('dt', {}, k), h('dd', { 'data-part': k }, h('code', {}, v ?? ''))]),
+      kind ? [h('dt', {}, 'kind'), h('dd', {}, kind)] : null));
+}
+
+/** Renders the inspect result (or an error from inspect) into `out`. */
+export function renderToken(out, r, now, error) {
+  if (error) {
+    render(out, h('ul', { class: 'notes' }, note('fail', 'Cannot decode this input.', `${error.message}${error.code ? ` (${error.code})` : ''}`)));
+    return;
+  }
+  if (!r) {
+    render(out, h('p', { class: 'empty' }, 'Paste a token to decode it.'));
+    return;
+  }
+  const header = r.header ?? {};
+  const payload = r.payload ?? {};
+  const warns = warningsOf(r.warnings);
+  const tolerated = warningsOf(r.tolerated);
+  const engineTexts = [...warns, ...tolerated].map((w) => w.text);
+  const headerRows = Object.entries(header).map(([k, v]) => [h('code', {}, k), h('td', { class: 'mono' }, valueText(v)), h('td', { class: 'explain' }, HEADER_TEXT[k] ?? '')]);
+  const payloadRows = Object.entries(payload).map(([k, v]) => [
+    h('code', {}, k),
+    h('td', { class: 'mono' }, typeof v === 'object' && v !== null ? pretty(v) : valueText(v)),
+    h('td', { class: 'explain' }, CLAIM_TEXT[k] ?? (k.startsWith('nomad_') ? 'Nomad workload claim.' : '')),
+  ]);
+  const times = timeRows(payload, now);
+  render(out,
+    segmentView(r),
+    h('ul', { class: 'notes', id: 'token-notes' },
+      h('li', { class: 'note info' }, h('strong', {}, 'Decoded, not verified.'), ' ', h('span', { class: 'body' }, 'Anyone can write these claims; see Checks for the signature and claim verdicts.')),
+      tolerated.map((w) => note('info', 'Tolerated:', w.text)),
+      warns.map((w) => note('warn', w.code ? `${w.code}:` : 'Note:', w.text)),
+      missingNotes(payload, engineTexts),
+      timeSummary(payload, now)),
+    nomadIdentity(payload, r),
+    times.length ? table('Times', ['claim', 'value', 'relative', 'UTC', 'local'], times, { id: 'times-table' }) : null,
+    table('Header', ['parameter', 'value', 'meaning'], headerRows, { id: 'header-table' }),
+    table('Payload (claims)', ['claim', 'value', 'meaning'], payloadRows, { id: 'payload-table' }));
+}
