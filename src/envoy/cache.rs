@@ -25,11 +25,7 @@ pub struct TokenCache {
 impl TokenCache {
     /// A cache holding at most `capacity` tokens (0 disables caching).
     pub fn new(capacity: usize) -> Self {
-        TokenCache {
-            capacity,
-            entries: BTreeMap::new(),
-            order: VecDeque::new(),
-        }
+        TokenCache { capacity, entries: BTreeMap::new(), order: VecDeque::new() }
     }
 
     /// The cache key.

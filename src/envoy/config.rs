@@ -104,10 +104,7 @@ impl RemoteJwks {
     /// A stable identity for shared data keys: the same document fetched the same way is shared
     /// by every VM (and survives a VM reload), whatever the provider is called.
     pub fn shared_key(&self) -> String {
-        format!(
-            "jwtgate.jwks|{}|{}|{}",
-            self.cluster, self.authority, self.path
-        )
+        format!("jwtgate.jwks|{}|{}|{}", self.cluster, self.authority, self.path)
     }
 }
 
@@ -343,20 +340,13 @@ fn default_action() -> RuleAction {
 // ---------------------------------------------------------------------------------------------
 
 fn invalid(field: impl Into<String>, reason: impl Into<String>) -> FilterError {
-    FilterError::ConfigInvalid {
-        field: field.into(),
-        reason: reason.into(),
-    }
+    FilterError::ConfigInvalid { field: field.into(), reason: reason.into() }
 }
 
 /// Limits for the configuration document itself: larger than a token's, since it may embed
 /// a JWKS, a Vault role and several policies.
 fn config_limits() -> Limits {
-    Limits {
-        max_document_len: 1024 * 1024,
-        max_json_depth: 32,
-        ..Limits::default()
-    }
+    Limits { max_document_len: 1024 * 1024, max_json_depth: 32, ..Limits::default() }
 }
 
 /// An HTTP field name (RFC 9110 token), lower-case, not a pseudo-header.
@@ -365,10 +355,7 @@ fn valid_header_name(name: &str) -> bool {
         && name.bytes().all(|b| {
             b.is_ascii_lowercase()
                 || b.is_ascii_digit()
-                || matches!(
-                    b,
-                    b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-'
-                )
+                || matches!(b, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-')
                 || matches!(b, b'.' | b'^' | b'_' | b'`' | b'|' | b'~')
         })
 }
@@ -405,10 +392,7 @@ impl FilterConfig {
         }
         let realm = raw.realm.unwrap_or_else(|| DEFAULT_REALM.to_owned());
         if !printable(&realm) || realm.contains(['"', '\\']) {
-            return Err(invalid(
-                "realm",
-                "must be printable ASCII without quotes or backslashes",
-            ));
+            return Err(invalid("realm", "must be printable ASCII without quotes or backslashes"));
         }
         let tick_ms = raw.tick_period_ms.unwrap_or(DEFAULT_TICK_MS);
         if tick_ms == 0 || tick_ms > 60_000 {
@@ -437,24 +421,15 @@ impl FilterConfig {
 
 fn provider(p: RawProvider, field: &str, limits: &Limits) -> Result<Provider, FilterError> {
     if p.name.is_empty()
-        || !p
-            .name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+        || !p.name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
     {
-        return Err(invalid(
-            format!("{field}.name"),
-            "must be non-empty [A-Za-z0-9_.-]",
-        ));
+        return Err(invalid(format!("{field}.name"), "must be non-empty [A-Za-z0-9_.-]"));
     }
     let sources = usize::from(p.jwks.is_some())
         + usize::from(!p.pem.is_empty())
         + usize::from(p.remote_jwks.is_some());
     if sources != 1 {
-        return Err(invalid(
-            field,
-            "exactly one of `jwks`, `pem` or `remote_jwks` is required",
-        ));
+        return Err(invalid(field, "exactly one of `jwks`, `pem` or `remote_jwks` is required"));
     }
     let keys = if let Some(jwks) = p.jwks {
         // Accept the JWKS as an object or as a JSON string holding one (what YAML users paste).
@@ -491,26 +466,15 @@ fn provider(p: RawProvider, field: &str, limits: &Limits) -> Result<Provider, Fi
                         format!("{:?} is not a header name", h.name),
                     ));
                 }
-                out.push(HeaderSource {
-                    name,
-                    value_prefix: h.value_prefix.unwrap_or_default(),
-                });
+                out.push(HeaderSource { name, value_prefix: h.value_prefix.unwrap_or_default() });
             }
             out
         }
     };
     if from_headers.is_empty() && p.from_params.is_empty() && p.from_cookies.is_empty() {
-        return Err(invalid(
-            field,
-            "no token location (from_headers, from_params, from_cookies)",
-        ));
+        return Err(invalid(field, "no token location (from_headers, from_params, from_cookies)"));
     }
-    for (i, n) in p
-        .from_params
-        .iter()
-        .chain(p.from_cookies.iter())
-        .enumerate()
-    {
+    for (i, n) in p.from_params.iter().chain(p.from_cookies.iter()).enumerate() {
         if n.is_empty() || !printable(n) || n.contains(['=', '&', ';', ' ']) {
             return Err(invalid(
                 format!("{field}.from_params/from_cookies[{i}]"),
@@ -533,17 +497,11 @@ fn provider(p: RawProvider, field: &str, limits: &Limits) -> Result<Provider, Fi
                 "empty claim name",
             ));
         }
-        claim_to_headers.push(ClaimHeader {
-            header,
-            claim: c.claim_name,
-        });
+        claim_to_headers.push(ClaimHeader { header, claim: c.claim_name });
     }
     let clock_skew = p.clock_skew_seconds.unwrap_or(DEFAULT_CLOCK_SKEW_S);
     if !(0..=3600).contains(&clock_skew) {
-        return Err(invalid(
-            format!("{field}.clock_skew_seconds"),
-            "must be between 0 and 3600",
-        ));
+        return Err(invalid(format!("{field}.clock_skew_seconds"), "must be between 0 and 3600"));
     }
     let (role, role_name, accessor, policies) = match p.vault {
         None => (None, None, None, Vec::new()),
@@ -581,33 +539,19 @@ fn provider(p: RawProvider, field: &str, limits: &Limits) -> Result<Provider, Fi
 
 fn remote(r: RawRemote, field: &str) -> Result<RemoteJwks, FilterError> {
     if r.cluster.is_empty() || !printable(&r.cluster) {
-        return Err(invalid(
-            format!("{field}.cluster"),
-            "must name an Envoy cluster",
-        ));
+        return Err(invalid(format!("{field}.cluster"), "must name an Envoy cluster"));
     }
     if r.authority.is_empty() || !printable(&r.authority) || r.authority.contains(['/', ' ']) {
-        return Err(invalid(
-            format!("{field}.authority"),
-            "must be a host[:port]",
-        ));
+        return Err(invalid(format!("{field}.authority"), "must be a host[:port]"));
     }
-    let path = r
-        .path
-        .unwrap_or_else(|| "/.well-known/jwks.json".to_owned());
+    let path = r.path.unwrap_or_else(|| "/.well-known/jwks.json".to_owned());
     if !path.starts_with('/') || !printable(&path) || path.contains(' ') {
-        return Err(invalid(
-            format!("{field}.path"),
-            "must start with / and be printable",
-        ));
+        return Err(invalid(format!("{field}.path"), "must start with / and be printable"));
     }
     let timeout_ms = r.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
     if timeout_ms == 0 || timeout_ms > 60_000 {
         // 0 would mean "no timeout" to Envoy: a hung JWKS host would pin requests forever.
-        return Err(invalid(
-            format!("{field}.timeout_ms"),
-            "must be between 1 and 60000",
-        ));
+        return Err(invalid(format!("{field}.timeout_ms"), "must be between 1 and 60000"));
     }
     let cache_duration_s = r.cache_duration_seconds.unwrap_or(DEFAULT_CACHE_DURATION_S);
     if !(1..=86_400 * 7).contains(&cache_duration_s) {
@@ -616,9 +560,7 @@ fn remote(r: RawRemote, field: &str) -> Result<RemoteJwks, FilterError> {
             "must be between 1 and 604800",
         ));
     }
-    let refresh_before_s = r
-        .refresh_before_seconds
-        .unwrap_or((cache_duration_s / 10).max(1));
+    let refresh_before_s = r.refresh_before_seconds.unwrap_or((cache_duration_s / 10).max(1));
     if refresh_before_s >= cache_duration_s && cache_duration_s > 1 {
         return Err(invalid(
             format!("{field}.refresh_before_seconds"),
@@ -662,20 +604,12 @@ fn rule(r: RawRule, field: &str, providers: &[Provider]) -> Result<Rule, FilterE
     let path = match (r.prefix, r.exact) {
         (Some(p), None) if p.starts_with('/') => PathMatch::Prefix(p),
         (None, Some(e)) if e.starts_with('/') => PathMatch::Exact(e),
-        _ => {
-            return Err(invalid(
-                field,
-                "exactly one of `prefix` or `exact`, starting with /",
-            ))
-        }
+        _ => return Err(invalid(field, "exactly one of `prefix` or `exact`, starting with /")),
     };
     let mut methods = Vec::with_capacity(r.methods.len());
     for m in r.methods {
         if m.is_empty() || !m.bytes().all(|b| b.is_ascii_alphabetic()) {
-            return Err(invalid(
-                format!("{field}.methods"),
-                format!("{m:?} is not a method"),
-            ));
+            return Err(invalid(format!("{field}.methods"), format!("{m:?} is not a method")));
         }
         methods.push(m.to_ascii_uppercase());
     }
@@ -702,17 +636,8 @@ fn rule(r: RawRule, field: &str, providers: &[Provider]) -> Result<Rule, FilterE
     };
     if let Some(s) = &r.strip_prefix {
         if !s.starts_with('/') {
-            return Err(invalid(
-                format!("{field}.strip_prefix"),
-                "must start with /",
-            ));
+            return Err(invalid(format!("{field}.strip_prefix"), "must start with /"));
         }
     }
-    Ok(Rule {
-        path,
-        methods,
-        action: r.action,
-        providers: indexes,
-        strip_prefix: r.strip_prefix,
-    })
+    Ok(Rule { path, methods, action: r.action, providers: indexes, strip_prefix: r.strip_prefix })
 }

@@ -103,10 +103,7 @@ pub fn verify(
     let _ = (keys, now);
     let jws = crate::jose::parse_compact(token, &policy.limits)?;
     let exp = jws.claims.get("exp").and_then(Value::as_i64);
-    Ok(Verified {
-        claims: jws.claims,
-        exp,
-    })
+    Ok(Verified { claims: jws.claims, exp })
 }
 
 /// Decides whether the verified identity may perform `method` on `path`.

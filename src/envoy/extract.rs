@@ -55,10 +55,7 @@ pub fn find(
 ) -> Result<Option<Found>, FilterError> {
     let mut found: Vec<Found> = Vec::new();
     for source in &provider.from_headers {
-        let mut values = headers
-            .iter()
-            .filter(|(n, _)| *n == source.name)
-            .map(|(_, v)| v);
+        let mut values = headers.iter().filter(|(n, _)| *n == source.name).map(|(_, v)| v);
         let Some(value) = values.next() else { continue };
         if values.next().is_some() {
             return Err(FilterError::TokenMultiple {
@@ -73,19 +70,13 @@ pub fn find(
         push(&mut found, checked(trim(rest), location, max_len)?);
     }
     if !provider.from_params.is_empty() {
-        let query = path
-            .iter()
-            .position(|&b| b == b'?')
-            .and_then(|i| path.get(i + 1..))
-            .unwrap_or(&[]);
+        let query =
+            path.iter().position(|&b| b == b'?').and_then(|i| path.get(i + 1..)).unwrap_or(&[]);
         for name in &provider.from_params {
             for pair in query.split(|&b| b == b'&') {
                 let (k, v) = split_once(pair, b'=');
                 if k == name.as_bytes() {
-                    push(
-                        &mut found,
-                        checked(v, Location::Param(name.clone()), max_len)?,
-                    );
+                    push(&mut found, checked(v, Location::Param(name.clone()), max_len)?);
                 }
             }
         }
@@ -96,10 +87,7 @@ pub fn find(
             for crumb in value.split(|&b| b == b';') {
                 let (k, v) = split_once(trim(crumb), b'=');
                 if let Some(name) = provider.from_cookies.iter().find(|c| c.as_bytes() == k) {
-                    push(
-                        &mut found,
-                        checked(v, Location::Cookie(name.clone()), max_len)?,
-                    );
+                    push(&mut found, checked(v, Location::Cookie(name.clone()), max_len)?);
                 }
             }
         }
@@ -123,10 +111,7 @@ pub fn find(
 fn push(found: &mut Vec<Found>, f: Option<Found>) {
     let Some(f) = f else { return };
     // The same token in two places (header and cookie) is one credential.
-    if !found
-        .iter()
-        .any(|g| g.token == f.token && g.location == f.location)
-    {
+    if !found.iter().any(|g| g.token == f.token && g.location == f.location) {
         found.push(f);
     }
 }
@@ -151,18 +136,11 @@ fn checked(raw: &[u8], location: Location, max_len: usize) -> Result<Option<Foun
         });
     }
     if !raw.iter().all(|&b| (0x21..0x7f).contains(&b)) {
-        return Err(FilterError::TokenEncoding {
-            location: location.describe(),
-        });
+        return Err(FilterError::TokenEncoding { location: location.describe() });
     }
     match core::str::from_utf8(raw) {
-        Ok(s) => Ok(Some(Found {
-            token: String::from(s),
-            location,
-        })),
-        Err(_) => Err(FilterError::TokenEncoding {
-            location: location.describe(),
-        }),
+        Ok(s) => Ok(Some(Found { token: String::from(s), location })),
+        Err(_) => Err(FilterError::TokenEncoding { location: location.describe() }),
     }
 }
 

@@ -109,12 +109,7 @@ impl Vm {
     /// First look at a request: rules, CORS, token extraction. `None` = let it through untouched.
     fn admit(&mut self, headers: &[(String, Vec<u8>)]) -> Result<Option<Request>, Outcome> {
         let cfg = Rc::clone(&self.cfg);
-        let get = |name: &str| {
-            headers
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.as_slice())
-        };
+        let get = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_slice());
         let method = String::from_utf8_lossy(get(":method").unwrap_or_default()).into_owned();
         let raw_path = get(":path").unwrap_or_default();
         let path = String::from_utf8_lossy(raw_path).into_owned();
@@ -128,11 +123,7 @@ impl Vm {
         }
         let (action, providers, strip_prefix) = match cfg.rule_for(&method, &path) {
             Some(r) => (r.action, r.providers.clone(), r.strip_prefix.clone()),
-            None => (
-                RuleAction::Require,
-                (0..cfg.providers.len()).collect(),
-                None,
-            ),
+            None => (RuleAction::Require, (0..cfg.providers.len()).collect(), None),
         };
         if action == RuleAction::Bypass {
             self.metrics.inc(Counter::Bypassed);
@@ -168,11 +159,7 @@ impl Vm {
                 let edits = providers
                     .iter()
                     .filter_map(|&i| cfg.providers.get(i))
-                    .flat_map(|p| {
-                        p.claim_to_headers
-                            .iter()
-                            .map(|c| Edit::Remove(c.header.clone()))
-                    })
+                    .flat_map(|p| p.claim_to_headers.iter().map(|c| Edit::Remove(c.header.clone())))
                     .collect();
                 return Err(Outcome::Continue(edits));
             }
@@ -198,11 +185,7 @@ impl Vm {
                 err.code()
             ),
         );
-        Outcome::Reply(reply::for_error(
-            err,
-            &self.cfg.realm,
-            self.cfg.on_jwks_failure,
-        ))
+        Outcome::Reply(reply::for_error(err, &self.cfg.realm, self.cfg.on_jwks_failure))
     }
 
     /// Decides a request with the keys at hand, or says which keys to wait for.
@@ -294,10 +277,7 @@ impl Vm {
         }
         let mut edits = Vec::new();
         for c in &p.claim_to_headers {
-            match claim_text(&verified.claims, &c.claim)
-                .as_deref()
-                .and_then(reply::header_value)
-            {
+            match claim_text(&verified.claims, &c.claim).as_deref().and_then(reply::header_value) {
                 Some(v) => edits.push(Edit::Set(c.header.clone(), v.to_string())),
                 None => edits.push(Edit::Remove(c.header.clone())),
             }
@@ -359,10 +339,8 @@ fn without_param(path: &str, name: &str) -> String {
     let Some((base, query)) = path.split_once('?') else {
         return path.to_string();
     };
-    let kept: Vec<&str> = query
-        .split('&')
-        .filter(|pair| pair.split('=').next() != Some(name))
-        .collect();
+    let kept: Vec<&str> =
+        query.split('&').filter(|pair| pair.split('=').next() != Some(name)).collect();
     if kept.is_empty() {
         base.to_string()
     } else {
@@ -395,11 +373,8 @@ fn apply(outcome: Outcome, in_headers_callback: bool) -> Action {
             }
         }
         Outcome::Reply(r) => {
-            let headers: Vec<(&str, &str)> = r
-                .headers
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
+            let headers: Vec<(&str, &str)> =
+                r.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             let _ = hostcalls::send_http_response(r.status, headers, Some(&r.body));
             Action::Pause
         }
@@ -440,19 +415,9 @@ fn on_call_response(vm: &Rc<RefCell<Vm>>, token: u32, num_headers: usize, body_s
         };
         let Some((name, remote)) = ({
             let cfg = Rc::clone(&state.cfg);
-            state
-                .remotes
-                .iter_mut()
-                .find(|(_, r)| r.owns_call(token))
-                .map(|(i, r)| {
-                    (
-                        cfg.providers
-                            .get(*i)
-                            .map(|p| p.name.clone())
-                            .unwrap_or_default(),
-                        r,
-                    )
-                })
+            state.remotes.iter_mut().find(|(_, r)| r.owns_call(token)).map(|(i, r)| {
+                (cfg.providers.get(*i).map(|p| p.name.clone()).unwrap_or_default(), r)
+            })
         }) else {
             return;
         };
@@ -460,10 +425,7 @@ fn on_call_response(vm: &Rc<RefCell<Vm>>, token: u32, num_headers: usize, body_s
         match &error {
             None => {
                 state.metrics.inc(Counter::JwksFetchSuccess);
-                log(
-                    LogLevel::Info,
-                    &format!("jwtgate: provider {name}: JWKS loaded"),
-                );
+                log(LogLevel::Info, &format!("jwtgate: provider {name}: JWKS loaded"));
             }
             Some(reason) => {
                 state.metrics.inc(Counter::JwksFetchFailed);
@@ -522,10 +484,7 @@ impl RootContext for Root {
                 true
             }
             Err(e) => {
-                log(
-                    LogLevel::Error,
-                    &format!("jwtgate: rejecting plugin configuration: {e}"),
-                );
+                log(LogLevel::Error, &format!("jwtgate: rejecting plugin configuration: {e}"));
                 false
             }
         }
@@ -540,13 +499,8 @@ impl RootContext for Root {
                 return;
             };
             let owner = state.owner();
-            let names: BTreeMap<usize, String> = state
-                .cfg
-                .providers
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (i, p.name.clone()))
-                .collect();
+            let names: BTreeMap<usize, String> =
+                state.cfg.providers.iter().enumerate().map(|(i, p)| (i, p.name.clone())).collect();
             let mut events = Vec::new();
             for (i, r) in state.remotes.iter_mut() {
                 if let Some(c) = r.on_tick(now, &owner) {
@@ -562,10 +516,7 @@ impl RootContext for Root {
                     ),
                     Completed::GaveUp => {
                         state.metrics.inc(Counter::JwksFetchFailed);
-                        log(
-                            LogLevel::Warn,
-                            &format!("jwtgate: provider {name}: JWKS unavailable"),
-                        )
+                        log(LogLevel::Warn, &format!("jwtgate: provider {name}: JWKS unavailable"))
                     }
                     Completed::Retrying => {}
                 }
@@ -578,10 +529,7 @@ impl RootContext for Root {
     }
 
     fn create_http_context(&self, context_id: u32) -> Option<Box<dyn HttpContext>> {
-        Some(Box::new(Http {
-            id: context_id,
-            vm: self.vm.clone(),
-        }))
+        Some(Box::new(Http { id: context_id, vm: self.vm.clone() }))
     }
 
     fn get_type(&self) -> Option<ContextType> {

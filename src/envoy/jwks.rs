@@ -254,10 +254,7 @@ impl Remote {
                         "cluster {:?} refused the call (unknown cluster?)",
                         self.cfg.cluster
                     ),
-                    _ => format!(
-                        "cluster {:?}: call could not be dispatched",
-                        self.cfg.cluster
-                    ),
+                    _ => format!("cluster {:?}: call could not be dispatched", self.cfg.cluster),
                 };
                 self.fetch = Fetch::Idle;
                 self.failed_attempt(now, reason);
@@ -308,10 +305,7 @@ impl Remote {
             .flatten()
             .unwrap_or_default();
         if status != b"200" {
-            return Err(format!(
-                "JWKS host answered status {}",
-                String::from_utf8_lossy(&status)
-            ));
+            return Err(format!("JWKS host answered status {}", String::from_utf8_lossy(&status)));
         }
         if body_size > self.limits.max_document_len {
             return Err(format!(
@@ -336,14 +330,9 @@ impl Remote {
         self.last_error = reason;
         if self.attempts <= self.cfg.num_retries {
             let shift = self.attempts.saturating_sub(1).min(20);
-            let delay = self
-                .cfg
-                .retry_base_ms
-                .saturating_mul(1u64 << shift)
-                .min(self.cfg.retry_max_ms);
-            self.fetch = Fetch::Backoff {
-                retry_at_ms: now.saturating_add(delay),
-            };
+            let delay =
+                self.cfg.retry_base_ms.saturating_mul(1u64 << shift).min(self.cfg.retry_max_ms);
+            self.fetch = Fetch::Backoff { retry_at_ms: now.saturating_add(delay) };
             return Completed::Retrying;
         }
         self.give_up(now);
@@ -451,11 +440,7 @@ pub fn allocate_owner() -> String {
             Ok(v) => v,
             Err(_) => break,
         };
-        let n = current
-            .as_deref()
-            .and_then(parse_u64)
-            .unwrap_or(0)
-            .saturating_add(1);
+        let n = current.as_deref().and_then(parse_u64).unwrap_or(0).saturating_add(1);
         let value = n.to_string();
         if hostcalls::set_shared_data(KEY, Some(value.as_bytes()), cas).is_ok() {
             return format!("vm{n}");

@@ -57,11 +57,7 @@ pub fn for_error(
         };
         headers.push(("www-authenticate".to_string(), challenge));
     }
-    LocalReply {
-        status,
-        headers,
-        body,
-    }
+    LocalReply { status, headers, body }
 }
 
 /// `{"code":…,"message":…}`, escaped by serde_json.
