@@ -503,6 +503,12 @@ export class Envoy {
         if (vm.restricted && !START_ALLOWED.has(imp.name)) {
           throw new Trap(`restricted_callback: ${imp.name} called during start-up`);
         }
+        // Fault injection for tests of the trap path: the next call of this hostcall traps,
+        // as a filter bug (unreachable, out-of-bounds access) would.
+        if (this.trapNext === imp.name) {
+          this.trapNext = null;
+          throw new Trap(`unreachable (injected in ${imp.name})`);
+        }
         return impl(...args);
       };
       (imp.module === 'env' ? env : wasi)[imp.name] = wrapped;
