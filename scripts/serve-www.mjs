@@ -89,6 +89,8 @@ function resolvePath(urlPath, mounts = MOUNTS) {
     if (prefix === '/pkg/' && (file.includes(`${sep}node_modules${sep}`) || !/\.(m?js|wasm|json|d\.ts)$/.test(file))) {
       return null;
     }
+    // The sample folder also holds its generator and TEST signing keys: serve only what the page loads.
+    if (prefix === '/sample/' && !/\.(jwt|json|hcl|txt)$/.test(file)) return null;
     return file;
   }
   return null;

@@ -88,7 +88,7 @@ pub enum JoseError {
     MemberType {
         /// The member, e.g. `alg`, `kid`, `crit`.
         member: &'static str,
-        /// The type required.
+        /// The type required, with its article (`a string`).
         expected: &'static str,
         /// The type found.
         found: &'static str,
@@ -194,7 +194,7 @@ impl fmt::Display for JoseError {
             }
             JoseError::AlgMissing => f.write_str("JOSE header has no \"alg\" member"),
             JoseError::MemberType { member, expected, found } => {
-                write!(f, "JOSE header member {member:?} must be a {expected}, found {found}")
+                write!(f, "JOSE header member {member:?} must be {expected}, found {found}")
             }
             JoseError::AlgNone => f.write_str(
                 "JOSE header has alg \"none\": unsigned tokens are never accepted",

@@ -162,16 +162,16 @@ async function updatePolicies(token, opts, problem) {
   const accessor = $('accessor').value.trim() || 'AUTH_METHOD_ACCESSOR';
   const base = { ...opts, policies, accessor };
   const rendered = await safe(() => api.renderPolicies(token, base));
+  if (rendered.error) {
+    renderAuthorization($('policies-out'), { error: rendered.error });
+    return;
+  }
   if (!request.path) {
-    renderAuthorization($('policies-out'), { rendered: rendered.value?.policies ?? rendered.value, error: rendered.error });
+    renderAuthorization($('policies-out'), { rendered: rendered.value });
     return;
   }
   const decided = await safe(() => api.authorize(token, { ...base, request }));
-  renderAuthorization($('policies-out'), {
-    report: decided.value,
-    rendered: decided.value?.policies ?? rendered.value?.policies ?? rendered.value,
-    error: decided.error ?? rendered.error,
-  });
+  renderAuthorization($('policies-out'), { report: decided.value, rendered: rendered.value, error: decided.error });
 }
 
 async function updateAws(token, opts, payload) {

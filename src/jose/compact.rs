@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::{Header, JoseError, Segment};
 use crate::error::Error;
-use crate::json::{parse_value, type_name, JsonError};
+use crate::json::{parse_value, type_name};
 use crate::limits::Limits;
 
 /// A parsed, not yet verified, compact JWS whose payload is a JWT claims set.
@@ -97,7 +97,6 @@ fn json_object(
     match parse_value(bytes, what, limits) {
         Ok(Value::Object(map)) => Ok(Ok(map)),
         Ok(other) => Ok(Err(type_name(&other))),
-        Err(JsonError::Limit { limit, .. }) => Err(Error::Limit(limit)),
         Err(e) => Err(e.into()),
     }
 }

@@ -44,7 +44,7 @@ impl Header {
                     return Err(JoseError::AlgUnsupported { alg: name.clone() })
                 }
             },
-            Some(other) => return Err(type_error("alg", "string", other)),
+            Some(other) => return Err(type_error("alg", "a string", other)),
         };
         let kid = optional_string(&members, "kid")?;
         let typ = optional_string(&members, "typ")?;
@@ -53,7 +53,7 @@ impl Header {
             // RFC 7797: even `b64: true` changes how the signing input is defined for
             // implementations of that spec; refusing both keeps one meaning per token.
             Some(Value::Bool(value)) => return Err(JoseError::B64Unsupported { value: *value }),
-            Some(other) => return Err(type_error("b64", "boolean", other)),
+            Some(other) => return Err(type_error("b64", "a boolean", other)),
         }
         if let Some(crit) = members.get("crit") {
             check_crit(crit, &members)?;
@@ -73,7 +73,7 @@ fn optional_string(
     match members.get(member) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(type_error(member, "string", other)),
+        Some(other) => Err(type_error(member, "a string", other)),
     }
 }
 
@@ -82,7 +82,7 @@ fn optional_string(
 /// name in it is an extension jwtgate does not implement.
 fn check_crit(crit: &Value, members: &Map<String, Value>) -> Result<(), JoseError> {
     let Value::Array(names) = crit else {
-        return Err(type_error("crit", "array of strings", crit));
+        return Err(type_error("crit", "an array of strings", crit));
     };
     if names.is_empty() {
         return Err(JoseError::CritMalformed { reason: "empty list".to_string() });
@@ -139,7 +139,7 @@ mod tests {
         assert_eq!(header(json!({})).unwrap_err(), JoseError::AlgMissing);
         assert_eq!(
             header(json!({"alg":256})).unwrap_err(),
-            JoseError::MemberType { member: "alg", expected: "string", found: "number" }
+            JoseError::MemberType { member: "alg", expected: "a string", found: "number" }
         );
         assert_eq!(header(json!({"alg":"none"})).unwrap_err(), JoseError::AlgNone);
         for alg in ["None", "NONE", "HS256", "rs256", ""] {
@@ -152,7 +152,10 @@ mod tests {
     #[test]
     fn kid_and_typ_must_be_strings() {
         let e = header(json!({"alg":"EdDSA","kid":1})).unwrap_err();
-        assert_eq!(e, JoseError::MemberType { member: "kid", expected: "string", found: "number" });
+        assert_eq!(
+            e,
+            JoseError::MemberType { member: "kid", expected: "a string", found: "number" }
+        );
         let e = header(json!({"alg":"EdDSA","typ":null})).unwrap_err();
         assert_eq!(e.code(), Code::JwsHeaderInvalid);
     }

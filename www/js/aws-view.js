@@ -31,24 +31,32 @@ export function suggestedTrustPolicy({ provider, account, clientIds, sub }) {
   };
 }
 
-/** Renders the engine's AWS evaluation. */
+const checksOf = (x) => (Array.isArray(x) ? x : x?.checks ?? x?.steps ?? []);
+
+/** Renders the engine's AWS evaluation: preflight, then each trust-policy statement and condition. */
 export function renderAws(out, { result, error, missing, suggestion }) {
   if (missing) {
     render(out, h('p', { class: 'empty' }, missing));
     return;
   }
-  const preflight = result?.preflight?.checks ?? result?.preflight ?? [];
-  const conditions = result?.conditions?.checks ?? result?.conditions ?? result?.report?.checks ?? result?.checks ?? [];
-  const allowed = result && (result.allowed === true || result.decision === 'allow' || result.decision === true);
+  const preflight = checksOf(result?.preflight);
+  const trust = result?.trust ?? result?.trustPolicy ?? (result?.statements || result?.steps ? result : null);
+  const steps = checksOf(trust?.steps ?? trust);
+  const preflightFails = preflight.filter((c) => c.outcome === 'fail');
+  const allowed = result && !preflightFails.length && (trust ? trust.allowed === true : result.allowed === true);
+  const generated = result?.generated ?? result?.suggested ?? result?.generatedPolicy ?? suggestion;
   render(out,
-    error ? h('ul', { class: 'notes' }, note('fail', 'AWS evaluation failed.', `${error.message}${error.code ? ` (${error.code})` : ''}`)) : null,
+    error ? h('ul', { class: 'notes', id: 'aws-error' }, note('fail', 'AWS evaluation failed.', `${error.message}${error.code ? ` (${error.code})` : ''}`)) : null,
+    error?.report?.checks ? reportTable('Verification', error.report.checks, 'aws-verify-checks') : null,
     result ? h('p', { class: `verdict ${allowed ? 'pass' : 'fail'}`, id: 'aws-verdict', role: 'status' },
       allowed ? '✔ STS would let this token assume the role.' : '✘ STS would refuse this token.',
-      h('span', { class: 'detail' }, result.message ?? (allowed ? '' : 'See the failing rows: AWS itself only says "InvalidIdentityToken" or "AccessDenied".'))) : null,
-    Array.isArray(preflight) && preflight.length ? reportTable('AWS preflight (what STS checks before the trust policy)', preflight, 'aws-preflight') : null,
-    Array.isArray(conditions) && conditions.length ? reportTable('Trust policy conditions', conditions, 'aws-conditions') : null,
-    result && !preflight.length && !conditions.length ? h('pre', { class: 'block' }, pretty(result)) : null,
-    suggestion ? [h('h3', {}, 'Suggested trust policy'),
+      h('span', { class: 'detail' }, allowed ? (trust?.provider_arn ? `Provider ${trust.provider_arn}.` : '')
+        : preflightFails.length ? `AWS would answer: ${preflightFails[0].message}`
+        : trust ? `Trust policy: ${trust.decision ?? 'denied'} (AWS says only "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity").` : '')) : null,
+    preflight.length ? reportTable('AWS preflight (what STS checks before the trust policy)', preflight, 'aws-preflight') : null,
+    steps.length ? reportTable('Trust policy statements and conditions', steps, 'aws-conditions') : null,
+    result && !preflight.length && !steps.length ? h('pre', { class: 'block' }, pretty(result)) : null,
+    generated ? [h('h3', {}, 'Suggested trust policy'),
       h('p', { class: 'hint' }, 'Scoped by aud and by sub (this job, any group and task, this identity name). AWS only exposes aud, sub, amr and azp from web identities, so nomad_job_id and nomad_namespace cannot be used in conditions.'),
-      copyBlock('trust policy', pretty(suggestion), { id: 'aws-suggested' })] : null);
+      copyBlock('trust policy', typeof generated === 'string' ? generated : pretty(generated), { id: 'aws-suggested' })] : null);
 }

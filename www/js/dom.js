@@ -59,7 +59,12 @@ export function table(caption, headers, rows, attrs = {}) {
       h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, rows.map((r) => {
         const cells = Array.isArray(r) ? r : r.cells;
-        return h('tr', Array.isArray(r) ? {} : r.attrs ?? {}, cells.map((c) => (c instanceof Node && c.tagName === 'TD' ? c : h('td', {}, c))));
+        return h('tr', Array.isArray(r) ? {} : r.attrs ?? {}, cells.map((c, i) => {
+          const td = c instanceof Node && c.tagName === 'TD' ? c : h('td', {}, c);
+          // Lets narrow screens show each cell as "header: value" (see style.css).
+          if (headers[i]) td.dataset.label = headers[i];
+          return td;
+        }));
       }))));
 }
 

@@ -1,6 +1,7 @@
-// Policy editors and the rendering of the engine's authorization report: rendered paths (dropped
-// ones highlighted with the missing value), the decision and the winning rule.
-import { h, render, note, table, badge, pretty } from './dom.js';
+// Policy editors and the rendering of the engine's authorization answers: the policy as Vault
+// would render it for this identity (dropped templated paths highlighted with the reason), the
+// decision, the winning rule and every step.
+import { h, render, note, table, badge, copyBlock } from './dom.js';
 import { reportTable } from './checks-view.js';
 
 let counter = 0;
@@ -10,12 +11,12 @@ export function addPolicyEditor(list, onInput, { name = '', text = '' } = {}) {
   counter += 1;
   const id = `policy-${counter}`;
   const nameInput = h('input', { type: 'text', id: `${id}-name`, class: 'policy-name', value: name || `policy-${counter}`, spellcheck: 'false', autocomplete: 'off' });
-  const area = h('textarea', { id: `${id}-text`, class: 'policy-text', rows: '8', spellcheck: 'false', autocomplete: 'off' });
+  const area = h('textarea', { id: `${id}-text`, class: 'policy-text code', rows: '8', spellcheck: 'false', autocomplete: 'off' });
   area.value = text;
   const editor = h('div', { class: 'policy-editor' },
     h('div', { class: 'row' },
       h('label', { for: `${id}-name` }, 'Policy name'), nameInput,
-      h('button', { type: 'button', class: 'small', 'aria-label': `Remove policy ${counter}`, onclick: () => { editor.remove(); onInput(); } }, 'Remove')),
+      h('button', { type: 'button', class: 'small', 'aria-label': `Remove policy ${nameInput.value}`, onclick: () => { editor.remove(); onInput(); } }, 'Remove')),
     h('label', { for: `${id}-text` }, 'Policy (HCL or JSON)'), area);
   nameInput.addEventListener('input', onInput);
   area.addEventListener('input', onInput);
@@ -30,54 +31,90 @@ export function policiesOf(list) {
     .filter((p) => p.text.trim());
 }
 
-const truthy = (d) => d === true || d === 'allow' || d === 'allowed' || d === 'pass';
+const caps = (c) => (Array.isArray(c) ? c : c ? [String(c)] : []);
+const quote = (s) => JSON.stringify(s);
 
-function decisionOf(report) {
-  const d = report.decision ?? report.allowed ?? report.outcome;
-  return truthy(d);
+/** The engine's rendered paths and dropped paths, whatever envelope they came in. */
+function pathsOf(rendered, report) {
+  const paths = rendered?.rendered ?? rendered?.paths ?? (Array.isArray(rendered) ? rendered : []);
+  const dropped = rendered?.dropped ?? report?.dropped ?? [];
+  return { paths, dropped };
 }
 
-function pathRows(rendered) {
-  const rows = [];
-  for (const pol of rendered) {
-    for (const p of pol.paths ?? []) {
-      const dropped = p.dropped || p.status === 'dropped' || p.outcome === 'dropped';
-      rows.push({
-        cells: [pol.name ?? '', h('td', { class: 'mono' }, p.template ?? p.original ?? ''), h('td', { class: 'mono' }, dropped ? '—' : p.path ?? p.rendered ?? ''),
-          (p.capabilities ?? []).join(', '),
-          dropped ? h('td', {}, badge('fail', 'dropped'), ' ', p.reason ?? p.message ?? '') : badge('pass', 'kept')],
-        attrs: { class: dropped ? 'outcome-fail' : '', 'data-dropped': dropped ? 'true' : 'false' },
-      });
+/**
+ * The policies as Vault would store them for this identity: each block with its rendered path,
+ * dropped blocks kept as highlighted comments with the reason, the winning rule highlighted.
+ */
+function renderedText(paths, dropped, winner) {
+  const byPolicy = new Map();
+  for (const p of paths) {
+    if (!byPolicy.has(p.policy)) byPolicy.set(p.policy, []);
+    byPolicy.get(p.policy).push(p);
+  }
+  for (const d of dropped) if (!byPolicy.has(d.policy)) byPolicy.set(d.policy, []);
+  const blocks = [];
+  for (const [policy, list] of byPolicy) {
+    blocks.push(h('span', { class: 'policy-line comment' }, `# policy ${quote(policy)}`));
+    for (const p of list) {
+      const d = p.rendered == null ? dropped.find((x) => x.policy === policy && x.path === p.path) : null;
+      if (p.rendered == null) {
+        blocks.push(h('span', { class: 'policy-line dropped', 'data-dropped-path': p.path },
+          `path ${quote(p.path)} { capabilities = ${quote(caps(p.capabilities))} }`));
+        blocks.push(h('span', { class: 'policy-line dropped-reason' }, `#   ↑ dropped: ${d?.reason ?? 'the template could not be rendered'}`));
+      } else {
+        const wins = winner && winner.pattern === p.rendered && (winner.sources ?? []).some((s) => s.policy === policy && s.path === p.path);
+        blocks.push(h('span', { class: `policy-line${wins ? ' winner' : ''}` },
+          `path ${quote(p.rendered)} { capabilities = ${quote(caps(p.capabilities))} }${wins ? '   # ← decides this request' : ''}`));
+      }
+    }
+    // Dropped blocks the rendered list does not carry (e.g. the whole path refused).
+    for (const d of dropped.filter((x) => x.policy === policy && !list.some((p) => p.path === x.path))) {
+      blocks.push(h('span', { class: 'policy-line dropped', 'data-dropped-path': d.path }, `path ${quote(d.path)} { … }`));
+      blocks.push(h('span', { class: 'policy-line dropped-reason' }, `#   ↑ dropped: ${d.reason}`));
     }
   }
-  return rows;
+  return h('pre', { class: 'block rendered-policy', id: 'rendered-policy', 'aria-label': 'Rendered policy' }, blocks);
 }
 
-/** Renders the rendered policies and the decision. */
+function decisionBanner(report) {
+  const w = report.winner;
+  const source = w?.sources?.[0];
+  return h('p', { class: `verdict ${report.allowed ? 'pass' : 'fail'}`, id: 'decision', role: 'status' },
+    report.allowed
+      ? `✔ Allowed: ${report.capability ?? '?'} on ${report.request?.path ?? ''}`
+      : `✘ Denied: ${report.capability ?? '?'} on ${report.request?.path ?? ''} (Vault answers 403 permission denied)`,
+    h('span', { class: 'detail', id: 'winning-rule' }, w
+      ? `Deciding rule: path "${w.pattern}" with [${caps(w.capabilities).join(', ')}]${source ? ` from policy "${source.policy}" (written as "${source.path}")` : ''}.`
+      : 'No rule in these policies matches this path.'));
+}
+
+/** Renders the authorization outcome. */
 export function renderAuthorization(out, { report, rendered, error, missing }) {
   if (missing) {
     render(out, h('p', { class: 'empty' }, missing));
     return;
   }
   if (error) {
-    render(out, h('ul', { class: 'notes' }, note('fail', 'Cannot evaluate the policies.', `${error.message}${error.code ? ` (${error.code})` : ''}`)),
-      error.snippet ? h('pre', { class: 'block' }, error.snippet) : null);
+    render(out, h('ul', { class: 'notes', id: 'policy-error' }, note('fail', 'Cannot evaluate the policies.', `${error.message}${error.code ? ` (${error.code})` : ''}`)),
+      error.report?.checks ? reportTable('Verification', error.report.checks, 'policy-verify-checks') : null);
     return;
   }
-  const allowed = report ? decisionOf(report) : null;
-  const winner = report?.winner ?? report?.winning_rule ?? report?.winningRule ?? report?.rule;
-  const steps = report?.steps ?? report?.checks ?? [];
-  const dropped = (rendered ?? []).flatMap((p) => (p.paths ?? []).filter((x) => x.dropped || x.status === 'dropped'));
+  const { paths, dropped } = pathsOf(rendered, report);
+  const droppedRows = dropped.map((d) => ({
+    cells: [d.policy, h('td', { class: 'mono' }, d.path), h('td', {}, d.reason), h('td', { class: 'explain' }, d.hint ?? '')],
+    attrs: { 'data-dropped': d.path },
+  }));
+  const others = report?.others ?? [];
   render(out,
-    report ? h('p', { class: `verdict ${allowed ? 'pass' : 'fail'}`, id: 'decision', role: 'status' },
-      allowed ? '✔ Allowed.' : '✘ Denied (Vault answers 403 permission denied).',
-      h('span', { class: 'detail' }, winner
-        ? `Winning rule: path "${winner.pattern ?? winner.path}" in policy "${winner.policy ?? '?'}" with capabilities [${(winner.capabilities ?? []).join(', ')}].`
-        : report.message ?? (allowed ? '' : 'No rule grants this capability on this path.'))) : null,
+    report ? decisionBanner(report) : null,
     dropped.length ? h('ul', { class: 'notes', id: 'dropped-notes' },
-      note('warn', `${dropped.length} templated path(s) dropped.`, 'Vault silently skips a path whose template cannot be rendered, so the workload just gets 403. Usually the role\'s claim_mappings lacks the metadata key the template uses, or the accessor in the template is not this mount\'s.')) : null,
-    rendered?.length ? table('Rendered policy paths', ['policy', 'template', 'rendered', 'capabilities', 'status'], pathRows(rendered), { id: 'rendered-table' }) : null,
-    rendered?.some((p) => p.text) ? rendered.map((p) => [h('h3', {}, `Rendered “${p.name}”`), h('pre', { class: 'block rendered-text' }, p.text)]) : null,
-    steps.length ? reportTable('Decision steps', steps, 'decision-steps') : null,
-    report && !steps.length && !winner ? h('pre', { class: 'block' }, pretty(report)) : null);
+      note('warn', `${dropped.length} templated path(s) dropped.`, 'Vault silently skips a path whose template cannot be rendered, so the workload just gets 403. Usually the role\'s claim_mappings lacks the metadata key the template uses, or the template names another mount\'s accessor.')) : null,
+    paths.length || dropped.length ? [h('h3', {}, 'Rendered for this identity'), renderedText(paths, dropped, report?.winner)] : null,
+    dropped.length ? table('Dropped paths', ['policy', 'path as written', 'why', 'what to do'], droppedRows, { id: 'dropped-table' }) : null,
+    (report?.notes ?? []).length ? h('ul', { class: 'notes' }, report.notes.map((n) => note('info', 'Note:', n))) : null,
+    others.length ? table('Rules that also matched', ['rule', 'capabilities', 'why it lost'],
+      others.map((o) => [h('td', { class: 'mono' }, o.rule?.pattern ?? ''), caps(o.rule?.capabilities).join(', '), o.message ?? o.reason ?? '']), { id: 'other-rules' }) : null,
+    report?.steps?.length ? reportTable('Decision steps', report.steps, 'decision-steps') : null);
 }
+
+export { badge, copyBlock };

@@ -21,18 +21,19 @@ async function optional(name) {
 
 /** The sample as page state (see app.js applyState). */
 export async function loadSample() {
-  const [token, jwks, role, policy, now, accessor] = await Promise.all([
-    text('token.jwt'), text('jwks.json'), optional('role.json'), optional('policy.hcl'), optional('now.txt'), optional('accessor.txt'),
+  const [token, jwks, role, config, policy, now] = await Promise.all([
+    text('token.jwt'), text('jwks.json'), optional('role.json'), optional('config.json'), optional('policy.hcl'), optional('now.txt'),
   ]);
   return {
     token: token.trim(),
     keys: jwks,
     mode: 'vault',
     role: role ?? undefined,
+    config: config ?? undefined,
     roleName: 'nomad-workloads',
     rolePreset: 'nomad-workloads',
     now: now?.trim(),
-    accessor: accessor?.trim() ?? 'AUTH_METHOD_ACCESSOR',
+    accessor: 'AUTH_METHOD_ACCESSOR',
     policies: [{ name: 'nomad-workloads', text: policy ?? TUTORIAL_POLICY }],
     request: { path: 'kv/data/default/mongo/config', capability: 'read' },
   };
