@@ -586,14 +586,10 @@ impl HttpContext for Http {
             state.metrics.inc(Counter::Paused);
             state.pending.insert(self.id, req);
             state.start_fetches(&providers, now);
-            // The fetch may have failed synchronously (unknown cluster): decide again now.
-            let still_waiting = state.pending.contains_key(&self.id);
-            drop(state);
-            if still_waiting {
-                let mut state = match vm.try_borrow_mut() {
-                    Ok(s) => s,
-                    Err(_) => return Action::Pause,
-                };
+            // A fetch that failed at dispatch (unknown cluster, no retries left) leaves nothing
+            // to wait for: decide again now rather than leaving the request paused.
+            let fetching = providers.iter().all(|i| state.remotes.get(i).is_some_and(Remote::is_fetching));
+            if !fetching {
                 if let Some(mut req) = state.pending.remove(&self.id) {
                     let again = state.decide(&mut req, now);
                     if let Outcome::Wait(_) = again {

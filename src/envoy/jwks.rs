@@ -190,6 +190,11 @@ impl Remote {
         }
     }
 
+    /// Whether a fetch (ours, a scheduled retry, or another VM's) is pending.
+    pub fn is_fetching(&self) -> bool {
+        self.fetch != Fetch::Idle
+    }
+
     /// The token of the call in flight, to route `on_http_call_response`.
     pub fn owns_call(&self, token: u32) -> bool {
         matches!(self.fetch, Fetch::InFlight { token: t, .. } if t == token)
