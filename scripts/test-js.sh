@@ -1,3 +1,19 @@
 #!/usr/bin/env bash
-# Placeholder: replaced by the owning work item.
-echo "test-js: not built yet"
+# The npm package and CLI: builds pkg/dist (wasm + glue), then runs every node --test suite in
+# pkg/test (API, vectors, CLI subprocess, README examples, packaging, jose cross-check).
+# Installs what it needs idempotently: rustup target, wasm-bindgen-cli at the pinned version,
+# the package's dev dependencies from the committed package-lock.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The `mint` module's unit tests only compile with the feature (test-rust.sh runs defaults).
+cargo test --quiet --lib --features mint -- mint:: cache::
+# `src/js.rs` only compiles with `js`; lint it natively like the rest of the crate.
+cargo clippy --quiet --lib --features js -- -D warnings
+
+if [[ ! -f pkg/node_modules/.package-lock.json || pkg/package-lock.json -nt pkg/node_modules/.package-lock.json ]]; then
+  (cd pkg && npm ci --no-audit --no-fund --loglevel=error)
+fi
+bash pkg/scripts/build.sh
+cd pkg
+node --test --test-concurrency=2 test/

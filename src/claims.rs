@@ -23,6 +23,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::Code;
+use crate::jose::Algorithm;
 
 pub use standard::StandardOptions;
 pub use vault::VaultContext;
@@ -60,6 +61,16 @@ pub enum ClaimError {
         expected: &'static str,
         /// The JSON type it has.
         found: &'static str,
+        /// Which profile.
+        wording: Wording,
+    },
+    /// The token's `alg` is not in the allow-list (`algorithms` option, or Vault's
+    /// `jwt_supported_algs`). In Vault this is checked after the signature.
+    AlgNotAllowed {
+        /// The header's `alg`.
+        alg: Algorithm,
+        /// The allowed algorithms.
+        allowed: Vec<Algorithm>,
         /// Which profile.
         wording: Wording,
     },
@@ -241,6 +252,7 @@ impl ClaimError {
     pub fn code(&self) -> Code {
         match self {
             ClaimError::Type { .. } => Code::JwtClaimType,
+            ClaimError::AlgNotAllowed { .. } => Code::JwsAlgNotAllowed,
             ClaimError::Ambiguous { .. } => Code::JwtClaimAmbiguous,
             ClaimError::Missing { .. } => Code::JwtClaimMissing,
             ClaimError::NoTimeClaims => Code::JwtNoTimeClaims,
@@ -271,6 +283,7 @@ impl ClaimError {
         let s: &str = match self {
             ClaimError::Type { claim, .. } | ClaimError::Missing { claim } => claim,
             ClaimError::Ambiguous { key, .. } => key,
+            ClaimError::AlgNotAllowed { .. } => "alg",
             ClaimError::NoTimeClaims => return None,
             ClaimError::Expired { .. } => "exp",
             ClaimError::NotYetValid { .. } => "nbf",
@@ -297,6 +310,7 @@ impl ClaimError {
     pub fn expected(&self) -> Option<String> {
         Some(match self {
             ClaimError::Type { expected, .. } => (*expected).to_string(),
+            ClaimError::AlgNotAllowed { allowed, .. } => algs(allowed),
             ClaimError::Expired { exp, leeway, .. } => {
                 alloc::format!("now <= {} + {}s", render::time(*exp), leeway)
             }
@@ -327,6 +341,7 @@ impl ClaimError {
     pub fn actual(&self) -> Option<String> {
         Some(match self {
             ClaimError::Type { found, .. } => (*found).to_string(),
+            ClaimError::AlgNotAllowed { alg, .. } => render::quoted(alg.as_str()),
             ClaimError::Expired { now, .. }
             | ClaimError::NotYetValid { now, .. }
             | ClaimError::IssuedInFuture { now, .. } => {
@@ -381,6 +396,18 @@ impl fmt::Display for ClaimError {
             }
             ClaimError::Type { claim, expected, found, wording: Wording::Standard } => {
                 write!(f, "{claim:?} claim must be a {expected} (found {found})")
+            }
+            ClaimError::AlgNotAllowed { alg, allowed, wording } => {
+                match wording {
+                    Wording::Vault => write!(
+                        f,
+                        "{TOKEN}invalid algorithm (alg) header parameter: token signed with unexpected algorithm"
+                    )?,
+                    Wording::Standard => {
+                        f.write_str("\"alg\" (Algorithm) Header Parameter value not allowed")?
+                    }
+                }
+                write!(f, " (token has {alg}, allowed {})", algs(allowed))
             }
             ClaimError::Ambiguous { key, registered } => write!(
                 f,
@@ -536,6 +563,11 @@ impl fmt::Display for ClaimError {
 }
 
 impl core::error::Error for ClaimError {}
+
+fn algs(list: &[Algorithm]) -> String {
+    let names: Vec<String> = list.iter().map(|a| String::from(a.as_str())).collect();
+    render::list(&names)
+}
 
 fn absent(v: &Option<String>) -> &str {
     v.as_deref().unwrap_or("none")

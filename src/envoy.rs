@@ -10,7 +10,6 @@
 //! | [`config`] | the plugin configuration (JSON), validated once per root context |
 //! | [`extract`] | finding the token in headers, query parameters and cookies (bytes in, never trusting UTF-8) |
 //! | `engine` | the only place that calls the core (verify, role, policy) |
-//! | `cache` | the per-worker verified-token cache |
 //! | [`reply`] | 401/403/503 local replies: `WWW-Authenticate`, JSON body, sanitised values |
 //! | `jwks` | remote JWKS through a cluster: shared data with CAS, refresh, rotation, backoff |
 //! | `filter` | the proxy-wasm root and HTTP contexts wiring it together |
@@ -20,14 +19,9 @@
 
 // The npm package's `js` feature links wasm-bindgen; the proxy-wasm SDK exports Envoy's
 // callbacks. One artifact must never carry both (Envoy refuses `__wbindgen_*` imports).
-mod exclusive {
-    // `js` is declared by the npm front end; until then the cfg name is unknown to check-cfg.
-    #![allow(unexpected_cfgs)]
-    #[cfg(all(feature = "js", target_arch = "wasm32"))]
-    compile_error!("features `js` and `envoy` cannot be enabled together for wasm32: build one artifact per front end");
-}
+#[cfg(all(feature = "js", target_arch = "wasm32"))]
+compile_error!("features `js` and `envoy` cannot be enabled together for wasm32: build one artifact per front end");
 
-mod cache;
 pub mod config;
 mod engine;
 mod error;

@@ -5,10 +5,12 @@
 
 use core::fmt;
 
+use crate::aws::AwsError;
 use crate::claims::ClaimError;
 use crate::jose::{JoseError, KeyError};
 use crate::json::JsonError;
 use crate::limits::LimitExceeded;
+use crate::policy::PolicyError;
 use crate::role::ConfigError;
 
 macro_rules! codes {
@@ -137,6 +139,13 @@ codes! {
     ConfigInvalid = "ERR_CONFIG_INVALID",
     /// Caller options are invalid (unknown algorithm name, bad type, ...).
     OptionsInvalid = "ERR_OPTIONS_INVALID",
+    /// Generating a test identity's key pair or signing it failed (`mint`).
+    MintFailed = "ERR_MINT_FAILED",
+    /// Fetching a JWKS or discovery document failed (network error, HTTP status, bad body);
+    /// raised by the front ends that do I/O.
+    FetchFailed = "ERR_FETCH_FAILED",
+    /// Fetching a JWKS or discovery document took longer than the configured timeout.
+    FetchTimeout = "ERR_FETCH_TIMEOUT",
     // ---- policy and authorization ----
     /// A Vault policy cannot be parsed (HCL or JSON syntax).
     PolicyParse = "ERR_POLICY_PARSE",
@@ -148,6 +157,14 @@ codes! {
     RequestInvalid = "ERR_REQUEST_INVALID",
     /// An AWS IAM trust policy cannot be parsed or uses an unsupported element.
     TrustPolicyInvalid = "ERR_TRUST_POLICY_INVALID",
+    /// Vault would answer "permission denied" (no rule, explicit deny, missing capability); report-only.
+    PolicyDenied = "ERR_POLICY_DENIED",
+    /// AWS STS would refuse the token (`InvalidIdentityToken`: issuer, audience, algorithm, size).
+    AwsInvalidIdentityToken = "ERR_AWS_INVALID_IDENTITY_TOKEN",
+    /// AWS STS would say the token is expired (`ExpiredTokenException`).
+    AwsTokenExpired = "ERR_AWS_TOKEN_EXPIRED",
+    /// The trust policy does not allow `sts:AssumeRoleWithWebIdentity` (`AccessDenied`).
+    AwsAccessDenied = "ERR_AWS_ACCESS_DENIED",
     // ---- Envoy filter ----
     /// No token in any location the filter is configured to read.
     TokenMissing = "ERR_TOKEN_MISSING",
@@ -155,8 +172,6 @@ codes! {
     TokenMultiple = "ERR_TOKEN_MULTIPLE",
     /// A remote JWKS could not be fetched (network failure, non-200 status, unusable document).
     JwksUnavailable = "ERR_JWKS_UNAVAILABLE",
-    /// The request was denied by the configured policies (a decision, not a malformed input).
-    AccessDenied = "ERR_ACCESS_DENIED",
     /// The Envoy filter's plugin configuration is invalid.
     FilterConfigInvalid = "ERR_FILTER_CONFIG_INVALID",
 }
@@ -189,6 +204,10 @@ pub enum Error {
     Claim(ClaimError),
     /// The Vault role, auth config or caller options are invalid.
     Config(ConfigError),
+    /// A Vault policy or an authorization request is invalid.
+    Policy(PolicyError),
+    /// An AWS IAM trust policy or AWS options are invalid.
+    Aws(AwsError),
 }
 
 impl Error {
@@ -201,6 +220,8 @@ impl Error {
             Error::Key(e) => e.code(),
             Error::Claim(e) => e.code(),
             Error::Config(e) => e.code(),
+            Error::Policy(e) => e.code(),
+            Error::Aws(e) => e.code(),
         }
     }
 }
@@ -214,6 +235,8 @@ impl fmt::Display for Error {
             Error::Key(e) => e.fmt(f),
             Error::Claim(e) => e.fmt(f),
             Error::Config(e) => e.fmt(f),
+            Error::Policy(e) => e.fmt(f),
+            Error::Aws(e) => e.fmt(f),
         }
     }
 }
@@ -233,4 +256,6 @@ from_layer! {
     KeyError => Key,
     ClaimError => Claim,
     ConfigError => Config,
+    PolicyError => Policy,
+    AwsError => Aws,
 }

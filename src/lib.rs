@@ -24,15 +24,23 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod authorize;
+pub mod aws;
 pub mod b64;
+pub mod cache;
 pub mod claims;
 #[cfg(feature = "envoy")]
 pub mod envoy;
 pub mod error;
 pub mod identity;
 pub mod jose;
+#[cfg(feature = "js")]
+pub mod js;
 pub mod json;
 pub mod limits;
+#[cfg(feature = "mint")]
+pub mod mint;
+pub mod policy;
 pub mod report;
 pub mod role;
 pub mod time;

@@ -1,2 +1,381 @@
-//! The whole verification: parse, choose a key, check the signature, check the claims,
-//! bind the Vault role — with a [`crate::report::Report`] of every step.
+//! The whole verification: parse, choose a key, check the signature, check the claims, bind
+//! the Vault role — with a [`Report`] of every step.
+//!
+//! | profile | order of checks |
+//! |---|---|
+//! | [`Profile::Standard`] | `token` → `alg` (allow-list, before any crypto) → `signature` → required claims, `iss`, `sub`, `aud`, `iat`, `nbf`, `exp` |
+//! | [`Profile::Vault`] | `role_type` → `token_bound_cidrs` → `token` → `signature` → `ambiguous_claims` → `alg` → `registered_claims` → `iss` → `sub` → `aud` → `nbf`/`exp`/`iat` → `aud_unbound` → `user_claim` → `claim_mappings.*` → `groups_claim` → `bound_claims.*` → `alias_name` (Vault's order: the signature before `alg`) |
+//!
+//! [`verify`] fails fast: the report ends at the first failure. [`explain`] returns the same
+//! result but keeps evaluating the checks that do not depend on the failed one (claims are
+//! still checked when the signature fails, marked as unverified), so a front end can list every
+//! problem.
+
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use serde::ser::SerializeStruct;
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use crate::claims::{
+    render, standard, vault, ClaimError, Mode, StandardOptions, VaultContext, Wording,
+};
+use crate::error::Error;
+use crate::identity::Alias;
+use crate::jose::{self, Algorithm, Header, KeyError, KeySet};
+use crate::limits::Limits;
+use crate::report::{Check, Outcome, Report};
+use crate::role::{VaultConfig, VaultRole};
+use crate::time::UnixTime;
+
+/// Which claim rules apply.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Profile {
+    /// RFC 7519 / jose-like checks.
+    Standard(StandardOptions),
+    /// Vault JWT-auth login semantics for a role (boxed: a role is much larger than the
+    /// standard options).
+    Vault(Box<VaultProfile>),
+}
+
+/// A Vault role, its name and the auth method's config.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VaultProfile {
+    /// The role.
+    pub role: VaultRole,
+    /// The role's name (alias metadata `role`).
+    pub role_name: String,
+    /// The auth method config; its `jwt_supported_algs` is the algorithm allow-list.
+    pub config: VaultConfig,
+}
+
+/// Everything `verify` needs besides the token and the keys.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VerifyOptions {
+    /// The instant to evaluate at.
+    pub now: UnixTime,
+    /// Size limits for parsing.
+    pub limits: Limits,
+    /// Algorithm allow-list; `None` = all ten. In the Vault profile the effective list is
+    /// this intersected with the config's `jwt_supported_algs` (all ten when empty).
+    pub algorithms: Option<Vec<Algorithm>>,
+    /// The claim rules.
+    pub profile: Profile,
+}
+
+impl VerifyOptions {
+    /// Options for the standard profile with default limits and every algorithm.
+    pub fn standard(now: UnixTime, opts: StandardOptions) -> Self {
+        VerifyOptions {
+            now,
+            limits: Limits::default(),
+            algorithms: None,
+            profile: Profile::Standard(opts),
+        }
+    }
+
+    /// Options for the Vault profile with default limits.
+    pub fn vault(now: UnixTime, role: VaultRole, role_name: &str, config: VaultConfig) -> Self {
+        let profile = VaultProfile { role, role_name: String::from(role_name), config };
+        VerifyOptions {
+            now,
+            limits: Limits::default(),
+            algorithms: None,
+            profile: Profile::Vault(Box::new(profile)),
+        }
+    }
+
+    /// The algorithms this verification accepts.
+    pub fn allowed_algorithms(&self) -> Vec<Algorithm> {
+        let base = match &self.profile {
+            Profile::Vault(v) => v.config.allowed_algorithms(),
+            Profile::Standard(_) => Algorithm::ALL.to_vec(),
+        };
+        match &self.algorithms {
+            None => base,
+            Some(list) => base.into_iter().filter(|a| list.contains(a)).collect(),
+        }
+    }
+}
+
+/// The key that verified the signature.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KeyInfo {
+    /// Its `kid` (PEM keys have none).
+    pub kid: Option<String>,
+    /// The algorithm it verified.
+    pub alg: Algorithm,
+    /// `RSA`, `EC` or `OKP`.
+    pub kty: String,
+    /// RFC 7638 SHA-256 thumbprint, base64url.
+    pub thumbprint: String,
+}
+
+/// A token that passed every check.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verified {
+    /// The JOSE header.
+    pub header: Header,
+    /// The claims set.
+    pub claims: Map<String, Value>,
+    /// The key that verified the signature.
+    pub key: KeyInfo,
+    /// The entity alias (Vault profile only).
+    pub alias: Option<Alias>,
+    /// Every check, in order.
+    pub report: Report,
+}
+
+impl Serialize for Verified {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Verified", 5)?;
+        st.serialize_field("header", &self.header.members)?;
+        st.serialize_field("claims", &self.claims)?;
+        st.serialize_field("key", &self.key)?;
+        st.serialize_field("alias", &self.alias)?;
+        st.serialize_field("report", &self.report)?;
+        st.end()
+    }
+}
+
+/// A token that failed, with the checks that ran.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rejected {
+    /// The first failure in check order.
+    pub error: Error,
+    /// The checks that ran (with [`explain`]: all independent checks).
+    pub report: Report,
+}
+
+impl Serialize for Rejected {
+    /// `{ code, message, claim?, expected?, actual?, report }`.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (claim, expected, actual) = match &self.error {
+            Error::Claim(c) => (c.claim(), c.expected(), c.actual()),
+            _ => (None, None, None),
+        };
+        let mut st = s.serialize_struct("Rejected", 6)?;
+        st.serialize_field("code", &self.error.code())?;
+        st.serialize_field("message", &self.error.to_string())?;
+        if let Some(c) = claim {
+            st.serialize_field("claim", &c)?;
+        }
+        if let Some(e) = expected {
+            st.serialize_field("expected", &e)?;
+        }
+        if let Some(a) = actual {
+            st.serialize_field("actual", &a)?;
+        }
+        st.serialize_field("report", &self.report)?;
+        st.end()
+    }
+}
+
+/// Verifies `token` against `keys`, failing fast.
+pub fn verify(token: &str, keys: &KeySet, opts: &VerifyOptions) -> Result<Verified, Rejected> {
+    verify_with(token, opts, Mode::FailFast, |alg, kid, input, sig| {
+        key_from_set(keys, alg, kid, input, sig)
+    })
+}
+
+/// Like [`verify`], but after a failure keeps evaluating the independent checks so the report
+/// lists every problem. The returned error is still the first failure in check order.
+pub fn explain(token: &str, keys: &KeySet, opts: &VerifyOptions) -> Result<Verified, Rejected> {
+    verify_with(token, opts, Mode::Explain, |alg, kid, input, sig| {
+        key_from_set(keys, alg, kid, input, sig)
+    })
+}
+
+fn key_from_set(
+    keys: &KeySet,
+    alg: Algorithm,
+    kid: Option<&str>,
+    input: &[u8],
+    sig: &[u8],
+) -> Result<KeyInfo, KeyError> {
+    // Placeholder until key selection lands on main (jose::select::verify_signature).
+    let _ = (kid, input, sig);
+    Err(KeyError::SignatureInvalid { alg, tried: keys.keys.len() })
+}
+
+/// The pipeline with a caller-supplied signature check: `verifier(alg, kid, signing_input,
+/// signature)` returns the key that verified it. [`verify`] and [`explain`] pass a [`KeySet`]
+/// lookup; front ends with a verified-key cache pass their own.
+pub fn verify_with<F>(
+    token: &str,
+    opts: &VerifyOptions,
+    mode: Mode,
+    mut verifier: F,
+) -> Result<Verified, Rejected>
+where
+    F: FnMut(Algorithm, Option<&str>, &[u8], &[u8]) -> Result<KeyInfo, KeyError>,
+{
+    let mut report = Report::default();
+    let mut first: Option<Error> = None;
+    // Records a failure; true = stop now.
+    let stop = |first: &mut Option<Error>, e: Error| -> bool {
+        first.get_or_insert(e);
+        mode == Mode::FailFast
+    };
+    macro_rules! reject {
+        () => {
+            return Err(Rejected { error: first.unwrap_or_else(internal), report })
+        };
+    }
+
+    let vault = match &opts.profile {
+        Profile::Vault(v) => Some(v),
+        Profile::Standard(_) => None,
+    };
+    if let Some(v) = vault {
+        if let Err(e) = vault::check_role(&v.role, &mut report) {
+            if stop(&mut first, e.into()) {
+                reject!();
+            }
+        }
+    }
+
+    // Parse.
+    let jws = match jose::parse_compact(token, &opts.limits) {
+        Ok(jws) => {
+            let kid = jws
+                .header
+                .kid
+                .as_deref()
+                .map(render::quoted)
+                .unwrap_or_else(|| String::from("none"));
+            report.push(
+                Check::new("token", Outcome::Pass, "compact JWS parsed strictly").with_actual(
+                    format!("alg {}, kid {kid}, {} claims", jws.header.alg, jws.claims.len()),
+                ),
+            );
+            jws
+        }
+        Err(e) => {
+            report.push(Check::new("token", Outcome::Fail, e.to_string()).with_code(e.code()));
+            first.get_or_insert(e);
+            reject!();
+        }
+    };
+    let header = &jws.header;
+    let allowed = opts.allowed_algorithms();
+    let wording = if vault.is_some() { Wording::Vault } else { Wording::Standard };
+    let alg_check = |report: &mut Report| -> Result<(), ClaimError> {
+        if allowed.contains(&header.alg) {
+            let names: Vec<String> = allowed.iter().map(|a| a.as_str().to_string()).collect();
+            report.push(
+                Check::new("alg", Outcome::Pass, "alg is allowed")
+                    .with_expected(format!("one of {}", render::list(&names)))
+                    .with_actual(render::quoted(header.alg.as_str())),
+            );
+            Ok(())
+        } else {
+            let err =
+                ClaimError::AlgNotAllowed { alg: header.alg, allowed: allowed.clone(), wording };
+            report.push(vault::failure("alg", &err, None));
+            Err(err)
+        }
+    };
+
+    // Standard: refuse a disallowed alg before doing any cryptography.
+    if vault.is_none() {
+        if let Err(e) = alg_check(&mut report) {
+            if stop(&mut first, e.into()) {
+                reject!();
+            }
+        }
+    }
+
+    // Signature.
+    let key = match verifier(header.alg, header.kid.as_deref(), jws.signing_input, &jws.signature) {
+        Ok(key) => {
+            let kid =
+                key.kid.as_deref().map(render::quoted).unwrap_or_else(|| String::from("none"));
+            report.push(
+                Check::new(
+                    "signature",
+                    Outcome::Pass,
+                    format!("signature verified with {} key", key.kty),
+                )
+                .with_actual(format!("kid {kid}, thumbprint {}", key.thumbprint)),
+            );
+            Some(key)
+        }
+        Err(e) => {
+            let mut message = e.to_string();
+            if vault.is_some() {
+                message =
+                    format!("error validating token: error verifying token signature: {message}");
+            }
+            report.push(Check::new("signature", Outcome::Fail, message).with_code(e.code()));
+            if stop(&mut first, e.into()) {
+                reject!();
+            }
+            report.push(Check::new(
+                "unverified",
+                Outcome::Info,
+                "the checks below ran on claims whose signature did not verify",
+            ));
+            None
+        }
+    };
+
+    let alias = match vault {
+        Some(v) => {
+            if let Err(e) = vault::check_ambiguous(&jws.claims, &mut report) {
+                if stop(&mut first, e.into()) {
+                    reject!();
+                }
+            }
+            if let Err(e) = alg_check(&mut report) {
+                if stop(&mut first, e.into()) {
+                    reject!();
+                }
+            }
+            let ctx = VaultContext {
+                role: &v.role,
+                role_name: &v.role_name,
+                config: &v.config,
+                now: opts.now,
+            };
+            match vault::check_claims(&jws.claims, &ctx, mode, &mut report) {
+                Ok(alias) => Some(alias),
+                Err(e) => {
+                    first.get_or_insert(e.into());
+                    None
+                }
+            }
+        }
+        None => {
+            if let Profile::Standard(std_opts) = &opts.profile {
+                if let Err(e) = standard::check(&jws.claims, std_opts, opts.now, mode, &mut report)
+                {
+                    first.get_or_insert(e.into());
+                }
+            }
+            None
+        }
+    };
+
+    match (first, key) {
+        (None, Some(key)) => Ok(Verified {
+            header: jws.header.clone(),
+            claims: jws.claims.clone(),
+            key,
+            alias,
+            report,
+        }),
+        (first, _) => Err(Rejected { error: first.unwrap_or_else(internal), report }),
+    }
+}
+
+/// Unreachable in practice (a missing key always records an error); kept typed, not a panic.
+fn internal() -> Error {
+    Error::Config(crate::role::ConfigError::OptionsInvalid {
+        field: String::from("keys"),
+        reason: String::from("no key verified the token and no error was recorded"),
+    })
+}

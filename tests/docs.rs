@@ -1,4 +1,5 @@
 //! The README documents every error code, in the order `Code::ALL` lists them.
+#![allow(clippy::std_instead_of_alloc)]
 
 use jwtgate::Code;
 

@@ -48,7 +48,7 @@ pub enum FilterError {
     },
     /// The policies deny this request.
     Denied {
-        /// The stable code (the core's, or `ERR_ACCESS_DENIED`).
+        /// The stable code (the core's, or `ERR_POLICY_DENIED`).
         code: Code,
         /// The explanation.
         message: String,

@@ -20,7 +20,6 @@ use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType};
 use serde_json::Value;
 
-use super::cache::TokenCache;
 use super::config::{FilterConfig, KeySource, RuleAction};
 use super::engine::{self, Verified};
 use super::error::FilterError;
@@ -28,6 +27,7 @@ use super::extract::{self, Found, Location};
 use super::jwks::{self, Completed, Keys, Remote};
 use super::metrics::{Counter, Metrics};
 use super::reply::{self, LocalReply};
+use crate::cache::{self as token_cache, Cache, CacheKey};
 use crate::time::UnixTime;
 
 /// The root-context factory registered in `_initialize`.
@@ -71,7 +71,8 @@ enum Outcome {
 struct Vm {
     cfg: Rc<FilterConfig>,
     remotes: BTreeMap<usize, Remote>,
-    cache: TokenCache,
+    /// Verified tokens per worker (the core's bounded cache, honouring `exp`).
+    cache: Cache<CacheKey, Rc<Verified>>,
     pending: BTreeMap<u32, Request>,
     metrics: Metrics,
     owner: Option<String>,
@@ -86,7 +87,7 @@ impl Vm {
             }
         }
         Vm {
-            cache: TokenCache::new(cfg.cache_entries),
+            cache: Cache::new(cfg.cache_entries),
             cfg: Rc::new(cfg),
             remotes,
             pending: BTreeMap::new(),
@@ -220,8 +221,8 @@ impl Vm {
                 (None, KeySource::Inline(set)) => set,
                 (None, KeySource::Remote(_)) => continue,
             };
-            let key = TokenCache::key(i, version, &req.found.token);
-            let verified = match self.cache.get(&key, now.0) {
+            let key = cache_key(i, version, &req.found.token);
+            let verified = match self.cache.get(&key, now).cloned() {
                 Some(v) => {
                     self.metrics.inc(Counter::CacheHit);
                     v
@@ -231,7 +232,11 @@ impl Vm {
                     match engine::verify(&req.found.token, set, &p.policy, now) {
                         Ok(v) => {
                             let v = Rc::new(v);
-                            self.cache.put(key, Rc::clone(&v));
+                            // Only inside the token's own validity, capped at five minutes.
+                            if let Some((from, until)) = token_cache::window(&v.claims, now, 0, 300)
+                            {
+                                self.cache.insert(key, Rc::clone(&v), from, until);
+                            }
                             v
                         }
                         Err(e) => {
@@ -253,7 +258,7 @@ impl Vm {
                     }
                 }
             };
-            return self.allow_or_forbid(req, i, &verified);
+            return self.allow_or_forbid(req, i, &verified, now_ms);
         }
         if !wait.is_empty() {
             return Outcome::Wait(wait);
@@ -262,17 +267,21 @@ impl Vm {
         self.deny(&err)
     }
 
-    fn allow_or_forbid(&mut self, req: &Request, provider: usize, verified: &Verified) -> Outcome {
+    fn allow_or_forbid(
+        &mut self,
+        req: &Request,
+        provider: usize,
+        verified: &Verified,
+        now_ms: u64,
+    ) -> Outcome {
         let cfg = Rc::clone(&self.cfg);
         let Some(p) = cfg.providers.get(provider) else {
             return self.deny(&FilterError::TokenMissing);
         };
-        let path = req.path.split('?').next().unwrap_or_default();
-        let path = match &req.strip_prefix {
-            Some(prefix) => path.strip_prefix(prefix.as_str()).unwrap_or(path),
-            None => path,
-        };
-        if let Err(e) = engine::authorize(verified, &p.policy, &req.method, path) {
+        let now = UnixTime(i64::try_from(now_ms / 1000).unwrap_or(i64::MAX));
+        let prefix = req.strip_prefix.as_deref();
+        if let Err(e) = engine::authorize(verified, &p.policy, &req.method, &req.path, prefix, now)
+        {
             return self.deny(&e);
         }
         let mut edits = Vec::new();
@@ -305,6 +314,16 @@ impl Vm {
             }
         }
     }
+}
+
+/// The cache key: the token, the provider (its options are fixed per VM) and the key-set
+/// version (a new JWKS never answers from entries verified with the old one).
+fn cache_key(provider: usize, keys_version: u64, token: &str) -> CacheKey {
+    let mut keys = [0u8; 32];
+    if let Some(head) = keys.get_mut(..8) {
+        head.copy_from_slice(&keys_version.to_le_bytes());
+    }
+    CacheKey::derive(token.as_bytes(), &(provider as u64).to_le_bytes(), &keys)
 }
 
 /// A claim as header text: strings as-is, numbers and booleans as JSON, objects and arrays as
@@ -588,7 +607,8 @@ impl HttpContext for Http {
             state.start_fetches(&providers, now);
             // A fetch that failed at dispatch (unknown cluster, no retries left) leaves nothing
             // to wait for: decide again now rather than leaving the request paused.
-            let fetching = providers.iter().all(|i| state.remotes.get(i).is_some_and(Remote::is_fetching));
+            let fetching =
+                providers.iter().all(|i| state.remotes.get(i).is_some_and(Remote::is_fetching));
             if !fetching {
                 if let Some(mut req) = state.pending.remove(&self.id) {
                     let again = state.decide(&mut req, now);

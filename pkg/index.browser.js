@@ -1,0 +1,15 @@
+// Browser (and bundler) entry: call `await init()` once before the other functions. `init()`
+// fetches dist/jwtgate_bg.wasm next to this file unless given a URL, Response, bytes or
+// WebAssembly.Module.
+import initGlue from './dist/jwtgate.js';
+
+export * from './src/api.js';
+export { codes, JwtgateError } from './src/errors.js';
+export { fetchJwks, discover, clearJwksCache } from './src/remote.js';
+
+let ready;
+/** Loads the wasm module; safe to call more than once. */
+export function init(input) {
+  ready ??= initGlue(input === undefined ? undefined : { module_or_path: input });
+  return ready.then(() => undefined);
+}

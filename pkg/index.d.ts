@@ -1,0 +1,230 @@
+// Types for the jwtgate package (Node and browser entries share one API).
+import type { Code } from './dist/codes.js';
+
+export type { Code };
+/** Every error code, keyed without the `ERR_` prefix: `codes.JWT_EXPIRED === 'ERR_JWT_EXPIRED'`. */
+export declare const codes: typeof import('./dist/codes.js').codes;
+
+/** The one error class every function throws. */
+export declare class JwtgateError extends Error {
+  name: 'JwtgateError';
+  /** Stable machine code from the Rust core. */
+  code: Code;
+  /** The claim a claim check failed on (`exp`, `aud`, `/nomad_namespace`, ...). */
+  claim?: string;
+  /** What the configuration expected, rendered for display. */
+  expected?: string;
+  /** What the token had, rendered for display. */
+  actual?: string;
+  /** Every check that ran, when a verification failed. */
+  report?: Report;
+}
+
+/** Whole Unix seconds, or a Date. */
+export type Instant = number | Date;
+
+export type Algorithm =
+  | 'RS256' | 'RS384' | 'RS512'
+  | 'PS256' | 'PS384' | 'PS512'
+  | 'ES256' | 'ES384' | 'ES512'
+  | 'EdDSA';
+
+export interface Jwk {
+  kty: string;
+  kid?: string;
+  alg?: string;
+  use?: string;
+  [member: string]: unknown;
+}
+export interface Jwks {
+  keys: Jwk[];
+}
+
+export interface Check {
+  /** Stable check id: `signature`, `exp`, `bound_claims./nomad_namespace`, ... */
+  id: string;
+  outcome: 'pass' | 'fail' | 'skip' | 'info';
+  code?: Code;
+  message: string;
+  expected?: string;
+  actual?: string;
+}
+export interface Report {
+  checks: Check[];
+}
+
+export interface Limits {
+  maxTokenLen?: number;
+  maxHeaderLen?: number;
+  maxJsonDepth?: number;
+  maxClaims?: number;
+  maxJwksKeys?: number;
+  maxDocumentLen?: number;
+  minRsaBits?: number;
+  maxRsaBits?: number;
+}
+
+/** A Vault JWT-auth role exactly as written to `auth/<mount>/role/<name>`. */
+export type VaultRole = Record<string, unknown>;
+/** A Vault JWT auth method config (`bound_issuer`, `jwt_supported_algs`, ...). */
+export type VaultConfig = Record<string, unknown>;
+
+export interface VerifyOptions {
+  /** A JWKS, as an object or JSON text. */
+  jwks?: Jwks | string;
+  /** PEM public keys / certificates (Vault's `jwt_validation_pubkeys`). */
+  keys?: string | string[];
+  issuer?: string;
+  /** Any of these must be in `aud`. */
+  audience?: string | string[];
+  subject?: string;
+  algorithms?: Algorithm[] | Algorithm;
+  /** Claims that must be present (default `['exp']` in the standard profile). */
+  requiredClaims?: string[];
+  /** Seconds of clock skew allowed (standard profile). */
+  clockTolerance?: number;
+  /** Evaluation time; default: now. */
+  now?: Instant;
+  /** A Vault role: switches to Vault's JWT-auth semantics. */
+  role?: VaultRole;
+  /** The role's name (Vault adds it to alias metadata as `role`). */
+  roleName?: string;
+  config?: VaultConfig;
+  limits?: Limits;
+  /** Verified-token cache entries per verifier (default 1000; 0 disables). */
+  cacheSize?: number;
+}
+
+export interface KeyInfo {
+  kid?: string;
+  alg?: Algorithm;
+  kty: string;
+  thumbprint: string;
+}
+
+export interface Alias {
+  name: string;
+  metadata: Record<string, string>;
+  groups: string[];
+}
+
+export interface Verified {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+  key: KeyInfo;
+  /** Present with Vault semantics. */
+  alias?: Alias;
+  report: Report;
+}
+
+export interface Inspected {
+  header: Record<string, unknown> | null;
+  payload: Record<string, unknown> | null;
+  signature: string | null;
+  segments: string[];
+  warnings: unknown[];
+  [more: string]: unknown;
+}
+
+export type AuthorizeRequest = { path: string; capability: string } | { method: string; path: string };
+export type PolicyInput = string | { name?: string; text: string };
+
+export interface AuthorizeOptions extends VerifyOptions {
+  policies: PolicyInput | PolicyInput[];
+  /** The JWT auth mount accessor the templates name (`auth_jwt_…` or the literal placeholder). */
+  accessor?: string;
+  request: AuthorizeRequest;
+  entity?: Record<string, unknown>;
+}
+
+/** The authorization report: the decision and every step. A denial is a result. */
+export interface AuthorizeReport {
+  allowed: boolean;
+  [more: string]: unknown;
+}
+
+export interface TrustPolicyOptions extends VerifyOptions {
+  /** The IAM OIDC provider URL (https, no port). */
+  providerUrl: string;
+  clientIds?: string[];
+  /** The role's trust policy, as an object or JSON text. */
+  trustPolicy?: Record<string, unknown> | string;
+}
+
+export interface Verifier {
+  verify(token: string, options?: { now?: Instant }): Verified;
+  authorize(
+    token: string,
+    options: { policies: PolicyInput | PolicyInput[]; accessor?: string; request: AuthorizeRequest; now?: Instant; entity?: Record<string, unknown> },
+  ): AuthorizeReport;
+  cacheStats(): { len: number; capacity: number; hits: number; misses: number };
+  free(): void;
+}
+
+export interface MintOptions {
+  alg?: 'EdDSA' | 'RS256';
+  region?: string;
+  namespace?: string;
+  job?: string;
+  group?: string;
+  task?: string | null;
+  service?: string;
+  identity?: string;
+  audience?: string | string[];
+  issuer?: string;
+  /** Seconds; 0 or absent-with-null gives no `exp` (like Nomad's default identity). */
+  ttl?: number | null;
+  now?: Instant;
+  vaultRole?: string;
+  vaultNamespace?: string;
+  extraClaims?: Record<string, string>;
+  kid?: string;
+}
+export interface Minted {
+  token: string;
+  jwks: Jwks;
+  /** Test material only. */
+  privateJwk: Jwk;
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+}
+
+export interface FetchOptions {
+  /** Refetch when the cached set lacks this kid (at most once per cooldown). */
+  kid?: string;
+  /** ms, default 5000. */
+  timeout?: number;
+  /** ms, default 30000. */
+  cooldown?: number;
+  /** ms, default 600000. */
+  cacheMaxAge?: number;
+  headers?: Record<string, string>;
+  fetch?: typeof fetch;
+}
+
+export declare function init(input?: unknown): Promise<void>;
+export declare function inspect(token: string): Inspected;
+export declare function verify(token: string, options: VerifyOptions): Verified;
+export declare function createVerifier(options: Omit<VerifyOptions, 'now'>): Verifier;
+export declare function authorize(token: string, options: AuthorizeOptions): AuthorizeReport;
+export declare function renderPolicies(
+  token: string,
+  options: VerifyOptions & { policies: PolicyInput | PolicyInput[]; accessor?: string; entity?: Record<string, unknown> },
+): Record<string, unknown>;
+export declare function evaluateTrustPolicy(token: string, options: TrustPolicyOptions): Record<string, unknown>;
+export declare function jwksInfo(jwks: Jwks | string): { keys: KeyInfo[]; skipped: Array<Record<string, unknown>> };
+export declare function jwksToPem(jwks: Jwks | string): Array<{ kid?: string; alg?: string; pem: string }>;
+export declare function thumbprint(jwk: Jwk | string): string;
+export declare function parseDiscovery(document: Record<string, unknown> | string, issuer: string): {
+  issuer: string;
+  jwksUri: string;
+  algorithms?: string[];
+};
+export declare function mintTestIdentity(options?: MintOptions): Minted;
+export declare function toSeconds(now?: Instant): number;
+export declare function fetchJwks(url: string, options?: FetchOptions): Promise<Jwks>;
+export declare function discover(
+  issuer: string,
+  options?: FetchOptions,
+): Promise<{ issuer: string; jwksUri: string; algorithms?: string[]; document: Record<string, unknown>; jwks: Jwks }>;
+export declare function clearJwksCache(url?: string): void;

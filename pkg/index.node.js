@@ -1,0 +1,12 @@
+// Node entry: the wasm is instantiated synchronously at import, so no `await init()` is needed.
+import { readFileSync } from 'node:fs';
+import { initSync } from './dist/jwtgate.js';
+
+initSync({ module: readFileSync(new URL('./dist/jwtgate_bg.wasm', import.meta.url)) });
+
+export * from './src/api.js';
+export { codes, JwtgateError } from './src/errors.js';
+export { fetchJwks, discover, clearJwksCache } from './src/remote.js';
+
+/** Already initialised in Node; present so code written for browsers runs unchanged. */
+export async function init() {}

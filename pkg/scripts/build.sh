@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Builds the npm package's generated files into pkg/dist/ (gitignored):
+#   dist/jwtgate_bg.wasm   the core + src/js.rs, release profile, wasm-opt'ed when available
+#   dist/jwtgate.js        wasm-bindgen glue (--target web: ESM, used by Node and browsers)
+#   dist/codes.js          the frozen list of error codes, generated from crate::Code::ALL
+# Installs what it needs idempotently (rustup target, wasm-bindgen-cli at the pinned version).
+# Never writes pkg/package.json. Set JWTGATE_NO_WASM_OPT=1 to skip wasm-opt.
+set -euo pipefail
+pkg="$(cd "$(dirname "$0")/.." && pwd)"
+root="$(cd "$pkg/.." && pwd)"
+cd "$root"
+rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
+bash "$pkg/scripts/install-wasm-bindgen.sh"
+
+# A dedicated target dir: the cdylib + `js` build would otherwise invalidate the native one.
+export CARGO_TARGET_DIR="$root/target/js"
+cargo rustc --quiet --lib --release --target wasm32-unknown-unknown \
+  --no-default-features --features js --crate-type cdylib
+raw="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/jwtgate.wasm"
+
+out="$pkg/dist"
+tmp="$pkg/.dist-tmp"
+rm -rf "$tmp"
+mkdir -p "$tmp"
+wasm-bindgen --target web --no-typescript --out-dir "$tmp" --out-name jwtgate "$raw"
+
+# wasm-opt: npm's binaryen (a devDependency, current) before the system one. Debian's binaryen
+# 108 rewrites wasm-bindgen's externref table into a module V8 refuses, so every optimised
+# module must still instantiate (gen-codes.mjs loads it) or the unoptimised one is kept.
+wasm_opt=""
+if [[ -z "${JWTGATE_NO_WASM_OPT:-}" ]]; then
+  if [[ -x "$pkg/node_modules/.bin/wasm-opt" ]]; then wasm_opt="$pkg/node_modules/.bin/wasm-opt";
+  elif command -v wasm-opt >/dev/null; then wasm_opt="$(command -v wasm-opt)"; fi
+fi
+if [[ -n "$wasm_opt" ]]; then
+  cp "$tmp/jwtgate_bg.wasm" "$tmp/plain.wasm"
+  # -O3 rather than -Oz: the signature loops are the hot path; -Oz trades their speed for KBs.
+  if "$wasm_opt" -O3 --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
+      --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
+      "$tmp/plain.wasm" -o "$tmp/jwtgate_bg.wasm" 2>"$tmp/wasm-opt.log" \
+    && node "$pkg/scripts/gen-codes.mjs" "$tmp" 2>>"$tmp/wasm-opt.log"; then
+    :
+  else
+    echo "build: $wasm_opt output unusable, keeping the unoptimised module: $(head -c 300 "$tmp/wasm-opt.log")" >&2
+    cp "$tmp/plain.wasm" "$tmp/jwtgate_bg.wasm"
+  fi
+  rm -f "$tmp/plain.wasm" "$tmp/wasm-opt.log"
+fi
+
+node "$pkg/scripts/gen-codes.mjs" "$tmp"
+rm -rf "$out"
+mv "$tmp" "$out"
+size=$(wc -c <"$out/jwtgate_bg.wasm")
+gz=$(gzip -9 -c "$out/jwtgate_bg.wasm" | wc -c)
+echo "build: pkg/dist/jwtgate_bg.wasm ${size} B raw, ${gz} B gzip -9" >&2

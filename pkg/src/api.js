@@ -1,0 +1,220 @@
+// The public API, identical in Node and browsers. Every decision happens in the wasm core; this
+// file only normalises options into the JSON the boundary (src/js.rs) reads and turns the
+// boundary's answers into objects or JwtgateError.
+import * as wasm from '../dist/jwtgate.js';
+import { JwtgateError, unwrap } from './errors.js';
+
+const VERIFY_OPTIONS = new Set([
+  'jwks',
+  'keys',
+  'issuer',
+  'audience',
+  'subject',
+  'algorithms',
+  'requiredClaims',
+  'clockTolerance',
+  'role',
+  'roleName',
+  'config',
+  'limits',
+  'cacheSize',
+]);
+
+function invalid(message) {
+  return new JwtgateError({ code: 'ERR_OPTIONS_INVALID', message });
+}
+
+/** `now` as whole Unix seconds: a number of seconds, a Date, or the current time. */
+export function toSeconds(now) {
+  if (now === undefined || now === null) return Math.floor(Date.now() / 1000);
+  if (now instanceof Date) {
+    const ms = now.getTime();
+    if (!Number.isFinite(ms)) throw invalid('now is an invalid Date');
+    return Math.floor(ms / 1000);
+  }
+  if (typeof now === 'number' && Number.isFinite(now)) return Math.floor(now);
+  throw invalid('now must be Unix seconds (number) or a Date');
+}
+
+const list = (v) => (v === undefined || v === null ? undefined : Array.isArray(v) ? v : [v]);
+const text = (v) => (v === undefined || v === null ? undefined : typeof v === 'string' ? v : JSON.stringify(v));
+
+/** The JSON the core's Verifier is configured with (everything but `now`). */
+function verifierConfig(options) {
+  if (options === null || typeof options !== 'object') throw invalid('options must be an object');
+  for (const k of Object.keys(options)) {
+    if (!VERIFY_OPTIONS.has(k)) throw invalid(`unknown option "${k}"`);
+  }
+  const o = options;
+  if (o.clockTolerance !== undefined && !Number.isFinite(o.clockTolerance)) {
+    throw invalid('clockTolerance must be a number of seconds');
+  }
+  return JSON.stringify({
+    jwks: text(o.jwks),
+    keys: list(o.keys),
+    issuer: o.issuer,
+    audience: list(o.audience),
+    subject: o.subject,
+    algorithms: list(o.algorithms),
+    requiredClaims: o.requiredClaims,
+    clockTolerance: o.clockTolerance,
+    role: o.role,
+    roleName: o.roleName,
+    config: o.config,
+    limits: o.limits,
+    cacheSize: o.cacheSize,
+  });
+}
+
+/**
+ * Decodes a token without verifying anything (tolerant of `Bearer `, quotes, whitespace).
+ * Never says "valid": use `verify` for that.
+ */
+export function inspect(token) {
+  if (typeof token !== 'string') throw invalid('token must be a string');
+  return unwrap(wasm.inspect(token));
+}
+
+/**
+ * A verifier with its keys prepared once and a bounded cache of verified tokens (keyed by the
+ * token; options and keys are fixed for the verifier's life). The fast path for a proxy or a
+ * sidecar that sees the same tokens repeatedly.
+ */
+export function createVerifier(options = {}) {
+  const config = verifierConfig(options);
+  return makeVerifier(config);
+}
+
+function makeVerifier(config) {
+  const core = new wasm.Verifier();
+  unwrap(core.configure(config));
+  return {
+    /** Verifies `token`; returns the verified identity or throws JwtgateError. */
+    verify(token, { now } = {}) {
+      if (typeof token !== 'string') throw invalid('token must be a string');
+      return unwrap(core.verify(token, toSeconds(now)));
+    },
+    /** Verifies `token` and decides `request` against `policies`; denial is a result. */
+    authorize(token, { policies, accessor, request, now, entity } = {}) {
+      if (typeof token !== 'string') throw invalid('token must be a string');
+      const input = JSON.stringify({ policies: policyList(policies), accessor, request, entity });
+      return unwrap(core.authorize(token, input, toSeconds(now)));
+    },
+    /** Cache counters: `{ len, capacity, hits, misses }`. */
+    cacheStats() {
+      return unwrap(core.cacheStats());
+    },
+    /** Releases the wasm memory now instead of at garbage collection. */
+    free() {
+      core.free();
+    },
+  };
+}
+
+// verify(token, options) reuses verifiers by their configuration, so repeated calls with the
+// same options share prepared keys and the token cache. Bounded; oldest configuration evicted.
+const MAX_VERIFIERS = 16;
+const verifiers = new Map();
+
+function verifierFor(options) {
+  const config = verifierConfig(options);
+  let v = verifiers.get(config);
+  if (v === undefined) {
+    v = makeVerifier(config);
+    if (verifiers.size >= MAX_VERIFIERS) {
+      const [oldestKey, oldest] = verifiers.entries().next().value;
+      verifiers.delete(oldestKey);
+      oldest.free();
+    }
+    verifiers.set(config, v);
+  }
+  return v;
+}
+
+function splitNow(options) {
+  if (options === null || typeof options !== 'object') throw invalid('options must be an object');
+  const { now, ...rest } = options;
+  return [now, rest];
+}
+
+/**
+ * Verifies a token: signature against `jwks`/`keys`, then the claims with RFC 7519
+ * semantics, or Vault's JWT-auth semantics when `role` is given. Returns
+ * `{ header, payload, key, alias?, report }`; throws JwtgateError.
+ */
+export function verify(token, options = {}) {
+  const [now, rest] = splitNow(options);
+  return verifierFor(rest).verify(token, { now });
+}
+
+function policyList(policies) {
+  if (policies === undefined) return [];
+  if (!Array.isArray(policies)) policies = [policies];
+  return policies.map((p, i) =>
+    typeof p === 'string' ? { name: `policy${i + 1}`, text: p } : { name: p.name ?? `policy${i + 1}`, text: p.text ?? p.policy },
+  );
+}
+
+/**
+ * Verifies the token with Vault semantics, renders the templated policies for the resulting
+ * alias and decides `request` (`{ path, capability }` or `{ method, path }`). Returns the report;
+ * a denial is a result (`allowed: false`), not a throw.
+ */
+export function authorize(token, options = {}) {
+  const [now, rest] = splitNow(options);
+  const { policies, accessor, request, entity, ...verifyOptions } = rest;
+  return verifierFor(verifyOptions).authorize(token, { policies, accessor, request, entity, now });
+}
+
+/** Renders templated Vault policies for a verified token (no decision). */
+export function renderPolicies(token, options = {}) {
+  const [now, rest] = splitNow(options);
+  const { policies, accessor, entity, ...verifyOptions } = rest;
+  const input = JSON.stringify({ policies: policyList(policies), accessor, entity });
+  return unwrap(wasm.renderPolicies(token, verifierConfig(verifyOptions), input, toSeconds(now)));
+}
+
+/**
+ * Evaluates an AWS IAM role trust policy for `sts:AssumeRoleWithWebIdentity` with this token:
+ * `{ trustPolicy, providerUrl, clientIds?, now? }` plus optional key options to verify first.
+ */
+export function evaluateTrustPolicy(token, options = {}) {
+  const [now, rest] = splitNow(options);
+  const { trustPolicy, providerUrl, clientIds, ...verifyOptions } = rest;
+  const input = JSON.stringify({ trustPolicy: text(trustPolicy), providerUrl, clientIds: list(clientIds) });
+  return unwrap(wasm.evaluateTrustPolicy(token, verifierConfig(verifyOptions), input, toSeconds(now)));
+}
+
+/** Lists a JWKS's usable keys (kid, alg, kty, thumbprint) and the keys skipped, with reasons. */
+export function jwksInfo(jwks) {
+  return unwrap(wasm.jwksInfo(text(jwks)));
+}
+
+/** Converts every usable key of a JWKS to PEM (SPKI `PUBLIC KEY`): `[{ kid, alg, pem }]`. */
+export function jwksToPem(jwks) {
+  return unwrap(wasm.jwksToPem(text(jwks)));
+}
+
+/** RFC 7638 SHA-256 thumbprint (base64url) of a public JWK. */
+export function thumbprint(jwk) {
+  return unwrap(wasm.thumbprint(text(jwk)));
+}
+
+/** Checks an OIDC discovery document against the issuer it was fetched for. */
+export function parseDiscovery(document, issuer) {
+  return unwrap(wasm.parseDiscovery(text(document), issuer));
+}
+
+/**
+ * Generates a key pair (host CSPRNG) and a Nomad-shaped signed workload identity for testing
+ * Vault roles and AWS trust policies locally. Returns `{ token, jwks, privateJwk, header, payload }`.
+ * `alg: 'RS256'` (Nomad 1.7+, AWS) generates an RSA 2048 key, which takes about a second;
+ * `'EdDSA'` is instant.
+ */
+export function mintTestIdentity(options = {}) {
+  const { now, ...rest } = options;
+  const o = { ...rest };
+  if (o.audience !== undefined) o.audience = list(o.audience);
+  if (now !== undefined) o.now = toSeconds(now);
+  return unwrap(wasm.mintTestIdentity(JSON.stringify(o), toSeconds(undefined)));
+}

@@ -1,0 +1,76 @@
+// Human output for the CLI: times as relative + ISO, reports as aligned check lists, colour only
+// when asked (the CLI asks only on a TTY without NO_COLOR).
+
+const ANSI = { red: 31, green: 32, yellow: 33, blue: 34, dim: 2, bold: 1 };
+
+export function painter(enabled) {
+  const paint = (name, s) => (enabled ? `\x1b[${ANSI[name]}m${s}\x1b[0m` : s);
+  return Object.fromEntries(Object.keys(ANSI).map((k) => [k, (s) => paint(k, s)]));
+}
+
+/** "2026-01-01T00:00:00Z" for Unix seconds (fractions kept to the millisecond). */
+export function iso(seconds) {
+  const d = new Date(seconds * 1000);
+  if (!Number.isFinite(d.getTime())) return String(seconds);
+  return d.toISOString().replace('.000Z', 'Z');
+}
+
+/** "in 59 min", "3 h ago", "now" — relative to `now` (both Unix seconds). */
+export function relative(seconds, now) {
+  const delta = seconds - now;
+  const abs = Math.abs(delta);
+  if (abs < 1) return 'now';
+  const units = [
+    [86400 * 365, 'y'],
+    [86400, 'd'],
+    [3600, 'h'],
+    [60, 'min'],
+    [1, 's'],
+  ];
+  const i = units.findIndex(([s]) => abs >= s);
+  const [size, unit] = units[i];
+  const n = Math.floor(abs / size);
+  const next = units[i + 1];
+  const rest = next ? Math.floor((abs - n * size) / next[0]) : 0;
+  const text = rest > 0 && n < 10 ? `${n} ${unit} ${rest} ${next[1]}` : `${n} ${unit}`;
+  return delta > 0 ? `in ${text}` : `${text} ago`;
+}
+
+/** A time claim as "ISO (relative)". Flags values that look like milliseconds. */
+export function when(seconds, now) {
+  if (typeof seconds !== 'number') return JSON.stringify(seconds);
+  if (seconds > 1e11) return `${seconds} (looks like milliseconds, not seconds: ${iso(seconds / 1000)})`;
+  return `${iso(seconds)} (${relative(seconds, now)})`;
+}
+
+const MARK = { pass: ['✓', 'green'], fail: ['✗', 'red'], skip: ['–', 'dim'], info: ['i', 'blue'] };
+
+/** The check list of a report: one line per check, expected/actual underneath when present. */
+export function formatChecks(checks, c) {
+  if (!Array.isArray(checks) || checks.length === 0) return [];
+  const width = Math.min(28, Math.max(...checks.map((k) => String(k.id).length)));
+  const lines = [];
+  for (const k of checks) {
+    const [mark, colour] = MARK[k.outcome] ?? ['?', 'yellow'];
+    const code = k.code ? c.dim(` [${k.code}]`) : '';
+    lines.push(`  ${c[colour](mark)} ${String(k.id).padEnd(width)}  ${k.message ?? ''}${code}`);
+    const pad = ' '.repeat(width + 6);
+    if (k.expected !== undefined) lines.push(`${pad}expected: ${k.expected}`);
+    if (k.actual !== undefined) lines.push(`${pad}actual:   ${k.actual}`);
+  }
+  return lines;
+}
+
+const TIME_CLAIMS = ['iat', 'nbf', 'exp', 'auth_time'];
+
+/** Claims as aligned `name: value` lines, times explained. */
+export function formatClaims(payload, now) {
+  if (!payload || typeof payload !== 'object') return [];
+  const keys = Object.keys(payload);
+  const width = Math.min(24, Math.max(0, ...keys.map((k) => k.length)));
+  return keys.map((k) => {
+    const v = payload[k];
+    const shown = TIME_CLAIMS.includes(k) ? when(v, now) : typeof v === 'string' ? v : JSON.stringify(v);
+    return `  ${k.padEnd(width)}  ${shown}`;
+  });
+}

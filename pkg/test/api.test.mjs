@@ -1,0 +1,97 @@
+// The JS API surface: error class, codes, options handling, minting (cross-checked with jose).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import * as jose from 'jose';
+import * as jwtgate from '../index.node.js';
+import { b64d } from './helpers.mjs';
+
+const { codes, JwtgateError, mintTestIdentity } = jwtgate;
+
+test('codes is frozen, generated from the Rust list, and keyed without ERR_', () => {
+  assert.ok(Object.isFrozen(codes));
+  assert.equal(codes.JWT_EXPIRED, 'ERR_JWT_EXPIRED');
+  assert.equal(codes.BOUND_CLAIM_MISMATCH, 'ERR_BOUND_CLAIM_MISMATCH');
+  for (const [k, v] of Object.entries(codes)) assert.equal(v, `ERR_${k}`);
+  assert.ok(Object.keys(codes).length >= 40);
+});
+
+test('JwtgateError carries code, claim, expected, actual', () => {
+  const e = new JwtgateError({ code: 'ERR_JWT_EXPIRED', message: 'token is expired', claim: 'exp', expected: 'a', actual: 'b' });
+  assert.ok(e instanceof Error);
+  assert.equal(e.name, 'JwtgateError');
+  assert.equal(e.code, 'ERR_JWT_EXPIRED');
+  assert.equal(e.claim, 'exp');
+  assert.equal(e.expected, 'a');
+  assert.equal(e.actual, 'b');
+});
+
+test('Node import needs no init(), and init() exists for browser parity', async () => {
+  assert.equal(typeof jwtgate.init, 'function');
+  await jwtgate.init();
+  assert.equal(typeof mintTestIdentity({}).token, 'string');
+});
+
+test('toSeconds accepts seconds and Dates, refuses junk with ERR_OPTIONS_INVALID', () => {
+  assert.equal(jwtgate.toSeconds(1700000000.9), 1700000000);
+  assert.equal(jwtgate.toSeconds(new Date('2024-01-01T00:00:00Z')), 1704067200);
+  for (const bad of ['1700000000', NaN, new Date('x'), {}]) {
+    assert.throws(() => jwtgate.toSeconds(bad), (e) => e instanceof JwtgateError && e.code === 'ERR_OPTIONS_INVALID');
+  }
+});
+
+test('mintTestIdentity: Nomad-shaped claims, EdDSA token verifies with jose', async () => {
+  const m = mintTestIdentity({ namespace: 'prod', job: 'api', group: 'web', task: 'server', identity: 'vault_default', audience: 'vault.io', ttl: 600, now: 1800000000, issuer: 'https://nomad.example.com', extraClaims: { team: 'db' } });
+  const [h, p] = m.token.split('.');
+  assert.deepEqual(JSON.parse(b64d(h)), m.header);
+  assert.deepEqual(JSON.parse(b64d(p)), m.payload);
+  assert.equal(m.header.alg, 'EdDSA');
+  assert.equal(m.header.typ, 'JWT');
+  assert.match(m.header.kid, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.equal(m.payload.sub, 'global:prod:api:web:server:vault_default');
+  assert.equal(m.payload.nomad_namespace, 'prod');
+  assert.equal(m.payload.nomad_job_id, 'api');
+  assert.equal(m.payload.nomad_task, 'server');
+  assert.equal(m.payload.iat, 1800000000);
+  assert.equal(m.payload.nbf, 1800000000);
+  assert.equal(m.payload.exp, 1800000600);
+  assert.deepEqual(m.payload.extra_claims, { team: 'db' });
+  assert.equal(m.jwks.keys[0].kid, m.header.kid);
+  assert.equal(m.jwks.keys[0].use, 'sig');
+  assert.equal(m.jwks.keys[0].d, undefined, 'the public JWKS has no private part');
+  const key = await jose.importJWK(m.jwks.keys[0], 'EdDSA');
+  const { payload } = await jose.jwtVerify(m.token, key, {
+    audience: 'vault.io',
+    issuer: 'https://nomad.example.com',
+    currentDate: new Date(1800000100 * 1000),
+  });
+  assert.equal(payload.jti, m.payload.jti);
+  // The private JWK is a usable key pair with the public one: jose signs, jose verifies.
+  const priv = await jose.importJWK(m.privateJwk, 'EdDSA');
+  const other = await new jose.SignJWT({ a: 1 }).setProtectedHeader({ alg: 'EdDSA' }).sign(priv);
+  await jose.jwtVerify(other, key);
+});
+
+test('mintTestIdentity: RS256 (Nomad 1.7+, AWS) verifies with jose', async () => {
+  const m = mintTestIdentity({ alg: 'RS256', audience: ['aws', 'vault.io'] });
+  assert.equal(m.header.alg, 'RS256');
+  assert.equal(Buffer.from(m.jwks.keys[0].n, 'base64url').length, 256);
+  const key = await jose.importJWK(m.jwks.keys[0], 'RS256');
+  const { payload } = await jose.jwtVerify(m.token, key, { audience: 'aws' });
+  assert.deepEqual(payload.aud, ['aws', 'vault.io']);
+});
+
+test('mintTestIdentity: default identity has no exp and no iss; fresh keys each call', () => {
+  const a = mintTestIdentity({ identity: 'default', audience: 'nomadproject.io', ttl: null });
+  const b = mintTestIdentity({ identity: 'default', audience: 'nomadproject.io', ttl: 0 });
+  assert.equal(a.payload.exp, undefined);
+  assert.equal(b.payload.exp, undefined);
+  assert.equal(a.payload.iss, undefined);
+  assert.notEqual(a.jwks.keys[0].x, b.jwks.keys[0].x);
+  assert.notEqual(a.payload.jti, b.payload.jti);
+});
+
+test('mintTestIdentity: bad options throw ERR_OPTIONS_INVALID', () => {
+  for (const bad of [{ colour: 'red' }, { alg: 'HS256' }, { service: 'web' }, { job: '' }]) {
+    assert.throws(() => mintTestIdentity(bad), (e) => e instanceof JwtgateError && e.code === 'ERR_OPTIONS_INVALID', JSON.stringify(bad));
+  }
+});

@@ -1,0 +1,300 @@
+//! A bounded cache of verified results, for callers that see the same token many times (a
+//! proxy, a sidecar, a CLI loop).
+//!
+//! Two rules make it safe:
+//! - **The key names everything the answer depends on.** [`CacheKey::derive`] hashes the token,
+//!   a canonical encoding of the options and a fingerprint of the key set with SHA-256, each
+//!   field length-prefixed, so different options or keys can never return another answer.
+//!   Caches whose options and keys are fixed for their lifetime (one per verifier) may key by
+//!   the token alone; the type is generic for that reason.
+//! - **An entry only answers inside its validity window** `[valid_from, expires_at)`, judged at
+//!   the `now` the caller passes (time is an input here as everywhere). [`window`] computes a
+//!   window that is never wider than the token's own validity: it starts at the instant the
+//!   token was verified (so time-travelling backwards misses) and ends at the raw `exp`, without
+//!   any leeway, capped by a maximum age. Tokens without a numeric `exp` are not cached,
+//!   because Vault gives them a synthetic expiry the cache cannot see.
+//!
+//! Eviction removes the entry that expires first (expired entries go first by construction);
+//! both lookup and eviction are `O(log n)`.
+
+use alloc::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::time::UnixTime;
+
+/// A SHA-256 cache key over (token, canonical options, key-set fingerprint).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct CacheKey(pub [u8; 32]);
+
+impl CacheKey {
+    /// Derives the key. `options` must be a canonical encoding (same options → same bytes);
+    /// `keys` a fingerprint of the key set, e.g. [`fingerprint`] over the documents it was
+    /// built from.
+    pub fn derive(token: &[u8], options: &[u8], keys: &[u8; 32]) -> CacheKey {
+        let mut h = Sha256::new();
+        h.update(b"jwtgate-cache-v1");
+        for field in [token, options, keys.as_slice()] {
+            // Length prefixes keep ("ab","c") and ("a","bc") apart.
+            h.update((field.len() as u64).to_be_bytes());
+            h.update(field);
+        }
+        CacheKey(h.finalize().into())
+    }
+}
+
+/// A fingerprint of the documents a key set was built from (JWKS JSON, PEM strings), in order.
+/// Byte-exact: a reformatted document gives a different fingerprint, which only costs a miss.
+pub fn fingerprint<'a>(documents: impl IntoIterator<Item = &'a [u8]>) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"jwtgate-keys-v1");
+    for doc in documents {
+        h.update((doc.len() as u64).to_be_bytes());
+        h.update(doc);
+    }
+    h.finalize().into()
+}
+
+/// The window in which a result verified at `verified_at` may be answered from a cache, or
+/// `None` when it must not be cached.
+///
+/// `tolerance` is the clock tolerance the verification used; only a negative one narrows the
+/// window (a positive one is ignored, so the window never extends past the raw `exp`).
+/// `max_age` caps how long any entry lives (seconds, at least 1).
+pub fn window(
+    claims: &Map<alloc::string::String, Value>,
+    verified_at: UnixTime,
+    tolerance: i64,
+    max_age: u32,
+) -> Option<(UnixTime, UnixTime)> {
+    // Truncation towards zero matches how fractional NumericDates are compared elsewhere for
+    // whole seconds; a fractional `exp` is at most one second shorter here, never longer.
+    let exp = match claims.get("exp")? {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().and_then(f64_to_i64))?,
+        _ => return None,
+    };
+    let until = exp.checked_add(tolerance.min(0))?;
+    let cap = verified_at.0.checked_add(i64::from(max_age.max(1)))?;
+    let until = until.min(cap);
+    if until <= verified_at.0 {
+        return None;
+    }
+    Some((verified_at, UnixTime(until)))
+}
+
+fn f64_to_i64(f: f64) -> Option<i64> {
+    // Floor, so a fractional `exp` never lengthens the window.
+    let floored = if f.is_finite() { libm_floor(f) } else { return None };
+    if (-9.0e18..=9.0e18).contains(&floored) {
+        Some(floored as i64)
+    } else {
+        None
+    }
+}
+
+fn libm_floor(f: f64) -> f64 {
+    // `f64::floor` is std-only; truncation plus a correction is exact for |f| < 2^63.
+    let t = f as i64 as f64;
+    if t > f {
+        t - 1.0
+    } else {
+        t
+    }
+}
+
+struct Entry<V> {
+    value: V,
+    valid_from: UnixTime,
+    expires_at: UnixTime,
+    seq: u64,
+}
+
+/// A bounded map from key to value with per-entry validity windows.
+pub struct Cache<K, V> {
+    capacity: usize,
+    entries: BTreeMap<K, Entry<V>>,
+    // (expires_at, insertion sequence) → key: the eviction order.
+    by_expiry: BTreeMap<(UnixTime, u64), K>,
+    seq: u64,
+    hits: u64,
+    misses: u64,
+}
+
+/// Counters for tests and benchmarks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Entries currently held.
+    pub len: usize,
+    /// The bound on `len`.
+    pub capacity: usize,
+    /// Lookups answered.
+    pub hits: u64,
+    /// Lookups not answered (absent, or outside the window).
+    pub misses: u64,
+}
+
+impl<K: Ord + Clone, V> Cache<K, V> {
+    /// An empty cache holding at most `capacity` entries (0 disables caching).
+    pub fn new(capacity: usize) -> Self {
+        Cache {
+            capacity,
+            entries: BTreeMap::new(),
+            by_expiry: BTreeMap::new(),
+            seq: 0,
+            hits: 0,
+            misses: 0,
+        }
+    }
+
+    /// The value for `key` if it is valid at `now` (`valid_from <= now < expires_at`). An entry
+    /// found expired is removed.
+    pub fn get(&mut self, key: &K, now: UnixTime) -> Option<&V> {
+        let state = match self.entries.get(key) {
+            None => None,
+            Some(e) if now >= e.expires_at => Some(false),
+            Some(e) if now < e.valid_from => None,
+            Some(_) => Some(true),
+        };
+        match state {
+            Some(true) => {
+                self.hits = self.hits.saturating_add(1);
+                self.entries.get(key).map(|e| &e.value)
+            }
+            Some(false) => {
+                self.misses = self.misses.saturating_add(1);
+                self.remove(key);
+                None
+            }
+            None => {
+                self.misses = self.misses.saturating_add(1);
+                None
+            }
+        }
+    }
+
+    /// Stores `value` for `key`, answerable while `valid_from <= now < expires_at`. Replaces an
+    /// existing entry; evicts the entry expiring first when full.
+    pub fn insert(&mut self, key: K, value: V, valid_from: UnixTime, expires_at: UnixTime) {
+        if self.capacity == 0 || expires_at <= valid_from {
+            return;
+        }
+        self.remove(&key);
+        while self.entries.len() >= self.capacity {
+            let Some((_, victim)) = self.by_expiry.pop_first() else {
+                break;
+            };
+            self.entries.remove(&victim);
+        }
+        self.seq = self.seq.wrapping_add(1);
+        self.by_expiry.insert((expires_at, self.seq), key.clone());
+        self.entries.insert(key, Entry { value, valid_from, expires_at, seq: self.seq });
+    }
+
+    /// Removes `key` if present.
+    pub fn remove(&mut self, key: &K) {
+        if let Some(old) = self.entries.remove(key) {
+            self.by_expiry.remove(&(old.expires_at, old.seq));
+        }
+    }
+
+    /// Drops every entry.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.by_expiry.clear();
+    }
+
+    /// Current counters.
+    pub fn stats(&self) -> CacheStats {
+        CacheStats {
+            len: self.entries.len(),
+            capacity: self.capacity,
+            hits: self.hits,
+            misses: self.misses,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::String;
+
+    fn claims(json: &str) -> Map<String, Value> {
+        match serde_json::from_str(json).unwrap() {
+            Value::Object(m) => m,
+            _ => panic!("not an object"),
+        }
+    }
+
+    #[test]
+    fn keys_separate_every_field() {
+        let fp = fingerprint([b"{\"keys\":[]}".as_slice()]);
+        let a = CacheKey::derive(b"tok", b"{\"aud\":\"a\"}", &fp);
+        assert_eq!(a, CacheKey::derive(b"tok", b"{\"aud\":\"a\"}", &fp));
+        assert_ne!(a, CacheKey::derive(b"tok", b"{\"aud\":\"b\"}", &fp));
+        assert_ne!(a, CacheKey::derive(b"tok2", b"{\"aud\":\"a\"}", &fp));
+        let other = fingerprint([b"{\"keys\":[1]}".as_slice()]);
+        assert_ne!(a, CacheKey::derive(b"tok", b"{\"aud\":\"a\"}", &other));
+        // Moving bytes between fields changes the key.
+        assert_ne!(CacheKey::derive(b"ab", b"c", &fp), CacheKey::derive(b"a", b"bc", &fp));
+        assert_ne!(
+            fingerprint([b"ab".as_slice(), b"c".as_slice()]),
+            fingerprint([b"a".as_slice(), b"bc".as_slice()])
+        );
+    }
+
+    #[test]
+    fn answers_only_inside_the_window() {
+        let mut c: Cache<u8, &str> = Cache::new(4);
+        c.insert(1, "v", UnixTime(100), UnixTime(200));
+        assert_eq!(c.get(&1, UnixTime(99)), None, "before it was verified");
+        assert_eq!(c.get(&1, UnixTime(100)), Some(&"v"));
+        assert_eq!(c.get(&1, UnixTime(199)), Some(&"v"));
+        assert_eq!(c.get(&1, UnixTime(200)), None, "exp is exclusive");
+        assert_eq!(c.stats().len, 0, "an expired entry is dropped");
+        assert_eq!(c.stats().hits, 2);
+        assert_eq!(c.stats().misses, 2);
+    }
+
+    #[test]
+    fn stays_bounded_and_evicts_soonest_expiry() {
+        let mut c: Cache<u32, u32> = Cache::new(3);
+        c.insert(1, 1, UnixTime(0), UnixTime(50));
+        c.insert(2, 2, UnixTime(0), UnixTime(10));
+        c.insert(3, 3, UnixTime(0), UnixTime(30));
+        c.insert(4, 4, UnixTime(0), UnixTime(40));
+        assert_eq!(c.stats().len, 3);
+        assert_eq!(c.get(&2, UnixTime(1)), None, "soonest expiry evicted");
+        assert_eq!(c.get(&1, UnixTime(1)), Some(&1));
+        // Re-inserting a key replaces it without growing.
+        c.insert(1, 9, UnixTime(0), UnixTime(60));
+        assert_eq!(c.stats().len, 3);
+        assert_eq!(c.get(&1, UnixTime(1)), Some(&9));
+        for i in 10..1000 {
+            c.insert(i, i, UnixTime(0), UnixTime(i64::from(i)));
+        }
+        assert_eq!(c.stats().len, 3);
+        let mut off: Cache<u32, u32> = Cache::new(0);
+        off.insert(1, 1, UnixTime(0), UnixTime(5));
+        assert_eq!(off.get(&1, UnixTime(1)), None);
+    }
+
+    #[test]
+    fn window_never_exceeds_raw_exp() {
+        let c = claims(r#"{"exp":1000,"iat":900}"#);
+        assert_eq!(window(&c, UnixTime(950), 60, 600), Some((UnixTime(950), UnixTime(1000))));
+        assert_eq!(window(&c, UnixTime(950), -10, 600), Some((UnixTime(950), UnixTime(990))));
+        assert_eq!(
+            window(&c, UnixTime(100), 0, 600),
+            Some((UnixTime(100), UnixTime(700))),
+            "capped by max age"
+        );
+        assert_eq!(window(&c, UnixTime(1000), 60, 600), None, "inside leeway only");
+        let frac = claims(r#"{"exp":1000.9}"#);
+        assert_eq!(window(&frac, UnixTime(950), 0, 600), Some((UnixTime(950), UnixTime(1000))));
+        assert_eq!(window(&claims(r#"{"iat":900}"#), UnixTime(950), 0, 600), None);
+        assert_eq!(window(&claims(r#"{"exp":"1000"}"#), UnixTime(950), 0, 600), None);
+        assert_eq!(window(&claims(r#"{"exp":1e300}"#), UnixTime(950), 0, 600), None);
+    }
+}

@@ -1,0 +1,209 @@
+//! The whole pipeline on the bundled sample (`tests/fixtures/sample/`): order of checks in each
+//! profile, fail-fast vs explain, the alias, and the serialized shapes front ends consume.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::std_instead_of_alloc)]
+
+use std::path::PathBuf;
+
+use jwtgate::claims::{Mode, StandardOptions};
+use jwtgate::jose::{Algorithm, KeyError};
+use jwtgate::report::Outcome;
+use jwtgate::role::{VaultConfig, VaultRole};
+use jwtgate::verify::{verify_with, KeyInfo, Rejected, Verified, VerifyOptions};
+use jwtgate::{Code, Limits, UnixTime};
+
+fn sample(name: &str) -> String {
+    let p: PathBuf =
+        [env!("CARGO_MANIFEST_DIR"), "tests", "fixtures", "sample", name].iter().collect();
+    std::fs::read_to_string(p).unwrap()
+}
+
+fn now() -> UnixTime {
+    UnixTime(sample("now.txt").trim().parse().unwrap())
+}
+
+fn vault_opts(now: UnixTime) -> VerifyOptions {
+    let limits = Limits::default();
+    let role = VaultRole::from_json(sample("role.json").as_bytes(), &limits).unwrap();
+    let config = VaultConfig::from_json(sample("config.json").as_bytes(), &limits).unwrap();
+    VerifyOptions::vault(now, role, "nomad-workloads", config)
+}
+
+/// Stands in for the key set: accepts the signature, records the call.
+fn accept(
+    calls: &mut Vec<Algorithm>,
+) -> impl FnMut(Algorithm, Option<&str>, &[u8], &[u8]) -> Result<KeyInfo, KeyError> + '_ {
+    move |alg, kid, _, _| {
+        calls.push(alg);
+        Ok(KeyInfo { kid: kid.map(String::from), alg, kty: "RSA".into(), thumbprint: "tp".into() })
+    }
+}
+
+fn reject(alg: Algorithm, _: Option<&str>, _: &[u8], _: &[u8]) -> Result<KeyInfo, KeyError> {
+    Err(KeyError::SignatureInvalid { alg, tried: 1 })
+}
+
+fn ids(report: &jwtgate::report::Report) -> Vec<&str> {
+    report.checks.iter().map(|c| c.id.as_str()).collect()
+}
+
+#[test]
+fn sample_passes_the_nomad_tutorial_role_in_vault_order() {
+    let token = sample("token.jwt");
+    let mut calls = Vec::new();
+    let v: Verified =
+        verify_with(token.trim(), &vault_opts(now()), Mode::FailFast, accept(&mut calls)).unwrap();
+    let alias = v.alias.as_ref().unwrap();
+    assert_eq!(alias.name, "mongo");
+    assert_eq!(alias.metadata.get("nomad_namespace").map(String::as_str), Some("default"));
+    assert_eq!(alias.metadata.get("nomad_task").map(String::as_str), Some("mongo"));
+    assert_eq!(alias.metadata.get("role").map(String::as_str), Some("nomad-workloads"));
+    assert_eq!(v.key.kid.as_deref(), Some("b4b3f0c2-6a1d-4f8e-9c57-3e2d1a0f9b64"));
+    assert_eq!(
+        ids(&v.report)[..13],
+        [
+            "role_type",
+            "token_bound_cidrs",
+            "token",
+            "signature",
+            "ambiguous_claims",
+            "alg",
+            "registered_claims",
+            "iss",
+            "sub",
+            "aud",
+            "nbf",
+            "exp",
+            "iat"
+        ]
+    );
+    assert!(v.report.passed());
+    let json = serde_json::to_value(&v).unwrap();
+    assert_eq!(json["header"]["alg"], "RS256");
+    assert_eq!(json["alias"]["name"], "mongo");
+    assert_eq!(json["report"]["checks"][3]["outcome"], "pass");
+}
+
+#[test]
+fn vault_checks_alg_after_the_signature() {
+    let token = sample("token.jwt");
+    let mut opts = vault_opts(now());
+    opts.algorithms = Some(vec![Algorithm::EdDSA]);
+    let mut calls = Vec::new();
+    let r: Rejected =
+        verify_with(token.trim(), &opts, Mode::FailFast, accept(&mut calls)).unwrap_err();
+    assert_eq!(r.error.code(), Code::JwsAlgNotAllowed);
+    assert!(r.error.to_string().starts_with(
+        "error validating token: invalid algorithm (alg) header parameter: token signed with unexpected algorithm"
+    ));
+    assert_eq!(calls, [Algorithm::RS256], "Vault verifies the signature first");
+    let order = ids(&r.report);
+    let sig = order.iter().position(|i| *i == "signature").unwrap();
+    let alg = order.iter().position(|i| *i == "alg").unwrap();
+    assert!(sig < alg);
+}
+
+#[test]
+fn standard_refuses_alg_before_any_cryptography() {
+    let token = sample("token.jwt");
+    let mut opts = VerifyOptions::standard(now(), StandardOptions::default());
+    opts.algorithms = Some(vec![Algorithm::ES256]);
+    let mut calls = Vec::new();
+    let r = verify_with(token.trim(), &opts, Mode::FailFast, accept(&mut calls)).unwrap_err();
+    assert_eq!(r.error.code(), Code::JwsAlgNotAllowed);
+    assert!(calls.is_empty());
+}
+
+#[test]
+fn vault_expiry_of_the_sample_is_inclusive_of_clock_skew() {
+    let token = sample("token.jwt");
+    let claims: serde_json::Value = serde_json::from_str(&sample("claims.json")).unwrap();
+    let exp = claims["exp"].as_i64().unwrap();
+    let mut calls = Vec::new();
+    assert!(verify_with(
+        token.trim(),
+        &vault_opts(UnixTime(exp + 60)),
+        Mode::FailFast,
+        accept(&mut calls)
+    )
+    .is_ok());
+    let r = verify_with(
+        token.trim(),
+        &vault_opts(UnixTime(exp + 61)),
+        Mode::FailFast,
+        accept(&mut calls),
+    )
+    .unwrap_err();
+    assert_eq!(r.error.code(), Code::JwtExpired);
+    let fail = r.report.first_failure().unwrap();
+    assert_eq!(fail.id, "exp");
+    assert!(fail.actual.as_deref().unwrap().contains("2026-01-01T01:01:01Z"), "{fail:?}");
+}
+
+#[test]
+fn explain_lists_every_failure_fail_fast_only_the_first() {
+    let token = sample("token.jwt");
+    let mut opts = vault_opts(UnixTime(now().0 + 100_000));
+    if let jwtgate::verify::Profile::Vault(v) = &mut opts.profile {
+        v.role.bound_claims.insert("nomad_namespace".into(), serde_json::json!("prod"));
+    }
+    let fast = verify_with(token.trim(), &opts, Mode::FailFast, reject).unwrap_err();
+    assert_eq!(fast.error.code(), Code::JwsSignatureInvalid);
+    assert_eq!(fast.report.checks.iter().filter(|c| c.outcome == Outcome::Fail).count(), 1);
+    let full = verify_with(token.trim(), &opts, Mode::Explain, reject).unwrap_err();
+    assert_eq!(full.error.code(), Code::JwsSignatureInvalid, "first failure stays the error");
+    let failed: Vec<_> = full
+        .report
+        .checks
+        .iter()
+        .filter(|c| c.outcome == Outcome::Fail)
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(failed, ["signature", "exp", "bound_claims.nomad_namespace"]);
+    let json = serde_json::to_value(&full).unwrap();
+    assert_eq!(json["code"], "ERR_JWS_SIGNATURE_INVALID");
+    assert!(json["report"]["checks"].as_array().unwrap().len() > 10);
+}
+
+#[test]
+fn parse_failure_is_reported_as_the_token_check() {
+    let mut calls = Vec::new();
+    let r = verify_with("not.a-token", &vault_opts(now()), Mode::Explain, accept(&mut calls))
+        .unwrap_err();
+    assert_eq!(r.error.code(), Code::JwsMalformed);
+    assert_eq!(r.report.first_failure().unwrap().id, "token");
+    assert!(calls.is_empty());
+}
+
+#[test]
+fn oidc_role_fails_first() {
+    let token = sample("token.jwt");
+    let mut opts = vault_opts(now());
+    if let jwtgate::verify::Profile::Vault(v) = &mut opts.profile {
+        v.role = VaultRole::from_json(
+            br#"{"user_claim":"sub","bound_audiences":"vault.io"}"#,
+            &Limits::default(),
+        )
+        .unwrap();
+    }
+    let mut calls = Vec::new();
+    let r = verify_with(token.trim(), &opts, Mode::FailFast, accept(&mut calls)).unwrap_err();
+    assert_eq!(r.error.code(), Code::RoleTypeOidc);
+    assert!(calls.is_empty());
+}
+
+#[test]
+fn claim_errors_serialize_claim_expected_actual() {
+    let token = sample("token.jwt");
+    let opts = VerifyOptions::standard(
+        now(),
+        StandardOptions { audience: vec!["aws".into()], ..Default::default() },
+    );
+    let mut calls = Vec::new();
+    let r = verify_with(token.trim(), &opts, Mode::FailFast, accept(&mut calls)).unwrap_err();
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["code"], "ERR_JWT_AUDIENCE_MISMATCH");
+    assert_eq!(json["claim"], "aud");
+    assert_eq!(json["expected"], "[\"aws\"]");
+    assert_eq!(json["actual"], "[\"vault.io\"]");
+}

@@ -1,0 +1,109 @@
+//! Runs `tests/vectors/policy/*.json` (format: tests/vectors/policy/README.md).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use jwtgate::policy::{parse_policy, PolicyError};
+use jwtgate::Limits;
+use serde_json::Value;
+
+fn files(dir: &str) -> Vec<(String, Value)> {
+    let path = format!("{}/tests/vectors/{dir}", env!("CARGO_MANIFEST_DIR"));
+    let mut entries: Vec<_> =
+        std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()).collect();
+    entries.sort();
+    entries
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .map(|p| {
+            (
+                p.display().to_string(),
+                serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn policy_parse_vectors() {
+    let mut count = 0;
+    for (file, doc) in files("policy") {
+        for case in doc["cases"].as_array().unwrap() {
+            let name = case["name"].as_str().unwrap();
+            let got = parse_policy("vector", case["text"].as_str().unwrap(), &Limits::default());
+            let expect = &case["expect"];
+            if let Some(ok) = expect.get("ok") {
+                let p = got.unwrap_or_else(|e| panic!("{file}: {name}: {e}"));
+                assert_eq!(p.paths.len() as u64, ok["paths"].as_u64().unwrap(), "{file}: {name}");
+                if let Some(t) = ok.get("templated") {
+                    assert_eq!(p.templated, t.as_bool().unwrap(), "{file}: {name}");
+                }
+                if let Some(caps) = ok.get("capabilities") {
+                    let got: Vec<Vec<&str>> =
+                        p.paths.iter().map(|r| r.capabilities.names()).collect();
+                    let want: Vec<Vec<&str>> = caps
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|l| {
+                            l.as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect()
+                        })
+                        .collect();
+                    assert_eq!(got, want, "{file}: {name}");
+                }
+                if let Some(keys) = ok.get("allowed_parameters") {
+                    let got: Vec<&String> =
+                        p.paths[0].allowed_parameters.as_ref().unwrap().keys().collect();
+                    let want: Vec<&str> =
+                        keys.as_array().unwrap().iter().map(|k| k.as_str().unwrap()).collect();
+                    assert_eq!(got, want, "{file}: {name}");
+                }
+                for key in ["min_wrapping_ttl", "max_wrapping_ttl"] {
+                    if let Some(v) = ok.get(key) {
+                        let got = if key.starts_with("min") {
+                            p.paths[0].min_wrapping_ttl
+                        } else {
+                            p.paths[0].max_wrapping_ttl
+                        };
+                        assert_eq!(got, v.as_i64(), "{file}: {name}: {key}");
+                    }
+                }
+            } else {
+                let want = &expect["error"];
+                let e = match got {
+                    Ok(p) => panic!("{file}: {name}: parsed, expected an error: {p:?}"),
+                    Err(e) => e,
+                };
+                let text = e.to_string();
+                assert_eq!(
+                    e.code().as_str(),
+                    want["code"].as_str().unwrap(),
+                    "{file}: {name}: {text}"
+                );
+                if let Some(c) = want.get("contains") {
+                    assert!(text.contains(c.as_str().unwrap()), "{file}: {name}: {text}");
+                }
+                let (line, column, snippet) = match &e {
+                    PolicyError::Syntax { line, column, snippet, .. } => {
+                        (*line, *column, Some(snippet.clone()))
+                    }
+                    PolicyError::Invalid { line, .. } => (*line, 0, None),
+                    PolicyError::Json {
+                        error: jwtgate::json::JsonError::Invalid { line, column, .. },
+                        ..
+                    } => (*line, *column, None),
+                    _ => (0, 0, None),
+                };
+                if let Some(l) = want.get("line") {
+                    assert_eq!(line as u64, l.as_u64().unwrap(), "{file}: {name}: {text}");
+                }
+                if let Some(c) = want.get("column") {
+                    assert_eq!(column as u64, c.as_u64().unwrap(), "{file}: {name}: {text}");
+                }
+                if let Some(s) = want.get("snippet") {
+                    assert_eq!(snippet.as_deref(), s.as_str(), "{file}: {name}");
+                }
+            }
+            count += 1;
+        }
+    }
+    assert!(count >= 20, "only {count} policy vectors");
+}
