@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 
 use core::cell::OnceCell;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::error::FilterError;
 use crate::authorize::{Authorizer, Request};
@@ -58,8 +58,6 @@ pub struct RawPolicyInput {
 /// A verified token, as much as the filter needs of it.
 #[derive(Clone, Debug)]
 pub struct Verified {
-    /// The claims set.
-    pub claims: Map<String, Value>,
     /// The core's full result (alias for policy templating).
     pub inner: crate::verify::Verified,
     /// The policies rendered for this identity, built on first use and kept with the cached
@@ -165,7 +163,7 @@ pub fn verify(
     let mut opts = policy.options.clone();
     opts.now = now;
     match crate::verify::verify(token, keys, &opts) {
-        Ok(v) => Ok(Verified { claims: v.claims.clone(), inner: v, authorizer: OnceCell::new() }),
+        Ok(v) => Ok(Verified { inner: v, authorizer: OnceCell::new() }),
         Err(rejected) => Err(FilterError::Core(rejected.error)),
     }
 }

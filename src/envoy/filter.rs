@@ -233,7 +233,8 @@ impl Vm {
                         Ok(v) => {
                             let v = Rc::new(v);
                             // Only inside the token's own validity, capped at five minutes.
-                            if let Some((from, until)) = token_cache::window(&v.claims, now, 0, 300)
+                            if let Some((from, until)) =
+                                token_cache::window(&v.inner.claims, now, 0, 300)
                             {
                                 self.cache.insert(key, Rc::clone(&v), from, until);
                             }
@@ -286,7 +287,10 @@ impl Vm {
         }
         let mut edits = Vec::new();
         for c in &p.claim_to_headers {
-            match claim_text(&verified.claims, &c.claim).as_deref().and_then(reply::header_value) {
+            match claim_text(&verified.inner.claims, &c.claim)
+                .as_deref()
+                .and_then(reply::header_value)
+            {
                 Some(v) => edits.push(Edit::Set(c.header.clone(), v.to_string())),
                 None => edits.push(Edit::Remove(c.header.clone())),
             }

@@ -34,8 +34,10 @@ pub fn for_error(
     on_jwks_failure: FetchFailureStatus,
 ) -> LocalReply {
     let code = err.code().as_str();
-    let message = sanitize(&err.to_string(), MAX_MESSAGE_LEN);
-    let body = json_body(code, &message);
+    let text = err.to_string();
+    // The body is JSON (serde_json escapes everything); the header needs RFC 6750's subset.
+    let body = json_body(code, truncate(&text, MAX_MESSAGE_LEN));
+    let message = sanitize(&text, MAX_MESSAGE_LEN);
     let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
     let status = match err {
         FilterError::Denied { .. } => 403,
@@ -58,6 +60,15 @@ pub fn for_error(
         headers.push(("www-authenticate".to_string(), challenge));
     }
     LocalReply { status, headers, body }
+}
+
+/// At most `max` bytes of `s`, cut on a character boundary.
+fn truncate(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end = end.saturating_sub(1);
+    }
+    s.get(..end).unwrap_or_default()
 }
 
 /// `{"code":…,"message":…}`, escaped by serde_json.

@@ -104,3 +104,47 @@ test('the verified-token cache: a repeated token hits, and honours exp', () => {
   const late = e.send({ headers: auth(token) });
   assert.equal(late.json.code, 'ERR_JWT_EXPIRED');
 });
+
+const tutorialVault = {
+  role_name: 'nomad-workloads',
+  role: {
+    role_type: 'jwt',
+    bound_audiences: ['vault.io'],
+    user_claim: '/nomad_job_id',
+    user_claim_json_pointer: true,
+    claim_mappings: { nomad_namespace: 'nomad_namespace', nomad_job_id: 'nomad_job_id', nomad_task: 'nomad_task' },
+    token_type: 'service',
+    token_policies: ['nomad-workloads'],
+  },
+  accessor: 'AUTH_METHOD_ACCESSOR',
+  policies: [{
+    name: 'nomad-workloads',
+    policy: 'path "kv/data/{{identity.entity.aliases.AUTH_METHOD_ACCESSOR.metadata.nomad_namespace}}/{{identity.entity.aliases.AUTH_METHOD_ACCESSOR.metadata.nomad_job_id}}/*" {\n  capabilities = ["read"]\n}\n',
+  }],
+};
+
+test('Vault role + templated policy: own path allowed, another job 403, wrong method 403', () => {
+  const e = envoy({
+    providers: [{ name: 'nomad', issuer: 'https://nomad.example:4646', jwks: jwks(ES), vault: tutorialVault, claim_to_headers: claimHeaders.slice(0, 1) }],
+    rules: [{ prefix: '/v1/sys/health', action: 'bypass' }, { prefix: '/v1/', strip_prefix: '/v1/' }],
+  });
+  assert.equal(e.loadError, null, JSON.stringify(e.logs));
+  const token = mint(ES, nomadClaims(T0));
+  const own = e.send({ path: '/v1/kv/data/default/mongo/config', headers: auth(token) });
+  assert.equal(own.state, 'continued', own.json && own.json.message);
+  assert.equal(own.header('x-nomad-job'), 'mongo');
+  const other = e.send({ path: '/v1/kv/data/default/redis/config', headers: auth(token) });
+  assert.equal(other.reply.status, 403);
+  assert.equal(other.json.code, 'ERR_POLICY_DENIED');
+  assert.match(other.json.message, /^permission denied/);
+  assert.equal(other.replyHeader('www-authenticate'), undefined);
+  const write = e.send({ method: 'POST', path: '/v1/kv/data/default/mongo/config', headers: auth(token) });
+  assert.equal(write.reply.status, 403);
+  // The role's bound_audiences apply (Vault semantics): 401 before any policy.
+  const wrongAud = e.send({ path: '/v1/kv/data/default/mongo/config', headers: auth(mint(ES, nomadClaims(T0, { aud: ['other'] }))) });
+  assert.equal(wrongAud.reply.status, 401);
+  assert.equal(e.metric('jwtgate.denied.err_policy_denied'), 2n);
+  // The rendered policies are kept with the cached identity: a second request hits the cache.
+  e.send({ path: '/v1/kv/data/default/mongo/other', headers: auth(token) });
+  assert.ok(e.metric('jwtgate.cache_hit') >= 3n);
+});
