@@ -246,7 +246,11 @@ pub fn preflight(
             }
         }
     }
-    out.push(match claims.get("exp").and_then(Value::as_i64) {
+    let exp = claims.get("exp");
+    if exp.is_some_and(|v| v.as_i64().is_none()) {
+        return out; // already reported as a non-integer timestamp
+    }
+    out.push(match exp.and_then(Value::as_i64) {
         None => fail(
             "aws.exp",
             invalid,

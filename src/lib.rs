@@ -13,11 +13,13 @@
 //! | layer | module | error enum |
 //! |---|---|---|
 //! | strict JSON | [`json`] | [`json::JsonError`] |
+//! | strict base64url | [`b64`] | [`b64::Base64Problem`] |
 //! | compact JWS, header, algorithms | [`jose`] | [`jose::JoseError`] |
 //! | keys: JWK/JWKS/PEM, selection, signatures | [`jose::jwk`], [`jose::select`] | [`jose::KeyError`] |
 //! | claims: `standard` and `vault` profiles | [`claims`] | [`claims::ClaimError`] |
 //! | Vault role and auth-method config | [`role`] | [`role::ConfigError`] |
 //! | everything together | [`verify`] | [`Error`] |
+//! | unverified, tolerant decode for inspectors | [`inspect`] | none: problems become warnings |
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -33,6 +35,7 @@ pub mod claims;
 pub mod envoy;
 pub mod error;
 pub mod identity;
+pub mod inspect;
 pub mod jose;
 #[cfg(feature = "js")]
 pub mod js;

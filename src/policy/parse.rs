@@ -25,7 +25,7 @@ use super::duration::parse_duration_second;
 use super::hcl::{self, Body, Item, Pos, Value};
 use super::template;
 use super::{Capabilities, PathRule, Policy, PolicyError};
-use crate::limits::{LimitExceeded, Limits};
+use crate::limits::Limits;
 
 const PATH_KEYS: &[&str] = &[
     "comment",
@@ -61,7 +61,7 @@ pub fn parse_policy(name: &str, text: &str, limits: &Limits) -> Result<Policy, P
             snippet: hcl::snippet(text, e.pos),
         })?
     };
-    let mut ctx = Ctx { policy: policy_name.clone(), text };
+    let mut ctx = Ctx { policy: policy_name.clone() };
     let mut paths = Vec::new();
     let mut seen_name = false;
     for item in &body.items {
@@ -89,13 +89,11 @@ pub fn parse_policy(name: &str, text: &str, limits: &Limits) -> Result<Policy, P
     Ok(Policy { name: policy_name, paths, templated })
 }
 
-struct Ctx<'a> {
+struct Ctx {
     policy: String,
-    #[allow(dead_code)]
-    text: &'a str,
 }
 
-impl Ctx<'_> {
+impl Ctx {
     fn invalid(&self, path: Option<&str>, pos: Pos, message: impl Into<String>) -> PolicyError {
         PolicyError::Invalid {
             policy: self.policy.clone(),
@@ -420,11 +418,6 @@ fn json_to_body_plain(m: &serde_json::Map<String, Json>) -> Body {
         });
     }
     body
-}
-
-#[allow(dead_code)]
-fn limit(name: &'static str, max: usize, actual: usize) -> LimitExceeded {
-    LimitExceeded { name, max, actual }
 }
 
 #[cfg(test)]

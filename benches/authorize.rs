@@ -1,0 +1,75 @@
+//! `authorize` cost against the number of policy paths (10, 1,000, 10,000).
+//!
+//! `cargo bench --bench authorize` — divan (the project's bench harness, already a dev
+//! dependency; criterion would add a second harness to compile) prints fastest / slowest /
+//! median / mean; quote the median. The rule set mixes the three stores evenly (exact
+//! `kv/data/team<i>/app`, prefix `kv/data/team<i>/*`, wildcard `kv/+/team<i>/config`, plus one
+//! templated path), and each request hits the middle of the set so every store is consulted.
+//! `build` is the once-per-identity cost (render templates + index), `authorize` the per-request
+//! cost, which must not grow with the number of paths.
+
+#![allow(clippy::unwrap_used)]
+
+use divan::{black_box, Bencher};
+use jwtgate::authorize::{Authorizer, Request};
+use jwtgate::identity::Alias;
+use jwtgate::policy::{parse_policy, Operation, Policy, TemplateContext};
+use jwtgate::{Limits, UnixTime};
+
+fn main() {
+    divan::main();
+}
+
+const SIZES: &[usize] = &[10, 1_000, 10_000];
+
+fn policy(n: usize) -> Policy {
+    let mut text = String::from(
+        "path \"kv/data/{{identity.entity.aliases.AUTH_METHOD_ACCESSOR.metadata.nomad_namespace}}/*\" { capabilities = [\"read\"] }\n",
+    );
+    for i in 0..n.saturating_sub(1) {
+        let line = match i % 3 {
+            0 => format!("path \"kv/data/team{i}/app\" {{ capabilities = [\"read\"] }}\n"),
+            1 => format!("path \"kv/data/team{i}/*\" {{ capabilities = [\"list\"] }}\n"),
+            _ => format!("path \"kv/+/team{i}/config\" {{ capabilities = [\"update\"] }}\n"),
+        };
+        text.push_str(&line);
+    }
+    let limits = Limits { max_document_len: 4 << 20, ..Limits::default() };
+    parse_policy("bench", &text, &limits).unwrap()
+}
+
+fn context() -> TemplateContext {
+    let mut alias = Alias { name: "mongo".into(), ..Alias::default() };
+    alias.metadata.insert("nomad_namespace".into(), "default".into());
+    TemplateContext::for_alias(&alias, "AUTH_METHOD_ACCESSOR", UnixTime(1_700_000_000))
+}
+
+fn requests(n: usize) -> Vec<Request> {
+    let mid = (n / 2 / 3) * 3; // an index whose rule is exact
+    vec![
+        Request::new(format!("kv/data/team{mid}/app"), Operation::Read),
+        Request::new(format!("kv/data/team{}/x/y", mid + 1), Operation::List),
+        Request::new(format!("kv/data/team{}/config", mid + 2), Operation::Update),
+        Request::new("kv/data/default/mongo/config", Operation::Read),
+        Request::new("secret/nothing/here", Operation::Read),
+    ]
+}
+
+#[divan::bench(args = SIZES)]
+fn authorize(bencher: Bencher, n: usize) {
+    let authz = Authorizer::new(&[policy(n)], &context());
+    let reqs = requests(n);
+    assert!(authz.authorize(&reqs[0]).allowed);
+    bencher.bench_local(|| {
+        for r in &reqs {
+            black_box(authz.authorize(black_box(r)));
+        }
+    });
+}
+
+#[divan::bench(args = SIZES, sample_count = 20)]
+fn build(bencher: Bencher, n: usize) {
+    let p = [policy(n)];
+    let ctx = context();
+    bencher.bench_local(|| black_box(Authorizer::new(black_box(&p), &ctx)));
+}
