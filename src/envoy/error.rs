@@ -87,7 +87,7 @@ impl fmt::Display for FilterError {
                 write!(f, "token in {location} is not a printable ASCII string")
             }
             FilterError::TokenTooLong { location, len, max } => {
-                write!(f, "token in {location} is {len} bytes, more than the limit of {max}")
+                write!(f, "token in {location} is {len} bytes, more than max_token_len ({max})")
             }
             FilterError::JwksUnavailable { provider, reason } => {
                 write!(f, "keys of provider {provider:?} are unavailable: {reason}")

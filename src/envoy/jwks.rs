@@ -64,6 +64,8 @@ pub struct Remote {
     failed_until_ms: u64,
     last_error: String,
     limits: Limits,
+    /// Our lock owner name, once we took the lock (retries extend it).
+    owner: String,
 }
 
 /// The outcome of a completed fetch cycle, for waking requests.
@@ -104,6 +106,7 @@ impl Remote {
             failed_until_ms: 0,
             last_error: String::new(),
             limits,
+            owner: String::new(),
         }
     }
 
@@ -200,7 +203,14 @@ impl Remote {
         matches!(self.fetch, Fetch::InFlight { token: t, .. } if t == token)
     }
 
-    fn try_lock(&self, now: u64, owner: &str) -> bool {
+    /// How long a lock holder is trusted: one attempt plus the longest backoff, with slack.
+    fn lock_deadline(&self, now: u64) -> u64 {
+        now.saturating_add(self.cfg.timeout_ms)
+            .saturating_add(self.cfg.retry_max_ms)
+            .saturating_add(1000)
+    }
+
+    fn try_lock(&mut self, now: u64, owner: &str) -> bool {
         let key = self.lock_key();
         let (current, cas) = match hostcalls::get_shared_data(&key) {
             Ok(v) => v,
@@ -213,25 +223,36 @@ impl Remote {
                 }
             }
         }
-        let deadline = now
-            .saturating_add(self.cfg.timeout_ms)
-            .saturating_add(self.cfg.retry_max_ms)
-            .saturating_add(1000);
-        let value = format!("{owner}\n{deadline}");
+        let value = format!("{owner}\n{}", self.lock_deadline(now));
         if hostcalls::set_shared_data(&key, Some(value.as_bytes()), cas).is_err() {
             return false;
         }
         // A brand-new key ignores the CAS value, so two VMs can both "win" the first time:
         // re-read and let the last writer keep it.
-        matches!(hostcalls::get_shared_data(&key), Ok((Some(b), _)) if parse_lock(&b).map(|(h, _)| h) == Some(owner))
+        let won = matches!(hostcalls::get_shared_data(&key), Ok((Some(b), _)) if parse_lock(&b).map(|(h, _)| h) == Some(owner));
+        if won {
+            self.owner = String::from(owner);
+        }
+        won
     }
 
     fn unlock(&self) {
+        // Only our own lock: if it expired and another VM took over, that one is not ours.
         let key = self.lock_key();
-        let _ = hostcalls::set_shared_data(&key, Some(b""), None);
+        if let Ok((Some(b), cas)) = hostcalls::get_shared_data(&key) {
+            if parse_lock(&b).map(|(h, _)| h) == Some(self.owner.as_str()) {
+                let _ = hostcalls::set_shared_data(&key, Some(b""), cas);
+            }
+        }
     }
 
     fn dispatch(&mut self, now: u64) {
+        // Each attempt (retries too) renews our lock, so waiting VMs do not take over while we
+        // are still trying.
+        if !self.owner.is_empty() {
+            let value = format!("{}\n{}", self.owner, self.lock_deadline(now));
+            let _ = hostcalls::set_shared_data(&self.lock_key(), Some(value.as_bytes()), None);
+        }
         let headers = alloc::vec![
             (":method", "GET"),
             (":path", self.cfg.path.as_str()),
