@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
-# `make serve`: builds what the inspector needs and serves it on 127.0.0.1 (PORT, default 8080).
+# `make serve`: builds the package's browser build (pkg/dist) and serves the inspector on
+# 127.0.0.1 (PORT, default 8080) with the bundled sample preloaded at /#sample.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [[ ! -f pkg/node_modules/.package-lock.json || pkg/package-lock.json -nt pkg/node_modules/.package-lock.json ]]; then
+  (cd pkg && npm ci --no-audit --no-fund --loglevel=error)
+fi
+bash pkg/scripts/build.sh
 exec node scripts/serve-www.mjs --port "${PORT:-8080}"

@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Browser inspector tests: the page in Debian's headless Chromium driven by playwright-core, against
-# the npm package's real browser build (wasm). Installs what it needs idempotently.
+# the npm package's real browser build (pkg/dist: wasm + glue, built by the package's own script).
+# Installs what it needs idempotently: chromium (Debian), playwright-core (tests/www's lock), the
+# package's dev dependencies and wasm-bindgen-cli (via pkg/scripts/build.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v chromium >/dev/null 2>&1 || (apt-get update && apt-get install -y chromium)
-[ -x /usr/bin/chromium ] || { echo "test-www: /usr/bin/chromium missing after install" >&2; exit 1; }
+[[ -x /usr/bin/chromium ]] || { echo "test-www: /usr/bin/chromium missing after install" >&2; exit 1; }
 
-if [ ! -d tests/www/node_modules/playwright-core ]; then
-  (cd tests/www && npm ci --no-audit --no-fund)
+if [[ ! -f tests/www/node_modules/.package-lock.json || tests/www/package-lock.json -nt tests/www/node_modules/.package-lock.json ]]; then
+  (cd tests/www && npm ci --no-audit --no-fund --loglevel=error)
 fi
+if [[ ! -f pkg/node_modules/.package-lock.json || pkg/package-lock.json -nt pkg/node_modules/.package-lock.json ]]; then
+  (cd pkg && npm ci --no-audit --no-fund --loglevel=error)
+fi
+bash pkg/scripts/build.sh
 
 cd tests/www
 node --test --test-concurrency=1 .

@@ -88,6 +88,11 @@ codes! {
     DiscoveryInvalid = "ERR_DISCOVERY_INVALID",
     /// The discovery document's `issuer` differs from the URL it was fetched for.
     DiscoveryIssuerMismatch = "ERR_DISCOVERY_ISSUER_MISMATCH",
+    /// A key is marked for another purpose (`use` other than `sig`, `key_ops` without `verify`).
+    KeyNotForVerification = "ERR_KEY_NOT_FOR_VERIFICATION",
+    /// A JWK or PEM block carries private key material; it is refused because anyone who saw
+    /// the document could sign.
+    KeyPrivate = "ERR_KEY_PRIVATE",
     // ---- claims ----
     /// `now` is past `exp` (plus tolerance).
     JwtExpired = "ERR_JWT_EXPIRED",

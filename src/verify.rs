@@ -196,9 +196,13 @@ fn key_from_set(
     input: &[u8],
     sig: &[u8],
 ) -> Result<KeyInfo, KeyError> {
-    // Placeholder until key selection lands on main (jose::select::verify_signature).
-    let _ = (kid, input, sig);
-    Err(KeyError::SignatureInvalid { alg, tried: keys.keys.len() })
+    let key = jose::verify_signature(alg, kid, input, sig, keys)?;
+    Ok(KeyInfo {
+        kid: key.kid.clone(),
+        alg,
+        kty: key.kty.as_str().into(),
+        thumbprint: key.thumbprint.clone(),
+    })
 }
 
 /// The pipeline with a caller-supplied signature check: `verifier(alg, kid, signing_input,
