@@ -141,16 +141,15 @@ impl ProviderPolicy {
     }
 }
 
-/// Parses a JWKS document.
+/// Parses a JWKS document (unusable keys are skipped by the core, not fatal).
 pub fn keys_from_jwks(bytes: &[u8], limits: &Limits) -> Result<KeySet, crate::Error> {
-    let _doc = crate::json::parse_object(bytes, "JWKS", limits)?;
-    Ok(KeySet::default())
+    KeySet::from_jwks(bytes, limits)
 }
 
-/// Parses PEM public keys.
+/// Parses PEM public keys (SPKI, PKCS#1, X.509 certificates).
 pub fn keys_from_pem(pem: &[String], limits: &Limits) -> Result<KeySet, crate::Error> {
-    let _ = (pem, limits);
-    Ok(KeySet::default())
+    let pems: Vec<&str> = pem.iter().map(String::as_str).collect();
+    KeySet::from_pem(&pems, limits)
 }
 
 /// Verifies `token` with `keys` under the provider's policy at `now`.
