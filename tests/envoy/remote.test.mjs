@@ -91,6 +91,7 @@ test('rotation: an unknown kid triggers one refetch, then the cooldown holds', (
   const { e, server } = setup({ remote: { kid_refetch_cooldown_seconds: 30 } });
   e.advance(1000);
   assert.equal(e.request({ headers: bearer(A) }).state, 'continued');
+  e.advance(30_000); // past the cooldown since that fetch
   server.doc = jwks(A, B); // the issuer rotated in key B
   const r = e.request({ headers: bearer(B) });
   assert.equal(r.state, 'paused');
