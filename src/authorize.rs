@@ -433,7 +433,7 @@ impl Authorizer {
         let how = match via {
             Via::Exact => "exact rule",
             Via::ExactListRetry => "exact rule (list retry without the trailing '/')",
-            Via::NonExactListTrimmed => "rule matching the list path without its trailing '/'",
+            Via::NonExactList => "list-resolution rule (path with and without its trailing '/')",
             _ => match rule.kind {
                 crate::policy::acl::Store::Prefix => "longest prefix rule",
                 _ => "segment-wildcard rule",

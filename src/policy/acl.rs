@@ -19,12 +19,14 @@
 //!
 //! ## Decision (`AllowOperation`)
 //! Root → allow; `help` → allow; leading `/`s stripped; exact rule wins outright (for `list`,
-//! retried once without one trailing `/`); for a `list` ending in `/`, the non-exact rules are
-//! first tried on the path **without** the slash, then on the path itself (Vault's code does
-//! this so `secret/foo*` serves `LIST secret/foo/`; a side effect is that a shorter prefix rule
-//! can beat `secret/foo/*` there — reproduced, see the README); otherwise the longest prefix and
-//! every matching wildcard rule compete by Vault's priority steps, and the winner's capability
-//! set is used alone.
+//! retried once without one trailing `/`). Otherwise the longest prefix and every matching
+//! wildcard rule compete by Vault's priority steps, and the winner's capability set is used
+//! alone — except for a `list` on a path ending in `/`: candidates come from the path with
+//! **and** without the slash, and the most specific `deny` wins if it outranks the most specific
+//! rule granting `list`, else that rule wins, else the most specific candidate
+//! (`resolveACLPermsForListOp` in Vault's newest `vault/acl.go`, a security fix; older Vault
+//! tried the slash-less path first and used its winner, so `kv/*` could bypass a
+//! `kv/private/*` deny — we follow the fixed behaviour, as for the 2026 templating fix).
 
 use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
@@ -208,7 +210,7 @@ pub struct Acl {
 pub struct Loser {
     /// Index of the rule in [`Acl::rules`].
     pub rule: usize,
-    /// Stable id of the reason: `exact-wins`, `not-longest-prefix`, `list-trimmed-first`,
+    /// Stable id of the reason: `exact-wins`, `not-longest-prefix`, `list-resolution`,
     /// `priority-position`, `priority-no-glob`, `priority-fewer-wildcards`, `priority-longer`,
     /// `priority-lexical`.
     pub reason: &'static str,
@@ -228,8 +230,9 @@ pub enum Via {
     Exact,
     /// An exact rule, after removing the list path's trailing `/`.
     ExactListRetry,
-    /// A prefix or wildcard rule matched the list path without its trailing `/`.
-    NonExactListTrimmed,
+    /// A prefix or wildcard rule chosen by Vault's list resolution (path with and without its
+    /// trailing `/`).
+    NonExactList,
     /// A prefix or wildcard rule.
     NonExact,
     /// Nothing matched.
@@ -489,44 +492,58 @@ impl Acl {
             ev.via = Via::ExactListRetry;
             ev.winner = Some(*id);
         }
-        let trimmed_cands = match trimmed {
-            Some(t) if list => self.non_exact(t),
+        let list_slash = list && trimmed.is_some();
+        let mut cands = match trimmed {
+            Some(t) if list_slash => self.non_exact(t),
             _ => Vec::new(),
         };
-        let cands = self.non_exact(&path);
+        for c in self.non_exact(&path) {
+            if !cands.iter().any(|x| x.rule == c.rule) {
+                cands.push(c);
+            }
+        }
+        cands.sort_by(|a, b| compare(b, a).0);
         if ev.winner.is_some() {
-            let mut seen = Vec::new();
-            for c in trimmed_cands.iter().chain(cands.iter()) {
-                if !seen.contains(&c.rule) {
-                    seen.push(c.rule);
+            for c in &cands {
+                ev.losers.push(Loser {
+                    rule: c.rule,
+                    reason: "exact-wins",
+                    message: "an exact rule for the path wins outright over prefix and wildcard \
+                              rules"
+                        .to_string(),
+                });
+            }
+        } else if let Some(top) = cands.first().filter(|_| list_slash) {
+            // resolveACLPermsForListOp: candidates from the path with and without its trailing
+            // '/'; the most specific deny wins if it outranks the most specific list grant,
+            // else that list grant wins, else the most specific candidate.
+            let has = |c: &Desc<'_>, bit: u16| {
+                self.rules.get(c.rule).is_some_and(|r| r.capabilities.has(bit))
+            };
+            let best_deny = cands.iter().find(|c| has(c, Capabilities::DENY));
+            let best_list = cands.iter().find(|c| has(c, Capabilities::LIST));
+            let winner = match (best_deny, best_list) {
+                (Some(d), Some(l)) if compare(d, l).0 == Ordering::Greater => d,
+                (Some(d), None) => d,
+                (_, Some(l)) => l,
+                (None, None) => top,
+            };
+            ev.via = Via::NonExactList;
+            ev.winner = Some(winner.rule);
+            for c in cands.iter().filter(|c| c.rule != winner.rule) {
+                if compare(winner, c).0 == Ordering::Less {
                     ev.losers.push(Loser {
                         rule: c.rule,
-                        reason: "exact-wins",
-                        message: "an exact rule for the path wins outright over prefix and \
-                                  wildcard rules"
+                        reason: "list-resolution",
+                        message: "for a list on a path ending in '/', Vault considers rules \
+                                  matching the path with and without the slash, and takes the \
+                                  most specific rule granting list unless a more specific deny \
+                                  exists; this rule is more specific but neither grants list nor \
+                                  denies"
                             .to_string(),
                     });
-                }
-            }
-        } else if let Some(best) = trimmed_cands.first() {
-            ev.via = Via::NonExactListTrimmed;
-            ev.winner = Some(best.rule);
-            for c in trimmed_cands.iter().skip(1) {
-                ev.losers.push(priority_loser(best, c));
-            }
-            for c in &cands {
-                if c.rule != best.rule && !ev.losers.iter().any(|l| l.rule == c.rule) {
-                    ev.losers.push(Loser {
-                        rule: c.rule,
-                        reason: "list-trimmed-first",
-                        message: format!(
-                            "for list, Vault first checks prefix/wildcard rules on the path \
-                             without its trailing '/' ({:?}); a rule matched there, so rules \
-                             matching only {:?} are not consulted",
-                            trimmed.unwrap_or(""),
-                            path
-                        ),
-                    });
+                } else {
+                    ev.losers.push(priority_loser(winner, c));
                 }
             }
         } else if let Some(best) = cands.first() {
