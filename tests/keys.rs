@@ -154,3 +154,79 @@ fn selection() {
         }
     }
 }
+
+#[test]
+fn truncated_and_corrupted_inputs_never_panic() {
+    // Every prefix and a byte flip at every position of one PEM bundle and one JWKS: loading
+    // must return a set or a typed error, never panic (the DER and JSON parsers see every
+    // partial structure).
+    let limits = Limits::default();
+    let pem_case = load("pem.json").into_iter().find(|c| c["id"] == "several-blocks").unwrap();
+    let pem = pem_case["pems"][0].as_str().unwrap().to_string();
+    let jwks = load("jwks.json")[0]["jwks"].to_string();
+    for text in [&pem, &jwks] {
+        let bytes = text.as_bytes();
+        for cut in 0..bytes.len() {
+            let prefix = String::from_utf8_lossy(&bytes[..cut]).into_owned();
+            let _ = KeySet::from_pem(&[&prefix], &limits);
+            let _ = KeySet::from_jwks(prefix.as_bytes(), &limits);
+        }
+        for i in (0..bytes.len()).step_by(3) {
+            let mut b = bytes.to_vec();
+            b[i] ^= 0x04;
+            let flipped = String::from_utf8_lossy(&b).into_owned();
+            if let Ok(set) = KeySet::from_pem(&[&flipped], &limits) {
+                assert!(set.keys.len() + set.skipped.len() <= 3);
+            }
+            let _ = KeySet::from_jwks(flipped.as_bytes(), &limits);
+        }
+    }
+}
+
+#[test]
+fn discovery_documents() {
+    let limits = Limits::default();
+    let cases = load("discovery.json");
+    assert!(cases.len() >= 10);
+    for case in &cases {
+        let id = case["id"].as_str().unwrap();
+        let doc = case["document"].as_str().unwrap();
+        let result =
+            jwtgate::jose::parse_discovery(doc.as_bytes(), case["url"].as_str().unwrap(), &limits);
+        let expect = &case["expect"];
+        if expect["valid"].as_bool().unwrap() {
+            let d = result.unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert_eq!(d.jwks_uri, expect["jwks_uri"].as_str().unwrap(), "{id}");
+            let algs: Vec<&str> = d.algorithms.iter().map(|a| a.as_str()).collect();
+            let want: Vec<&str> = expect["algorithms"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+                .collect();
+            assert_eq!(algs, want, "{id}");
+            let unsupported: Vec<&str> = expect["unsupported_algorithms"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+                .collect();
+            assert_eq!(d.unsupported_algorithms, unsupported, "{id}");
+            assert_eq!(
+                d.warnings.len() as u64,
+                expect["warnings"].as_u64().unwrap(),
+                "{id}: {:?}",
+                d.warnings
+            );
+        } else {
+            let err = result.err().unwrap_or_else(|| panic!("{id}: accepted"));
+            assert_eq!(err.code().as_str(), expect["code"].as_str().unwrap(), "{id}: {err}");
+            let text = err.to_string();
+            for part in
+                expect.get("message_contains").and_then(Value::as_array).into_iter().flatten()
+            {
+                assert!(text.contains(part.as_str().unwrap()), "{id}: {text:?} lacks {part}");
+            }
+        }
+    }
+}
