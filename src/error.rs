@@ -170,6 +170,15 @@ codes! {
     AwsTokenExpired = "ERR_AWS_TOKEN_EXPIRED",
     /// The trust policy does not allow `sts:AssumeRoleWithWebIdentity` (`AccessDenied`).
     AwsAccessDenied = "ERR_AWS_ACCESS_DENIED",
+    // ---- Envoy filter ----
+    /// No token in any location the filter is configured to read.
+    TokenMissing = "ERR_TOKEN_MISSING",
+    /// Several tokens (or several credentials in one `Authorization` header) in one request.
+    TokenMultiple = "ERR_TOKEN_MULTIPLE",
+    /// A remote JWKS could not be fetched (network failure, non-200 status, unusable document).
+    JwksUnavailable = "ERR_JWKS_UNAVAILABLE",
+    /// The Envoy filter's plugin configuration is invalid.
+    FilterConfigInvalid = "ERR_FILTER_CONFIG_INVALID",
 }
 
 impl fmt::Display for Code {
