@@ -3,6 +3,7 @@
 #   1. the bundled Nomad identity (tests/fixtures/sample) + sample JWKS + the tutorial's Vault
 #      role + its templated policy → may it read kv/data/default/mongo/config? (allowed)
 #   2. a freshly minted Nomad-style identity for another job → the same request (denied, and why)
+#   3. the bundled identity two hours later (rejected: expired, with Vault's leeway shown)
 # Installs what it needs idempotently (rustup target, wasm-bindgen-cli, npm packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,4 +36,13 @@ jwtgate authorize "@$tmp/token.jwt" --jwks "$tmp/jwks.json" --role "$S/role.json
 code=$?
 set -e
 printf '\n(exit code %s: 0 allowed, 1 denied, 2 usage or input error)\n' "$code"
+[[ "$code" == 1 ]]
+
+show verify @$S/token.jwt --jwks $S/jwks.json --role $S/role.json --role-name nomad-workloads --config $S/config.json --now "$((NOW + 7200))" '  # two hours later'
+set +e
+jwtgate verify "@$S/token.jwt" --jwks "$S/jwks.json" --role "$S/role.json" --role-name nomad-workloads \
+  --config "$S/config.json" --now "$((NOW + 7200))"
+code=$?
+set -e
+printf '\n(exit code %s)\n' "$code"
 [[ "$code" == 1 ]]

@@ -108,3 +108,52 @@ pub fn parse_discovery(
     }
     Ok(Discovery { issuer, jwks_uri, algorithms, unsupported_algorithms, warnings })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Code;
+
+    fn parse(doc: &str, url: &str) -> Result<Discovery, Error> {
+        parse_discovery(doc.as_bytes(), url, &Limits::default())
+    }
+
+    #[test]
+    fn accepts_a_nomad_style_document() {
+        let doc = r#"{"issuer":"https://nomad.example:4646","jwks_uri":"https://nomad.example:4646/.well-known/jwks.json",
+            "id_token_signing_alg_values_supported":["RS256","EdDSA","HS256"],"response_types_supported":["code"]}"#;
+        let d = parse(doc, "https://nomad.example:4646").unwrap();
+        assert_eq!(d.algorithms, [Algorithm::RS256, Algorithm::EdDSA]);
+        assert_eq!(d.unsupported_algorithms, ["HS256"]);
+        assert!(d.warnings.is_empty());
+    }
+
+    #[test]
+    fn issuer_must_match_exactly_and_names_both() {
+        let doc = r#"{"issuer":"https://idp.example/","jwks_uri":"https://idp.example/keys"}"#;
+        let e = parse(doc, "https://idp.example").unwrap_err();
+        assert_eq!(e.code(), Code::DiscoveryIssuerMismatch);
+        let text = e.to_string();
+        assert!(
+            text.contains("\"https://idp.example/\"") && text.contains("\"https://idp.example\""),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn jwks_uri_rules() {
+        let rel = r#"{"issuer":"https://i","jwks_uri":"/keys"}"#;
+        assert_eq!(parse(rel, "https://i").unwrap_err().code(), Code::DiscoveryInvalid);
+        let missing = r#"{"issuer":"https://i"}"#;
+        assert_eq!(parse(missing, "https://i").unwrap_err().code(), Code::DiscoveryInvalid);
+        let http = r#"{"issuer":"https://i","jwks_uri":"http://i/keys","id_token_signing_alg_values_supported":["ES256"]}"#;
+        let d = parse(http, "https://i").unwrap();
+        assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
+        let no_algs = r#"{"issuer":"https://i","jwks_uri":"https://i/keys"}"#;
+        assert_eq!(parse(no_algs, "https://i").unwrap().warnings.len(), 1);
+        let dup = r#"{"issuer":"https://i","issuer":"https://evil","jwks_uri":"https://i/keys"}"#;
+        assert_eq!(parse(dup, "https://i").unwrap_err().code(), Code::JsonDuplicateMember);
+        let bad_algs = r#"{"issuer":"https://i","jwks_uri":"https://i/k","id_token_signing_alg_values_supported":"RS256"}"#;
+        assert_eq!(parse(bad_algs, "https://i").unwrap_err().code(), Code::DiscoveryInvalid);
+    }
+}

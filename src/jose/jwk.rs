@@ -28,8 +28,6 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use base64::Engine as _;
-use rsa::traits::PublicKeyParts as _;
-use rsa::BigUint;
 use serde_json::{Map, Value};
 
 use super::{thumbprint, Algorithm, KeyError};
@@ -41,8 +39,8 @@ use crate::limits::{LimitExceeded, Limits};
 #[derive(Clone)]
 #[non_exhaustive]
 pub enum PublicKey {
-    /// RSA (RS*/PS*).
-    Rsa(rsa::RsaPublicKey),
+    /// RSA (RS*/PS*), prepared once for fast repeated verification.
+    Rsa(super::rsa::PreparedRsaKey),
     /// NIST P-256 (ES256).
     P256(p256::ecdsa::VerifyingKey),
     /// NIST P-384 (ES384).
@@ -101,7 +99,7 @@ impl PublicKey {
     /// The RSA modulus size in bits (`None` for other keys).
     pub fn rsa_bits(&self) -> Option<usize> {
         match self {
-            PublicKey::Rsa(k) => Some(k.n().bits()),
+            PublicKey::Rsa(k) => Some(k.modulus_bits()),
             _ => None,
         }
     }
@@ -126,9 +124,9 @@ impl PublicKey {
         let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
         match self {
             PublicKey::Rsa(k) => alloc::vec![
-                ("e", b64(&k.e().to_bytes_be())),
+                ("e", b64(&rsa_exponent_bytes(k))),
                 ("kty", "RSA".into()),
-                ("n", b64(&k.n().to_bytes_be())),
+                ("n", b64(&k.modulus_be_bytes())),
             ],
             PublicKey::Ed25519(k) => alloc::vec![
                 ("crv", "Ed25519".into()),
@@ -529,17 +527,10 @@ fn req_str<'a>(jwk: &'a Map<String, Value>, member: &'static str) -> Result<&'a 
 
 fn b64_member(jwk: &Map<String, Value>, member: &'static str) -> Result<Vec<u8>, KeyError> {
     let text = req_str(jwk, member)?;
-    b64url_decode(text).ok_or_else(|| KeyError::JwkInvalid {
+    crate::b64::decode_strict(text).map_err(|problem| KeyError::JwkInvalid {
         member,
-        reason: "not canonical unpadded base64url".into(),
+        reason: format!("not canonical unpadded base64url: {problem}"),
     })
-}
-
-/// Strict base64url (RFC 7515 §2): URL alphabet, no padding, no whitespace, zero trailing
-/// bits. Returns `None` for anything else.
-pub(crate) fn b64url_decode(text: &str) -> Option<Vec<u8>> {
-    // The base64 crate's URL_SAFE_NO_PAD engine refuses padding and non-zero trailing bits.
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).ok()
 }
 
 // ---- building keys from raw parts (shared with PEM) ----
@@ -572,31 +563,26 @@ impl Curve {
 }
 
 /// Builds an RSA key from big-endian `n` and `e`, enforcing the size limits and refusing
-/// exponents and moduli no real key has.
+/// exponents and moduli no real key has (see [`super::rsa::PreparedRsaKey::new`]: odd modulus,
+/// odd exponent in `3..=2^33-1` and below `n`).
 pub(crate) fn rsa_key(n: &[u8], e: &[u8], limits: &Limits) -> Result<PublicKey, KeyError> {
-    let odd = |b: &[u8]| b.last().is_some_and(|l| l & 1 == 1);
-    let (n_odd, e_odd) = (odd(n), odd(e));
-    let n = BigUint::from_bytes_be(n);
-    let e = BigUint::from_bytes_be(e);
-    let bits = n.bits();
-    if bits < limits.min_rsa_bits || bits > limits.max_rsa_bits {
-        return Err(KeyError::RsaSize { bits, min: limits.min_rsa_bits, max: limits.max_rsa_bits });
-    }
-    if !n_odd {
-        return Err(KeyError::JwkInvalid { member: "n", reason: "modulus is even".into() });
-    }
-    if !e_odd || e.bits() < 2 {
-        // Even exponents are not invertible; e = 1 makes the "signature" the padded message.
-        let reason = "exponent must be odd and at least 3".into();
-        return Err(KeyError::JwkInvalid { member: "e", reason });
-    }
-    if e.bits() > 33 {
-        let reason = "exponent larger than 2^33-1 is not supported".into();
-        return Err(KeyError::JwkInvalid { member: "e", reason });
-    }
-    rsa::RsaPublicKey::new_with_max_size(n, e, limits.max_rsa_bits)
-        .map(PublicKey::Rsa)
-        .map_err(|err| KeyError::JwkInvalid { member: "n", reason: err.to_string() })
+    use super::rsa::{PreparedRsaKey, RsaKeyError};
+    PreparedRsaKey::new(n, e, limits).map(PublicKey::Rsa).map_err(|err| match err {
+        RsaKeyError::ModulusSize { bits, min, max } => KeyError::RsaSize { bits, min, max },
+        RsaKeyError::ModulusInvalid => {
+            KeyError::JwkInvalid { member: "n", reason: "modulus is even or 1".into() }
+        }
+        RsaKeyError::Exponent { reason } => {
+            KeyError::JwkInvalid { member: "e", reason: format!("exponent {reason}") }
+        }
+    })
+}
+
+/// The public exponent as big-endian bytes without leading zeros.
+pub(crate) fn rsa_exponent_bytes(k: &super::rsa::PreparedRsaKey) -> Vec<u8> {
+    let bytes = k.exponent().to_be_bytes();
+    let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len().saturating_sub(1));
+    bytes.get(first..).unwrap_or_default().to_vec()
 }
 
 /// Builds an EC key from affine coordinates of exactly the curve's length; the point must be
@@ -643,4 +629,115 @@ pub(crate) fn ed25519_key(x: &[u8]) -> Result<PublicKey, KeyError> {
 /// The limit error for too many keys (shared with PEM).
 pub(crate) fn too_many_keys(actual: usize, limits: &Limits) -> Result<(), LimitExceeded> {
     Limits::check("max_jwks_keys", actual, limits.max_jwks_keys)
+}
+
+// ---- JSON views for front ends (the CLI's `jwks`, the inspector's key table) ----
+
+impl serde::Serialize for VerifyingKey {
+    /// `{ kid, alg, kty, crv?, use, bits?, thumbprint, origin }` — never the key material.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("kid", &self.kid)?;
+        m.serialize_entry("alg", &self.alg)?;
+        m.serialize_entry("kty", self.kty.as_str())?;
+        if let Some(crv) = self.key.curve() {
+            m.serialize_entry("crv", crv)?;
+        }
+        m.serialize_entry("use", &self.key_use)?;
+        if let Some(bits) = self.key.rsa_bits() {
+            m.serialize_entry("bits", &bits)?;
+        }
+        m.serialize_entry("thumbprint", &self.thumbprint)?;
+        m.serialize_entry("origin", &self.origin)?;
+        m.end()
+    }
+}
+
+impl serde::Serialize for KeyOrigin {
+    /// `{ "source": "jwk", "index": n }` or `{ "source": "pem", "index": n, "block": b }`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut m = s.serialize_map(None)?;
+        match self {
+            KeyOrigin::Jwk { index } => {
+                m.serialize_entry("source", "jwk")?;
+                m.serialize_entry("index", index)?;
+            }
+            KeyOrigin::Pem { index, block } => {
+                m.serialize_entry("source", "pem")?;
+                m.serialize_entry("index", index)?;
+                m.serialize_entry("block", block)?;
+            }
+        }
+        m.end()
+    }
+}
+
+impl serde::Serialize for SkippedKey {
+    /// `{ index, kid, code, message }`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("index", &self.index)?;
+        m.serialize_entry("kid", &self.kid)?;
+        m.serialize_entry("code", &self.reason.code())?;
+        m.serialize_entry("message", &self.reason.to_string())?;
+        m.end()
+    }
+}
+
+impl serde::Serialize for KeySet {
+    /// `{ source: "jwks" | "pem", keys: [...], skipped: [...] }`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut m = s.serialize_map(Some(3))?;
+        let source = match self.source {
+            KeySource::Jwks => "jwks",
+            KeySource::Pem => "pem",
+        };
+        m.serialize_entry("source", source)?;
+        m.serialize_entry("keys", &self.keys)?;
+        m.serialize_entry("skipped", &self.skipped)?;
+        m.end()
+    }
+}
+
+impl serde::Serialize for PemKeys {
+    /// `{ keys: [{ kid, thumbprint, pem }], skipped: [...] }`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("keys", &self.keys)?;
+        m.serialize_entry("skipped", &self.skipped)?;
+        m.end()
+    }
+}
+
+impl serde::Serialize for PemKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("kid", &self.kid)?;
+        m.serialize_entry("thumbprint", &self.thumbprint)?;
+        m.serialize_entry("pem", &self.pem)?;
+        m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_view_names_keys_without_material() {
+        let jwks = br#"{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"a","use":"sig","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},{"kty":"oct","kid":"h","k":"AA"}]}"#;
+        let set = KeySet::from_jwks(jwks, &Limits::default()).unwrap();
+        let json = serde_json::to_string(&set).unwrap();
+        assert_eq!(
+            json,
+            r#"{"source":"jwks","keys":[{"kid":"a","alg":null,"kty":"OKP","crv":"Ed25519","use":"sig","thumbprint":"kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k","origin":{"source":"jwk","index":0}}],"skipped":[{"index":1,"kid":"h","code":"ERR_KEY_UNSUPPORTED","message":"unsupported kty \"oct\""}]}"#
+        );
+        assert!(!json.contains("11qYAYKx"));
+    }
 }

@@ -22,7 +22,6 @@ use alloc::vec::Vec;
 
 use base64::Engine as _;
 use rsa::pkcs1;
-use rsa::traits::PublicKeyParts as _;
 use x509_cert::der::asn1::{AnyRef, BitStringRef, UintRef};
 use x509_cert::der::pem::LineEnding;
 use x509_cert::der::{Decode as _, Encode as _};
@@ -47,6 +46,10 @@ pub(crate) fn key_set(pems: &[&str], limits: &Limits) -> Result<KeySet, Error> {
     for (index, text) in pems.iter().enumerate() {
         Limits::check("max_document_len", text.len(), limits.max_document_len)?;
         let blocks = split_blocks(text);
+        // Every block and every block-less string counts, readable or not, so a long list of
+        // junk cannot grow `skipped` without bound.
+        blocks_seen = blocks_seen.saturating_add(blocks.len().max(1));
+        jwk::too_many_keys(blocks_seen, limits)?;
         if blocks.is_empty() {
             let reason = KeyError::PemInvalid { reason: "no PEM block found".into() };
             set.skipped.push(SkippedKey { index, kid: None, reason });
@@ -54,11 +57,7 @@ pub(crate) fn key_set(pems: &[&str], limits: &Limits) -> Result<KeySet, Error> {
         for (block, parsed) in blocks.into_iter().enumerate() {
             let result = match parsed {
                 Ok((label, _)) if label == "EC PARAMETERS" => continue,
-                Ok((label, der)) => {
-                    blocks_seen = blocks_seen.saturating_add(1);
-                    jwk::too_many_keys(blocks_seen, limits)?;
-                    key_from_block(&label, &der, limits)
-                }
+                Ok((label, der)) => key_from_block(&label, &der, limits),
                 Err(e) => Err(e),
             };
             match result {
@@ -161,8 +160,8 @@ pub(crate) fn spki_der(key: &PublicKey) -> Result<Vec<u8>, KeyError> {
     };
     match key {
         PublicKey::Rsa(k) => {
-            let n = k.n().to_bytes_be();
-            let e = k.e().to_bytes_be();
+            let n = k.modulus_be_bytes();
+            let e = jwk::rsa_exponent_bytes(k);
             let pkcs1 = pkcs1::RsaPublicKey {
                 modulus: UintRef::new(&n).map_err(encode_err)?,
                 public_exponent: UintRef::new(&e).map_err(encode_err)?,
