@@ -492,6 +492,7 @@ export class Envoy {
     const env = {};
     const wasi = {};
     const host = makeHostFunctions(this, vm);
+    vm.host = host; // direct access for the host's own tests
     for (const imp of this.moduleInfo.imports) {
       if (imp.kind !== 'func') continue;
       const impl = host[imp.name] ?? ((...args) => {
