@@ -232,3 +232,17 @@ test('OIDC discovery: an issuer mismatch or a jwks_uri on another host is a fetc
   assert.equal(b.reply.status, 503);
   assert.match(b.json.message, /jwks_uri "https:\/\/keys\.example\/jwks" is not on "nomad\.example:4646"/);
 });
+
+test('the client that triggered the fetch disconnects: its response is dropped, the tick retries for the others', () => {
+  const { e, server } = setup();
+  const first = e.request({ headers: bearer(A) });
+  const second = e.request({ headers: bearer(A) });
+  assert.equal(server.calls, 1);
+  first.finish(); // client reset: Envoy deletes the context that owns the call (SDK drops its response)
+  e.settle();
+  assert.equal(second.state, 'paused');
+  for (let i = 0; i < 5 && second.state === 'paused'; i++) e.advance(1000);
+  assert.equal(second.state, 'continued');
+  assert.equal(server.calls, 2);
+  assert.ok(e.logsMatching(/JWKS response never arrived|JWKS loaded/).length >= 1);
+});
