@@ -31,8 +31,9 @@ use crate::report::{Check, Outcome, Report};
 use crate::role::{VaultConfig, VaultRole};
 use crate::time::UnixTime;
 
-/// Which claim rules apply.
-#[derive(Clone, Debug, PartialEq)]
+/// Which claim rules apply. Serialized as `{"standard": {..}}` or `{"vault": {..}}`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Profile {
     /// RFC 7519 / jose-like checks.
     Standard(StandardOptions),
@@ -42,7 +43,7 @@ pub enum Profile {
 }
 
 /// A Vault role, its name and the auth method's config.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VaultProfile {
     /// The role.
     pub role: VaultRole,
@@ -53,7 +54,7 @@ pub struct VaultProfile {
 }
 
 /// Everything `verify` needs besides the token and the keys.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VerifyOptions {
     /// The instant to evaluate at.
     pub now: UnixTime,

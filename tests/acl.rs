@@ -3,7 +3,7 @@
 
 use jwtgate::authorize::{Authorizer, Request};
 use jwtgate::policy::http::{HttpOptions, WriteAs};
-use jwtgate::policy::{parse_policy, Operation, TemplateContext};
+use jwtgate::policy::{parse_policy, TemplateContext};
 use jwtgate::Limits;
 use serde_json::Value;
 
@@ -30,7 +30,7 @@ fn request(case: &Value) -> Request {
         if let Some(p) = h.get("prefix") {
             opts.prefix = p.as_str().unwrap().to_string();
         }
-        if let Some(w) = h.get("write_as") {
+        if let Some(w) = h.get("writeAs") {
             opts.write_as = serde_json::from_value::<WriteAs>(w.clone()).unwrap();
         }
         return Request::from_http(
@@ -40,14 +40,7 @@ fn request(case: &Value) -> Request {
         )
         .unwrap();
     }
-    let r = &case["request"];
-    let mut req = Request::new(
-        r["path"].as_str().unwrap(),
-        Operation::parse(r["operation"].as_str().unwrap()).unwrap(),
-    );
-    req.sudo_required = r.get("sudo_required").and_then(Value::as_bool).unwrap_or(false);
-    req.wrap_ttl = r.get("wrap_ttl").and_then(Value::as_i64);
-    req
+    serde_json::from_value(case["request"].clone()).unwrap()
 }
 
 #[test]
@@ -140,6 +133,10 @@ fn acl_vectors() {
             // The last step always states the decision.
             let last = report.steps.last().unwrap();
             assert_eq!(last.id, "decision");
+            assert_eq!(last.message.starts_with("permission denied"), !report.allowed, "{ctx_msg}");
+            if let Some(r) = expect.get("reason_contains") {
+                assert!(last.message.contains(r.as_str().unwrap()), "{ctx_msg}");
+            }
             count += 1;
         }
     }

@@ -40,7 +40,7 @@ use super::radix::Radix;
 use super::{Capabilities, PathRule, PolicyError};
 
 /// A request operation (Vault's `logical.Operation`), plus `subscribe` as a capability check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Operation {
     /// Needs `create`.
@@ -133,6 +133,7 @@ pub enum Store {
 
 /// How one policy's path block contributed to a merged rule.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Source {
     /// Policy name.
     pub policy: String,
@@ -147,6 +148,7 @@ pub struct Source {
 
 /// One merged rule.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Rule {
     /// The rule as a user writes it (`secret/*`, `kv/+/data`, `secret/foo`).
     pub pattern: String,
@@ -165,9 +167,12 @@ pub struct Rule {
     /// Union of `required_parameters`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub required_parameters: Vec<String>,
-    /// Whether `allowed_parameters` / `denied_parameters` constrain request bodies.
-    #[serde(skip_serializing_if = "core::ops::Not::not")]
-    pub parameter_constraints: bool,
+    /// Merged `allowed_parameters` (keys lowercased).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub allowed_parameters: BTreeMap<String, Vec<serde_json::Value>>,
+    /// Merged `denied_parameters` (keys lowercased).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub denied_parameters: BTreeMap<String, Vec<serde_json::Value>>,
     /// Union of `mfa_methods` (Enterprise).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub mfa_methods: Vec<String>,
@@ -207,6 +212,7 @@ pub struct Acl {
 
 /// Why a matching rule did not decide.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Loser {
     /// Index of the rule in [`Acl::rules`].
     pub rule: usize,
@@ -241,6 +247,7 @@ pub enum Via {
 
 /// The raw outcome of [`Acl::evaluate`] (the report layer turns it into prose).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Evaluation {
     /// The path after stripping leading `/`s.
     pub path: String,
@@ -317,8 +324,8 @@ impl Acl {
                 min_wrapping_ttl: rule.min_wrapping_ttl.unwrap_or(0),
                 max_wrapping_ttl: rule.max_wrapping_ttl.unwrap_or(0),
                 required_parameters: rule.required_parameters.clone(),
-                parameter_constraints: rule.allowed_parameters.is_some()
-                    || rule.denied_parameters.is_some(),
+                allowed_parameters: rule.allowed_parameters.clone().unwrap_or_default(),
+                denied_parameters: rule.denied_parameters.clone().unwrap_or_default(),
                 mfa_methods: rule.mfa_methods.clone(),
                 control_group: rule.control_group.is_some(),
                 key: key.to_string(),
@@ -347,7 +354,8 @@ impl Acl {
             source.effect = "denied";
             merged.sources.push(source);
             merged.capabilities = Capabilities(Capabilities::DENY);
-            merged.parameter_constraints = false;
+            merged.allowed_parameters.clear();
+            merged.denied_parameters.clear();
             return Ok(());
         }
         merged.capabilities = Capabilities(merged.capabilities.0 | rule.capabilities.0);
@@ -363,8 +371,12 @@ impl Acl {
                 merged.required_parameters.push(p.clone());
             }
         }
-        merged.parameter_constraints |=
-            rule.allowed_parameters.is_some() || rule.denied_parameters.is_some();
+        if let Some(a) = &rule.allowed_parameters {
+            super::params::merge(&mut merged.allowed_parameters, a);
+        }
+        if let Some(d) = &rule.denied_parameters {
+            super::params::merge(&mut merged.denied_parameters, d);
+        }
         for m in &rule.mfa_methods {
             if !merged.mfa_methods.contains(m) {
                 merged.mfa_methods.push(m.clone());

@@ -150,7 +150,16 @@ impl Modulus {
         let l = self.n.len();
         let t = &mut scratch.t;
         t.fill(0);
-        for (i, &ai) in a.iter().enumerate() {
+        // Cross products a[i]·a[j], j > i, two rows per pass while a row pair has ≥ 2 limbs.
+        let mut i = 0;
+        while i + 3 <= l {
+            let (Some(&ai), Some(src)) = (a.get(i), a.get(i + 1..)) else { return };
+            if t.get_mut(2 * i + 1..=i + l + 1).and_then(|w| sqr_pair(w, ai, src)).is_none() {
+                return;
+            }
+            i += 2;
+        }
+        for (i, &ai) in a.iter().enumerate().skip(i) {
             let (Some(rest), Some((last, row))) =
                 (a.get(i + 1..), t.get_mut(2 * i + 1..=i + l).and_then(|w| w.split_last_mut()))
             else {
@@ -243,13 +252,7 @@ fn redc_pair(win: &mut [Limb], n: &[Limb], n0: Limb, hi: Limb) -> Option<Limb> {
     let mut c1 = (u1 + m1 * Wide::from(n_0)) >> LIMB_BITS;
     // t[i] and t[i+1] are now zero; nothing reads them again, so they are not stored.
     let (body, top) = rest.split_at_mut_checked(l - 2)?;
-    for ((t, &nj), &nj1) in body.iter_mut().zip(n.get(2..)?).zip(n.get(1..)?) {
-        let x = Wide::from(*t) + m0 * Wide::from(nj) + c0;
-        c0 = x >> LIMB_BITS;
-        let y = (x & LOW) + m1 * Wide::from(nj1) + c1;
-        c1 = y >> LIMB_BITS;
-        *t = y as Limb;
-    }
+    (c0, c1) = mac2(body, n.get(1..)?, m0, m1, c0, c1);
     let [t_l, t_l1] = top else { return None };
     let x = Wide::from(*t_l) + c0 + Wide::from(hi);
     let y = (x & LOW) + m1 * Wide::from(n_top) + c1;
@@ -257,6 +260,54 @@ fn redc_pair(win: &mut [Limb], n: &[Limb], n0: Limb, hi: Limb) -> Option<Limb> {
     let s = Wide::from(*t_l1) + (x >> LIMB_BITS) + (y >> LIMB_BITS);
     *t_l1 = s as Limb;
     Some((s >> LIMB_BITS) as Limb)
+}
+
+/// `body[k] += m0·src[k+1] + m1·src[k]` for every `k`, one carry chain per row; returns the
+/// two carries. The two-row inner loop of [`redc_pair`] and [`sqr_pair`]: one load and one
+/// store of `body` per two products.
+#[inline(always)]
+fn mac2(body: &mut [Limb], src: &[Limb], m0: Wide, m1: Wide, c0: Wide, c1: Wide) -> (Wide, Wide) {
+    const LOW: Wide = Limb::MAX as Wide;
+    let (mut c0, mut c1) = (c0, c1);
+    for (t, pair) in body.iter_mut().zip(src.windows(2)) {
+        if let [lo, hi] = pair {
+            // Each sum ≤ (2³²−1) + (2³²−1)² + (2³²−1) = 2⁶⁴−1.
+            let x = Wide::from(*t) + m0 * Wide::from(*hi) + c0;
+            c0 = x >> LIMB_BITS;
+            let y = (x & LOW) + m1 * Wide::from(*lo) + c1;
+            c1 = y >> LIMB_BITS;
+            *t = y as Limb;
+        }
+    }
+    (c0, c1)
+}
+
+/// Cross products of two squaring rows in one pass: `win` is `t[2i+1..=i+L+1]` and `src` is
+/// `a[i+1..]` (at least 2 limbs); adds `a[i]·a[j]` (j > i) and `a[i+1]·a[j]` (j > i+1) at
+/// limb `i+j`. Limbs `t[i+L]` and `t[i+L+1]` are still zero when this runs.
+///
+/// Row `i+1` starts two positions later in `win` than row `i`, so position `k` gets
+/// `a[i]·src[k] + a[i+1]·src[k−1]` — the same shape as the REDC pair.
+#[inline(always)]
+fn sqr_pair(win: &mut [Limb], ai: Limb, src: &[Limb]) -> Option<()> {
+    const LOW: Wide = Limb::MAX as Wide;
+    let r = src.len();
+    let (m0, m1) = (Wide::from(ai), Wide::from(*src.first()?));
+    let (w0, rest) = win.split_first_mut()?;
+    let (w1, rest) = rest.split_first_mut()?;
+    let x = Wide::from(*w0) + m0 * m1;
+    *w0 = x as Limb;
+    let x = Wide::from(*w1) + m0 * Wide::from(*src.get(1)?) + (x >> LIMB_BITS);
+    *w1 = x as Limb;
+    let (body, top) = rest.split_at_mut_checked(r.checked_sub(2)?)?;
+    let (c0, c1) = mac2(body, src.get(1..)?, m0, m1, x >> LIMB_BITS, 0);
+    let [t_r, t_r1] = top else { return None };
+    let x = Wide::from(*t_r) + c0;
+    let y = (x & LOW) + m1 * Wide::from(*src.last()?) + c1;
+    *t_r = y as Limb;
+    // Cannot exceed one limb: the cross products so far are < 2^(32·(i+L+2)).
+    *t_r1 = ((x >> LIMB_BITS) + (y >> LIMB_BITS)) as Limb;
+    Some(())
 }
 
 /// Reusable product buffer (2L limbs) so an exponentiation allocates once.
