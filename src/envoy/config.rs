@@ -313,6 +313,8 @@ struct RawVault {
     accessor: Option<String>,
     #[serde(default)]
     policies: Vec<RawPolicy>,
+    #[serde(default)]
+    identity: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -509,11 +511,11 @@ fn provider(p: RawProvider, field: &str, limits: &Limits) -> Result<Provider, Fi
     if !(0..=3600).contains(&clock_skew) {
         return Err(invalid(format!("{field}.clock_skew_seconds"), "must be between 0 and 3600"));
     }
-    let (role, role_name, accessor, policies) = match p.vault {
-        None => (None, None, None, Vec::new()),
+    let (role, role_name, accessor, policies, identity) = match p.vault {
+        None => (None, None, None, Vec::new(), None),
         Some(v) => {
             let policies = v.policies.into_iter().map(|p| (p.name, p.policy)).collect();
-            (Some(v.role), v.role_name, v.accessor, policies)
+            (Some(v.role), v.role_name, v.accessor, policies, v.identity)
         }
     };
     let policy = engine::provider_policy(engine::RawPolicyInput {
@@ -525,6 +527,7 @@ fn provider(p: RawProvider, field: &str, limits: &Limits) -> Result<Provider, Fi
         role_name,
         accessor,
         policies,
+        identity,
         limits: limits.clone(),
     })
     .map_err(|e| match e {
