@@ -4,7 +4,7 @@
 //! | profile | order of checks |
 //! |---|---|
 //! | [`Profile::Standard`] | `token` → `alg` (allow-list, before any crypto) → `signature` → required claims, `iss`, `sub`, `aud`, `iat`, `nbf`, `exp` |
-//! | [`Profile::Vault`] | `role_type` → `token_bound_cidrs` → `token` → `signature` → `ambiguous_claims` → `alg` → `registered_claims` → `iss` → `sub` → `aud` → `nbf`/`exp`/`iat` → `aud_unbound` → `user_claim` → `claim_mappings.*` → `groups_claim` → `bound_claims.*` → `alias_name` (Vault's order: the signature before `alg`) |
+//! | [`Profile::Vault`] | `role_type` → `token_bound_cidrs` → `token` → `kid` (only with `jwks_pairs`) → `signature` → `ambiguous_claims` → `alg` → `registered_claims` → `iss` → `sub` → `aud` → `nbf`/`exp`/`iat` → `aud_unbound` → `user_claim` → `claim_mappings.*` → `groups_claim` → `bound_claims.*` → `alias_name` (Vault's order: the signature before `alg`) |
 //!
 //! [`verify`] fails fast: the report ends at the first failure. [`explain`] returns the same
 //! result but keeps evaluating the checks that do not depend on the failed one (claims are
@@ -289,6 +289,17 @@ where
     if vault.is_none() {
         if let Err(e) = alg_check(&mut report) {
             if stop(&mut first, e.into()) {
+                reject!();
+            }
+        }
+    }
+
+    // Vault with `jwks_pairs` finds the key set through the token's kid (cap validateAll).
+    if let Some(v) = vault {
+        if v.config.key_source == Some(crate::role::KeySource::JwksPairs) && header.kid.is_none() {
+            let err = ClaimError::KidRequired;
+            report.push(vault::failure("kid", &err, None));
+            if stop(&mut first, err.into()) {
                 reject!();
             }
         }
