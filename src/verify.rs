@@ -304,7 +304,7 @@ where
         } else {
             let err =
                 ClaimError::AlgNotAllowed { alg: header.alg, allowed: allowed.clone(), wording };
-            report.push(vault::failure("alg", &err, None));
+            report.push(vault::failure("alg", &err));
             Err(err)
         }
     };
@@ -322,7 +322,7 @@ where
     if let Some(v) = vault {
         if v.config.key_source == Some(crate::role::KeySource::JwksPairs) && header.kid.is_none() {
             let err = ClaimError::KidRequired;
-            report.push(vault::failure("kid", &err, None));
+            report.push(vault::failure("kid", &err));
             if stop(&mut first, err.into()) {
                 reject!();
             }
