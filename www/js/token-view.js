@@ -21,17 +21,21 @@ export function warningsOf(list) {
 
 function segmentView(r) {
   const [hd, pl, sg] = segmentsOf(r);
-  const part = (text, cls, label) => (text == null || text === ''
-    ? h('span', { class: 'seg-missing' }, `[no ${label}]`)
-    : h('span', { class: cls, title: label }, text));
+  const info = Array.isArray(r.segments) ? r.segments : [];
+  const part = (text, cls, label, i) => {
+    if (text == null || text === '') return h('span', { class: 'seg-missing' }, `[no ${label}]`);
+    const st = info[i]?.status;
+    const bad = st === 'invalid';
+    return h('span', { class: `${cls}${bad ? ' seg-invalid' : ''}`, title: info[i]?.message ? `${label}: ${info[i].message}` : label }, text);
+  };
   return [
     h('p', { class: 'legend', 'aria-hidden': 'true' },
       h('span', { class: 'seg-header' }, '■ header'), h('span', { class: 'seg-payload' }, '■ payload'),
       h('span', { class: 'seg-signature' }, '■ signature')),
     h('pre', { class: 'segments', id: 'token-segments', 'aria-label': 'Token segments: header, payload, signature' },
-      part(hd, 'seg-header', 'header'), h('span', { class: 'seg-dot' }, '.'),
-      part(pl, 'seg-payload', 'payload'), h('span', { class: 'seg-dot' }, '.'),
-      part(sg, 'seg-signature', 'signature')),
+      part(hd, 'seg-header', 'header', 0), h('span', { class: 'seg-dot' }, '.'),
+      part(pl, 'seg-payload', 'payload', 1), h('span', { class: 'seg-dot' }, '.'),
+      part(sg, 'seg-signature', 'signature', 2)),
   ];
 }
 
@@ -77,17 +81,26 @@ function timeSummary(payload, now) {
   return items;
 }
 
-/** Missing iss/exp, explained for Nomad identities (display copy; the checks decide). */
-function missingNotes(payload, engineTexts) {
-  const said = (claim) => engineTexts.some((t) => t.includes(claim));
-  const out = [];
-  if (!('iss' in payload) && !said('iss')) {
-    out.push(note('warn', 'No iss claim.', 'Nomad adds iss only when the servers\' oidc_issuer is set. Vault roles with bound_issuer and AWS (which looks the provider up by iss) will reject this token.'));
-  }
-  if (!('exp' in payload) && !said('exp')) {
-    out.push(note('warn', 'No exp claim.', 'Nomad\'s default identity has no TTL, so no exp. Vault then treats it as expiring at iat/nbf + expiration_leeway (150 s by default): it goes stale minutes after issue. Give the identity a ttl, or use a named identity.'));
-  }
-  return out;
+/**
+ * Extra words for some of the engine's warning codes (stable codes from the engine's `inspect`):
+ * what the finding means for a Nomad identity presented to Vault or AWS.
+ */
+const NOMAD_CONTEXT = {
+  iss_missing: 'Nomad adds iss only when the servers\' oidc_issuer is set. Vault roles with bound_issuer reject it, and AWS cannot find an OIDC provider without it.',
+  exp_missing: 'Nomad\'s default identity has no TTL, hence no exp. Vault then treats it as expiring at iat/nbf + expiration_leeway (150 s by default), so it goes stale minutes after issue. Give the identity a ttl, or use a named identity.',
+  time_in_milliseconds: 'JWT times are Unix seconds; a millisecond value reads as a date tens of thousands of years ahead.',
+  alg_eddsa_aws: 'Keys created before Nomad 1.7 are Ed25519; rotate the keyring (nomad operator root keyring rotate) to get RS256 for AWS.',
+};
+const TITLES = {
+  iss_missing: 'No iss claim.', exp_missing: 'No exp claim.', time_in_milliseconds: 'Milliseconds, not seconds.',
+  alg_eddsa_aws: 'EdDSA: AWS will reject it.', alg_none: 'Unsigned (alg none).', alg_hmac: 'HMAC algorithm.',
+  signature_missing: 'No signature.', kid_missing: 'No kid.', duplicate_member: 'Duplicate JSON member.',
+};
+
+function warningNote(w) {
+  const extra = NOMAD_CONTEXT[w.code];
+  return h('li', { class: `note ${w.code === 'kid_missing' ? 'info' : 'warn'}`, 'data-code': w.code ?? '' },
+    h('strong', {}, TITLES[w.code] ?? 'Note:'), ' ', h('span', { class: 'body' }, w.text, extra ? ` ${extra}` : ''));
 }
 
 /** The Nomad `sub` split into its six parts, when it has that shape. */
@@ -131,7 +144,6 @@ export function renderToken(out, r, now, error) {
   const payload = r.payload ?? {};
   const warns = warningsOf(r.warnings);
   const tolerated = warningsOf(r.tolerated);
-  const engineTexts = [...warns, ...tolerated].map((w) => w.text);
   const headerRows = Object.entries(header).map(([k, v]) => [h('code', {}, k), h('td', { class: 'mono' }, valueText(v)), h('td', { class: 'explain' }, HEADER_TEXT[k] ?? '')]);
   const payloadRows = Object.entries(payload).map(([k, v]) => [
     h('code', {}, k),
@@ -142,10 +154,10 @@ export function renderToken(out, r, now, error) {
   render(out,
     segmentView(r),
     h('ul', { class: 'notes', id: 'token-notes' },
-      h('li', { class: 'note info' }, h('strong', {}, 'Decoded, not verified.'), ' ', h('span', { class: 'body' }, 'Anyone can write these claims; see Checks for the signature and claim verdicts.')),
-      tolerated.map((w) => note('info', 'Tolerated:', w.text)),
-      warns.map((w) => note('warn', w.code ? `${w.code}:` : 'Note:', w.text)),
-      missingNotes(payload, engineTexts),
+      h('li', { class: 'note info' }, h('strong', {}, 'Decoded, not verified.'), ' ', h('span', { class: 'body' }, r.notice ?? 'Anyone can write these claims.', '. See Checks for the verdicts.')),
+      tolerated.map((w) => h('li', { class: 'note info', 'data-code': w.code ?? '' }, h('strong', {}, 'Tolerated:'), ' ', h('span', { class: 'body' }, w.text))),
+      r.strict_error ? note('fail', 'A verifier would refuse this text as a token:', `${r.strict_error.message} (${r.strict_error.code})`) : null,
+      warns.map(warningNote),
       timeSummary(payload, now)),
     nomadIdentity(payload, r),
     times.length ? table('Times', ['claim', 'value', 'relative', 'UTC', 'local'], times, { id: 'times-table' }) : null,
