@@ -39,6 +39,11 @@ function segmentView(r) {
   ];
 }
 
+/** Arrays of scalars read best on one line. */
+function isFlat(v) {
+  return Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object');
+}
+
 function valueText(v) {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
@@ -82,25 +87,31 @@ function timeSummary(payload, now) {
 }
 
 /**
- * Extra words for some of the engine's warning codes (stable codes from the engine's `inspect`):
- * what the finding means for a Nomad identity presented to Vault or AWS.
+ * What to do about some of the engine's warnings (keyed on its stable codes); the engine's message
+ * already says what is wrong.
  */
-const NOMAD_CONTEXT = {
-  iss_missing: 'Nomad adds iss only when the servers\' oidc_issuer is set. Vault roles with bound_issuer reject it, and AWS cannot find an OIDC provider without it.',
-  exp_missing: 'Nomad\'s default identity has no TTL, hence no exp. Vault then treats it as expiring at iat/nbf + expiration_leeway (150 s by default), so it goes stale minutes after issue. Give the identity a ttl, or use a named identity.',
-  time_in_milliseconds: 'JWT times are Unix seconds; a millisecond value reads as a date tens of thousands of years ahead.',
-  alg_eddsa_aws: 'Keys created before Nomad 1.7 are Ed25519; rotate the keyring (nomad operator root keyring rotate) to get RS256 for AWS.',
+const FIX = {
+  iss_missing: 'Fix: set oidc_issuer in the Nomad servers\' configuration (for AWS, a public https URL without a port).',
+  exp_missing: 'Fix: give the identity a ttl (named identities support one) so it carries exp.',
+  alg_eddsa_aws: 'Fix: rotate the Nomad keyring (nomad operator root keyring rotate) to get an RS256 key.',
+  aud_nomad_default: 'Fix: request a named identity with the audience the role binds.',
 };
 const TITLES = {
   iss_missing: 'No iss claim.', exp_missing: 'No exp claim.', time_in_milliseconds: 'Milliseconds, not seconds.',
-  alg_eddsa_aws: 'EdDSA: AWS will reject it.', alg_none: 'Unsigned (alg none).', alg_hmac: 'HMAC algorithm.',
+  alg_eddsa_aws: 'EdDSA: AWS will reject it.', aud_nomad_default: 'Default Nomad audience.', alg_none: 'Unsigned (alg none).', alg_hmac: 'HMAC algorithm.',
   signature_missing: 'No signature.', kid_missing: 'No kid.', duplicate_member: 'Duplicate JSON member.',
 };
 
+/** Capitalised, with a final full stop, so engine messages read as sentences next to our hints. */
+function sentence(t) {
+  const x = t.charAt(0).toUpperCase() + t.slice(1);
+  return /[.!?)]$/.test(x) ? x : `${x}.`;
+}
+
 function warningNote(w) {
-  const extra = NOMAD_CONTEXT[w.code];
+  const extra = FIX[w.code];
   return h('li', { class: `note ${w.code === 'kid_missing' ? 'info' : 'warn'}`, 'data-code': w.code ?? '' },
-    h('strong', {}, TITLES[w.code] ?? 'Note:'), ' ', h('span', { class: 'body' }, w.text, extra ? ` ${extra}` : ''));
+    h('strong', {}, TITLES[w.code] ?? 'Note:'), ' ', h('span', { class: 'body' }, sentence(TITLES[w.code] ? w.text.replace(/^no (iss|exp|kid):\s*/, '') : w.text), extra ? ` ${extra}` : ''));
 }
 
 /** The Nomad `sub` split into its six parts, when it has that shape. */
@@ -119,7 +130,7 @@ function nomadIdentity(payload, r) {
   }
   if (!fields) return null;
   const identity = fields.find(([k]) => k === 'identity')?.[1] ?? '';
-  const kind = identity === 'default' ? 'default identity (NOMAD_TOKEN; no TTL, aud nomadproject.io unless configured)'
+  const kind = identity === 'default' ? 'the task\'s default identity (NOMAD_TOKEN, secrets/nomad_token)'
     : identity.startsWith('vault_') ? `Vault identity for cluster "${identity.slice(6)}"`
     : identity.startsWith('consul_') ? `Consul identity for cluster "${identity.slice(7)}"`
     : identity ? `named identity "${identity}" (file secrets/nomad_${identity}.jwt)` : '';
@@ -147,14 +158,15 @@ export function renderToken(out, r, now, error) {
   const headerRows = Object.entries(header).map(([k, v]) => [h('code', {}, k), h('td', { class: 'mono' }, valueText(v)), h('td', { class: 'explain' }, HEADER_TEXT[k] ?? '')]);
   const payloadRows = Object.entries(payload).map(([k, v]) => [
     h('code', {}, k),
-    h('td', { class: 'mono' }, typeof v === 'object' && v !== null ? pretty(v) : valueText(v)),
+    h('td', { class: 'mono' }, typeof v === 'object' && v !== null && !isFlat(v) ? pretty(v) : valueText(v)),
     h('td', { class: 'explain' }, CLAIM_TEXT[k] ?? (k.startsWith('nomad_') ? 'Nomad workload claim.' : '')),
   ]);
   const times = timeRows(payload, now);
   render(out,
     segmentView(r),
     h('ul', { class: 'notes', id: 'token-notes' },
-      h('li', { class: 'note info' }, h('strong', {}, 'Decoded, not verified.'), ' ', h('span', { class: 'body' }, r.notice ?? 'Anyone can write these claims.', '. See Checks for the verdicts.')),
+      h('li', { class: 'note info', id: 'notice' }, h('strong', {}, 'Decoded, not verified:'), ' ',
+        h('span', { class: 'body' }, (r.notice ?? '').replace(/^decoded without verification:\s*/, '') || 'the claims below were not checked.', '. The verdicts are in Checks.')),
       tolerated.map((w) => h('li', { class: 'note info', 'data-code': w.code ?? '' }, h('strong', {}, 'Tolerated:'), ' ', h('span', { class: 'body' }, w.text))),
       r.strict_error ? note('fail', 'A verifier would refuse this text as a token:', `${r.strict_error.message} (${r.strict_error.code})`) : null,
       warns.map(warningNote),
