@@ -3,18 +3,23 @@
 //!
 //! ```text
 //! cargo run --example explain -- TOKEN_FILE JWKS_FILE [ROLE_FILE] [--config FILE]
-//!     [--role-name NAME] [--now UNIX_SECONDS] [--json]
+//!     [--role-name NAME] [--now UNIX_SECONDS] [--policy [NAME=]FILE]... [--accessor ACCESSOR]
+//!     [--request "METHOD /v1/path"]... [--json]
 //! ```
 //!
-//! Without a role file the `standard` profile is used. Exit code 0 = valid, 1 = invalid,
-//! 2 = bad input.
+//! Without a role file the `standard` profile is used. With `--policy` and `--request`, a
+//! verified Vault identity's alias is used to render the (templated) policies and decide each
+//! request. Exit code 0 = valid (and every request allowed), 1 = invalid or denied, 2 = bad
+//! input.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::process::ExitCode;
 
+use jwtgate::authorize::{Authorizer, Request};
 use jwtgate::claims::StandardOptions;
 use jwtgate::jose::KeySet;
+use jwtgate::policy::{http::HttpOptions, parse_policy, TemplateContext};
 use jwtgate::report::{Outcome, Report};
 use jwtgate::role::{VaultConfig, VaultRole};
 use jwtgate::verify::{explain, VerifyOptions};
@@ -28,12 +33,16 @@ struct Args {
     role_name: String,
     now: Option<i64>,
     json: bool,
+    policies: Vec<String>,
+    accessor: String,
+    requests: Vec<String>,
 }
 
 fn usage() -> ExitCode {
     eprintln!(
         "usage: explain TOKEN_FILE JWKS_FILE [ROLE_FILE] [--config FILE] [--role-name NAME] \
-         [--now UNIX_SECONDS] [--json]"
+         [--now UNIX_SECONDS] [--policy [NAME=]FILE]... [--accessor ACCESSOR] \
+         [--request \"METHOD /v1/path\"]... [--json]"
     );
     ExitCode::from(2)
 }
@@ -48,6 +57,9 @@ fn parse_args() -> Option<Args> {
         role_name: String::from("default"),
         now: None,
         json: false,
+        policies: Vec::new(),
+        accessor: String::from("AUTH_METHOD_ACCESSOR"),
+        requests: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -56,6 +68,9 @@ fn parse_args() -> Option<Args> {
             "--role-name" => args.role_name = it.next()?,
             "--now" => args.now = Some(it.next()?.trim().parse().ok()?),
             "--json" => args.json = true,
+            "--policy" => args.policies.push(it.next()?),
+            "--accessor" => args.accessor = it.next()?,
+            "--request" => args.requests.push(it.next()?),
             "-h" | "--help" => return None,
             _ => positional.push(a),
         }
@@ -75,7 +90,11 @@ fn read(path: &str) -> Result<String, String> {
 }
 
 fn print_report(report: &Report) {
-    for c in &report.checks {
+    print_checks(&report.checks);
+}
+
+fn print_checks(checks: &[jwtgate::report::Check]) {
+    for c in checks {
         let mark = match c.outcome {
             Outcome::Pass => "pass",
             Outcome::Fail => "FAIL",
@@ -151,6 +170,9 @@ fn run(args: &Args) -> Result<bool, String> {
                 if !alias.groups.is_empty() {
                     println!("group aliases: {}", alias.groups.join(", "));
                 }
+                if !args.policies.is_empty() {
+                    return authorize(args, alias, now);
+                }
             }
         }
         Err(r) => {
@@ -160,6 +182,48 @@ fn run(args: &Args) -> Result<bool, String> {
         }
     }
     Ok(result.is_ok())
+}
+
+/// Renders the policies for the alias and decides each `--request`; true iff all allowed.
+fn authorize(args: &Args, alias: &jwtgate::identity::Alias, now: UnixTime) -> Result<bool, String> {
+    let limits = Limits::default();
+    let mut policies = Vec::new();
+    for arg in &args.policies {
+        // `NAME=FILE`, or `FILE` (the policy is then named after the file).
+        let (name, path) = match arg.split_once('=') {
+            Some((name, path)) if !name.contains('/') => (name.to_string(), path),
+            _ => {
+                let stem = std::path::Path::new(arg).file_stem();
+                (
+                    stem.map_or_else(|| arg.clone(), |s| s.to_string_lossy().into_owned()),
+                    arg.as_str(),
+                )
+            }
+        };
+        policies.push(parse_policy(&name, &read(path)?, &limits).map_err(|e| e.to_string())?);
+    }
+    let ctx = TemplateContext::for_alias(alias, &args.accessor, now);
+    let authz = Authorizer::new(&policies, &ctx);
+    let mut all_allowed = true;
+    for line in &args.requests {
+        let (method, target) =
+            line.split_once(' ').ok_or_else(|| format!("bad --request {line:?}"))?;
+        let req = Request::from_http(method, target.trim(), &HttpOptions::default())
+            .map_err(|e| e.to_string())?;
+        let report = authz.authorize(&req);
+        println!();
+        println!("== {line} (accessor {})", args.accessor);
+        print_checks(&report.steps);
+        for d in &report.dropped {
+            println!("dropped path {:?} of policy {}: {} ({})", d.path, d.policy, d.reason, d.hint);
+        }
+        match &report.winner {
+            Some(w) if report.allowed => println!("ALLOWED by {:?}", w.pattern),
+            _ => println!("DENIED ({})", report.decision),
+        }
+        all_allowed &= report.allowed;
+    }
+    Ok(all_allowed)
 }
 
 /// ISO-8601 UTC, for the header line only.

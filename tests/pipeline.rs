@@ -280,3 +280,32 @@ fn es256_and_eddsa_tokens_verify_and_the_sample_config_refuses_es256_after_the_s
     assert!(sig < order.len() - 1);
     assert!(verify(sample("bench/eddsa.jwt").trim(), &set, &vault_opts(now())).is_ok());
 }
+
+#[test]
+fn jwks_pairs_requires_a_kid() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let token = sample("token.jwt");
+    let parts: Vec<&str> = token.trim().split('.').collect();
+    let header = b64.encode(br#"{"alg":"RS256","typ":"JWT"}"#);
+    let no_kid = format!("{header}.{}.{}", parts[1], parts[2]);
+    let mut opts = vault_opts(now());
+    if let jwtgate::verify::Profile::Vault(v) = &mut opts.profile {
+        v.config = VaultConfig::from_json(
+            br#"{"jwks_pairs":[{"jwks_url":"https://a/jwks"}]}"#,
+            &Limits::default(),
+        )
+        .unwrap();
+    }
+    let mut calls = Vec::new();
+    let r = verify_with(&no_kid, &opts, Mode::FailFast, accept(&mut calls)).unwrap_err();
+    assert_eq!(r.error.code(), Code::JwsHeaderInvalid);
+    assert!(r
+        .error
+        .to_string()
+        .starts_with("error validating token: token missing kid header parameter"));
+    assert!(calls.is_empty());
+    // With jwks_url the same token is fine (every key is tried).
+    let mut calls = Vec::new();
+    assert!(verify_with(&no_kid, &vault_opts(now()), Mode::FailFast, accept(&mut calls)).is_ok());
+}
