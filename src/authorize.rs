@@ -409,19 +409,19 @@ impl Authorizer {
                 None => false,
             },
         };
-        steps.push(
-            Check::new(
-                "decision",
-                if allowed { Outcome::Pass } else { Outcome::Fail },
-                if allowed { "allowed" } else { "permission denied" },
-            )
-            .with_actual(format!("{} {}", request.operation.name(), ev.path)),
-        );
-        if let Some(last) = steps.last_mut() {
-            if !allowed {
-                last.code = Some(Code::PolicyDenied);
-            }
-        }
+        // The last step states the decision and, for a denial, the first reason, so a front end
+        // that shows one line (the Envoy filter's 403 body, a CLI) shows the useful one.
+        let decision = if allowed {
+            Check::new("decision", Outcome::Pass, "allowed")
+        } else {
+            let why = steps.iter().find(|c| c.outcome == Outcome::Fail).map(|c| c.message.clone());
+            let message = match why {
+                Some(w) => format!("permission denied: {w}"),
+                None => "permission denied".to_string(),
+            };
+            Check::new("decision", Outcome::Fail, message).with_code(Code::PolicyDenied)
+        };
+        steps.push(decision.with_actual(format!("{} {}", request.operation.name(), ev.path)));
         AuthorizeReport {
             allowed,
             decision: if allowed { "allowed" } else { "denied" },

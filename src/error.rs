@@ -132,8 +132,7 @@ codes! {
     GroupsClaimMissing = "ERR_GROUPS_CLAIM_MISSING",
     /// The role's `groups_claim` is not a string or list of strings.
     GroupsClaimInvalid = "ERR_GROUPS_CLAIM_INVALID",
-    /// A top-level key collides with a registered claim name under case folding (`SUB`,
-    /// `ſub`); rejected as hashicorp/cap does since 2026.
+    /// A claim key equals a registered claim name only under case folding (`SUB`, `ſub`).
     JwtClaimAmbiguous = "ERR_JWT_CLAIM_AMBIGUOUS",
     // ---- configuration ----
     /// A Vault role is invalid (as Vault would refuse it at write time).

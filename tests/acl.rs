@@ -133,6 +133,10 @@ fn acl_vectors() {
             // The last step always states the decision.
             let last = report.steps.last().unwrap();
             assert_eq!(last.id, "decision");
+            assert_eq!(last.message.starts_with("permission denied"), !report.allowed, "{ctx_msg}");
+            if let Some(r) = expect.get("reason_contains") {
+                assert!(last.message.contains(r.as_str().unwrap()), "{ctx_msg}");
+            }
             count += 1;
         }
     }

@@ -2,7 +2,7 @@
 //! role/config + policies (or AWS provider + trust policy) → `verify::verify`, then the decision.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use jwtgate::authorize::{Authorizer, Request};
+use jwtgate::authorize::{Authorizer, IdentityExtras, Request};
 use jwtgate::aws::{self, AwsOptions};
 use jwtgate::claims::standard::StandardOptions;
 use jwtgate::identity::Alias;
@@ -50,7 +50,11 @@ fn run_vault(name: &str, case: &Value, alias: &Alias, now: UnixTime) {
             .unwrap()
         })
         .collect();
-    let tctx = TemplateContext::for_alias(alias, v["accessor"].as_str().unwrap(), now);
+    let mut tctx = TemplateContext::for_alias(alias, v["accessor"].as_str().unwrap(), now);
+    if let Some(extras) = v.get("identity") {
+        let extras: IdentityExtras = serde_json::from_value(extras.clone()).unwrap();
+        extras.apply(&mut tctx);
+    }
     let report = Authorizer::new(&policies, &tctx).authorize(&request(&v["request"]));
     let json = serde_json::to_value(&report).unwrap();
     let want = &case["expect"]["authorize"];

@@ -15,6 +15,33 @@ fn b64(s: &str) -> Vec<u8> {
     jwtgate::b64::decode_strict(s).unwrap()
 }
 
+/// DER `SEQUENCE { INTEGER r, INTEGER s }` from a raw `r||s` signature.
+fn der_signature(raw: &[u8]) -> Vec<u8> {
+    fn int(bytes: &[u8]) -> Vec<u8> {
+        let mut v: Vec<u8> = bytes.iter().copied().skip_while(|b| *b == 0).collect();
+        if v.first().is_none_or(|b| b & 0x80 != 0) {
+            v.insert(0, 0);
+        }
+        let mut out = vec![0x02];
+        out.extend(len(v.len()));
+        out.extend(v);
+        out
+    }
+    fn len(n: usize) -> Vec<u8> {
+        if n < 0x80 {
+            vec![n as u8]
+        } else {
+            vec![0x81, n as u8]
+        }
+    }
+    let (r, s) = raw.split_at(raw.len() / 2);
+    let body: Vec<u8> = [int(r), int(s)].concat();
+    let mut out = vec![0x30];
+    out.extend(len(body.len()));
+    out.extend(body);
+    out
+}
+
 fn key_set(case: &Value, limits: &Limits) -> KeySet {
     if let Some(jwks) = case.get("jwks").filter(|j| !j.is_null()) {
         return KeySet::from_jwks(jwks.to_string().as_bytes(), limits).unwrap();
@@ -57,6 +84,13 @@ fn rfc_jws_vectors() {
         }
 
         let result = verify_signature(alg, kid, signing_input.as_bytes(), &signature, &keys);
+        if alg.as_str().starts_with("ES") && expect["valid"] == Value::Bool(true) {
+            // The same (r, s) as an ASN.1 DER SEQUENCE (what OpenSSL and Go's ecdsa.SignASN1
+            // produce) must be refused: JWS carries raw r||s only (RFC 7518 §3.4).
+            let der = der_signature(&signature);
+            let e = verify_signature(alg, kid, signing_input.as_bytes(), &der, &keys).unwrap_err();
+            assert_eq!(e.code().as_str(), "ERR_JWS_SIGNATURE_INVALID", "{id}: DER accepted");
+        }
         if expect["valid"].as_bool().unwrap() {
             let key = result.unwrap_or_else(|e| panic!("{id}: expected valid, got {e}"));
             if let Some(tp) = expect.get("thumbprint") {

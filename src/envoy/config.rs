@@ -80,8 +80,12 @@ pub struct RemoteJwks {
     pub cluster: String,
     /// The `:authority` sent (Envoy requires one).
     pub authority: String,
-    /// The `:path` of the JWKS.
+    /// The `:path` of the JWKS, or of the OIDC discovery document when `discovery` is set.
     pub path: String,
+    /// Find the JWKS through OIDC discovery: `path` is then
+    /// `<issuer path>/.well-known/openid-configuration`, the document's `issuer` must equal
+    /// this value, and its `jwks_uri` must be on the same authority (same cluster).
+    pub discovery: Option<String>,
     /// Per-attempt timeout.
     pub timeout_ms: u64,
     /// How long a fetched JWKS is used.
@@ -258,6 +262,8 @@ struct RawRemote {
     #[serde(default)]
     path: Option<String>,
     #[serde(default)]
+    discovery: bool,
+    #[serde(default)]
     timeout_ms: Option<u64>,
     #[serde(default)]
     cache_duration_seconds: Option<u64>,
@@ -307,6 +313,8 @@ struct RawVault {
     accessor: Option<String>,
     #[serde(default)]
     policies: Vec<RawPolicy>,
+    #[serde(default)]
+    identity: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -446,7 +454,7 @@ fn provider(p: RawProvider, field: &str, limits: &Limits) -> Result<Provider, Fi
             .map_err(|e| invalid(format!("{field}.pem"), e.to_string()))?;
         KeySource::Inline(set)
     } else if let Some(r) = p.remote_jwks {
-        KeySource::Remote(remote(r, &format!("{field}.remote_jwks"))?)
+        KeySource::Remote(remote(r, &format!("{field}.remote_jwks"), p.issuer.as_deref())?)
     } else {
         return Err(invalid(field, "no keys"));
     };
@@ -503,11 +511,11 @@ fn provider(p: RawProvider, field: &str, limits: &Limits) -> Result<Provider, Fi
     if !(0..=3600).contains(&clock_skew) {
         return Err(invalid(format!("{field}.clock_skew_seconds"), "must be between 0 and 3600"));
     }
-    let (role, role_name, accessor, policies) = match p.vault {
-        None => (None, None, None, Vec::new()),
+    let (role, role_name, accessor, policies, identity) = match p.vault {
+        None => (None, None, None, Vec::new(), None),
         Some(v) => {
             let policies = v.policies.into_iter().map(|p| (p.name, p.policy)).collect();
-            (Some(v.role), v.role_name, v.accessor, policies)
+            (Some(v.role), v.role_name, v.accessor, policies, v.identity)
         }
     };
     let policy = engine::provider_policy(engine::RawPolicyInput {
@@ -519,6 +527,7 @@ fn provider(p: RawProvider, field: &str, limits: &Limits) -> Result<Provider, Fi
         role_name,
         accessor,
         policies,
+        identity,
         limits: limits.clone(),
     })
     .map_err(|e| match e {
@@ -537,14 +546,37 @@ fn provider(p: RawProvider, field: &str, limits: &Limits) -> Result<Provider, Fi
     })
 }
 
-fn remote(r: RawRemote, field: &str) -> Result<RemoteJwks, FilterError> {
+fn remote(r: RawRemote, field: &str, issuer: Option<&str>) -> Result<RemoteJwks, FilterError> {
     if r.cluster.is_empty() || !printable(&r.cluster) {
         return Err(invalid(format!("{field}.cluster"), "must name an Envoy cluster"));
     }
     if r.authority.is_empty() || !printable(&r.authority) || r.authority.contains(['/', ' ']) {
         return Err(invalid(format!("{field}.authority"), "must be a host[:port]"));
     }
-    let path = r.path.unwrap_or_else(|| "/.well-known/jwks.json".to_owned());
+    let discovery = if r.discovery {
+        let Some(issuer) = issuer else {
+            return Err(invalid(format!("{field}.discovery"), "needs the provider's `issuer`"));
+        };
+        if r.path.is_some() {
+            return Err(invalid(
+                format!("{field}.path"),
+                "with `discovery`, the path comes from the issuer",
+            ));
+        }
+        Some(issuer.to_owned())
+    } else {
+        None
+    };
+    let path = match &discovery {
+        // RFC 8414 / OIDC Discovery §4: the issuer's path, then the well-known suffix.
+        Some(issuer) => {
+            let after_scheme = issuer.split_once("://").map(|(_, rest)| rest).unwrap_or(issuer);
+            let issuer_path =
+                after_scheme.find('/').and_then(|i| after_scheme.get(i..)).unwrap_or("");
+            format!("{}/.well-known/openid-configuration", issuer_path.trim_end_matches('/'))
+        }
+        None => r.path.unwrap_or_else(|| "/.well-known/jwks.json".to_owned()),
+    };
     if !path.starts_with('/') || !printable(&path) || path.contains(' ') {
         return Err(invalid(format!("{field}.path"), "must start with / and be printable"));
     }
@@ -589,6 +621,7 @@ fn remote(r: RawRemote, field: &str) -> Result<RemoteJwks, FilterError> {
         cluster: r.cluster,
         authority: r.authority,
         path,
+        discovery,
         timeout_ms,
         cache_duration_s,
         refresh_before_s,

@@ -12,7 +12,7 @@ use core::cell::OnceCell;
 use serde_json::Value;
 
 use super::error::FilterError;
-use crate::authorize::{Authorizer, Request};
+use crate::authorize::{Authorizer, IdentityExtras, Request};
 use crate::claims::StandardOptions;
 use crate::jose::{Algorithm, KeySet};
 use crate::limits::Limits;
@@ -31,6 +31,8 @@ pub struct ProviderPolicy {
     accessor: String,
     /// Parsed Vault policies (empty = no authorization step).
     policies: Vec<Policy>,
+    /// Identity-store data Vault has but tokens do not (entity, groups), for templating.
+    identity: IdentityExtras,
 }
 
 /// The configuration's inputs for [`provider_policy`].
@@ -51,6 +53,8 @@ pub struct RawPolicyInput {
     pub accessor: Option<String>,
     /// `(name, policy text)` pairs.
     pub policies: Vec<(String, String)>,
+    /// Identity extras (`authorize::IdentityExtras` JSON: `entityId`, `groups`, ...).
+    pub identity: Option<Value>,
     /// Limits.
     pub limits: Limits,
 }
@@ -131,7 +135,13 @@ pub fn provider_policy(input: RawPolicyInput) -> Result<ProviderPolicy, FilterEr
         algorithms: if algorithms.is_empty() { None } else { Some(algorithms) },
         profile,
     };
-    Ok(ProviderPolicy { options, accessor, policies })
+    let identity = match input.identity {
+        None => IdentityExtras::default(),
+        Some(v) => {
+            serde_json::from_value(v).map_err(|e| invalid("vault.identity", e.to_string()))?
+        }
+    };
+    Ok(ProviderPolicy { options, accessor, policies, identity })
 }
 
 impl ProviderPolicy {
@@ -186,7 +196,8 @@ pub fn authorize(
         .map_err(|e| FilterError::Denied { code: e.code(), message: e.to_string() })?;
     let authorizer = verified.authorizer.get_or_init(|| {
         let alias = verified.inner.alias.clone().unwrap_or_default();
-        let ctx = TemplateContext::for_alias(&alias, &policy.accessor, now);
+        let mut ctx = TemplateContext::for_alias(&alias, &policy.accessor, now);
+        policy.identity.apply(&mut ctx);
         Authorizer::new(&policy.policies, &ctx)
     });
     let report = authorizer.authorize(&request);

@@ -45,8 +45,9 @@ pub enum Keys {
 enum Fetch {
     /// Nothing in progress.
     Idle,
-    /// This VM holds the lock and has a call in flight.
-    InFlight { token: u32, deadline_ms: u64 },
+    /// This VM holds the lock and has a call in flight (for the discovery document when
+    /// `discovery` is set, else for the JWKS).
+    InFlight { token: u32, deadline_ms: u64, discovery: bool },
     /// This VM holds the lock and waits to retry.
     Backoff { retry_at_ms: u64 },
     /// Another VM holds the lock; poll shared data on the tick.
@@ -66,6 +67,8 @@ pub struct Remote {
     limits: Limits,
     /// Our lock owner name, once we took the lock (retries extend it).
     owner: String,
+    /// The JWKS path learned from the discovery document.
+    jwks_path: Option<String>,
 }
 
 /// The outcome of a completed fetch cycle, for waking requests.
@@ -107,6 +110,7 @@ impl Remote {
             last_error: String::new(),
             limits,
             owner: String::new(),
+            jwks_path: None,
         }
     }
 
@@ -203,6 +207,28 @@ impl Remote {
         matches!(self.fetch, Fetch::InFlight { token: t, .. } if t == token)
     }
 
+    /// Reads the discovery document's `jwks_uri` (checked by the core) and keeps its path. The
+    /// URI must be on the configured authority: the call can only go through this cluster.
+    fn read_discovery(&mut self, num_headers: usize, body_size: usize) -> Result<(), String> {
+        let body = self.read_body(num_headers, body_size)?;
+        let issuer = self.cfg.discovery.clone().unwrap_or_default();
+        let doc = crate::jose::discovery::parse_discovery(&body, &issuer, &self.limits)
+            .map_err(|e| e.to_string())?;
+        let rest = doc.jwks_uri.split_once("://").map(|(_, r)| r).unwrap_or_default();
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (rest.get(..i).unwrap_or_default(), rest.get(i..).unwrap_or("/")),
+            None => (rest, "/"),
+        };
+        if !authority.eq_ignore_ascii_case(&self.cfg.authority) {
+            return Err(format!(
+                "jwks_uri {:?} is not on {:?}: give it its own cluster and use `path`",
+                doc.jwks_uri, self.cfg.authority
+            ));
+        }
+        self.jwks_path = Some(path.to_string());
+        Ok(())
+    }
+
     /// How long a lock holder is trusted: one attempt plus the longest backoff, with slack.
     fn lock_deadline(&self, now: u64) -> u64 {
         now.saturating_add(self.cfg.timeout_ms)
@@ -253,9 +279,15 @@ impl Remote {
             let value = format!("{}\n{}", self.owner, self.lock_deadline(now));
             let _ = hostcalls::set_shared_data(&self.lock_key(), Some(value.as_bytes()), None);
         }
+        // With discovery, the discovery document is fetched first (once per cycle).
+        let discovery = self.cfg.discovery.is_some() && self.jwks_path.is_none();
+        let path = match (&self.jwks_path, discovery) {
+            (Some(p), false) => p.clone(),
+            _ => self.cfg.path.clone(),
+        };
         let headers = alloc::vec![
             (":method", "GET"),
-            (":path", self.cfg.path.as_str()),
+            (":path", path.as_str()),
             (":authority", self.cfg.authority.as_str()),
             ("accept", "application/json, application/jwk-set+json"),
             ("user-agent", "jwtgate-envoy"),
@@ -272,7 +304,7 @@ impl Remote {
                 // If the response is lost (the dispatching stream died and the SDK dropped it),
                 // the tick notices the deadline and counts the attempt as failed.
                 let deadline_ms = now.saturating_add(self.cfg.timeout_ms).saturating_add(1000);
-                self.fetch = Fetch::InFlight { token, deadline_ms };
+                self.fetch = Fetch::InFlight { token, deadline_ms, discovery };
             }
             Err(status) => {
                 let reason = match status {
@@ -296,7 +328,20 @@ impl Remote {
         body_size: usize,
         now: u64,
     ) -> (Completed, Option<String>) {
+        let discovery = matches!(self.fetch, Fetch::InFlight { discovery: true, .. });
         self.fetch = Fetch::Idle;
+        if discovery {
+            return match self.read_discovery(num_headers, body_size) {
+                Ok(()) => {
+                    self.dispatch(now);
+                    match self.fetch {
+                        Fetch::Idle => (Completed::GaveUp, Some(self.last_error.clone())),
+                        _ => (Completed::Retrying, None),
+                    }
+                }
+                Err(reason) => (self.failed_attempt(now, reason.clone()), Some(reason)),
+            };
+        }
         match self.read_response(num_headers, body_size) {
             Ok((set, body)) => {
                 let expires = now.saturating_add(self.cfg.cache_duration_s.saturating_mul(1000));
@@ -318,11 +363,8 @@ impl Remote {
         }
     }
 
-    fn read_response(
-        &self,
-        num_headers: usize,
-        body_size: usize,
-    ) -> Result<(KeySet, Vec<u8>), String> {
+    /// The body of a successful (`:status` 200) response, bounded by the document limit.
+    fn read_body(&self, num_headers: usize, body_size: usize) -> Result<Vec<u8>, String> {
         if num_headers == 0 {
             return Err("connection to the JWKS host failed (reset)".into());
         }
@@ -335,14 +377,22 @@ impl Remote {
         }
         if body_size > self.limits.max_document_len {
             return Err(format!(
-                "JWKS is {body_size} bytes, more than {}",
+                "document is {body_size} bytes, more than {}",
                 self.limits.max_document_len
             ));
         }
-        let body = hostcalls::get_buffer(BufferType::HttpCallResponseBody, 0, body_size)
+        Ok(hostcalls::get_buffer(BufferType::HttpCallResponseBody, 0, body_size)
             .ok()
             .flatten()
-            .unwrap_or_default();
+            .unwrap_or_default())
+    }
+
+    fn read_response(
+        &self,
+        num_headers: usize,
+        body_size: usize,
+    ) -> Result<(KeySet, Vec<u8>), String> {
+        let body = self.read_body(num_headers, body_size)?;
         let set = engine::keys_from_jwks(&body, &self.limits).map_err(|e| e.to_string())?;
         if set.keys.is_empty() {
             return Err("JWKS has no usable key".into());
@@ -353,6 +403,8 @@ impl Remote {
     /// Counts a failed attempt: schedules a retry or gives up.
     fn failed_attempt(&mut self, now: u64, reason: String) -> Completed {
         self.attempts = self.attempts.saturating_add(1);
+        // With discovery, the next attempt starts over from the discovery document.
+        self.jwks_path = None;
         self.last_error = reason;
         if self.attempts <= self.cfg.num_retries {
             let shift = self.attempts.saturating_sub(1).min(20);

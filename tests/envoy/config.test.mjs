@@ -30,6 +30,11 @@ const invalid = [
   ['a claim header named authorization', { providers: [inlineProvider(keys, { claim_to_headers: [{ header_name: 'Authorization', claim_name: 'sub' }] })] }, /cannot carry a claim/],
   ['a realm with a quote', { providers: [inlineProvider(keys)], realm: 'a"b' }, /realm/],
   ['duplicate provider names', { providers: [inlineProvider(keys), inlineProvider(keys)] }, /duplicate provider "nomad"/],
+  ['discovery without an issuer', { providers: [remoteProvider({ issuer: undefined }, { discovery: true, path: undefined })] }, /remote_jwks\.discovery: needs the provider's `issuer`/],
+  ['discovery with an explicit path', { providers: [remoteProvider({}, { discovery: true })] }, /remote_jwks\.path: with `discovery`/],
+  ['an unknown algorithm', { providers: [inlineProvider(keys, { algorithms: ['HS256'] })] }, /algorithms: unknown algorithm "HS256"/],
+  ['a Vault role that is not a jwt role', { providers: [inlineProvider(keys, { audiences: [], vault: { role: { role_type: 'oidc' } } })] }, /vault\.role/],
+  ['a policy that does not parse', { providers: [inlineProvider(keys, { audiences: [], vault: { role: { role_type: 'jwt', user_claim: 'sub', bound_audiences: ['x'] }, policies: [{ name: 'p', policy: 'path "a" {' }] } })] }, /vault\.policies\[0\]/],
   ['an unknown on_jwks_failure', { providers: [inlineProvider(keys)], on_jwks_failure: '500' }, /on_jwks_failure|unknown variant/],
 ];
 

@@ -492,6 +492,7 @@ export class Envoy {
     const env = {};
     const wasi = {};
     const host = makeHostFunctions(this, vm);
+    vm.host = host; // direct access for the host's own tests
     for (const imp of this.moduleInfo.imports) {
       if (imp.kind !== 'func') continue;
       const impl = host[imp.name] ?? ((...args) => {
@@ -551,14 +552,18 @@ class Worker {
     stream.vm = vm;
     // Envoy's codecs refuse NUL, CR and LF in header values with a 400 before any filter runs;
     // the filter still gets a context and on_log (but never on_request_headers).
-    if (headers.some(([, v]) => v.includes(0) || v.includes(13) || v.includes(10))) {
+    // Envoy's default max_request_headers_kb (60 KiB): larger header blocks get 431 from the codec.
+    const headerBytes = headers.reduce((n, [k, v]) => n + k.length + v.length, 0);
+    const codecStatus = headerBytes > (envoy.maxRequestHeadersKb ?? 60) * 1024 ? 431
+      : headers.some(([, v]) => v.includes(0) || v.includes(13) || v.includes(10)) ? 400 : 0;
+    if (codecStatus) {
       const ctx = vm.nextContextId++;
       stream.ctx = ctx;
       vm.contexts.set(ctx, { kind: 'stream', root: vm.rootId, stream });
       this.streams.set(ctx, stream);
       vm.call('proxy_on_context_create', ctx, vm.rootId);
       stream.state = 'replied';
-      stream.reply = { status: 400, headers: [], body: Buffer.from('Bad Request'), details: 'codec_error' };
+      stream.reply = { status: codecStatus, headers: [], body: Buffer.alloc(0), details: 'codec_error' };
       return stream;
     }
     // Envoy hands out context ids per VM; streams follow the root id.

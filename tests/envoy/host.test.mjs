@@ -72,3 +72,55 @@ test('trap: other workers are unaffected', () => {
   assert.equal(e.send({ worker: 1 }).json.code, 'ERR_TOKEN_MISSING');
   void T0;
 });
+
+import { serializePairs, Status } from './host.mjs';
+
+function rawVm(clusters = {}) {
+  const e = new Envoy({ wasm: miniModule(), config: '{}', workers: 2, clusters });
+  assert.equal(e.loadError, null);
+  const vm = e.workers[0].vm;
+  const put = (at, bytes) => { vm.u8().set(bytes, at); return [at, bytes.length]; };
+  return { e, vm, put };
+}
+
+test('host: proxy_http_call needs a known cluster and :method, :path, :authority', () => {
+  const { e, vm, put } = rawVm({ idp: () => ({ status: 200, body: '{}' }) });
+  vm.effective = vm.rootId;
+  const call = (cluster, pairs) => {
+    const [cp, cs] = put(4096, Buffer.from(cluster));
+    const [hp, hs] = put(8192, serializePairs(pairs));
+    return vm.host.proxy_http_call(cp, cs, hp, hs, 0, 0, 0, 0, 1000, 12000);
+  };
+  const full = [[':method', 'GET'], [':path', '/jwks'], [':authority', 'idp']];
+  assert.equal(call('nope', full), Status.BadArgument);
+  assert.equal(call('idp', full.slice(0, 2)), Status.BadArgument);
+  assert.equal(call('idp', [full[0], full[2]]), Status.BadArgument);
+  assert.equal(call('idp', full), Status.Ok);
+  assert.equal(vm.dv().getUint32(12000, true), 4, 'first HTTP call token');
+  assert.equal(call('idp', [[':method', 'GET'], [':path', '/jwks'], ['host', 'idp']]), Status.Ok);
+  assert.equal(vm.dv().getUint32(12000, true), 8);
+  assert.deepEqual(e.callouts.map((c) => c.refused ?? 'ok'), ['unknown cluster', 'missing pseudo-header', 'missing pseudo-header', 'ok', 'ok']);
+});
+
+test('host: shared data is shared across VMs with compare-and-swap', () => {
+  const { e, put } = rawVm();
+  const [a, b] = e.workers.map((w) => w.vm);
+  const [kp, ks] = put(4096, Buffer.from('k'));
+  b.u8().set(Buffer.from('k'), 4096); // the same key in the other VM's memory
+  const set = (vm, value, cas) => { vm.u8().set(Buffer.from(value), 5000); return vm.host.proxy_set_shared_data(kp, ks, 5000, value.length, cas); };
+  const get = (vm) => {
+    const st = vm.host.proxy_get_shared_data(kp, ks, 6000, 6004, 6008);
+    if (st !== Status.Ok) return { st };
+    const dv = vm.dv();
+    return { st, value: vm.readStr(dv.getUint32(6000, true), dv.getUint32(6004, true)), cas: dv.getUint32(6008, true) };
+  };
+  assert.equal(get(a).st, Status.NotFound);
+  assert.equal(set(a, 'one', 0), Status.Ok);
+  const seen = get(b);
+  assert.equal(seen.value, 'one');
+  assert.equal(set(a, 'two', seen.cas), Status.Ok);
+  assert.equal(set(b, 'three', seen.cas), Status.CasMismatch, 'stale cas');
+  assert.equal(get(b).value, 'two');
+  assert.equal(set(b, 'four', 0), Status.Ok, 'cas 0 overwrites');
+  assert.equal(get(a).value, 'four');
+});

@@ -192,3 +192,57 @@ test('a reloaded VM (FAIL_RELOAD after a trap) reuses the shared JWKS without fe
   assert.equal(r.state, 'continued');
   assert.equal(server.calls, 1);
 });
+
+function discoverySetup(discoveryDoc) {
+  const calls = [];
+  const handler = (req) => {
+    calls.push(req.path);
+    if (req.path === '/.well-known/openid-configuration') return { status: 200, body: JSON.stringify(discoveryDoc) };
+    if (req.path === '/v1/.well-known/keys') return { status: 200, body: JSON.stringify(jwks(A)) };
+    return { status: 404, body: 'not found' };
+  };
+  const e = envoy({ providers: [remoteProvider({}, { discovery: true, path: undefined })] }, { workers: 1, clusters: { nomad_jwks: handler } });
+  assert.equal(e.loadError, null, JSON.stringify(e.logs));
+  return { e, calls };
+}
+
+test('OIDC discovery: the discovery document names the JWKS path, then the JWKS is fetched', () => {
+  const { e, calls } = discoverySetup({
+    issuer: 'https://nomad.example:4646',
+    jwks_uri: 'https://nomad.example:4646/v1/.well-known/keys',
+    id_token_signing_alg_values_supported: ['RS256', 'EdDSA', 'ES256'],
+  });
+  const r = e.request({ headers: bearer(A) });
+  e.settle();
+  assert.equal(r.state, 'continued', r.json && r.json.message);
+  assert.deepEqual(calls, ['/.well-known/openid-configuration', '/v1/.well-known/keys']);
+});
+
+test('OIDC discovery: an issuer mismatch or a jwks_uri on another host is a fetch failure', () => {
+  const wrongIssuer = discoverySetup({ issuer: 'https://nomad.example:4646/', jwks_uri: 'https://nomad.example:4646/v1/.well-known/keys' });
+  const a = wrongIssuer.e.request({ headers: bearer(A) });
+  wrongIssuer.e.settle();
+  for (let i = 0; i < 5 && a.state === 'paused'; i++) wrongIssuer.e.advance(1000);
+  assert.equal(a.reply.status, 503);
+  assert.match(a.json.message, /issuer/);
+  const otherHost = discoverySetup({ issuer: 'https://nomad.example:4646', jwks_uri: 'https://keys.example/jwks' });
+  const b = otherHost.e.request({ headers: bearer(A) });
+  otherHost.e.settle();
+  for (let i = 0; i < 5 && b.state === 'paused'; i++) otherHost.e.advance(1000);
+  assert.equal(b.reply.status, 503);
+  assert.match(b.json.message, /jwks_uri "https:\/\/keys\.example\/jwks" is not on "nomad\.example:4646"/);
+});
+
+test('the client that triggered the fetch disconnects: its response is dropped, the tick retries for the others', () => {
+  const { e, server } = setup();
+  const first = e.request({ headers: bearer(A) });
+  const second = e.request({ headers: bearer(A) });
+  assert.equal(server.calls, 1);
+  first.finish(); // client reset: Envoy deletes the context that owns the call (SDK drops its response)
+  e.settle();
+  assert.equal(second.state, 'paused');
+  for (let i = 0; i < 5 && second.state === 'paused'; i++) e.advance(1000);
+  assert.equal(second.state, 'continued');
+  assert.equal(server.calls, 2);
+  assert.ok(e.logsMatching(/JWKS response never arrived|JWKS loaded/).length >= 1);
+});

@@ -59,6 +59,7 @@ for (const v of e2e.filter((x) => x.vault)) {
         role_name: v.vault.role_name,
         accessor: v.vault.accessor,
         policies: v.vault.policies.map((p) => ({ name: p.name, policy: p.text })),
+        ...(v.vault.identity ? { identity: v.vault.identity } : {}),
       },
     };
     const e = envoy({ providers: [provider] }, { nowMs: v.now * 1000, workers: 1 });

@@ -137,7 +137,18 @@ def main():
                          "AUTH_METHOD_ACCESSOR", {"path": "kv/data/default/mongo/config", "operation": "read"}, None)
     expired["now"] = IAT + 7200
     expired["expect"] = {"verify": {"ok": False, "code": "ERR_JWT_EXPIRED"}}
-    cases += [wrong, expired]
+    group_policy = 'path "kv/data/groups/{{identity.groups.names.db-team.id}}/*" {\n  capabilities = ["read"]\n}\n'
+    with_group = vault_case("nomad-vault-group-template-with-extras",
+                            "group membership lives in Vault's identity store; passed as identity extras it renders",
+                            "AUTH_METHOD_ACCESSOR", {"path": "kv/data/groups/g-42/creds", "operation": "read"},
+                            {"allowed": True, "winner": "kv/data/groups/g-42/*", "dropped": []}, policy=group_policy)
+    with_group["vault"]["identity"] = {"groups": [{"id": "g-42", "name": "db-team", "metadata": {}}]}
+    no_group = vault_case("nomad-vault-group-template-offline",
+                          "without identity extras the group directive cannot render and the path is dropped",
+                          "AUTH_METHOD_ACCESSOR", {"path": "kv/data/groups/g-42/creds", "operation": "read"},
+                          {"allowed": False, "winner": None,
+                           "dropped": ["kv/data/groups/{{identity.groups.names.db-team.id}}/*"]}, policy=group_policy)
+    cases += [wrong, expired, with_group, no_group]
     aws_opts = {"providerUrl": ISS, "clientIds": ["aws"], "accountId": "123456789012"}
     provider = "nomad.example.com"
     trust = {"Version": "2012-10-17", "Statement": [{
