@@ -1,3 +1,20 @@
 #!/usr/bin/env bash
-# Placeholder: replaced by the owning work item.
-echo "test-envoy: not built yet"
+# Builds the Envoy proxy-wasm filter and runs the stand-in host's scenario tests against the
+# built .wasm (tests/envoy/*.test.mjs, node --test). Installs what it needs idempotently
+# (the wasm32 target); needs node >= 18 and python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
+# A dedicated target dir: the cdylib build must not invalidate the native build's artifacts.
+export CARGO_TARGET_DIR="${JWTGATE_ENVOY_TARGET_DIR:-target/envoy}"
+cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features envoy -- -D warnings
+cargo rustc --lib --release --target wasm32-unknown-unknown --no-default-features --features envoy --crate-type cdylib
+WASM="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/jwtgate.wasm"
+for shared in ../shared ../../shared; do
+  if [ -f "$shared/tools/wasm_abi_check.py" ]; then
+    python3 "$shared/tools/wasm_abi_check.py" --proxy-wasm --http-filter "$WASM" | tail -1
+    break
+  fi
+done
+echo "envoy filter: $(wc -c <"$WASM") bytes raw, $(gzip -9 -c "$WASM" | wc -c) bytes gzip -9"
+node --test tests/envoy/*.test.mjs

@@ -4,6 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 cargo fmt --all -- --check
+# Generated vectors are reproducible: regenerating must leave the committed files unchanged.
+python3 tests/vectors/adversarial/generate.py --check
+python3 tests/vectors/inspect/generate.py --check
 cargo clippy --all-targets -- -D warnings
 cargo clippy --all-targets --no-default-features -- -D warnings
 cargo test --all-targets

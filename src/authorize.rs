@@ -43,21 +43,30 @@ use crate::policy::template::{render, RenderFailure, TemplateError};
 use crate::policy::{Acl, Capabilities, Operation, Policy, PolicyError, TemplateContext};
 use crate::report::{Check, Outcome};
 
-/// One authorization question.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// One authorization question. JSON: `{ path, operation, alsoCreate?, sudoRequired?, wrapTtl? }`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Request {
     /// The Vault path (without `/v1/`).
     pub path: String,
     /// The operation.
     pub operation: Operation,
     /// Also accept `create` for an `update` (an HTTP `POST`/`PUT` with `WriteAs::Either`).
+    #[serde(default)]
     pub also_create: bool,
     /// The path is root-protected: `sudo` is needed in addition.
+    #[serde(default)]
     pub sudo_required: bool,
     /// The response-wrapping TTL the request asks for, in seconds.
+    #[serde(default)]
     pub wrap_ttl: Option<i64>,
     /// How an HTTP request was mapped, when it was.
+    #[serde(default)]
     pub note: Option<String>,
+    /// The request body's parameters, for `required_parameters` / `allowed_parameters` /
+    /// `denied_parameters` (`None` = evaluated as an empty body).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl Request {
@@ -70,6 +79,7 @@ impl Request {
             sudo_required: false,
             wrap_ttl: None,
             note: None,
+            data: None,
         }
     }
 
@@ -96,6 +106,7 @@ impl Request {
             sudo_required: false,
             wrap_ttl: None,
             note: Some(h.note),
+            data: None,
         })
     }
 }
@@ -103,7 +114,7 @@ impl Request {
 /// Optional identity data Vault has but a token does not (entity id/name/metadata, alias id
 /// and custom metadata, groups). Everything defaults to empty.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(rename_all = "camelCase", default)]
 pub struct IdentityExtras {
     /// `identity.entity.id`.
     pub entity_id: String,
@@ -137,6 +148,7 @@ impl IdentityExtras {
 
 /// A path block that was dropped because its template could not be rendered.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DroppedPath {
     /// Policy name.
     pub policy: String,
@@ -155,6 +167,7 @@ pub struct DroppedPath {
 
 /// One path block after rendering.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RenderedPath {
     /// Policy name.
     pub policy: String,
@@ -168,6 +181,7 @@ pub struct RenderedPath {
 
 /// A rule that matched but did not decide, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct OtherRule {
     /// The rule.
     pub rule: Rule,
@@ -179,6 +193,7 @@ pub struct OtherRule {
 
 /// The explained answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AuthorizeReport {
     /// The decision.
     pub allowed: bool,
@@ -394,19 +409,19 @@ impl Authorizer {
                 None => false,
             },
         };
-        steps.push(
-            Check::new(
-                "decision",
-                if allowed { Outcome::Pass } else { Outcome::Fail },
-                if allowed { "allowed" } else { "permission denied" },
-            )
-            .with_actual(format!("{} {}", request.operation.name(), ev.path)),
-        );
-        if let Some(last) = steps.last_mut() {
-            if !allowed {
-                last.code = Some(Code::PolicyDenied);
-            }
-        }
+        // The last step states the decision and, for a denial, the first reason, so a front end
+        // that shows one line (the Envoy filter's 403 body, a CLI) shows the useful one.
+        let decision = if allowed {
+            Check::new("decision", Outcome::Pass, "allowed")
+        } else {
+            let why = steps.iter().find(|c| c.outcome == Outcome::Fail).map(|c| c.message.clone());
+            let message = match why {
+                Some(w) => format!("permission denied: {w}"),
+                None => "permission denied".to_string(),
+            };
+            Check::new("decision", Outcome::Fail, message).with_code(Code::PolicyDenied)
+        };
+        steps.push(decision.with_actual(format!("{} {}", request.operation.name(), ev.path)));
         AuthorizeReport {
             allowed,
             decision: if allowed { "allowed" } else { "denied" },
@@ -433,7 +448,7 @@ impl Authorizer {
         let how = match via {
             Via::Exact => "exact rule",
             Via::ExactListRetry => "exact rule (list retry without the trailing '/')",
-            Via::NonExactListTrimmed => "rule matching the list path without its trailing '/'",
+            Via::NonExactList => "list-resolution rule (path with and without its trailing '/')",
             _ => match rule.kind {
                 crate::policy::acl::Store::Prefix => "longest prefix rule",
                 _ => "segment-wildcard rule",
@@ -532,24 +547,38 @@ impl Authorizer {
                 | Operation::Patch
                 | Operation::Recover
         );
-        if ok && body_op && !rule.required_parameters.is_empty() {
-            steps.push(
-                Check::new(
-                    "required_parameters",
-                    Outcome::Fail,
-                    "the rule requires request parameters; jwtgate evaluates a request without a \
-                     body, which Vault denies",
+        let constrained = !rule.required_parameters.is_empty()
+            || !rule.allowed_parameters.is_empty()
+            || !rule.denied_parameters.is_empty();
+        if ok && body_op && constrained {
+            let empty = serde_json::Map::new();
+            let body = request.data.as_ref().unwrap_or(&empty);
+            let result = crate::policy::params::check(
+                &rule.required_parameters,
+                &rule.allowed_parameters,
+                &rule.denied_parameters,
+                body,
+            );
+            let mut check = match &result {
+                Ok(()) => Check::new(
+                    "parameters",
+                    Outcome::Pass,
+                    "the request body satisfies the rule's parameter constraints",
+                ),
+                Err(why) => Check::new("parameters", Outcome::Fail, why.clone())
+                    .with_code(Code::PolicyDenied),
+            };
+            check = check.with_actual(if request.data.is_some() {
+                format!(
+                    "{} parameter(s): {}",
+                    body.len(),
+                    body.keys().cloned().collect::<Vec<_>>().join(", ")
                 )
-                .with_expected(rule.required_parameters.join(", ")),
-            );
-            ok = false;
-        }
-        if ok && body_op && rule.parameter_constraints {
-            notes.push(
-                "allowed_parameters/denied_parameters constrain request bodies; an empty body is \
-                 allowed, a real body may still be refused"
-                    .to_string(),
-            );
+            } else {
+                "no body given (evaluated as empty)".to_string()
+            });
+            steps.push(check);
+            ok &= result.is_ok();
         }
         if !rule.mfa_methods.is_empty() || rule.control_group {
             notes.push(

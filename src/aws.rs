@@ -279,6 +279,7 @@ pub fn preflight(
 
 /// One statement's result.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct StatementResult {
     /// Index in the policy.
     pub index: usize,
@@ -301,6 +302,7 @@ pub struct StatementResult {
 
 /// The trust-policy decision.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TrustReport {
     /// Whether the role may be assumed (ignoring the preflight).
     pub allowed: bool,

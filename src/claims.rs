@@ -74,6 +74,8 @@ pub enum ClaimError {
         /// Which profile.
         wording: Wording,
     },
+    /// The auth method uses `jwks_pairs` and the token has no `kid` (Vault cannot pick a JWKS).
+    KidRequired,
     /// A top-level key equals a registered claim name only under case folding (cap HEAD).
     Ambiguous {
         /// The key in the token.
@@ -253,6 +255,7 @@ impl ClaimError {
         match self {
             ClaimError::Type { .. } => Code::JwtClaimType,
             ClaimError::AlgNotAllowed { .. } => Code::JwsAlgNotAllowed,
+            ClaimError::KidRequired => Code::JwsHeaderInvalid,
             ClaimError::Ambiguous { .. } => Code::JwtClaimAmbiguous,
             ClaimError::Missing { .. } => Code::JwtClaimMissing,
             ClaimError::NoTimeClaims => Code::JwtNoTimeClaims,
@@ -285,6 +288,7 @@ impl ClaimError {
             ClaimError::Ambiguous { key, .. } => key,
             ClaimError::AlgNotAllowed { .. } => "alg",
             ClaimError::NoTimeClaims => return None,
+            ClaimError::KidRequired => "kid",
             ClaimError::Expired { .. } => "exp",
             ClaimError::NotYetValid { .. } => "nbf",
             ClaimError::IssuedInFuture { .. } => "iat",
@@ -409,6 +413,11 @@ impl fmt::Display for ClaimError {
                 }
                 write!(f, " (token has {alg}, allowed {})", algs(allowed))
             }
+            ClaimError::KidRequired => write!(
+                f,
+                "{TOKEN}token missing kid header parameter (the auth method uses jwks_pairs, which \
+                 finds the JWKS by kid)"
+            ),
             ClaimError::Ambiguous { key, registered } => write!(
                 f,
                 "{TOKEN}ambiguous claim: key {key:?} collides with registered claim {registered:?} under case folding"

@@ -88,6 +88,11 @@ codes! {
     DiscoveryInvalid = "ERR_DISCOVERY_INVALID",
     /// The discovery document's `issuer` differs from the URL it was fetched for.
     DiscoveryIssuerMismatch = "ERR_DISCOVERY_ISSUER_MISMATCH",
+    /// A key is marked for another purpose (`use` other than `sig`, `key_ops` without `verify`).
+    KeyNotForVerification = "ERR_KEY_NOT_FOR_VERIFICATION",
+    /// A JWK or PEM block carries private key material; it is refused because anyone who saw
+    /// the document could sign.
+    KeyPrivate = "ERR_KEY_PRIVATE",
     // ---- claims ----
     /// `now` is past `exp` (plus tolerance).
     JwtExpired = "ERR_JWT_EXPIRED",
@@ -127,8 +132,7 @@ codes! {
     GroupsClaimMissing = "ERR_GROUPS_CLAIM_MISSING",
     /// The role's `groups_claim` is not a string or list of strings.
     GroupsClaimInvalid = "ERR_GROUPS_CLAIM_INVALID",
-    /// A top-level key collides with a registered claim name under case folding (`SUB`,
-    /// `ſub`); rejected as hashicorp/cap does since 2026.
+    /// A claim key equals a registered claim name only under case folding (`SUB`, `ſub`).
     JwtClaimAmbiguous = "ERR_JWT_CLAIM_AMBIGUOUS",
     // ---- configuration ----
     /// A Vault role is invalid (as Vault would refuse it at write time).
@@ -165,6 +169,15 @@ codes! {
     AwsTokenExpired = "ERR_AWS_TOKEN_EXPIRED",
     /// The trust policy does not allow `sts:AssumeRoleWithWebIdentity` (`AccessDenied`).
     AwsAccessDenied = "ERR_AWS_ACCESS_DENIED",
+    // ---- Envoy filter ----
+    /// No token in any location the filter is configured to read.
+    TokenMissing = "ERR_TOKEN_MISSING",
+    /// Several tokens (or several credentials in one `Authorization` header) in one request.
+    TokenMultiple = "ERR_TOKEN_MULTIPLE",
+    /// A remote JWKS could not be fetched (network failure, non-200 status, unusable document).
+    JwksUnavailable = "ERR_JWKS_UNAVAILABLE",
+    /// The Envoy filter's plugin configuration is invalid.
+    FilterConfigInvalid = "ERR_FILTER_CONFIG_INVALID",
 }
 
 impl fmt::Display for Code {

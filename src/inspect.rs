@@ -15,7 +15,7 @@
 //! | list | codes |
 //! |---|---|
 //! | `tolerated` | `whitespace`, `quotes`, `bearer_prefix`, `inner_whitespace`, `embedded`, `padding`, `standard_alphabet`, `trailing_bits`, `partial` |
-//! | `warnings` | `input_too_large`, `no_token_found`, `too_many_segments`, `not_base64url`, `payload_missing`, `signature_missing`, `signature_empty`, `not_utf8`, `not_json`, `not_object`, `duplicate_member`, `limit_exceeded`, `alg_missing`, `alg_type`, `alg_none`, `alg_none_variant`, `alg_hmac`, `alg_unknown`, `alg_eddsa_aws`, `kid_missing`, `kid_type`, `b64`, `crit`, `embedded_key`, `exp_missing`, `iss_missing`, `time_not_number`, `time_in_milliseconds`, `exp_before_iat`, `nbf_after_exp`, `claim_type` |
+//! | `warnings` | `input_too_large`, `no_token_found`, `too_many_segments`, `not_base64url`, `payload_missing`, `signature_missing`, `signature_empty`, `not_utf8`, `not_json`, `not_object`, `duplicate_member`, `limit_exceeded`, `alg_missing`, `alg_type`, `alg_none`, `alg_none_variant`, `alg_hmac`, `alg_unknown`, `alg_eddsa_aws`, `kid_missing`, `kid_type`, `b64`, `crit`, `embedded_key`, `exp_missing`, `iss_missing`, `time_not_number`, `time_in_milliseconds`, `exp_before_iat`, `nbf_after_exp`, `claim_type`, `aud_nomad_default` |
 
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -560,6 +560,18 @@ fn header_warnings(members: &Map<String, Value>, out: &mut Inspection) {
     }
 }
 
+/// The audience of a Nomad job's default workload identity (`IdentityDefaultAud`).
+const NOMAD_DEFAULT_AUD: &str = "nomadproject.io";
+
+fn nomad_default_aud(out: &mut Inspection) {
+    out.warn(
+        "aud_nomad_default",
+        "aud is \"nomadproject.io\", the audience of Nomad's default workload identity: Vault \
+         and AWS roles bind their own audience (e.g. vault.io, aws), which Nomad puts only in \
+         named identities (an `identity` block, or the Vault integration's default_identity)",
+    );
+}
+
 /// Above this a NumericDate is almost surely milliseconds (1e11 s is the year 5138).
 const MILLIS_THRESHOLD: f64 = 1e11;
 
@@ -628,6 +640,10 @@ fn claim_warnings(claims: &Map<String, Value>, out: &mut Inspection) {
         }
     }
     match claims.get("aud") {
+        Some(Value::String(aud)) if aud == NOMAD_DEFAULT_AUD => nomad_default_aud(out),
+        Some(Value::Array(items)) if items.iter().any(|a| a == NOMAD_DEFAULT_AUD) => {
+            nomad_default_aud(out)
+        }
         None | Some(Value::String(_)) => {}
         Some(Value::Array(items)) if items.iter().all(Value::is_string) => {}
         Some(other) => out.warn(
@@ -757,6 +773,16 @@ mod tests {
         let c = json!({"iss":"i","exp":100000000000u64});
         let i = inspect(&token(&h, &c, &[1]), &Limits::default());
         assert!(i.warnings.is_empty(), "{:?}", i.warnings);
+    }
+
+    #[test]
+    fn nomad_default_audience_in_a_list() {
+        let h = json!({"alg":"RS256","kid":"k"});
+        let c = json!({"iss":"i","exp":1,"aud":["vault.io","nomadproject.io"]});
+        let i = inspect(&token(&h, &c, &[1]), &Limits::default());
+        assert_eq!(codes(&i.warnings), ["aud_nomad_default"]);
+        let c = json!({"iss":"i","exp":1,"aud":["nomadproject.io.example"]});
+        assert!(inspect(&token(&h, &c, &[1]), &Limits::default()).warnings.is_empty());
     }
 
     #[test]

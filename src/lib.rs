@@ -31,6 +31,8 @@ pub mod aws;
 pub mod b64;
 pub mod cache;
 pub mod claims;
+#[cfg(feature = "envoy")]
+pub mod envoy;
 pub mod error;
 pub mod identity;
 pub mod inspect;

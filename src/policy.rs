@@ -9,6 +9,7 @@
 //! | Go duration strings (`time.now.plus.1h`, `*_wrapping_ttl`) | [`duration`] |
 //! | exact / prefix / segment-wildcard stores, merging, priority, decision | [`acl`] |
 //! | byte radix tree used by the exact and prefix stores | [`radix`] |
+//! | request-body parameter constraints | [`params`] |
 //! | method + path → operation | [`http`] |
 //!
 //! Semantics follow `vault/policy.go`, `vault/acl.go` and `sdk/helper/identitytpl` (see
@@ -30,6 +31,7 @@ pub mod acl;
 pub mod duration;
 pub mod hcl;
 pub mod http;
+pub mod params;
 pub mod parse;
 pub mod radix;
 pub mod template;
@@ -120,6 +122,7 @@ impl fmt::Display for Capabilities {
 
 /// One parsed Vault policy.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Policy {
     /// The policy name (the caller's name, or the document's `name` key when none was given).
     pub name: String,
@@ -131,6 +134,7 @@ pub struct Policy {
 
 /// One `path "…" { … }` block with every documented key kept.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PathRule {
     /// The path exactly as written (templates not yet rendered).
     pub path: String,
@@ -206,8 +210,12 @@ pub enum PolicyError {
         path: Option<String>,
         /// 1-based line (0 when unknown, e.g. JSON).
         line: usize,
+        /// 1-based column (0 when unknown).
+        column: usize,
         /// Vault's wording where it has one.
         message: String,
+        /// The offending line and a caret (empty when unknown).
+        snippet: String,
     },
     /// A path has unbalanced `{{` / `}}` (Vault refuses such a policy at write time).
     TemplateUnbalanced {
@@ -262,14 +270,17 @@ impl fmt::Display for PolicyError {
             PolicyError::Json { policy, error } => {
                 write!(f, "failed to parse policy {policy:?}: {error}")
             }
-            PolicyError::Invalid { policy, path, line, message } => {
+            PolicyError::Invalid { policy, path, line, column, message, snippet } => {
                 write!(f, "failed to parse policy {policy:?}: ")?;
                 if let Some(p) = path {
                     write!(f, "path {p:?}: ")?;
                 }
                 f.write_str(message)?;
                 if *line > 0 {
-                    write!(f, " (line {line})")?;
+                    write!(f, " (at {line}:{column})")?;
+                }
+                if !snippet.is_empty() {
+                    write!(f, "\n{snippet}")?;
                 }
                 Ok(())
             }

@@ -4,12 +4,36 @@
 //! | profile | order of checks |
 //! |---|---|
 //! | [`Profile::Standard`] | `token` → `alg` (allow-list, before any crypto) → `signature` → required claims, `iss`, `sub`, `aud`, `iat`, `nbf`, `exp` |
-//! | [`Profile::Vault`] | `role_type` → `token_bound_cidrs` → `token` → `signature` → `ambiguous_claims` → `alg` → `registered_claims` → `iss` → `sub` → `aud` → `nbf`/`exp`/`iat` → `aud_unbound` → `user_claim` → `claim_mappings.*` → `groups_claim` → `bound_claims.*` → `alias_name` (Vault's order: the signature before `alg`) |
+//! | [`Profile::Vault`] | `role_type` → `token_bound_cidrs` → `token` → `kid` (only with `jwks_pairs`) → `signature` → `ambiguous_claims` → `alg` → `registered_claims` → `iss` → `sub` → `aud` → `nbf`/`exp`/`iat` → `aud_unbound` → `user_claim` → `claim_mappings.*` → `groups_claim` → `bound_claims.*` → `alias_name` (Vault's order: the signature before `alg`) |
 //!
 //! [`verify`] fails fast: the report ends at the first failure. [`explain`] returns the same
 //! result but keeps evaluating the checks that do not depend on the failed one (claims are
 //! still checked when the signature fails, marked as unverified), so a front end can list every
 //! problem.
+//!
+//! ```
+//! use jwtgate::jose::KeySet;
+//! use jwtgate::role::{VaultConfig, VaultRole};
+//! use jwtgate::verify::{explain, verify, VerifyOptions};
+//! use jwtgate::{Code, Limits, UnixTime};
+//!
+//! let s = |f: &str| std::fs::read_to_string(format!("tests/fixtures/sample/{f}")).unwrap();
+//! let limits = Limits::default();
+//! let keys = KeySet::from_jwks(s("jwks.json").as_bytes(), &limits)?;
+//! let role = VaultRole::from_json(s("role.json").as_bytes(), &limits)?; // what you `vault write`
+//! let config = VaultConfig::from_json(s("config.json").as_bytes(), &limits)?;
+//! let opts = VerifyOptions::vault(UnixTime(1_767_225_900), role, "nomad-workloads", config);
+//! let verified = verify(s("token.jwt").trim(), &keys, &opts).map_err(|r| r.error)?;
+//! assert_eq!(verified.alias.unwrap().name, "mongo");
+//!
+//! // Two hours later: expired; `explain` still reports every other check.
+//! let mut later = opts.clone();
+//! later.now = UnixTime(1_767_225_900 + 7200);
+//! let rejected = explain(s("token.jwt").trim(), &keys, &later).unwrap_err();
+//! assert_eq!(rejected.error.code(), Code::JwtExpired);
+//! assert!(rejected.report.checks.iter().any(|c| c.id == "user_claim"));
+//! # Ok::<(), jwtgate::Error>(())
+//! ```
 
 use alloc::boxed::Box;
 use alloc::format;
@@ -31,8 +55,9 @@ use crate::report::{Check, Outcome, Report};
 use crate::role::{VaultConfig, VaultRole};
 use crate::time::UnixTime;
 
-/// Which claim rules apply.
-#[derive(Clone, Debug, PartialEq)]
+/// Which claim rules apply. Serialized as `{"standard": {..}}` or `{"vault": {..}}`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Profile {
     /// RFC 7519 / jose-like checks.
     Standard(StandardOptions),
@@ -42,7 +67,7 @@ pub enum Profile {
 }
 
 /// A Vault role, its name and the auth method's config.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VaultProfile {
     /// The role.
     pub role: VaultRole,
@@ -53,7 +78,7 @@ pub struct VaultProfile {
 }
 
 /// Everything `verify` needs besides the token and the keys.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct VerifyOptions {
     /// The instant to evaluate at.
     pub now: UnixTime,
@@ -196,9 +221,13 @@ fn key_from_set(
     input: &[u8],
     sig: &[u8],
 ) -> Result<KeyInfo, KeyError> {
-    // Placeholder until key selection lands on main (jose::select::verify_signature).
-    let _ = (kid, input, sig);
-    Err(KeyError::SignatureInvalid { alg, tried: keys.keys.len() })
+    let key = jose::verify_signature(alg, kid, input, sig, keys)?;
+    Ok(KeyInfo {
+        kid: key.kid.clone(),
+        alg,
+        kty: key.kty.as_str().into(),
+        thumbprint: key.thumbprint.clone(),
+    })
 }
 
 /// The pipeline with a caller-supplied signature check: `verifier(alg, kid, signing_input,
@@ -275,7 +304,7 @@ where
         } else {
             let err =
                 ClaimError::AlgNotAllowed { alg: header.alg, allowed: allowed.clone(), wording };
-            report.push(vault::failure("alg", &err, None));
+            report.push(vault::failure("alg", &err));
             Err(err)
         }
     };
@@ -284,6 +313,17 @@ where
     if vault.is_none() {
         if let Err(e) = alg_check(&mut report) {
             if stop(&mut first, e.into()) {
+                reject!();
+            }
+        }
+    }
+
+    // Vault with `jwks_pairs` finds the key set through the token's kid (cap validateAll).
+    if let Some(v) = vault {
+        if v.config.key_source == Some(crate::role::KeySource::JwksPairs) && header.kid.is_none() {
+            let err = ClaimError::KidRequired;
+            report.push(vault::failure("kid", &err));
+            if stop(&mut first, err.into()) {
                 reject!();
             }
         }

@@ -3,7 +3,7 @@
 
 use jwtgate::authorize::{Authorizer, Request};
 use jwtgate::policy::http::{HttpOptions, WriteAs};
-use jwtgate::policy::{parse_policy, Operation, TemplateContext};
+use jwtgate::policy::{parse_policy, TemplateContext};
 use jwtgate::Limits;
 use serde_json::Value;
 
@@ -30,7 +30,7 @@ fn request(case: &Value) -> Request {
         if let Some(p) = h.get("prefix") {
             opts.prefix = p.as_str().unwrap().to_string();
         }
-        if let Some(w) = h.get("write_as") {
+        if let Some(w) = h.get("writeAs") {
             opts.write_as = serde_json::from_value::<WriteAs>(w.clone()).unwrap();
         }
         return Request::from_http(
@@ -40,14 +40,7 @@ fn request(case: &Value) -> Request {
         )
         .unwrap();
     }
-    let r = &case["request"];
-    let mut req = Request::new(
-        r["path"].as_str().unwrap(),
-        Operation::parse(r["operation"].as_str().unwrap()).unwrap(),
-    );
-    req.sudo_required = r.get("sudo_required").and_then(Value::as_bool).unwrap_or(false);
-    req.wrap_ttl = r.get("wrap_ttl").and_then(Value::as_i64);
-    req
+    serde_json::from_value(case["request"].clone()).unwrap()
 }
 
 #[test]
@@ -140,8 +133,183 @@ fn acl_vectors() {
             // The last step always states the decision.
             let last = report.steps.last().unwrap();
             assert_eq!(last.id, "decision");
+            assert_eq!(last.message.starts_with("permission denied"), !report.allowed, "{ctx_msg}");
+            if let Some(r) = expect.get("reason_contains") {
+                assert!(last.message.contains(r.as_str().unwrap()), "{ctx_msg}");
+            }
             count += 1;
         }
     }
     assert!(count >= 45, "only {count} acl vectors");
+}
+
+/// A direct, linear transcription of Vault's `AllowOperation` rule choice (every rule scanned
+/// for every request), used as an independent reference for the indexed ACL.
+mod reference {
+    use core::cmp::Ordering;
+    use jwtgate::policy::acl::{Rule, Store};
+    use jwtgate::policy::Capabilities;
+
+    #[derive(Clone, Copy)]
+    struct Desc<'a> {
+        idx: usize,
+        first: usize,
+        prefix: bool,
+        wildcards: usize,
+        path: &'a str,
+    }
+
+    fn key(r: &Rule) -> &str {
+        match r.kind {
+            Store::Prefix => r.pattern.strip_suffix('*').unwrap(),
+            _ => r.pattern.as_str(),
+        }
+    }
+
+    fn cmp(a: &Desc<'_>, b: &Desc<'_>) -> Ordering {
+        a.first
+            .cmp(&b.first)
+            .then(b.prefix.cmp(&a.prefix))
+            .then(b.wildcards.cmp(&a.wildcards))
+            .then(a.path.len().cmp(&b.path.len()))
+            .then(a.path.cmp(b.path))
+    }
+
+    fn candidates<'a>(rules: &'a [Rule], path: &str) -> Vec<Desc<'a>> {
+        let mut out = Vec::new();
+        let longest = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.kind == Store::Prefix && path.starts_with(key(r)))
+            .max_by_key(|(_, r)| key(r).len());
+        if let Some((idx, r)) = longest {
+            out.push(Desc { idx, first: key(r).len(), prefix: true, wildcards: 0, path: key(r) });
+        }
+        let parts: Vec<&str> = path.split('/').collect();
+        'rules: for (idx, r) in
+            rules.iter().enumerate().filter(|(_, r)| r.kind == Store::SegmentWildcard)
+        {
+            let full = r.pattern.as_str();
+            let (wc, prefix) = match full.strip_suffix('*') {
+                Some(w) => (w, true),
+                None => (full, false),
+            };
+            let segs: Vec<&str> = wc.split('/').collect();
+            if parts.len() < segs.len() || (!prefix && parts.len() != segs.len()) {
+                continue;
+            }
+            let mut wildcards = 0;
+            for (i, s) in segs.iter().enumerate() {
+                let literal =
+                    *s == parts[i] || (prefix && i == segs.len() - 1 && parts[i].starts_with(s));
+                if *s == "+" {
+                    wildcards += 1;
+                } else if !literal {
+                    continue 'rules;
+                }
+            }
+            out.push(Desc { idx, first: full.find('+').unwrap(), prefix, wildcards, path: wc });
+        }
+        out
+    }
+
+    /// Index of the deciding rule, or `None`.
+    pub fn decide(rules: &[Rule], path: &str, list: bool) -> Option<usize> {
+        let path = path.trim_start_matches('/');
+        let exact = |p: &str| rules.iter().position(|r| r.kind == Store::Exact && r.pattern == p);
+        if let Some(i) = exact(path) {
+            return Some(i);
+        }
+        if list {
+            if let Some(i) = exact(path.strip_suffix('/').unwrap_or(path)) {
+                return Some(i);
+            }
+        }
+        if list && path.ends_with('/') {
+            let mut all = candidates(rules, path.strip_suffix('/').unwrap());
+            all.extend(candidates(rules, path));
+            if all.is_empty() {
+                return None;
+            }
+            let best = |bit: u16| {
+                all.iter()
+                    .filter(|d| rules[d.idx].capabilities.has(bit))
+                    .max_by(|a, b| cmp(a, b))
+                    .copied()
+            };
+            let (deny, grant) = (best(Capabilities::DENY), best(Capabilities::LIST));
+            if let Some(d) = deny {
+                if grant.is_none_or(|l| cmp(&l, &d) == Ordering::Less) {
+                    return Some(d.idx);
+                }
+            }
+            if let Some(l) = grant {
+                return Some(l.idx);
+            }
+            return all.iter().max_by(|a, b| cmp(a, b)).map(|d| d.idx);
+        }
+        candidates(rules, path).iter().max_by(|a, b| cmp(a, b)).map(|d| d.idx)
+    }
+}
+
+mod property {
+    use super::reference;
+    use jwtgate::policy::{parse_policy, Acl, Operation};
+    use jwtgate::Limits;
+    use proptest::prelude::*;
+
+    fn segment() -> impl Strategy<Value = String> {
+        prop_oneof![Just("a"), Just("b"), Just("ab"), Just(""), Just("+")].prop_map(String::from)
+    }
+
+    fn rule() -> impl Strategy<Value = String> {
+        (proptest::collection::vec(segment(), 1..4), any::<bool>(), 0..3u8).prop_map(
+            |(segs, glob, caps)| {
+                let mut p = segs.join("/");
+                if glob && !p.ends_with('+') {
+                    p.push('*');
+                }
+                let caps = ["\"read\"", "\"list\"", "\"deny\""][caps as usize];
+                format!("path \"{p}\" {{ capabilities = [{caps}] }}\n")
+            },
+        )
+    }
+
+    fn path() -> impl Strategy<Value = String> {
+        (
+            proptest::collection::vec(
+                prop_oneof![Just("a"), Just("b"), Just("ab"), Just("abc"), Just("")],
+                0..5,
+            ),
+            any::<bool>(),
+        )
+            .prop_map(|(segs, slash)| {
+                let mut p = segs.join("/");
+                if slash {
+                    p.push('/');
+                }
+                p
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+        #[test]
+        fn indexed_acl_matches_linear_reference(
+            rules in proptest::collection::vec(rule(), 0..12),
+            paths in proptest::collection::vec(path(), 1..6),
+        ) {
+            let text: String = rules.concat();
+            let policy = parse_policy("p", &text, &Limits::default()).unwrap();
+            let authz = jwtgate::authorize::Authorizer::new(&[policy], &Default::default());
+            let acl: &Acl = authz.acl();
+            for p in &paths {
+                for op in [Operation::Read, Operation::List] {
+                    let ev = acl.evaluate(p, op);
+                    let want = reference::decide(acl.rules(), p, op == Operation::List);
+                    prop_assert_eq!(ev.winner, want, "path {:?} op {:?} rules\n{}", p, op, text);
+                }
+            }
+        }
+    }
 }

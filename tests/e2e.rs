@@ -1,22 +1,18 @@
-//! Runs `tests/vectors/e2e/*.json` (format: tests/vectors/e2e/README.md): token + keys + Vault
-//! role/config + policies (or AWS provider + trust policy) → verification, then the decision.
-//!
-//! Until `jwtgate::verify::verify` lands, this runner parses the token strictly
-//! (`jose::compact::parse_compact`) and runs the Vault claim steps (`claims::vault::validate`);
-//! the signature check is exercised by the verify runner with the same JWKS.
+//! Runs `tests/vectors/e2e/*.json` (format: tests/vectors/e2e/README.md): token + JWKS + Vault
+//! role/config + policies (or AWS provider + trust policy) → `verify::verify`, then the decision.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use jwtgate::authorize::{Authorizer, Request};
+use jwtgate::authorize::{Authorizer, IdentityExtras, Request};
 use jwtgate::aws::{self, AwsOptions};
-use jwtgate::claims::vault::{validate, VaultContext};
-use jwtgate::claims::Mode;
-use jwtgate::jose::compact::parse_compact;
+use jwtgate::claims::standard::StandardOptions;
+use jwtgate::identity::Alias;
+use jwtgate::jose::jwk::KeySet;
 use jwtgate::policy::http::HttpOptions;
 use jwtgate::policy::{parse_policy, Operation, TemplateContext};
-use jwtgate::report::Report;
 use jwtgate::role::{VaultConfig, VaultRole};
+use jwtgate::verify::{verify, VerifyOptions};
 use jwtgate::{Limits, UnixTime};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 fn request(r: &Value) -> Request {
     if let Some(h) = r.get("http") {
@@ -33,27 +29,11 @@ fn request(r: &Value) -> Request {
     )
 }
 
-fn run_vault(
-    name: &str,
-    case: &Value,
-    token: &jwtgate::jose::compact::CompactJws<'_>,
-    now: UnixTime,
-) {
+fn run_vault(name: &str, case: &Value, alias: &Alias, now: UnixTime) {
     let v = &case["vault"];
-    let role = VaultRole::from_map(v["role"].as_object().unwrap()).unwrap();
-    let config = VaultConfig::from_map(v["config"].as_object().unwrap()).unwrap();
-    let ctx = VaultContext {
-        role: &role,
-        role_name: v["role_name"].as_str().unwrap(),
-        config: &config,
-        now,
-    };
-    let mut report = Report::default();
-    let alias = validate(&token.claims, &ctx, Mode::FailFast, &mut report)
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
     let want = &case["expect"]["verify"]["alias"];
     assert_eq!(alias.name, want["name"].as_str().unwrap(), "{name}");
-    let meta: serde_json::Map<String, Value> =
+    let meta: Map<String, Value> =
         alias.metadata.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect();
     assert_eq!(&Value::Object(meta), &want["metadata"], "{name}");
 
@@ -70,7 +50,11 @@ fn run_vault(
             .unwrap()
         })
         .collect();
-    let tctx = TemplateContext::for_alias(&alias, v["accessor"].as_str().unwrap(), now);
+    let mut tctx = TemplateContext::for_alias(alias, v["accessor"].as_str().unwrap(), now);
+    if let Some(extras) = v.get("identity") {
+        let extras: IdentityExtras = serde_json::from_value(extras.clone()).unwrap();
+        extras.apply(&mut tctx);
+    }
     let report = Authorizer::new(&policies, &tctx).authorize(&request(&v["request"]));
     let json = serde_json::to_value(&report).unwrap();
     let want = &case["expect"]["authorize"];
@@ -85,13 +69,13 @@ fn run_aws(
     name: &str,
     case: &Value,
     raw: &str,
-    token: &jwtgate::jose::compact::CompactJws<'_>,
+    alg: &str,
+    claims: &Map<String, Value>,
     now: UnixTime,
 ) {
     let a = &case["aws"];
     let options: AwsOptions = serde_json::from_value(a["options"].clone()).unwrap();
-    let alg = token.header.alg.as_str();
-    let checks = aws::preflight(raw, alg, &token.claims, &options, now);
+    let checks = aws::preflight(raw, alg, claims, &options, now);
     let failed: Vec<Value> = checks
         .iter()
         .filter(|c| c.outcome == jwtgate::report::Outcome::Fail)
@@ -101,7 +85,7 @@ fn run_aws(
     assert_eq!(Value::Array(failed), want["preflight_failed"], "{name}: {checks:#?}");
     let policy =
         aws::parse_trust_policy(&a["trust_policy"].to_string(), &Limits::default()).unwrap();
-    let report = aws::evaluate(&policy, &token.claims, &options);
+    let report = aws::evaluate(&policy, claims, &options);
     assert_eq!(Value::Bool(report.allowed), want["allowed"], "{name}: {report:#?}");
     assert_eq!(report.decision, want["decision"].as_str().unwrap(), "{name}");
 }
@@ -116,15 +100,48 @@ fn e2e_vectors() {
         let case: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
         let name = case["name"].as_str().unwrap().to_string();
         let raw = case["token"].as_str().unwrap();
-        let token =
-            parse_compact(raw, &Limits::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(case["expect"]["verify"]["ok"], Value::Bool(true), "{name}");
         let now = UnixTime(case["now"].as_i64().unwrap());
+        let keys =
+            KeySet::from_jwks(case["jwks"].to_string().as_bytes(), &Limits::default()).unwrap();
+        let opts = match case.get("vault") {
+            Some(v) => VerifyOptions::vault(
+                now,
+                VaultRole::from_map(v["role"].as_object().unwrap()).unwrap(),
+                v["role_name"].as_str().unwrap(),
+                VaultConfig::from_map(v["config"].as_object().unwrap()).unwrap(),
+            ),
+            None => {
+                let o = &case["aws"]["options"];
+                let std_opts = StandardOptions {
+                    issuer: vec![o["providerUrl"].as_str().unwrap().to_string()],
+                    ..StandardOptions::default()
+                };
+                VerifyOptions::standard(now, std_opts)
+            }
+        };
+        let want = &case["expect"]["verify"];
+        let verified = match verify(raw, &keys, &opts) {
+            Ok(v) => {
+                assert_eq!(want["ok"], Value::Bool(true), "{name}: verified, expected a rejection");
+                v
+            }
+            Err(rejected) => {
+                assert_eq!(want["ok"], Value::Bool(false), "{name}: {}", rejected.error);
+                assert_eq!(
+                    rejected.error.code().as_str(),
+                    want["code"].as_str().unwrap(),
+                    "{name}: {}",
+                    rejected.error
+                );
+                names.push(name);
+                continue;
+            }
+        };
         if case.get("vault").is_some() {
-            run_vault(&name, &case, &token, now);
+            run_vault(&name, &case, verified.alias.as_ref().unwrap(), now);
         }
         if case.get("aws").is_some() {
-            run_aws(&name, &case, raw, &token, now);
+            run_aws(&name, &case, raw, verified.header.alg.as_str(), &verified.claims, now);
         }
         names.push(name);
     }

@@ -207,3 +207,105 @@ fn claim_errors_serialize_claim_expected_actual() {
     assert_eq!(json["expected"], "[\"aws\"]");
     assert_eq!(json["actual"], "[\"vault.io\"]");
 }
+
+// ---- with real keys (tests/fixtures/sample/jwks.json, minted by PyJWT) ----
+
+use jwtgate::jose::KeySet;
+use jwtgate::verify::{explain, verify};
+
+fn keys(name: &str) -> KeySet {
+    KeySet::from_jwks(sample(name).as_bytes(), &Limits::default()).unwrap()
+}
+
+/// The token with one claim changed and the original signature kept.
+fn tampered() -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let token = sample("token.jwt");
+    let parts: Vec<&str> = token.trim().split('.').collect();
+    let mut claims: serde_json::Value =
+        serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
+    claims["nomad_namespace"] = "prod".into();
+    let payload = b64.encode(serde_json::to_vec(&claims).unwrap());
+    format!("{}.{payload}.{}", parts[0], parts[2])
+}
+
+#[test]
+fn sample_verifies_with_its_jwks() {
+    let v = verify(sample("token.jwt").trim(), &keys("jwks.json"), &vault_opts(now())).unwrap();
+    assert_eq!(v.key.kty, "RSA");
+    assert_eq!(v.key.alg, Algorithm::RS256);
+    assert_eq!(v.alias.unwrap().name, "mongo");
+}
+
+#[test]
+fn tampered_sample_fails_the_signature_with_vault_wording() {
+    let r = verify(&tampered(), &keys("jwks.json"), &vault_opts(now())).unwrap_err();
+    assert_eq!(r.error.code(), Code::JwsSignatureInvalid);
+    let fail = r.report.first_failure().unwrap();
+    assert_eq!(fail.id, "signature");
+    assert!(fail.message.starts_with("error validating token: error verifying token signature: "));
+}
+
+#[test]
+fn explain_on_a_tampered_expired_token_lists_both() {
+    let later = UnixTime(now().0 + 7200);
+    let r = explain(&tampered(), &keys("jwks.json"), &vault_opts(later)).unwrap_err();
+    let failed: Vec<_> = r
+        .report
+        .checks
+        .iter()
+        .filter(|c| c.outcome == Outcome::Fail)
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(failed, ["signature", "exp"]);
+}
+
+#[test]
+fn es256_and_eddsa_tokens_verify_and_the_sample_config_refuses_es256_after_the_signature() {
+    let set = keys("bench/jwks.json");
+    let std_opts = VerifyOptions::standard(now(), StandardOptions::default());
+    for (file, alg) in
+        [("bench/es256.jwt", Algorithm::ES256), ("bench/eddsa.jwt", Algorithm::EdDSA)]
+    {
+        let v = verify(sample(file).trim(), &set, &std_opts).unwrap();
+        assert_eq!(v.key.alg, alg);
+    }
+    // config.json allows RS256 and EdDSA only (Nomad's tutorial).
+    let r = verify(sample("bench/es256.jwt").trim(), &set, &vault_opts(now())).unwrap_err();
+    assert_eq!(r.error.code(), Code::JwsAlgNotAllowed);
+    let order = ids(&r.report);
+    assert_eq!(order.last(), Some(&"alg"));
+    let sig = order.iter().position(|i| *i == "signature").unwrap();
+    assert!(sig < order.len() - 1);
+    assert!(verify(sample("bench/eddsa.jwt").trim(), &set, &vault_opts(now())).is_ok());
+}
+
+#[test]
+fn jwks_pairs_requires_a_kid() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let token = sample("token.jwt");
+    let parts: Vec<&str> = token.trim().split('.').collect();
+    let header = b64.encode(br#"{"alg":"RS256","typ":"JWT"}"#);
+    let no_kid = format!("{header}.{}.{}", parts[1], parts[2]);
+    let mut opts = vault_opts(now());
+    if let jwtgate::verify::Profile::Vault(v) = &mut opts.profile {
+        v.config = VaultConfig::from_json(
+            br#"{"jwks_pairs":[{"jwks_url":"https://a/jwks"}]}"#,
+            &Limits::default(),
+        )
+        .unwrap();
+    }
+    let mut calls = Vec::new();
+    let r = verify_with(&no_kid, &opts, Mode::FailFast, accept(&mut calls)).unwrap_err();
+    assert_eq!(r.error.code(), Code::JwsHeaderInvalid);
+    assert!(r
+        .error
+        .to_string()
+        .starts_with("error validating token: token missing kid header parameter"));
+    assert!(calls.is_empty());
+    // With jwks_url the same token is fine (every key is tried).
+    let mut calls = Vec::new();
+    assert!(verify_with(&no_kid, &vault_opts(now()), Mode::FailFast, accept(&mut calls)).is_ok());
+}

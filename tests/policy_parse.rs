@@ -85,7 +85,9 @@ fn policy_parse_vectors() {
                     PolicyError::Syntax { line, column, snippet, .. } => {
                         (*line, *column, Some(snippet.clone()))
                     }
-                    PolicyError::Invalid { line, .. } => (*line, 0, None),
+                    PolicyError::Invalid { line, column, snippet, .. } => {
+                        (*line, *column, Some(snippet.clone()))
+                    }
                     PolicyError::Json {
                         error: jwtgate::json::JsonError::Invalid { line, column, .. },
                         ..
@@ -106,4 +108,60 @@ fn policy_parse_vectors() {
         }
     }
     assert!(count >= 20, "only {count} policy vectors");
+}
+
+mod never_panics {
+    use jwtgate::authorize::Request;
+    use jwtgate::policy::http::HttpOptions;
+    use jwtgate::policy::template::render;
+    use jwtgate::policy::{parse_policy, TemplateContext};
+    use jwtgate::Limits;
+    use proptest::prelude::*;
+
+    fn hclish() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just("path"),
+                Just("\""),
+                Just("{"),
+                Just("}"),
+                Just("["),
+                Just("]"),
+                Just("="),
+                Just(","),
+                Just("capabilities"),
+                Just("read"),
+                Just("\n"),
+                Just("#"),
+                Just("//"),
+                Just("/*"),
+                Just("*/"),
+                Just("<<EOF\n"),
+                Just("EOF"),
+                Just("\\"),
+                Just("{{"),
+                Just("}}"),
+                Just("+"),
+                Just("*"),
+                Just("-1.5e"),
+                Just("é"),
+                Just(" "),
+            ],
+            0..40,
+        )
+        .prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 800, ..ProptestConfig::default() })]
+        #[test]
+        fn policy_parser_and_renderer_never_panic(s in hclish(), raw in ".{0,64}") {
+            let _ = parse_policy("fuzz", &s, &Limits::default());
+            let _ = parse_policy("fuzz", &raw, &Limits::default());
+            let _ = render(&s, &TemplateContext::default());
+            let _ = render(&raw, &TemplateContext::default());
+            let _ = Request::from_http("GET", &raw, &HttpOptions::default());
+            let _ = jwtgate::aws::parse_trust_policy(&raw, &Limits::default());
+        }
+    }
 }

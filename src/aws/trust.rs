@@ -20,6 +20,7 @@ use crate::limits::Limits;
 
 /// A parsed trust policy.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TrustPolicy {
     /// The statements, in order.
     pub statements: Vec<Statement>,
@@ -27,6 +28,7 @@ pub struct TrustPolicy {
 
 /// One statement.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Statement {
     /// `Sid`, when present.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -54,6 +56,7 @@ pub enum Qualifier {
 
 /// One `operator: { key: values }` entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Condition {
     /// The operator as written (`StringLike`, `ForAnyValue:StringEquals`, …).
     pub operator: String,
@@ -226,6 +229,7 @@ pub fn like(pattern: &str, value: &str, fold: bool) -> bool {
 
 /// The outcome of one condition, with the values compared.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ConditionResult {
     /// The condition.
     pub condition: Condition,

@@ -212,4 +212,50 @@ mod tests {
         let t = format!("{}.{}.", encode(H.as_bytes()), encode(P.as_bytes()));
         assert_eq!(code(&t), Code::JwsSignatureEmpty);
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn valid() -> String {
+            token(H, P, &[9; 64])
+        }
+
+        proptest! {
+            #[test]
+            fn arbitrary_text_never_panics(t in "\\PC{0,400}") {
+                if let Err(e) = parse_compact(&t, &Limits::default()) {
+                    let message = format!("{e}");
+                    prop_assert!(!message.is_empty());
+                }
+            }
+
+            #[test]
+            fn one_byte_edits_never_panic_and_only_canonical_tokens_parse(
+                at in any::<proptest::sample::Index>(),
+                byte in proptest::sample::select(b"AZaz09-_.=+/ \n\"{}".to_vec()),
+                mode in 0u8..3,
+            ) {
+                let t = valid();
+                let mut bytes = t.clone().into_bytes();
+                let i = at.index(bytes.len());
+                match mode {
+                    0 => bytes[i] = byte,
+                    1 => bytes.insert(i, byte),
+                    _ => { bytes.remove(i); }
+                }
+                let edited = String::from_utf8(bytes).unwrap();
+                if let Ok(jws) = parse_compact(&edited, &Limits::default()) {
+                    // Whatever parsed is canonical: re-encoding the parts gives the token back.
+                    let again = format!(
+                        "{}.{}",
+                        core::str::from_utf8(jws.signing_input).unwrap(),
+                        encode(&jws.signature)
+                    );
+                    prop_assert_eq!(&again, &edited);
+                    prop_assert!(jws.segments.iter().all(|s| crate::b64::decode_strict(s).is_ok()));
+                }
+            }
+        }
+    }
 }

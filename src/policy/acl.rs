@@ -19,12 +19,14 @@
 //!
 //! ## Decision (`AllowOperation`)
 //! Root → allow; `help` → allow; leading `/`s stripped; exact rule wins outright (for `list`,
-//! retried once without one trailing `/`); for a `list` ending in `/`, the non-exact rules are
-//! first tried on the path **without** the slash, then on the path itself (Vault's code does
-//! this so `secret/foo*` serves `LIST secret/foo/`; a side effect is that a shorter prefix rule
-//! can beat `secret/foo/*` there — reproduced, see the README); otherwise the longest prefix and
-//! every matching wildcard rule compete by Vault's priority steps, and the winner's capability
-//! set is used alone.
+//! retried once without one trailing `/`). Otherwise the longest prefix and every matching
+//! wildcard rule compete by Vault's priority steps, and the winner's capability set is used
+//! alone — except for a `list` on a path ending in `/`: candidates come from the path with
+//! **and** without the slash, and the most specific `deny` wins if it outranks the most specific
+//! rule granting `list`, else that rule wins, else the most specific candidate
+//! (`resolveACLPermsForListOp` in Vault's newest `vault/acl.go`, a security fix; older Vault
+//! tried the slash-less path first and used its winner, so `kv/*` could bypass a
+//! `kv/private/*` deny — we follow the fixed behaviour, as for the 2026 templating fix).
 
 use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
@@ -38,7 +40,7 @@ use super::radix::Radix;
 use super::{Capabilities, PathRule, PolicyError};
 
 /// A request operation (Vault's `logical.Operation`), plus `subscribe` as a capability check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Operation {
     /// Needs `create`.
@@ -131,6 +133,7 @@ pub enum Store {
 
 /// How one policy's path block contributed to a merged rule.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Source {
     /// Policy name.
     pub policy: String,
@@ -145,6 +148,7 @@ pub struct Source {
 
 /// One merged rule.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Rule {
     /// The rule as a user writes it (`secret/*`, `kv/+/data`, `secret/foo`).
     pub pattern: String,
@@ -163,9 +167,12 @@ pub struct Rule {
     /// Union of `required_parameters`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub required_parameters: Vec<String>,
-    /// Whether `allowed_parameters` / `denied_parameters` constrain request bodies.
-    #[serde(skip_serializing_if = "core::ops::Not::not")]
-    pub parameter_constraints: bool,
+    /// Merged `allowed_parameters` (keys lowercased).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub allowed_parameters: BTreeMap<String, Vec<serde_json::Value>>,
+    /// Merged `denied_parameters` (keys lowercased).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub denied_parameters: BTreeMap<String, Vec<serde_json::Value>>,
     /// Union of `mfa_methods` (Enterprise).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub mfa_methods: Vec<String>,
@@ -205,10 +212,11 @@ pub struct Acl {
 
 /// Why a matching rule did not decide.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Loser {
     /// Index of the rule in [`Acl::rules`].
     pub rule: usize,
-    /// Stable id of the reason: `exact-wins`, `not-longest-prefix`, `list-trimmed-first`,
+    /// Stable id of the reason: `exact-wins`, `not-longest-prefix`, `list-resolution`,
     /// `priority-position`, `priority-no-glob`, `priority-fewer-wildcards`, `priority-longer`,
     /// `priority-lexical`.
     pub reason: &'static str,
@@ -228,8 +236,9 @@ pub enum Via {
     Exact,
     /// An exact rule, after removing the list path's trailing `/`.
     ExactListRetry,
-    /// A prefix or wildcard rule matched the list path without its trailing `/`.
-    NonExactListTrimmed,
+    /// A prefix or wildcard rule chosen by Vault's list resolution (path with and without its
+    /// trailing `/`).
+    NonExactList,
     /// A prefix or wildcard rule.
     NonExact,
     /// Nothing matched.
@@ -238,6 +247,7 @@ pub enum Via {
 
 /// The raw outcome of [`Acl::evaluate`] (the report layer turns it into prose).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Evaluation {
     /// The path after stripping leading `/`s.
     pub path: String,
@@ -314,8 +324,8 @@ impl Acl {
                 min_wrapping_ttl: rule.min_wrapping_ttl.unwrap_or(0),
                 max_wrapping_ttl: rule.max_wrapping_ttl.unwrap_or(0),
                 required_parameters: rule.required_parameters.clone(),
-                parameter_constraints: rule.allowed_parameters.is_some()
-                    || rule.denied_parameters.is_some(),
+                allowed_parameters: rule.allowed_parameters.clone().unwrap_or_default(),
+                denied_parameters: rule.denied_parameters.clone().unwrap_or_default(),
                 mfa_methods: rule.mfa_methods.clone(),
                 control_group: rule.control_group.is_some(),
                 key: key.to_string(),
@@ -344,7 +354,8 @@ impl Acl {
             source.effect = "denied";
             merged.sources.push(source);
             merged.capabilities = Capabilities(Capabilities::DENY);
-            merged.parameter_constraints = false;
+            merged.allowed_parameters.clear();
+            merged.denied_parameters.clear();
             return Ok(());
         }
         merged.capabilities = Capabilities(merged.capabilities.0 | rule.capabilities.0);
@@ -360,8 +371,12 @@ impl Acl {
                 merged.required_parameters.push(p.clone());
             }
         }
-        merged.parameter_constraints |=
-            rule.allowed_parameters.is_some() || rule.denied_parameters.is_some();
+        if let Some(a) = &rule.allowed_parameters {
+            super::params::merge(&mut merged.allowed_parameters, a);
+        }
+        if let Some(d) = &rule.denied_parameters {
+            super::params::merge(&mut merged.denied_parameters, d);
+        }
         for m in &rule.mfa_methods {
             if !merged.mfa_methods.contains(m) {
                 merged.mfa_methods.push(m.clone());
@@ -489,44 +504,58 @@ impl Acl {
             ev.via = Via::ExactListRetry;
             ev.winner = Some(*id);
         }
-        let trimmed_cands = match trimmed {
-            Some(t) if list => self.non_exact(t),
+        let list_slash = list && trimmed.is_some();
+        let mut cands = match trimmed {
+            Some(t) if list_slash => self.non_exact(t),
             _ => Vec::new(),
         };
-        let cands = self.non_exact(&path);
+        for c in self.non_exact(&path) {
+            if !cands.iter().any(|x| x.rule == c.rule) {
+                cands.push(c);
+            }
+        }
+        cands.sort_by(|a, b| compare(b, a).0);
         if ev.winner.is_some() {
-            let mut seen = Vec::new();
-            for c in trimmed_cands.iter().chain(cands.iter()) {
-                if !seen.contains(&c.rule) {
-                    seen.push(c.rule);
+            for c in &cands {
+                ev.losers.push(Loser {
+                    rule: c.rule,
+                    reason: "exact-wins",
+                    message: "an exact rule for the path wins outright over prefix and wildcard \
+                              rules"
+                        .to_string(),
+                });
+            }
+        } else if let Some(top) = cands.first().filter(|_| list_slash) {
+            // resolveACLPermsForListOp: candidates from the path with and without its trailing
+            // '/'; the most specific deny wins if it outranks the most specific list grant,
+            // else that list grant wins, else the most specific candidate.
+            let has = |c: &Desc<'_>, bit: u16| {
+                self.rules.get(c.rule).is_some_and(|r| r.capabilities.has(bit))
+            };
+            let best_deny = cands.iter().find(|c| has(c, Capabilities::DENY));
+            let best_list = cands.iter().find(|c| has(c, Capabilities::LIST));
+            let winner = match (best_deny, best_list) {
+                (Some(d), Some(l)) if compare(d, l).0 == Ordering::Greater => d,
+                (Some(d), None) => d,
+                (_, Some(l)) => l,
+                (None, None) => top,
+            };
+            ev.via = Via::NonExactList;
+            ev.winner = Some(winner.rule);
+            for c in cands.iter().filter(|c| c.rule != winner.rule) {
+                if compare(winner, c).0 == Ordering::Less {
                     ev.losers.push(Loser {
                         rule: c.rule,
-                        reason: "exact-wins",
-                        message: "an exact rule for the path wins outright over prefix and \
-                                  wildcard rules"
+                        reason: "list-resolution",
+                        message: "for a list on a path ending in '/', Vault considers rules \
+                                  matching the path with and without the slash, and takes the \
+                                  most specific rule granting list unless a more specific deny \
+                                  exists; this rule is more specific but neither grants list nor \
+                                  denies"
                             .to_string(),
                     });
-                }
-            }
-        } else if let Some(best) = trimmed_cands.first() {
-            ev.via = Via::NonExactListTrimmed;
-            ev.winner = Some(best.rule);
-            for c in trimmed_cands.iter().skip(1) {
-                ev.losers.push(priority_loser(best, c));
-            }
-            for c in &cands {
-                if c.rule != best.rule && !ev.losers.iter().any(|l| l.rule == c.rule) {
-                    ev.losers.push(Loser {
-                        rule: c.rule,
-                        reason: "list-trimmed-first",
-                        message: format!(
-                            "for list, Vault first checks prefix/wildcard rules on the path \
-                             without its trailing '/' ({:?}); a rule matched there, so rules \
-                             matching only {:?} are not consulted",
-                            trimmed.unwrap_or(""),
-                            path
-                        ),
-                    });
+                } else {
+                    ev.losers.push(priority_loser(winner, c));
                 }
             }
         } else if let Some(best) = cands.first() {

@@ -94,7 +94,7 @@ pub fn parse_go_duration(orig: &str) -> Result<i64, String> {
             // Go keeps as many fraction digits as fit, then truncates.
             let mut f: i128 = 0;
             let mut div: i128 = 1;
-            for b in frac_part.bytes().take(30) {
+            for b in frac_part.bytes().take(18) {
                 f = f * 10 + i128::from(b - b'0');
                 div *= 10;
             }

@@ -40,7 +40,7 @@ pub enum WriteAs {
 
 /// Options for [`from_http`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(rename_all = "camelCase", default)]
 pub struct HttpOptions {
     /// Prefix stripped from the URL path (default `/v1/`).
     pub prefix: String,
@@ -56,6 +56,7 @@ impl Default for HttpOptions {
 
 /// The request an HTTP call amounts to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct HttpRequest {
     /// The Vault path (prefix stripped, percent-decoded, list paths ending in `/`).
     pub path: String,

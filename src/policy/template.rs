@@ -26,7 +26,7 @@ use crate::time::UnixTime;
 
 /// What a template can read: the entity (with its aliases), its groups, the time and options.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(rename_all = "camelCase", default)]
 pub struct TemplateContext {
     /// The entity; `None` renders every `identity.entity.*` directive as Vault's
     /// "no entity was provided" error.
@@ -52,7 +52,7 @@ impl Default for TemplateContext {
 
 /// The parts of a Vault identity entity templates can read.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Entity {
     /// `identity.entity.id` (not visible offline: Vault generates it).
     pub id: String,
@@ -66,7 +66,7 @@ pub struct Entity {
 
 /// One alias of the entity.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(rename_all = "camelCase", default)]
 pub struct EntityAlias {
     /// The auth mount accessor (`auth_jwt_1a2b3c4d`), or the `AUTH_METHOD_ACCESSOR` placeholder.
     pub mount_accessor: String,
@@ -82,7 +82,7 @@ pub struct EntityAlias {
 
 /// One identity group of the entity.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Group {
     /// Group id.
     pub id: String,
@@ -207,6 +207,7 @@ impl fmt::Display for TemplateError {
 
 /// A rendering failure: the error and the directive (trimmed) that caused it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RenderFailure {
     /// The directive text inside the braces, trimmed (empty for balance errors).
     pub directive: String,

@@ -346,4 +346,58 @@ mod tests {
         assert_eq!(key.modulus_be_bytes(), &n[1..]);
         assert_eq!(alloc::format!("{key:?}"), "PreparedRsaKey { bits: 2048, e: 65537 }");
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+        use rsa::BigUint;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+
+            /// Arbitrary bytes for n, e, digest and signature: a typed error or `false`, never
+            /// a panic.
+            #[test]
+            fn never_panics(
+                n in proptest::collection::vec(any::<u8>(), 0..80),
+                e in proptest::collection::vec(any::<u8>(), 0..12),
+                digest in proptest::collection::vec(any::<u8>(), 0..70),
+                sig in proptest::collection::vec(any::<u8>(), 0..80),
+            ) {
+                if let Ok(key) = PreparedRsaKey::new(&n, &e, &any_size()) {
+                    for hash in [RsaHash::Sha256, RsaHash::Sha384, RsaHash::Sha512] {
+                        let _ = key.verify_pkcs1v15(hash, &digest, &sig);
+                        let _ = key.verify_pss(hash, &digest, &sig);
+                    }
+                    let _ = key.public_op(&sig);
+                }
+            }
+
+            /// RSAVP1 agrees with num-bigint-dig (what `rsa` 0.9 computes) on random odd
+            /// moduli of real sizes, for the exponents keys use.
+            #[test]
+            fn public_op_matches_num_bigint(
+                words in prop_oneof![Just(64usize), Just(96), Just(128), 60usize..70],
+                seed in proptest::collection::vec(any::<u8>(), 512),
+                sig_seed in proptest::collection::vec(any::<u8>(), 512),
+                e in prop_oneof![Just(3u64), Just(17), Just(65537), 3u64..(1 << 33)],
+            ) {
+                let k = 4 * words;
+                let mut n = seed[..k].to_vec();
+                n[0] |= 0x80;
+                n[k - 1] |= 1;
+                let e = e | 1;
+                let key = PreparedRsaKey::new(&n, &e.to_be_bytes(), &any_size()).unwrap();
+                let nn = BigUint::from_bytes_be(&n);
+                let sig = BigUint::from_bytes_be(&sig_seed[..k]) % &nn;
+                let mut sig_bytes = alloc::vec![0u8; k];
+                let raw = sig.to_bytes_be();
+                sig_bytes[k - raw.len()..].copy_from_slice(&raw);
+                let want = sig.modpow(&BigUint::from(e), &nn).to_bytes_be();
+                let got = key.public_op(&sig_bytes).unwrap();
+                prop_assert_eq!(&got[k - want.len()..], &want[..]);
+                prop_assert!(got[..k - want.len()].iter().all(|&b| b == 0));
+            }
+        }
+    }
 }

@@ -61,33 +61,28 @@ impl Modulus {
         &self.n
     }
 
-    /// `R² mod n`, computed without division.
+    /// `R² mod n = 2^(64·L) mod n`, by schoolbook reduction one limb at a time.
     ///
-    /// `2^(b-1) < n` where `b` is the bit length of `n`; doubling it modulo `n` until the
-    /// exponent reaches `32·L` gives `R mod n`, which is `1` in Montgomery form. Doubling
-    /// `s` more times gives `2^s` in Montgomery form, and each Montgomery squaring then doubles
-    /// that exponent: with `32·L = s·2^p` (`s` odd), `p` squarings reach `2^(32·L)·R = R² mod n`.
-    /// For a 2048-bit modulus that is 1 + 1 doublings and 11 squarings.
+    /// Works on `N = n·2^s`, shifted so its top bit is set (Knuth's normalisation), because
+    /// `2^s·x mod N = 2^s·(x mod n)`: starting from `2^(32L−1) < N`, a few doublings and then
+    /// limb steps (`X ← X·2³² mod N`, [`shift_limb_mod`]) reach `2^(64L+s) mod N`, and shifting
+    /// back by `s` bits gives the answer. About `L²` single multiplies, half a Montgomery
+    /// product, where doublings plus squarings cost several.
     fn compute_rr(&self) -> Option<Vec<Limb>> {
         let l = self.n.len();
-        let top = *self.n.last()?;
-        let bits = LIMB_BITS as usize * l - top.leading_zeros() as usize;
-        let total = LIMB_BITS as usize * l; // log2(R)
+        let s = self.n.last()?.leading_zeros();
+        let big_n = shl_bits(&self.n, s);
         let mut x = vec![0; l];
-        // 2^(bits-1): the modulus' top bit alone.
-        *x.get_mut((bits - 1) / LIMB_BITS as usize)? = 1 << ((bits - 1) % LIMB_BITS as usize);
-        let p = total.trailing_zeros();
-        let s = total >> p;
-        for _ in 0..(total - (bits - 1)) + s {
-            double_mod(&mut x, &self.n);
+        *x.last_mut()? = 1 << (LIMB_BITS - 1);
+        // Exponent so far 32L − 1; wanted 64L + s.
+        let remaining = LIMB_BITS as usize * l + s as usize + 1;
+        for _ in 0..remaining % LIMB_BITS as usize {
+            double_mod(&mut x, &big_n);
         }
-        let mut scratch = Scratch::new(l);
-        let mut y = vec![0; l];
-        for _ in 0..p {
-            self.sqr(&mut y, &x, &mut scratch);
-            core::mem::swap(&mut x, &mut y);
+        for _ in 0..remaining / LIMB_BITS as usize {
+            shift_limb_mod(&mut x, &big_n)?;
         }
-        Some(x)
+        Some(shr_bits(&x, s))
     }
 
     /// `base^e mod n` for a public `e ≥ 1`, by left-to-right square-and-multiply over `e`'s
@@ -151,7 +146,16 @@ impl Modulus {
         let l = self.n.len();
         let t = &mut scratch.t;
         t.fill(0);
-        for (i, &ai) in a.iter().enumerate() {
+        // Cross products a[i]·a[j], j > i, two rows per pass while a row pair has ≥ 2 limbs.
+        let mut i = 0;
+        while i + 3 <= l {
+            let (Some(&ai), Some(src)) = (a.get(i), a.get(i + 1..)) else { return };
+            if t.get_mut(2 * i + 1..=i + l + 1).and_then(|w| sqr_pair(w, ai, src)).is_none() {
+                return;
+            }
+            i += 2;
+        }
+        for (i, &ai) in a.iter().enumerate().skip(i) {
             let (Some(rest), Some((last, row))) =
                 (a.get(i + 1..), t.get_mut(2 * i + 1..=i + l).and_then(|w| w.split_last_mut()))
             else {
@@ -185,11 +189,21 @@ impl Modulus {
     ///
     /// Each step adds the multiple of `n` that zeroes limb `i`; after L steps the low half is
     /// zero and the high half (plus one carry bit) is `< 2n`, so one conditional subtraction
-    /// finishes.
+    /// finishes. Steps go two at a time ([`redc_pair`]) to halve the passes over `t`.
     fn redc(&self, out: &mut [Limb], t: &mut [Limb]) {
         let l = self.n.len();
         let mut hi: Limb = 0;
-        for i in 0..l {
+        let mut i = 0;
+        while i + 1 < l {
+            let Some(h) = t.get_mut(i..i + l + 2).and_then(|w| redc_pair(w, &self.n, self.n0, hi))
+            else {
+                return;
+            };
+            hi = h;
+            i += 2;
+        }
+        if i < l {
+            // Odd limb count: one last single step.
             let Some((last, row)) = t.get_mut(i..=i + l).and_then(|w| w.split_last_mut()) else {
                 return;
             };
@@ -211,6 +225,87 @@ impl Modulus {
     }
 }
 
+/// Two REDC steps in one pass: `win` is `t[i..i+L+2]`, `hi` the carry pending at `t[i+L]`;
+/// returns the carry pending at `t[i+L+2]` (0 or 1), or `None` if `L < 2` or `win` is short.
+///
+/// `m0` zeroes `t[i]`; `m1` must zero `t[i+1]` *after* `m0·n` was added, so the first two limbs
+/// of row 0 are done up front, then one loop adds `m0·n[j]` and `m1·n[j−1]` at position
+/// `i+j` with a carry per row. Every partial sum stays below 2⁶⁴: `(2³²−1) + (2³²−1)² +
+/// (2³²−1)`.
+#[inline(always)]
+fn redc_pair(win: &mut [Limb], n: &[Limb], n0: Limb, hi: Limb) -> Option<Limb> {
+    const LOW: Wide = Limb::MAX as Wide;
+    let l = n.len();
+    let (&n_0, &n_1, &n_top) = (n.first()?, n.get(1)?, n.last()?);
+    let (w0, rest) = win.split_first_mut()?;
+    let (w1, rest) = rest.split_first_mut()?;
+    let m0 = Wide::from(w0.wrapping_mul(n0));
+    let mut c0 = (Wide::from(*w0) + m0 * Wide::from(n_0)) >> LIMB_BITS;
+    let x1 = Wide::from(*w1) + m0 * Wide::from(n_1) + c0;
+    c0 = x1 >> LIMB_BITS;
+    let u1 = x1 & LOW;
+    let m1 = Wide::from((u1 as Limb).wrapping_mul(n0));
+    let mut c1 = (u1 + m1 * Wide::from(n_0)) >> LIMB_BITS;
+    // t[i] and t[i+1] are now zero; nothing reads them again, so they are not stored.
+    let (body, top) = rest.split_at_mut_checked(l - 2)?;
+    (c0, c1) = mac2(body, n.get(1..)?, m0, m1, c0, c1);
+    let [t_l, t_l1] = top else { return None };
+    let x = Wide::from(*t_l) + c0 + Wide::from(hi);
+    let y = (x & LOW) + m1 * Wide::from(n_top) + c1;
+    *t_l = y as Limb;
+    let s = Wide::from(*t_l1) + (x >> LIMB_BITS) + (y >> LIMB_BITS);
+    *t_l1 = s as Limb;
+    Some((s >> LIMB_BITS) as Limb)
+}
+
+/// `body[k] += m0·src[k+1] + m1·src[k]` for every `k`, one carry chain per row; returns the
+/// two carries. The two-row inner loop of [`redc_pair`] and [`sqr_pair`]: one load and one
+/// store of `body` per two products.
+#[inline(always)]
+fn mac2(body: &mut [Limb], src: &[Limb], m0: Wide, m1: Wide, c0: Wide, c1: Wide) -> (Wide, Wide) {
+    const LOW: Wide = Limb::MAX as Wide;
+    let (mut c0, mut c1) = (c0, c1);
+    for (t, pair) in body.iter_mut().zip(src.windows(2)) {
+        if let [lo, hi] = pair {
+            // Each sum ≤ (2³²−1) + (2³²−1)² + (2³²−1) = 2⁶⁴−1.
+            let x = Wide::from(*t) + m0 * Wide::from(*hi) + c0;
+            c0 = x >> LIMB_BITS;
+            let y = (x & LOW) + m1 * Wide::from(*lo) + c1;
+            c1 = y >> LIMB_BITS;
+            *t = y as Limb;
+        }
+    }
+    (c0, c1)
+}
+
+/// Cross products of two squaring rows in one pass: `win` is `t[2i+1..=i+L+1]` and `src` is
+/// `a[i+1..]` (at least 2 limbs); adds `a[i]·a[j]` (j > i) and `a[i+1]·a[j]` (j > i+1) at
+/// limb `i+j`. Limbs `t[i+L]` and `t[i+L+1]` are still zero when this runs.
+///
+/// Row `i+1` starts two positions later in `win` than row `i`, so position `k` gets
+/// `a[i]·src[k] + a[i+1]·src[k−1]` — the same shape as the REDC pair.
+#[inline(always)]
+fn sqr_pair(win: &mut [Limb], ai: Limb, src: &[Limb]) -> Option<()> {
+    const LOW: Wide = Limb::MAX as Wide;
+    let r = src.len();
+    let (m0, m1) = (Wide::from(ai), Wide::from(*src.first()?));
+    let (w0, rest) = win.split_first_mut()?;
+    let (w1, rest) = rest.split_first_mut()?;
+    let x = Wide::from(*w0) + m0 * m1;
+    *w0 = x as Limb;
+    let x = Wide::from(*w1) + m0 * Wide::from(*src.get(1)?) + (x >> LIMB_BITS);
+    *w1 = x as Limb;
+    let (body, top) = rest.split_at_mut_checked(r.checked_sub(2)?)?;
+    let (c0, c1) = mac2(body, src.get(1..)?, m0, m1, x >> LIMB_BITS, 0);
+    let [t_r, t_r1] = top else { return None };
+    let x = Wide::from(*t_r) + c0;
+    let y = (x & LOW) + m1 * Wide::from(*src.last()?) + c1;
+    *t_r = y as Limb;
+    // Cannot exceed one limb: the cross products so far are < 2^(32·(i+L+2)).
+    *t_r1 = ((x >> LIMB_BITS) + (y >> LIMB_BITS)) as Limb;
+    Some(())
+}
+
 /// Reusable product buffer (2L limbs) so an exponentiation allocates once.
 pub(crate) struct Scratch {
     t: Vec<Limb>,
@@ -223,16 +318,32 @@ impl Scratch {
     }
 }
 
-/// `row += src·m`, limb by limb over `min(row.len(), src.len())` limbs; returns the carry out.
+/// `row += src·m` over equal-length slices; returns the carry out of the top limb.
+///
+/// Unrolled by four by hand: the project's size-leaning `opt-level` does not unroll, and in
+/// wasm the per-limb loop overhead (index, compare, branch) is a large share of this loop.
 #[inline(always)]
 fn mac_row(row: &mut [Limb], src: &[Limb], m: Limb) -> Limb {
     let m = Wide::from(m);
     let mut carry: Wide = 0;
-    for (r, &s) in row.iter_mut().zip(src) {
-        // (2³²−1)² + 2·(2³²−1) = 2⁶⁴−1: never overflows.
+    // (2³²−1)² + 2·(2³²−1) = 2⁶⁴−1: `r + s·m + carry` never overflows a Wide.
+    let mut step = |r: &mut Limb, s: Limb| {
         let x = Wide::from(*r) + Wide::from(s) * m + carry;
         *r = x as Limb;
         carry = x >> LIMB_BITS;
+    };
+    let mut rows = row.chunks_exact_mut(4);
+    let mut srcs = src.chunks_exact(4);
+    for (r, s) in (&mut rows).zip(&mut srcs) {
+        if let ([r0, r1, r2, r3], [s0, s1, s2, s3]) = (r, s) {
+            step(r0, *s0);
+            step(r1, *s1);
+            step(r2, *s2);
+            step(r3, *s3);
+        }
+    }
+    for (r, &s) in rows.into_remainder().iter_mut().zip(srcs.remainder()) {
+        step(r, s);
     }
     carry as Limb
 }
@@ -286,6 +397,67 @@ fn double_mod(x: &mut [Limb], n: &[Limb]) {
             borrow = b1 || b2;
         }
     }
+}
+
+/// `x = x·2³² mod n` for `x < n`, `n` normalised (top bit set): one step of schoolbook
+/// division (Knuth, TAOCP 4.3.1 Algorithm D). The quotient estimate from the top two limbs of
+/// `x·2³²` and the top limb of `n` is never too small and at most 2 too large, so at most two
+/// add-backs fix it. `None` only if the slices are inconsistent.
+fn shift_limb_mod(x: &mut [Limb], n: &[Limb]) -> Option<()> {
+    let n_top = Wide::from(*n.last()?);
+    let x_top = Wide::from(*x.last()?);
+    let x_next = Wide::from(x.len().checked_sub(2).and_then(|i| x.get(i)).copied().unwrap_or(0));
+    let q = ((x_top << LIMB_BITS | x_next) / n_top).min(Wide::from(Limb::MAX));
+    // y = x·2³² − q·n, limb by limb: y's limbs are (0, x[0], …, x[L−2]) and the top x[L−1].
+    let mut carry: Wide = 0;
+    let mut borrow = false;
+    let mut prev: Limb = 0;
+    for (xi, &ni) in x.iter_mut().zip(n) {
+        let shifted_in = prev;
+        prev = *xi;
+        let p = q * Wide::from(ni) + carry;
+        carry = p >> LIMB_BITS;
+        let (d, b1) = shifted_in.overflowing_sub(p as Limb);
+        let (d, b2) = d.overflowing_sub(Limb::from(borrow));
+        *xi = d;
+        borrow = b1 || b2;
+    }
+    // The top limb of y as a signed value: x[L−1] − carry − borrow, in (−2³³, 2³²).
+    let mut top = i64::from(prev) - carry as i64 - i64::from(borrow);
+    while top < 0 {
+        let mut c = false;
+        for (xi, &ni) in x.iter_mut().zip(n) {
+            let (s1, c1) = xi.overflowing_add(ni);
+            let (s2, c2) = s1.overflowing_add(Limb::from(c));
+            *xi = s2;
+            c = c1 || c2;
+        }
+        top += i64::from(c);
+    }
+    (top == 0).then_some(())
+}
+
+/// `x << s` for `s < 32`, dropping bits shifted out of the top limb (callers shift a modulus
+/// by its top limb's leading zeros, so nothing is lost).
+fn shl_bits(x: &[Limb], s: u32) -> Vec<Limb> {
+    let mut out = Vec::with_capacity(x.len());
+    let mut carry: Limb = 0;
+    for &w in x {
+        out.push(w.checked_shl(s).unwrap_or(0) | carry);
+        carry = w.checked_shr(LIMB_BITS - s).unwrap_or(0);
+    }
+    out
+}
+
+/// `x >> s` for `s < 32`.
+fn shr_bits(x: &[Limb], s: u32) -> Vec<Limb> {
+    let mut out = vec![0; x.len()];
+    let mut carry: Limb = 0;
+    for (o, &w) in out.iter_mut().zip(x).rev() {
+        *o = w.checked_shr(s).unwrap_or(0) | carry;
+        carry = w.checked_shl(LIMB_BITS - s).unwrap_or(0);
+    }
+    out
 }
 
 /// Big-endian bytes → exactly `l` little-endian limbs. `None` if the value needs more.

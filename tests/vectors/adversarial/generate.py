@@ -4,11 +4,13 @@ must refuse, each with the jwtgate error code it must produce. Python stdlib onl
 (no randomness, no clock), so regenerating leaves `git diff` empty.
 
 Run from the repository root:  python3 tests/vectors/adversarial/generate.py
+(`--check` compares with the committed file instead of writing it; CI runs that.)
 """
 import base64
 import hashlib
 import json
 import os
+import sys
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tokens.json")
 
@@ -346,7 +348,14 @@ case("claims_over_max", tok(claims=many_over), "ERR_LIMIT_EXCEEDED",
 
 names = [c["name"] for c in cases]
 assert len(names) == len(set(names)), "duplicate case names"
-with open(OUT, "w", encoding="utf-8", newline="\n") as f:
-    json.dump(cases, f, indent=1, ensure_ascii=True)
-    f.write("\n")
-print(f"wrote {len(cases)} cases to {os.path.relpath(OUT)}")
+text = json.dumps(cases, indent=1, ensure_ascii=True) + "\n"
+if "--check" in sys.argv[1:]:
+    # CI mode: the committed file must be exactly what this generator produces.
+    with open(OUT, encoding="utf-8", newline="") as f:
+        if f.read() != text:
+            sys.exit(f"{os.path.relpath(OUT)} is stale: run python3 {os.path.relpath(__file__)}")
+    print(f"{os.path.relpath(OUT)}: {len(cases)} cases, up to date")
+else:
+    with open(OUT, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
+    print(f"wrote {len(cases)} cases to {os.path.relpath(OUT)}")

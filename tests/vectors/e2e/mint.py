@@ -11,6 +11,8 @@ import base64, json, pathlib, re, subprocess
 
 HERE = pathlib.Path(__file__).resolve().parent
 KEY = HERE / "key.pem"
+# A second key standing in for another cluster's keyring (`openssl genrsa -out other-key.pem 2048`).
+OTHER_KEY = HERE / "other-key.pem"
 KID = "9e5a0b6c-0f1e-4c39-9c1e-3b0d9a4f6a11"
 ISS = "https://nomad.example.com"
 NOW = 1700000600
@@ -29,11 +31,11 @@ def sign(header: dict, claims: dict) -> str:
     return f"{h}.{p}.{b64u(sig)}"
 
 
-def jwks() -> dict:
-    text = subprocess.run(["openssl", "rsa", "-in", str(KEY), "-noout", "-modulus"],
+def jwks(key=KEY, kid=KID) -> dict:
+    text = subprocess.run(["openssl", "rsa", "-in", str(key), "-noout", "-modulus"],
                           capture_output=True, check=True, text=True).stdout
     n = bytes.fromhex(re.search(r"Modulus=([0-9A-F]+)", text).group(1))
-    return {"keys": [{"kty": "RSA", "kid": KID, "alg": "RS256", "use": "sig",
+    return {"keys": [{"kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig",
                       "n": b64u(n), "e": b64u((65537).to_bytes(3, "big"))}]}
 
 
@@ -126,6 +128,27 @@ def main():
                                 "{{identity.entity.aliases.AUTH_METHOD_ACCESSOR.metadata.nomad_job_id}}/*"]},
                    claims=nomad_claims("+", "t", "vault_default", ["vault.io"])),
     ]
+    wrong = vault_case("nomad-vault-wrong-cluster-jwks",
+                       "the JWKS comes from another cluster: the token's kid is not in it",
+                       "AUTH_METHOD_ACCESSOR", {"path": "kv/data/default/mongo/config", "operation": "read"}, None)
+    wrong["jwks"] = jwks(OTHER_KEY, "5f0c1d2e-3a4b-4c5d-8e6f-708192a3b4c5")
+    wrong["expect"] = {"verify": {"ok": False, "code": "ERR_JWKS_NO_MATCHING_KEY"}}
+    expired = vault_case("nomad-vault-expired", "evaluated two hours after issue: past exp plus Vault's 60 s clock skew",
+                         "AUTH_METHOD_ACCESSOR", {"path": "kv/data/default/mongo/config", "operation": "read"}, None)
+    expired["now"] = IAT + 7200
+    expired["expect"] = {"verify": {"ok": False, "code": "ERR_JWT_EXPIRED"}}
+    group_policy = 'path "kv/data/groups/{{identity.groups.names.db-team.id}}/*" {\n  capabilities = ["read"]\n}\n'
+    with_group = vault_case("nomad-vault-group-template-with-extras",
+                            "group membership lives in Vault's identity store; passed as identity extras it renders",
+                            "AUTH_METHOD_ACCESSOR", {"path": "kv/data/groups/g-42/creds", "operation": "read"},
+                            {"allowed": True, "winner": "kv/data/groups/g-42/*", "dropped": []}, policy=group_policy)
+    with_group["vault"]["identity"] = {"groups": [{"id": "g-42", "name": "db-team", "metadata": {}}]}
+    no_group = vault_case("nomad-vault-group-template-offline",
+                          "without identity extras the group directive cannot render and the path is dropped",
+                          "AUTH_METHOD_ACCESSOR", {"path": "kv/data/groups/g-42/creds", "operation": "read"},
+                          {"allowed": False, "winner": None,
+                           "dropped": ["kv/data/groups/{{identity.groups.names.db-team.id}}/*"]}, policy=group_policy)
+    cases += [wrong, expired, with_group, no_group]
     aws_opts = {"providerUrl": ISS, "clientIds": ["aws"], "accountId": "123456789012"}
     provider = "nomad.example.com"
     trust = {"Version": "2012-10-17", "Statement": [{

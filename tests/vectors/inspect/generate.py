@@ -3,11 +3,13 @@
 decode, with what it must tolerate, warn about and decode. Python stdlib only, deterministic.
 
 Run from the repository root:  python3 tests/vectors/inspect/generate.py
+(`--check` compares with the committed file instead of writing it; CI runs that.)
 """
 import base64
 import hashlib
 import json
 import os
+import sys
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases.json")
 
@@ -172,7 +174,8 @@ nomad_default = tok(hdr(alg="EdDSA"), cl(exp=DROP, iss=DROP, aud="nomadproject.i
                     sig=sig_bytes("ed", 64))
 case("nomad_default_identity_pre_1_7",
      "a Nomad default identity from a pre-1.7 EdDSA key, no oidc_issuer configured",
-     nomad_default, nomad_default, [], ["alg_eddsa_aws", "exp_missing", "iss_missing"], None)
+     nomad_default, nomad_default, [],
+     ["alg_eddsa_aws", "aud_nomad_default", "exp_missing", "iss_missing"], None)
 case("kid_missing", "no kid", tok(hdr(kid=DROP)), tok(hdr(kid=DROP)), [], ["kid_missing"])
 case("kid_number", "kid is a number", tok(hdr(kid=7)), tok(hdr(kid=7)), [], ["kid_type"],
      "ERR_JWS_HEADER_INVALID")
@@ -240,7 +243,14 @@ case("word", "a single word is read as a one-segment token", "hello", "hello", [
 
 names = [c["name"] for c in cases]
 assert len(names) == len(set(names)), "duplicate case names"
-with open(OUT, "w", encoding="utf-8", newline="\n") as f:
-    json.dump(cases, f, indent=1, ensure_ascii=True)
-    f.write("\n")
-print(f"wrote {len(cases)} cases to {os.path.relpath(OUT)}")
+text = json.dumps(cases, indent=1, ensure_ascii=True) + "\n"
+if "--check" in sys.argv[1:]:
+    # CI mode: the committed file must be exactly what this generator produces.
+    with open(OUT, encoding="utf-8", newline="") as f:
+        if f.read() != text:
+            sys.exit(f"{os.path.relpath(OUT)} is stale: run python3 {os.path.relpath(__file__)}")
+    print(f"{os.path.relpath(OUT)}: {len(cases)} cases, up to date")
+else:
+    with open(OUT, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
+    print(f"wrote {len(cases)} cases to {os.path.relpath(OUT)}")

@@ -1,0 +1,73 @@
+//! Full `verify` of a Nomad-shaped workload identity — parse, key selection, signature, and
+//! the Vault role's claim checks (the bundled sample's `nomad-workloads` role) — for RS256
+//! (RSA 2048), ES256 and EdDSA tokens minted by PyJWT (`tests/fixtures/sample/bench/`).
+//!
+//! `cargo bench --bench verify` — divan prints fastest / slowest / median / mean; quote the
+//! median. `claims_only` isolates everything except the signature.
+
+// Bench code: a broken fixture should stop the run loudly.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::LazyLock;
+
+use divan::{black_box, Bencher};
+use jwtgate::claims::{vault, Mode, VaultContext};
+use jwtgate::jose::KeySet;
+use jwtgate::report::Report;
+use jwtgate::role::{VaultConfig, VaultRole};
+use jwtgate::verify::{verify, VerifyOptions};
+use jwtgate::{Limits, UnixTime};
+
+fn main() {
+    divan::main();
+}
+
+fn read(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/tests/fixtures/sample/{name}", env!("CARGO_MANIFEST_DIR")))
+        .unwrap()
+}
+
+static KEYS: LazyLock<KeySet> = LazyLock::new(|| {
+    KeySet::from_jwks(read("bench/jwks.json").as_bytes(), &Limits::default()).unwrap()
+});
+
+static OPTS: LazyLock<VerifyOptions> = LazyLock::new(|| {
+    let limits = Limits::default();
+    let role = VaultRole::from_json(read("role.json").as_bytes(), &limits).unwrap();
+    // All three algorithms allowed (the sample config allows RS256 and EdDSA only).
+    let config = VaultConfig::default();
+    VerifyOptions::vault(
+        UnixTime(read("now.txt").trim().parse().unwrap()),
+        role,
+        "nomad-workloads",
+        config,
+    )
+});
+
+static TOKENS: LazyLock<[(&str, String); 3]> = LazyLock::new(|| {
+    [
+        ("RS256-2048", read("token.jwt").trim().to_string()),
+        ("ES256", read("bench/es256.jwt").trim().to_string()),
+        ("EdDSA", read("bench/eddsa.jwt").trim().to_string()),
+    ]
+});
+
+#[divan::bench(args = ["RS256-2048", "ES256", "EdDSA"])]
+fn full_verify(bencher: Bencher, alg: &str) {
+    let token = TOKENS.iter().find(|(a, _)| *a == alg).map(|(_, t)| t.as_str()).unwrap();
+    assert!(verify(token, &KEYS, &OPTS).is_ok(), "{alg} sample must verify");
+    bencher.bench(|| verify(black_box(token), black_box(&KEYS), black_box(&OPTS)).is_ok());
+}
+
+#[divan::bench]
+fn claims_only(bencher: Bencher) {
+    let token = TOKENS[0].1.as_str();
+    let jws = jwtgate::jose::parse_compact(token, &Limits::default()).unwrap();
+    let jwtgate::verify::Profile::Vault(v) = &OPTS.profile else { unreachable!() };
+    let ctx =
+        VaultContext { role: &v.role, role_name: &v.role_name, config: &v.config, now: OPTS.now };
+    bencher.bench(|| {
+        let mut report = Report::default();
+        vault::check_claims(black_box(&jws.claims), &ctx, Mode::FailFast, &mut report).is_ok()
+    });
+}

@@ -1,0 +1,48 @@
+//! The Envoy front end: a proxy-wasm (ABI 0.2.1) HTTP filter that enforces workload identity
+//! per request with the same engine as the CLI and the inspector.
+//!
+//! This module only translates: Envoy headers and plugin configuration become core inputs, and
+//! core results become a continue (with claim headers) or a local reply. Every decision about a
+//! token — parsing, key choice, signature, claims, Vault role, policy — is made by the core.
+//!
+//! | file | job |
+//! |---|---|
+//! | [`config`] | the plugin configuration (JSON), validated once per root context |
+//! | [`extract`] | finding the token in headers, query parameters and cookies (bytes in, never trusting UTF-8) |
+//! | `engine` | the only place that calls the core (verify, role, policy) |
+//! | [`reply`] | 401/403/503 local replies: `WWW-Authenticate`, JSON body, sanitised values |
+//! | `jwks` | remote JWKS through a cluster: shared data with CAS, refresh, rotation, backoff |
+//! | `filter` | the proxy-wasm root and HTTP contexts wiring it together |
+//!
+//! Build: `cargo rustc --lib --release --target wasm32-unknown-unknown --no-default-features
+//! --features envoy --crate-type cdylib` (see `scripts/test-envoy.sh`).
+
+// The npm package's `js` feature links wasm-bindgen; the proxy-wasm SDK exports Envoy's
+// callbacks. One artifact must never carry both (Envoy refuses `__wbindgen_*` imports).
+#[cfg(all(feature = "js", target_arch = "wasm32"))]
+compile_error!("features `js` and `envoy` cannot be enabled together for wasm32: build one artifact per front end");
+
+pub mod config;
+mod engine;
+mod error;
+pub mod extract;
+#[cfg(target_arch = "wasm32")]
+mod filter;
+#[cfg(target_arch = "wasm32")]
+mod jwks;
+#[cfg(target_arch = "wasm32")]
+mod metrics;
+pub mod reply;
+
+pub use config::FilterConfig;
+pub use error::FilterError;
+
+#[cfg(target_arch = "wasm32")]
+mod entry {
+    proxy_wasm::main! {{
+        // Only the root-context factory may be set here: any other hostcall during
+        // `_initialize` traps on Envoy's V8 runtime (restricted start-up window).
+        proxy_wasm::set_log_level(proxy_wasm::types::LogLevel::Info);
+        proxy_wasm::set_root_context(super::filter::new_root);
+    }}
+}

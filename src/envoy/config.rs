@@ -1,0 +1,676 @@
+//! The plugin configuration: JSON handed to `proxy_on_configure` (buffer type 7), parsed and
+//! validated once per root context.
+//!
+//! Validation here is a pure function of the configuration bytes — no clock, no shared data —
+//! because Envoy runs `on_configure` on a canary VM and then again on every worker VM, and a
+//! worker that fails after the canary passed silently runs without the filter.
+//!
+//! The schema (every field; defaults in brackets) is documented in the README section
+//! "Use in Envoy".
+
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::engine::{self, ProviderPolicy};
+use super::error::FilterError;
+use crate::limits::Limits;
+
+/// Default `WWW-Authenticate` realm.
+pub const DEFAULT_REALM: &str = "jwtgate";
+/// Default JWKS cache duration, as Envoy's `jwt_authn` (600 s).
+pub const DEFAULT_CACHE_DURATION_S: u64 = 600;
+/// Default leeway for `exp`/`nbf`, as Envoy's `jwt_authn` (60 s).
+pub const DEFAULT_CLOCK_SKEW_S: i64 = 60;
+/// Default fetch timeout.
+pub const DEFAULT_TIMEOUT_MS: u64 = 2000;
+/// Default tick period of the root context (refresh checks, retries, waiting on other VMs).
+pub const DEFAULT_TICK_MS: u64 = 1000;
+
+/// What a [`Rule`] does with the requests it matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleAction {
+    /// A valid token is required (and the policies, if any, must allow the request).
+    Require,
+    /// No token passes; a token that is present must be valid.
+    AllowMissing,
+    /// The filter does nothing (health checks, public assets).
+    Bypass,
+}
+
+/// What to answer when a remote JWKS cannot be fetched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+pub enum FetchFailureStatus {
+    /// `503 Service Unavailable`: the proxy is at fault, clients may retry.
+    #[default]
+    #[serde(rename = "503")]
+    Unavailable,
+    /// `401 Unauthorized`, like Envoy's `jwt_authn` (`Jwks remote fetch is failed`).
+    #[serde(rename = "401")]
+    Unauthorized,
+}
+
+/// One header a token may be read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeaderSource {
+    /// Lower-case header name.
+    pub name: String,
+    /// Prefix before the token, compared ASCII case-insensitively (`Bearer `).
+    pub value_prefix: String,
+}
+
+/// Where a provider's keys come from.
+#[derive(Clone, Debug)]
+pub enum KeySource {
+    /// Inline JWKS or PEM keys, parsed once at configuration time.
+    Inline(crate::jose::KeySet),
+    /// A JWKS fetched through an Envoy cluster.
+    Remote(RemoteJwks),
+}
+
+/// A JWKS fetched with `proxy_http_call`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteJwks {
+    /// The Envoy cluster name (must exist in the bootstrap).
+    pub cluster: String,
+    /// The `:authority` sent (Envoy requires one).
+    pub authority: String,
+    /// The `:path` of the JWKS, or of the OIDC discovery document when `discovery` is set.
+    pub path: String,
+    /// Find the JWKS through OIDC discovery: `path` is then
+    /// `<issuer path>/.well-known/openid-configuration`, the document's `issuer` must equal
+    /// this value, and its `jwks_uri` must be on the same authority (same cluster).
+    pub discovery: Option<String>,
+    /// Per-attempt timeout.
+    pub timeout_ms: u64,
+    /// How long a fetched JWKS is used.
+    pub cache_duration_s: u64,
+    /// Refresh this long before expiry, from the tick (so requests never wait on a refresh).
+    pub refresh_before_s: u64,
+    /// Minimum time between two fetches caused by an unknown `kid` (key rotation).
+    pub kid_refetch_cooldown_s: u64,
+    /// Retries after a failed attempt before the waiting requests are failed.
+    pub num_retries: u32,
+    /// First retry delay; doubled per retry.
+    pub retry_base_ms: u64,
+    /// Largest retry delay.
+    pub retry_max_ms: u64,
+    /// After the retries are exhausted, requests fail fast for this long before a new fetch.
+    pub failed_refetch_s: u64,
+}
+
+impl RemoteJwks {
+    /// A stable identity for shared data keys: the same document fetched the same way is shared
+    /// by every VM (and survives a VM reload), whatever the provider is called.
+    pub fn shared_key(&self) -> String {
+        format!("jwtgate.jwks|{}|{}|{}", self.cluster, self.authority, self.path)
+    }
+}
+
+/// A claim copied into a request header after a successful verification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimHeader {
+    /// Lower-case header name.
+    pub header: String,
+    /// Claim name; a dot path descends into objects (`nomad.job_id`), a leading `/` makes it a
+    /// JSON pointer.
+    pub claim: String,
+}
+
+/// One token issuer and how to verify and authorize its tokens.
+#[derive(Clone, Debug)]
+pub struct Provider {
+    /// Name used in rules, logs and metrics.
+    pub name: String,
+    /// Keys.
+    pub keys: KeySource,
+    /// Where to look for the token.
+    pub from_headers: Vec<HeaderSource>,
+    /// Query parameters to look in.
+    pub from_params: Vec<String>,
+    /// Cookies to look in.
+    pub from_cookies: Vec<String>,
+    /// Keep the token in the forwarded request (default: remove it).
+    pub forward: bool,
+    /// Claims to forward as headers.
+    pub claim_to_headers: Vec<ClaimHeader>,
+    /// What the core checks: issuer, audiences, algorithms, leeway, Vault role, policies.
+    pub policy: ProviderPolicy,
+}
+
+/// Which requests a rule applies to and what it does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// Path match (on the path without the query string).
+    pub path: PathMatch,
+    /// Upper-case methods; empty = any.
+    pub methods: Vec<String>,
+    /// What to do.
+    pub action: RuleAction,
+    /// Indexes into [`FilterConfig::providers`] whose tokens are accepted (default: all).
+    pub providers: Vec<usize>,
+    /// Removed from the path before it is matched against Vault policies (e.g. `/v1/`).
+    pub strip_prefix: Option<String>,
+}
+
+/// A path matcher.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathMatch {
+    /// The path starts with this.
+    Prefix(String),
+    /// The path is exactly this.
+    Exact(String),
+}
+
+impl PathMatch {
+    /// Whether `path` (without query) matches.
+    pub fn matches(&self, path: &str) -> bool {
+        match self {
+            PathMatch::Prefix(p) => path.starts_with(p.as_str()),
+            PathMatch::Exact(p) => path == p,
+        }
+    }
+}
+
+/// The validated plugin configuration.
+#[derive(Clone, Debug)]
+pub struct FilterConfig {
+    /// Providers, in configuration order.
+    pub providers: Vec<Provider>,
+    /// Rules; the first match wins; no match means `require` with every provider.
+    pub rules: Vec<Rule>,
+    /// Let CORS preflights (`OPTIONS` with `Origin` and `Access-Control-Request-Method`) through.
+    pub bypass_cors_preflight: bool,
+    /// `WWW-Authenticate` realm.
+    pub realm: String,
+    /// Status when keys cannot be fetched.
+    pub on_jwks_failure: FetchFailureStatus,
+    /// Verified-token cache capacity per worker (0 disables it).
+    pub cache_entries: usize,
+    /// Root-context tick period.
+    pub tick_ms: u64,
+    /// Limits for tokens and documents.
+    pub limits: Limits,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw (serde) shapes. Unknown fields are errors: a typo in an auth filter's configuration must
+// not silently disable a check.
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    providers: Vec<RawProvider>,
+    #[serde(default)]
+    rules: Vec<RawRule>,
+    #[serde(default)]
+    bypass_cors_preflight: bool,
+    #[serde(default)]
+    realm: Option<String>,
+    #[serde(default)]
+    on_jwks_failure: FetchFailureStatus,
+    #[serde(default)]
+    cache_entries: Option<usize>,
+    #[serde(default)]
+    tick_period_ms: Option<u64>,
+    #[serde(default)]
+    limits: Option<Limits>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProvider {
+    name: String,
+    #[serde(default)]
+    issuer: Option<String>,
+    #[serde(default)]
+    audiences: Vec<String>,
+    #[serde(default)]
+    algorithms: Vec<String>,
+    #[serde(default)]
+    jwks: Option<Value>,
+    #[serde(default)]
+    pem: Vec<String>,
+    #[serde(default)]
+    remote_jwks: Option<RawRemote>,
+    #[serde(default)]
+    from_headers: Option<Vec<RawHeader>>,
+    #[serde(default)]
+    from_params: Vec<String>,
+    #[serde(default)]
+    from_cookies: Vec<String>,
+    #[serde(default)]
+    forward: bool,
+    #[serde(default)]
+    clock_skew_seconds: Option<i64>,
+    #[serde(default)]
+    claim_to_headers: Vec<RawClaimHeader>,
+    #[serde(default)]
+    vault: Option<RawVault>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRemote {
+    cluster: String,
+    authority: String,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    discovery: bool,
+    #[serde(default)]
+    timeout_ms: Option<u64>,
+    #[serde(default)]
+    cache_duration_seconds: Option<u64>,
+    #[serde(default)]
+    refresh_before_seconds: Option<u64>,
+    #[serde(default)]
+    kid_refetch_cooldown_seconds: Option<u64>,
+    #[serde(default)]
+    retry: Option<RawRetry>,
+    #[serde(default)]
+    failed_refetch_seconds: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetry {
+    #[serde(default)]
+    num_retries: Option<u32>,
+    #[serde(default)]
+    base_interval_ms: Option<u64>,
+    #[serde(default)]
+    max_interval_ms: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHeader {
+    name: String,
+    #[serde(default)]
+    value_prefix: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClaimHeader {
+    header_name: String,
+    claim_name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVault {
+    role: Value,
+    #[serde(default)]
+    role_name: Option<String>,
+    #[serde(default)]
+    accessor: Option<String>,
+    #[serde(default)]
+    policies: Vec<RawPolicy>,
+    #[serde(default)]
+    identity: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    name: String,
+    policy: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    #[serde(default)]
+    prefix: Option<String>,
+    #[serde(default)]
+    exact: Option<String>,
+    #[serde(default)]
+    methods: Vec<String>,
+    #[serde(default = "default_action")]
+    action: RuleAction,
+    #[serde(default)]
+    providers: Option<Vec<String>>,
+    #[serde(default)]
+    strip_prefix: Option<String>,
+}
+
+fn default_action() -> RuleAction {
+    RuleAction::Require
+}
+
+// ---------------------------------------------------------------------------------------------
+
+fn invalid(field: impl Into<String>, reason: impl Into<String>) -> FilterError {
+    FilterError::ConfigInvalid { field: field.into(), reason: reason.into() }
+}
+
+/// Limits for the configuration document itself: larger than a token's, since it may embed
+/// a JWKS, a Vault role and several policies.
+fn config_limits() -> Limits {
+    Limits { max_document_len: 1024 * 1024, max_json_depth: 32, ..Limits::default() }
+}
+
+/// An HTTP field name (RFC 9110 token), lower-case, not a pseudo-header.
+fn valid_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase()
+                || b.is_ascii_digit()
+                || matches!(b, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-')
+                || matches!(b, b'.' | b'^' | b'_' | b'`' | b'|' | b'~')
+        })
+}
+
+fn printable(s: &str) -> bool {
+    s.bytes().all(|b| (0x20..0x7f).contains(&b))
+}
+
+impl FilterConfig {
+    /// Parses and validates the plugin configuration bytes.
+    pub fn parse(bytes: &[u8]) -> Result<FilterConfig, FilterError> {
+        let doc = crate::json::parse_object(bytes, "plugin configuration", &config_limits())
+            .map_err(|e| FilterError::Core(e.into()))?;
+        let raw: RawConfig =
+            serde_json::from_value(Value::Object(doc)).map_err(|e| invalid("$", e.to_string()))?;
+        let limits = raw.limits.unwrap_or_default();
+        if raw.providers.is_empty() {
+            return Err(invalid("providers", "at least one provider is required"));
+        }
+        let mut providers = Vec::with_capacity(raw.providers.len());
+        for (i, p) in raw.providers.into_iter().enumerate() {
+            let field = format!("providers[{i}]");
+            if providers.iter().any(|q: &Provider| q.name == p.name) {
+                return Err(invalid(
+                    format!("{field}.name"),
+                    format!("duplicate provider {:?}", p.name),
+                ));
+            }
+            providers.push(provider(p, &field, &limits)?);
+        }
+        let mut rules = Vec::with_capacity(raw.rules.len());
+        for (i, r) in raw.rules.into_iter().enumerate() {
+            rules.push(rule(r, &format!("rules[{i}]"), &providers)?);
+        }
+        let realm = raw.realm.unwrap_or_else(|| DEFAULT_REALM.to_owned());
+        if !printable(&realm) || realm.contains(['"', '\\']) {
+            return Err(invalid("realm", "must be printable ASCII without quotes or backslashes"));
+        }
+        let tick_ms = raw.tick_period_ms.unwrap_or(DEFAULT_TICK_MS);
+        if tick_ms == 0 || tick_ms > 60_000 {
+            return Err(invalid("tick_period_ms", "must be between 1 and 60000"));
+        }
+        Ok(FilterConfig {
+            providers,
+            rules,
+            bypass_cors_preflight: raw.bypass_cors_preflight,
+            realm,
+            on_jwks_failure: raw.on_jwks_failure,
+            cache_entries: raw.cache_entries.unwrap_or(1000),
+            tick_ms,
+            limits,
+        })
+    }
+
+    /// The rule for a request: the first that matches, or `None` (= require, every provider).
+    pub fn rule_for(&self, method: &str, path: &str) -> Option<&Rule> {
+        let path = path.split('?').next().unwrap_or(path);
+        self.rules.iter().find(|r| {
+            r.path.matches(path) && (r.methods.is_empty() || r.methods.iter().any(|m| m == method))
+        })
+    }
+}
+
+fn provider(p: RawProvider, field: &str, limits: &Limits) -> Result<Provider, FilterError> {
+    if p.name.is_empty()
+        || !p.name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+    {
+        return Err(invalid(format!("{field}.name"), "must be non-empty [A-Za-z0-9_.-]"));
+    }
+    let sources = usize::from(p.jwks.is_some())
+        + usize::from(!p.pem.is_empty())
+        + usize::from(p.remote_jwks.is_some());
+    if sources != 1 {
+        return Err(invalid(field, "exactly one of `jwks`, `pem` or `remote_jwks` is required"));
+    }
+    let keys = if let Some(jwks) = p.jwks {
+        // Accept the JWKS as an object or as a JSON string holding one (what YAML users paste).
+        let text = match jwks {
+            Value::String(s) => s.into_bytes(),
+            other => serde_json::to_vec(&other)
+                .map_err(|e| invalid(format!("{field}.jwks"), e.to_string()))?,
+        };
+        let set = engine::keys_from_jwks(&text, limits)
+            .map_err(|e| invalid(format!("{field}.jwks"), e.to_string()))?;
+        KeySource::Inline(set)
+    } else if !p.pem.is_empty() {
+        let set = engine::keys_from_pem(&p.pem, limits)
+            .map_err(|e| invalid(format!("{field}.pem"), e.to_string()))?;
+        KeySource::Inline(set)
+    } else if let Some(r) = p.remote_jwks {
+        KeySource::Remote(remote(r, &format!("{field}.remote_jwks"), p.issuer.as_deref())?)
+    } else {
+        return Err(invalid(field, "no keys"));
+    };
+
+    let from_headers = match p.from_headers {
+        None => alloc::vec![HeaderSource {
+            name: "authorization".into(),
+            value_prefix: "Bearer ".into()
+        }],
+        Some(list) => {
+            let mut out = Vec::with_capacity(list.len());
+            for (i, h) in list.into_iter().enumerate() {
+                let name = h.name.to_ascii_lowercase();
+                if !valid_header_name(&name) {
+                    return Err(invalid(
+                        format!("{field}.from_headers[{i}].name"),
+                        format!("{:?} is not a header name", h.name),
+                    ));
+                }
+                out.push(HeaderSource { name, value_prefix: h.value_prefix.unwrap_or_default() });
+            }
+            out
+        }
+    };
+    if from_headers.is_empty() && p.from_params.is_empty() && p.from_cookies.is_empty() {
+        return Err(invalid(field, "no token location (from_headers, from_params, from_cookies)"));
+    }
+    for (i, n) in p.from_params.iter().chain(p.from_cookies.iter()).enumerate() {
+        if n.is_empty() || !printable(n) || n.contains(['=', '&', ';', ' ']) {
+            return Err(invalid(
+                format!("{field}.from_params/from_cookies[{i}]"),
+                format!("{n:?} is not a usable name"),
+            ));
+        }
+    }
+    let mut claim_to_headers = Vec::with_capacity(p.claim_to_headers.len());
+    for (i, c) in p.claim_to_headers.into_iter().enumerate() {
+        let header = c.header_name.to_ascii_lowercase();
+        if !valid_header_name(&header) || header == "authorization" || header == "host" {
+            return Err(invalid(
+                format!("{field}.claim_to_headers[{i}].header_name"),
+                format!("{:?} cannot carry a claim", c.header_name),
+            ));
+        }
+        if c.claim_name.is_empty() {
+            return Err(invalid(
+                format!("{field}.claim_to_headers[{i}].claim_name"),
+                "empty claim name",
+            ));
+        }
+        claim_to_headers.push(ClaimHeader { header, claim: c.claim_name });
+    }
+    let clock_skew = p.clock_skew_seconds.unwrap_or(DEFAULT_CLOCK_SKEW_S);
+    if !(0..=3600).contains(&clock_skew) {
+        return Err(invalid(format!("{field}.clock_skew_seconds"), "must be between 0 and 3600"));
+    }
+    let (role, role_name, accessor, policies, identity) = match p.vault {
+        None => (None, None, None, Vec::new(), None),
+        Some(v) => {
+            let policies = v.policies.into_iter().map(|p| (p.name, p.policy)).collect();
+            (Some(v.role), v.role_name, v.accessor, policies, v.identity)
+        }
+    };
+    let policy = engine::provider_policy(engine::RawPolicyInput {
+        issuer: p.issuer,
+        audiences: p.audiences,
+        algorithms: p.algorithms,
+        clock_skew,
+        role,
+        role_name,
+        accessor,
+        policies,
+        identity,
+        limits: limits.clone(),
+    })
+    .map_err(|e| match e {
+        FilterError::ConfigInvalid { field: f, reason } => invalid(format!("{field}.{f}"), reason),
+        other => invalid(field, other.to_string()),
+    })?;
+    Ok(Provider {
+        name: p.name,
+        keys,
+        from_headers,
+        from_params: p.from_params,
+        from_cookies: p.from_cookies,
+        forward: p.forward,
+        claim_to_headers,
+        policy,
+    })
+}
+
+fn remote(r: RawRemote, field: &str, issuer: Option<&str>) -> Result<RemoteJwks, FilterError> {
+    if r.cluster.is_empty() || !printable(&r.cluster) {
+        return Err(invalid(format!("{field}.cluster"), "must name an Envoy cluster"));
+    }
+    if r.authority.is_empty() || !printable(&r.authority) || r.authority.contains(['/', ' ']) {
+        return Err(invalid(format!("{field}.authority"), "must be a host[:port]"));
+    }
+    let discovery = if r.discovery {
+        let Some(issuer) = issuer else {
+            return Err(invalid(format!("{field}.discovery"), "needs the provider's `issuer`"));
+        };
+        if r.path.is_some() {
+            return Err(invalid(
+                format!("{field}.path"),
+                "with `discovery`, the path comes from the issuer",
+            ));
+        }
+        Some(issuer.to_owned())
+    } else {
+        None
+    };
+    let path = match &discovery {
+        // RFC 8414 / OIDC Discovery §4: the issuer's path, then the well-known suffix.
+        Some(issuer) => {
+            let after_scheme = issuer.split_once("://").map(|(_, rest)| rest).unwrap_or(issuer);
+            let issuer_path =
+                after_scheme.find('/').and_then(|i| after_scheme.get(i..)).unwrap_or("");
+            format!("{}/.well-known/openid-configuration", issuer_path.trim_end_matches('/'))
+        }
+        None => r.path.unwrap_or_else(|| "/.well-known/jwks.json".to_owned()),
+    };
+    if !path.starts_with('/') || !printable(&path) || path.contains(' ') {
+        return Err(invalid(format!("{field}.path"), "must start with / and be printable"));
+    }
+    let timeout_ms = r.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
+    if timeout_ms == 0 || timeout_ms > 60_000 {
+        // 0 would mean "no timeout" to Envoy: a hung JWKS host would pin requests forever.
+        return Err(invalid(format!("{field}.timeout_ms"), "must be between 1 and 60000"));
+    }
+    let cache_duration_s = r.cache_duration_seconds.unwrap_or(DEFAULT_CACHE_DURATION_S);
+    if !(1..=86_400 * 7).contains(&cache_duration_s) {
+        return Err(invalid(
+            format!("{field}.cache_duration_seconds"),
+            "must be between 1 and 604800",
+        ));
+    }
+    let refresh_before_s = r.refresh_before_seconds.unwrap_or((cache_duration_s / 10).max(1));
+    if refresh_before_s >= cache_duration_s && cache_duration_s > 1 {
+        return Err(invalid(
+            format!("{field}.refresh_before_seconds"),
+            "must be less than cache_duration_seconds",
+        ));
+    }
+    let retry = r.retry.unwrap_or(RawRetry {
+        num_retries: None,
+        base_interval_ms: None,
+        max_interval_ms: None,
+    });
+    let num_retries = retry.num_retries.unwrap_or(2);
+    let retry_base_ms = retry.base_interval_ms.unwrap_or(200);
+    let retry_max_ms = retry.max_interval_ms.unwrap_or(5000);
+    if num_retries > 10
+        || retry_base_ms == 0
+        || retry_max_ms < retry_base_ms
+        || retry_max_ms > 600_000
+    {
+        return Err(invalid(
+            format!("{field}.retry"),
+            "num_retries ≤ 10 and 0 < base_interval_ms ≤ max_interval_ms ≤ 600000",
+        ));
+    }
+    Ok(RemoteJwks {
+        cluster: r.cluster,
+        authority: r.authority,
+        path,
+        discovery,
+        timeout_ms,
+        cache_duration_s,
+        refresh_before_s,
+        kid_refetch_cooldown_s: r.kid_refetch_cooldown_seconds.unwrap_or(30),
+        num_retries,
+        retry_base_ms,
+        retry_max_ms,
+        failed_refetch_s: r.failed_refetch_seconds.unwrap_or(5).max(1),
+    })
+}
+
+fn rule(r: RawRule, field: &str, providers: &[Provider]) -> Result<Rule, FilterError> {
+    let path = match (r.prefix, r.exact) {
+        (Some(p), None) if p.starts_with('/') => PathMatch::Prefix(p),
+        (None, Some(e)) if e.starts_with('/') => PathMatch::Exact(e),
+        _ => return Err(invalid(field, "exactly one of `prefix` or `exact`, starting with /")),
+    };
+    let mut methods = Vec::with_capacity(r.methods.len());
+    for m in r.methods {
+        if m.is_empty() || !m.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(invalid(format!("{field}.methods"), format!("{m:?} is not a method")));
+        }
+        methods.push(m.to_ascii_uppercase());
+    }
+    let indexes = match r.providers {
+        None => (0..providers.len()).collect(),
+        Some(names) => {
+            let mut out = Vec::with_capacity(names.len());
+            for n in names {
+                match providers.iter().position(|p| p.name == n) {
+                    Some(i) => out.push(i),
+                    None => {
+                        return Err(invalid(
+                            format!("{field}.providers"),
+                            format!("unknown provider {n:?}"),
+                        ))
+                    }
+                }
+            }
+            if out.is_empty() && r.action != RuleAction::Bypass {
+                return Err(invalid(format!("{field}.providers"), "empty"));
+            }
+            out
+        }
+    };
+    if let Some(s) = &r.strip_prefix {
+        if !s.starts_with('/') {
+            return Err(invalid(format!("{field}.strip_prefix"), "must start with /"));
+        }
+    }
+    Ok(Rule { path, methods, action: r.action, providers: indexes, strip_prefix: r.strip_prefix })
+}

@@ -1,0 +1,230 @@
+//! The only place the filter calls the core. Everything here is a call and a type conversion;
+//! every decision (token syntax, key choice, signature, claims, Vault role, policy) is the
+//! core's.
+
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use core::cell::OnceCell;
+
+use serde_json::Value;
+
+use super::error::FilterError;
+use crate::authorize::{Authorizer, IdentityExtras, Request};
+use crate::claims::StandardOptions;
+use crate::jose::{Algorithm, KeySet};
+use crate::limits::Limits;
+use crate::policy::http::HttpOptions;
+use crate::policy::{parse_policy, Policy, TemplateContext};
+use crate::role::{VaultConfig, VaultRole};
+use crate::time::UnixTime;
+use crate::verify::{Profile, VaultProfile, VerifyOptions};
+
+/// What the configuration says about one provider's tokens, in core terms.
+#[derive(Clone, Debug)]
+pub struct ProviderPolicy {
+    /// Verification options (`now` is replaced per request).
+    options: VerifyOptions,
+    /// Mount accessor used when rendering templated policies.
+    accessor: String,
+    /// Parsed Vault policies (empty = no authorization step).
+    policies: Vec<Policy>,
+    /// Identity-store data Vault has but tokens do not (entity, groups), for templating.
+    identity: IdentityExtras,
+}
+
+/// The configuration's inputs for [`provider_policy`].
+pub struct RawPolicyInput {
+    /// Expected `iss` (the Vault profile's `bound_issuer`).
+    pub issuer: Option<String>,
+    /// Accepted audiences (standard profile; the Vault profile uses the role's).
+    pub audiences: Vec<String>,
+    /// Allowed algorithms (empty = all ten).
+    pub algorithms: Vec<String>,
+    /// Leeway for `exp`/`nbf` (standard profile; the Vault profile uses the role's leeways).
+    pub clock_skew: i64,
+    /// The Vault role JSON, if the provider applies Vault semantics.
+    pub role: Option<Value>,
+    /// The Vault role name.
+    pub role_name: Option<String>,
+    /// Mount accessor for templated policies.
+    pub accessor: Option<String>,
+    /// `(name, policy text)` pairs.
+    pub policies: Vec<(String, String)>,
+    /// Identity extras (`authorize::IdentityExtras` JSON: `entityId`, `groups`, ...).
+    pub identity: Option<Value>,
+    /// Limits.
+    pub limits: Limits,
+}
+
+/// A verified token, as much as the filter needs of it.
+#[derive(Clone, Debug)]
+pub struct Verified {
+    /// The core's full result (alias for policy templating).
+    pub inner: crate::verify::Verified,
+    /// The policies rendered for this identity, built on first use and kept with the cached
+    /// token, so a cache hit skips templating too.
+    authorizer: OnceCell<Authorizer>,
+}
+
+fn invalid(field: &str, reason: impl Into<String>) -> FilterError {
+    FilterError::ConfigInvalid { field: field.into(), reason: reason.into() }
+}
+
+/// Validates the provider's core inputs once, at configuration time.
+pub fn provider_policy(input: RawPolicyInput) -> Result<ProviderPolicy, FilterError> {
+    let mut algorithms = Vec::with_capacity(input.algorithms.len());
+    for name in &input.algorithms {
+        match Algorithm::from_name(name) {
+            Some(a) => algorithms.push(a),
+            None => {
+                return Err(invalid("algorithms", alloc::format!("unknown algorithm {name:?}")))
+            }
+        }
+    }
+    let profile = match input.role {
+        None => Profile::Standard(StandardOptions {
+            issuer: input.issuer.into_iter().collect(),
+            audience: input.audiences,
+            clock_tolerance: input.clock_skew,
+            ..StandardOptions::default()
+        }),
+        Some(role) => {
+            let Value::Object(map) = role else {
+                return Err(invalid(
+                    "vault.role",
+                    "must be a JSON object (the role as written to Vault)",
+                ));
+            };
+            if !input.audiences.is_empty() {
+                return Err(invalid(
+                    "audiences",
+                    "with a Vault role, audiences come from its bound_audiences",
+                ));
+            }
+            let role =
+                VaultRole::from_map(&map).map_err(|e| invalid("vault.role", e.to_string()))?;
+            role.require_jwt().map_err(|e| invalid("vault.role", e.to_string()))?;
+            let config = VaultConfig {
+                bound_issuer: input.issuer.unwrap_or_default(),
+                jwt_supported_algs: algorithms.clone(),
+                ..VaultConfig::default()
+            };
+            let role_name = input.role_name.unwrap_or_else(|| String::from("default"));
+            Profile::Vault(Box::new(VaultProfile { role, role_name, config }))
+        }
+    };
+    let accessor = input.accessor.unwrap_or_else(|| String::from("AUTH_METHOD_ACCESSOR"));
+    let mut policies = Vec::with_capacity(input.policies.len());
+    for (i, (name, text)) in input.policies.iter().enumerate() {
+        if !matches!(profile, Profile::Vault(_)) {
+            return Err(invalid(
+                "vault.policies",
+                "policies need a Vault role (identity templating)",
+            ));
+        }
+        let p = parse_policy(name, text, &input.limits)
+            .map_err(|e| invalid(&format!("vault.policies[{i}]"), e.to_string()))?;
+        policies.push(p);
+    }
+    let options = VerifyOptions {
+        now: UnixTime(0),
+        limits: input.limits,
+        algorithms: if algorithms.is_empty() { None } else { Some(algorithms) },
+        profile,
+    };
+    let identity = match input.identity {
+        None => IdentityExtras::default(),
+        Some(v) => {
+            serde_json::from_value(v).map_err(|e| invalid("vault.identity", e.to_string()))?
+        }
+    };
+    Ok(ProviderPolicy { options, accessor, policies, identity })
+}
+
+impl ProviderPolicy {
+    /// The limits tokens are parsed under.
+    pub fn limits(&self) -> &Limits {
+        &self.options.limits
+    }
+}
+
+/// Parses a JWKS document (unusable keys are skipped by the core, not fatal).
+pub fn keys_from_jwks(bytes: &[u8], limits: &Limits) -> Result<KeySet, crate::Error> {
+    KeySet::from_jwks(bytes, limits)
+}
+
+/// Parses PEM public keys (SPKI, PKCS#1, X.509 certificates).
+pub fn keys_from_pem(pem: &[String], limits: &Limits) -> Result<KeySet, crate::Error> {
+    let pems: Vec<&str> = pem.iter().map(String::as_str).collect();
+    KeySet::from_pem(&pems, limits)
+}
+
+/// Verifies `token` with `keys` under the provider's policy at `now`.
+pub fn verify(
+    token: &str,
+    keys: &KeySet,
+    policy: &ProviderPolicy,
+    now: UnixTime,
+) -> Result<Verified, FilterError> {
+    let mut opts = policy.options.clone();
+    opts.now = now;
+    match crate::verify::verify(token, keys, &opts) {
+        Ok(v) => Ok(Verified { inner: v, authorizer: OnceCell::new() }),
+        Err(rejected) => Err(FilterError::Core(rejected.error)),
+    }
+}
+
+/// Decides whether the verified identity may perform `method` on `target` (path and query),
+/// after removing `prefix` (Vault's `/v1/` by default). No policies configured = allowed.
+pub fn authorize(
+    verified: &Verified,
+    policy: &ProviderPolicy,
+    method: &str,
+    target: &str,
+    prefix: Option<&str>,
+    now: UnixTime,
+) -> Result<(), FilterError> {
+    if policy.policies.is_empty() {
+        return Ok(());
+    }
+    let options =
+        HttpOptions { prefix: String::from(prefix.unwrap_or("/v1/")), ..HttpOptions::default() };
+    let request = Request::from_http(method, target, &options)
+        .map_err(|e| FilterError::Denied { code: e.code(), message: e.to_string() })?;
+    let authorizer = verified.authorizer.get_or_init(|| {
+        let alias = verified.inner.alias.clone().unwrap_or_default();
+        let mut ctx = TemplateContext::for_alias(&alias, &policy.accessor, now);
+        policy.identity.apply(&mut ctx);
+        Authorizer::new(&policy.policies, &ctx)
+    });
+    let report = authorizer.authorize(&request);
+    if report.allowed {
+        return Ok(());
+    }
+    let reason = report
+        .steps
+        .iter()
+        .rev()
+        .find(|c| c.outcome == crate::report::Outcome::Fail)
+        .map(|c| c.message.clone())
+        .unwrap_or_else(|| {
+            format!(
+                "no policy grants {} on {:?}",
+                report.capability.unwrap_or("access"),
+                request.path
+            )
+        });
+    Err(FilterError::Denied {
+        code: crate::Code::PolicyDenied,
+        message: format!("permission denied: {reason}"),
+    })
+}
+
+/// Whether a verification failure means "this key set does not have the token's key", the
+/// one failure a JWKS refetch can cure (key rotation).
+pub fn is_unknown_key(err: &FilterError) -> bool {
+    matches!(err.code(), crate::Code::JwksNoMatchingKey)
+}

@@ -1,0 +1,105 @@
+//! The Envoy front end's own failures: everything the filter decides before or around the core
+//! (where the token is, whether keys are available, whether the configuration is usable).
+
+use alloc::string::String;
+use core::fmt;
+
+use crate::error::Code;
+
+/// A request or configuration failure raised by the filter itself. Token failures found by the
+/// core arrive as [`FilterError::Core`] and keep the core's code.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum FilterError {
+    /// The plugin configuration is unusable.
+    ConfigInvalid {
+        /// The offending field, as a JSON path (`providers[0].remote_jwks.cluster`).
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// No token in any configured location.
+    TokenMissing,
+    /// More than one token (or one header carrying several credentials).
+    TokenMultiple {
+        /// Where they were found.
+        locations: String,
+    },
+    /// The credential is not a printable ASCII token (non-UTF-8 bytes, control characters).
+    TokenEncoding {
+        /// Where it was found.
+        location: String,
+    },
+    /// The credential is longer than the configured limit; refused before any parsing.
+    TokenTooLong {
+        /// Where it was found.
+        location: String,
+        /// Its length in bytes.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The provider's remote JWKS could not be fetched.
+    JwksUnavailable {
+        /// The provider name.
+        provider: String,
+        /// Why the last attempt failed.
+        reason: String,
+    },
+    /// The policies deny this request.
+    Denied {
+        /// The stable code (the core's, or `ERR_POLICY_DENIED`).
+        code: Code,
+        /// The explanation.
+        message: String,
+    },
+    /// The core refused the token.
+    Core(crate::Error),
+}
+
+impl FilterError {
+    /// The stable machine code.
+    pub fn code(&self) -> Code {
+        match self {
+            FilterError::ConfigInvalid { .. } => Code::FilterConfigInvalid,
+            FilterError::TokenMissing => Code::TokenMissing,
+            FilterError::TokenMultiple { .. } => Code::TokenMultiple,
+            FilterError::TokenEncoding { .. } => Code::JwsMalformed,
+            FilterError::TokenTooLong { .. } => Code::LimitExceeded,
+            FilterError::JwksUnavailable { .. } => Code::JwksUnavailable,
+            FilterError::Denied { code, .. } => *code,
+            FilterError::Core(e) => e.code(),
+        }
+    }
+}
+
+impl fmt::Display for FilterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FilterError::ConfigInvalid { field, reason } => {
+                write!(f, "invalid filter configuration at {field}: {reason}")
+            }
+            FilterError::TokenMissing => f.write_str("token is missing"),
+            FilterError::TokenMultiple { locations } => {
+                write!(f, "more than one token in the request ({locations})")
+            }
+            FilterError::TokenEncoding { location } => {
+                write!(f, "token in {location} is not a printable ASCII string")
+            }
+            FilterError::TokenTooLong { location, len, max } => {
+                write!(f, "token in {location} is {len} bytes, more than max_token_len ({max})")
+            }
+            FilterError::JwksUnavailable { provider, reason } => {
+                write!(f, "keys of provider {provider:?} are unavailable: {reason}")
+            }
+            FilterError::Denied { message, .. } => f.write_str(message),
+            FilterError::Core(e) => e.fmt(f),
+        }
+    }
+}
+
+impl From<crate::Error> for FilterError {
+    fn from(e: crate::Error) -> Self {
+        FilterError::Core(e)
+    }
+}

@@ -1,0 +1,171 @@
+//! Finding the token in a request.
+//!
+//! Everything arrives as bytes (a client may send obs-text; decoding with `unwrap` would trap
+//! the VM and fail every request on that worker). Envoy coalesces repeated `Authorization`
+//! headers into one value joined with `,`, so "several credentials" is detected both as several
+//! entries and as a comma after the scheme.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::config::Provider;
+use super::error::FilterError;
+
+/// Where a token was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// A request header (lower-case name).
+    Header(String),
+    /// A query parameter.
+    Param(String),
+    /// A cookie.
+    Cookie(String),
+}
+
+impl Location {
+    /// For messages: `header authorization`, `query parameter access_token`, `cookie jwt`.
+    pub fn describe(&self) -> String {
+        match self {
+            Location::Header(n) => format!("header {n}"),
+            Location::Param(n) => format!("query parameter {n}"),
+            Location::Cookie(n) => format!("cookie {n}"),
+        }
+    }
+}
+
+/// A token and where it came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    /// The compact token, checked to be printable ASCII.
+    pub token: String,
+    /// Where it was.
+    pub location: Location,
+}
+
+/// Finds the provider's token. `Ok(None)` when no configured location holds one.
+///
+/// `headers` are the request headers as Envoy hands them over (lower-case names, raw values);
+/// `path` is the `:path` value including the query string.
+pub fn find(
+    headers: &[(String, Vec<u8>)],
+    path: &[u8],
+    provider: &Provider,
+    max_len: usize,
+) -> Result<Option<Found>, FilterError> {
+    let mut found: Vec<Found> = Vec::new();
+    for source in &provider.from_headers {
+        let mut values = headers.iter().filter(|(n, _)| *n == source.name).map(|(_, v)| v);
+        let Some(value) = values.next() else { continue };
+        if values.next().is_some() {
+            return Err(FilterError::TokenMultiple {
+                locations: format!("header {} repeated", source.name),
+            });
+        }
+        let Some(rest) = strip_prefix_ci(value, source.value_prefix.as_bytes()) else {
+            // Another scheme (e.g. `Basic`) in the same header: not our credential.
+            continue;
+        };
+        let location = Location::Header(source.name.clone());
+        push(&mut found, checked(trim(rest), location, max_len)?);
+    }
+    if !provider.from_params.is_empty() {
+        let query =
+            path.iter().position(|&b| b == b'?').and_then(|i| path.get(i + 1..)).unwrap_or(&[]);
+        for name in &provider.from_params {
+            for pair in query.split(|&b| b == b'&') {
+                let (k, v) = split_once(pair, b'=');
+                if k == name.as_bytes() {
+                    push(&mut found, checked(v, Location::Param(name.clone()), max_len)?);
+                }
+            }
+        }
+    }
+    if !provider.from_cookies.is_empty() {
+        // HTTP/2 may split `cookie` into several entries; every entry is read.
+        for (_, value) in headers.iter().filter(|(n, _)| n == "cookie") {
+            for crumb in value.split(|&b| b == b';') {
+                let (k, v) = split_once(trim(crumb), b'=');
+                if let Some(name) = provider.from_cookies.iter().find(|c| c.as_bytes() == k) {
+                    push(&mut found, checked(v, Location::Cookie(name.clone()), max_len)?);
+                }
+            }
+        }
+    }
+    let mut it = found.into_iter();
+    let Some(first) = it.next() else {
+        return Ok(None);
+    };
+    let others: Vec<Found> = it.filter(|f| f.token != first.token).collect();
+    if !others.is_empty() {
+        let mut locations = first.location.describe();
+        for o in &others {
+            locations.push_str(", ");
+            locations.push_str(&o.location.describe());
+        }
+        return Err(FilterError::TokenMultiple { locations });
+    }
+    Ok(Some(first))
+}
+
+fn push(found: &mut Vec<Found>, f: Option<Found>) {
+    let Some(f) = f else { return };
+    // The same token in two places (header and cookie) is one credential.
+    if !found.iter().any(|g| g.token == f.token && g.location == f.location) {
+        found.push(f);
+    }
+}
+
+/// Validates the raw credential: bounded length first (cheap refusal of hostile input), then
+/// printable ASCII without spaces or commas (a comma means Envoy joined several headers).
+fn checked(raw: &[u8], location: Location, max_len: usize) -> Result<Option<Found>, FilterError> {
+    if raw.is_empty() {
+        // `Authorization: Bearer ` with nothing after it carries no credential.
+        return Ok(None);
+    }
+    if raw.len() > max_len {
+        return Err(FilterError::TokenTooLong {
+            location: location.describe(),
+            len: raw.len(),
+            max: max_len,
+        });
+    }
+    if raw.contains(&b',') {
+        return Err(FilterError::TokenMultiple {
+            locations: format!("{} holds several credentials", location.describe()),
+        });
+    }
+    if !raw.iter().all(|&b| (0x21..0x7f).contains(&b)) {
+        return Err(FilterError::TokenEncoding { location: location.describe() });
+    }
+    match core::str::from_utf8(raw) {
+        Ok(s) => Ok(Some(Found { token: String::from(s), location })),
+        Err(_) => Err(FilterError::TokenEncoding { location: location.describe() }),
+    }
+}
+
+fn strip_prefix_ci<'a>(value: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
+    let head = value.get(..prefix.len())?;
+    if head.eq_ignore_ascii_case(prefix) {
+        value.get(prefix.len()..)
+    } else {
+        None
+    }
+}
+
+fn trim(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+fn split_once(s: &[u8], sep: u8) -> (&[u8], &[u8]) {
+    match s.iter().position(|&b| b == sep) {
+        Some(i) => (s.get(..i).unwrap_or(&[]), s.get(i + 1..).unwrap_or(&[])),
+        None => (s, &[]),
+    }
+}

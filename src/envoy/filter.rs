@@ -1,0 +1,640 @@
+//! The proxy-wasm root and HTTP contexts: read the request once, ask the core, apply the answer.
+//!
+//! Every request header is read in `on_http_request_headers` (request headers are off limits
+//! once the request went upstream), kept as a [`Request`] snapshot, and the decision is a pure
+//! function of that snapshot, the keys and the clock. A request whose keys are not loaded yet is
+//! paused and re-decided when the fetch completes, from whichever context receives the
+//! completion (after `proxy_set_effective_context` to the paused stream).
+
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::rc::Rc;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::cell::RefCell;
+use core::time::Duration;
+
+use proxy_wasm::hostcalls;
+use proxy_wasm::traits::{Context, HttpContext, RootContext};
+use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType};
+use serde_json::Value;
+
+use super::config::{FilterConfig, KeySource, RuleAction};
+use super::engine::{self, Verified};
+use super::error::FilterError;
+use super::extract::{self, Found, Location};
+use super::jwks::{self, Completed, Keys, Remote};
+use super::metrics::{Counter, Metrics};
+use super::reply::{self, LocalReply};
+use crate::cache::{self as token_cache, Cache, CacheKey};
+use crate::time::UnixTime;
+
+/// The root-context factory registered in `_initialize`.
+pub fn new_root(id: u32) -> Box<dyn RootContext> {
+    Box::new(Root { id, vm: None })
+}
+
+fn log(level: LogLevel, msg: &str) {
+    let _ = hostcalls::log(level, msg);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-VM state shared by the root and the HTTP contexts.
+
+/// A request as read in `on_http_request_headers`.
+struct Request {
+    method: String,
+    path: String,
+    found: Found,
+    /// Candidate providers (indexes), in configuration order.
+    providers: Vec<usize>,
+    strip_prefix: Option<String>,
+    /// An unknown `kid` already caused one refetch for this request.
+    kid_refetched: bool,
+}
+
+/// A header change to apply before continuing.
+enum Edit {
+    Set(String, String),
+    Remove(String),
+}
+
+/// What to do with a request.
+enum Outcome {
+    Continue(Vec<Edit>),
+    Reply(LocalReply),
+    /// Keys are being fetched for these providers.
+    Wait(Vec<usize>),
+}
+
+struct Vm {
+    cfg: Rc<FilterConfig>,
+    remotes: BTreeMap<usize, Remote>,
+    /// Verified tokens per worker (the core's bounded cache, honouring `exp`).
+    cache: Cache<CacheKey, Rc<Verified>>,
+    pending: BTreeMap<u32, Request>,
+    metrics: Metrics,
+    owner: Option<String>,
+}
+
+impl Vm {
+    fn new(cfg: FilterConfig) -> Vm {
+        let mut remotes = BTreeMap::new();
+        for (i, p) in cfg.providers.iter().enumerate() {
+            if let KeySource::Remote(r) = &p.keys {
+                remotes.insert(i, Remote::new(r.clone(), cfg.limits.clone()));
+            }
+        }
+        Vm {
+            cache: Cache::new(cfg.cache_entries),
+            cfg: Rc::new(cfg),
+            remotes,
+            pending: BTreeMap::new(),
+            metrics: Metrics::define(),
+            owner: None,
+        }
+    }
+
+    fn owner(&mut self) -> String {
+        match &self.owner {
+            Some(o) => o.clone(),
+            None => {
+                let o = jwks::allocate_owner();
+                self.owner = Some(o.clone());
+                o
+            }
+        }
+    }
+
+    /// First look at a request: rules, CORS, token extraction. `None` = let it through untouched.
+    fn admit(&mut self, headers: &[(String, Vec<u8>)]) -> Result<Option<Request>, Outcome> {
+        let cfg = Rc::clone(&self.cfg);
+        let get = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_slice());
+        let method = String::from_utf8_lossy(get(":method").unwrap_or_default()).into_owned();
+        let raw_path = get(":path").unwrap_or_default();
+        let path = String::from_utf8_lossy(raw_path).into_owned();
+        if cfg.bypass_cors_preflight
+            && method == "OPTIONS"
+            && get("origin").is_some()
+            && get("access-control-request-method").is_some()
+        {
+            self.metrics.inc(Counter::CorsPreflightBypassed);
+            return Ok(None);
+        }
+        let (action, providers, strip_prefix) = match cfg.rule_for(&method, &path) {
+            Some(r) => (r.action, r.providers.clone(), r.strip_prefix.clone()),
+            None => (RuleAction::Require, (0..cfg.providers.len()).collect(), None),
+        };
+        if action == RuleAction::Bypass {
+            self.metrics.inc(Counter::Bypassed);
+            return Ok(None);
+        }
+        let mut found: Option<Found> = None;
+        let mut candidates = Vec::new();
+        for &i in &providers {
+            let Some(p) = cfg.providers.get(i) else {
+                continue;
+            };
+            match extract::find(headers, raw_path, p, cfg.limits.max_token_len) {
+                Err(e) => return Err(self.deny(&e)),
+                Ok(None) => {}
+                Ok(Some(f)) => {
+                    if let Some(prev) = &found {
+                        if prev.token != f.token {
+                            let locations =
+                                format!("{}, {}", prev.location.describe(), f.location.describe());
+                            return Err(self.deny(&FilterError::TokenMultiple { locations }));
+                        }
+                    } else {
+                        found = Some(f);
+                    }
+                    candidates.push(i);
+                }
+            }
+        }
+        let Some(found) = found else {
+            if action == RuleAction::AllowMissing {
+                self.metrics.inc(Counter::Allowed);
+                // Claim headers are ours to set: a client must not be able to inject them.
+                let edits = providers
+                    .iter()
+                    .filter_map(|&i| cfg.providers.get(i))
+                    .flat_map(|p| p.claim_to_headers.iter().map(|c| Edit::Remove(c.header.clone())))
+                    .collect();
+                return Err(Outcome::Continue(edits));
+            }
+            return Err(self.deny(&FilterError::TokenMissing));
+        };
+        Ok(Some(Request {
+            method,
+            path,
+            found,
+            providers: candidates,
+            strip_prefix,
+            kid_refetched: false,
+        }))
+    }
+
+    fn deny(&mut self, err: &FilterError) -> Outcome {
+        self.metrics.inc_denied(err.code());
+        log(
+            LogLevel::Debug,
+            &format!(
+                "jwtgate: denied: {} ({})",
+                reply::sanitize(&err.to_string(), 200),
+                err.code()
+            ),
+        );
+        Outcome::Reply(reply::for_error(err, &self.cfg.realm, self.cfg.on_jwks_failure))
+    }
+
+    /// Decides a request with the keys at hand, or says which keys to wait for.
+    fn decide(&mut self, req: &mut Request, now_ms: u64) -> Outcome {
+        let cfg = Rc::clone(&self.cfg);
+        let now = UnixTime(i64::try_from(now_ms / 1000).unwrap_or(i64::MAX));
+        let mut wait = Vec::new();
+        let mut first_err: Option<FilterError> = None;
+        for &i in &req.providers {
+            let Some(p) = cfg.providers.get(i) else {
+                continue;
+            };
+            let (keys, version) = match &p.keys {
+                KeySource::Inline(_) => (None, 0),
+                KeySource::Remote(_) => match self.remotes.get_mut(&i).map(|r| r.keys(now_ms)) {
+                    Some(Keys::Ready(k, v)) => (Some(k), v),
+                    Some(Keys::NotReady) | None => {
+                        wait.push(i);
+                        continue;
+                    }
+                    Some(Keys::Failed(reason)) => {
+                        first_err.get_or_insert(FilterError::JwksUnavailable {
+                            provider: p.name.clone(),
+                            reason,
+                        });
+                        continue;
+                    }
+                },
+            };
+            let set = match (&keys, &p.keys) {
+                (Some(k), _) => k.as_ref(),
+                (None, KeySource::Inline(set)) => set,
+                (None, KeySource::Remote(_)) => continue,
+            };
+            let key = cache_key(i, version, &req.found.token);
+            let verified = match self.cache.get(&key, now).cloned() {
+                Some(v) => {
+                    self.metrics.inc(Counter::CacheHit);
+                    v
+                }
+                None => {
+                    self.metrics.inc(Counter::CacheMiss);
+                    match engine::verify(&req.found.token, set, &p.policy, now) {
+                        Ok(v) => {
+                            let v = Rc::new(v);
+                            // Only inside the token's own validity, capped at five minutes.
+                            if let Some((from, until)) =
+                                token_cache::window(&v.inner.claims, now, 0, 300)
+                            {
+                                self.cache.insert(key, Rc::clone(&v), from, until);
+                            }
+                            v
+                        }
+                        Err(e) => {
+                            if engine::is_unknown_key(&e) && !req.kid_refetched {
+                                if let Some(r) = self.remotes.get_mut(&i) {
+                                    if r.may_refetch_for_kid(now_ms) {
+                                        req.kid_refetched = true;
+                                        let owner = self.owner();
+                                        if let Some(r) = self.remotes.get_mut(&i) {
+                                            r.ensure_fetch(now_ms, &owner);
+                                        }
+                                        return Outcome::Wait(alloc::vec![i]);
+                                    }
+                                }
+                            }
+                            first_err.get_or_insert(e);
+                            continue;
+                        }
+                    }
+                }
+            };
+            return self.allow_or_forbid(req, i, &verified, now_ms);
+        }
+        if !wait.is_empty() {
+            return Outcome::Wait(wait);
+        }
+        let err = first_err.unwrap_or(FilterError::TokenMissing);
+        self.deny(&err)
+    }
+
+    fn allow_or_forbid(
+        &mut self,
+        req: &Request,
+        provider: usize,
+        verified: &Verified,
+        now_ms: u64,
+    ) -> Outcome {
+        let cfg = Rc::clone(&self.cfg);
+        let Some(p) = cfg.providers.get(provider) else {
+            return self.deny(&FilterError::TokenMissing);
+        };
+        let now = UnixTime(i64::try_from(now_ms / 1000).unwrap_or(i64::MAX));
+        let prefix = req.strip_prefix.as_deref();
+        if let Err(e) = engine::authorize(verified, &p.policy, &req.method, &req.path, prefix, now)
+        {
+            return self.deny(&e);
+        }
+        let mut edits = Vec::new();
+        for c in &p.claim_to_headers {
+            match claim_text(&verified.inner.claims, &c.claim)
+                .as_deref()
+                .and_then(reply::header_value)
+            {
+                Some(v) => edits.push(Edit::Set(c.header.clone(), v.to_string())),
+                None => edits.push(Edit::Remove(c.header.clone())),
+            }
+        }
+        if !p.forward {
+            match &req.found.location {
+                Location::Header(name) => edits.push(Edit::Remove(name.clone())),
+                Location::Param(name) => {
+                    edits.push(Edit::Set(":path".into(), without_param(&req.path, name)))
+                }
+                // Like Envoy's jwt_authn: cookies are left alone (rewriting them breaks others).
+                Location::Cookie(_) => {}
+            }
+        }
+        self.metrics.inc(Counter::Allowed);
+        Outcome::Continue(edits)
+    }
+
+    /// Makes sure a fetch is running for each provider in `providers`.
+    fn start_fetches(&mut self, providers: &[usize], now_ms: u64) {
+        let owner = self.owner();
+        for i in providers {
+            if let Some(r) = self.remotes.get_mut(i) {
+                r.ensure_fetch(now_ms, &owner);
+            }
+        }
+    }
+}
+
+/// The cache key: the token, the provider (its options are fixed per VM) and the key-set
+/// version (a new JWKS never answers from entries verified with the old one).
+fn cache_key(provider: usize, keys_version: u64, token: &str) -> CacheKey {
+    let mut keys = [0u8; 32];
+    if let Some(head) = keys.get_mut(..8) {
+        head.copy_from_slice(&keys_version.to_le_bytes());
+    }
+    CacheKey::derive(token.as_bytes(), &(provider as u64).to_le_bytes(), &keys)
+}
+
+/// A claim as header text: strings as-is, numbers and booleans as JSON, objects and arrays as
+/// base64url(JSON) (as Envoy's `jwt_authn` does). A dot path descends into objects; a leading
+/// `/` makes it a JSON pointer.
+fn claim_text(claims: &serde_json::Map<String, Value>, name: &str) -> Option<String> {
+    let value = if name.starts_with('/') {
+        Value::Object(claims.clone()).pointer(name).cloned()?
+    } else {
+        let mut parts = name.split('.');
+        let mut v = claims.get(parts.next()?)?;
+        for part in parts {
+            v = v.as_object()?.get(part)?;
+        }
+        v.clone()
+    };
+    match value {
+        Value::String(s) => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Null => None,
+        other => {
+            use base64::Engine as _;
+            let json = serde_json::to_vec(&other).ok()?;
+            Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json))
+        }
+    }
+}
+
+/// `path` without the query parameter `name` (so the token is not forwarded upstream).
+fn without_param(path: &str, name: &str) -> String {
+    let Some((base, query)) = path.split_once('?') else {
+        return path.to_string();
+    };
+    let kept: Vec<&str> =
+        query.split('&').filter(|pair| pair.split('=').next() != Some(name)).collect();
+    if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    }
+}
+
+/// Applies an outcome to the effective stream. `in_headers_callback` tells whether we are still
+/// inside `on_http_request_headers` (return an action) or resuming a paused stream.
+fn apply(outcome: Outcome, in_headers_callback: bool) -> Action {
+    match outcome {
+        Outcome::Continue(edits) => {
+            for e in edits {
+                let _ = match e {
+                    Edit::Set(name, value) => hostcalls::set_map_value_bytes(
+                        MapType::HttpRequestHeaders,
+                        &name,
+                        Some(value.as_bytes()),
+                    ),
+                    Edit::Remove(name) => {
+                        hostcalls::remove_map_value(MapType::HttpRequestHeaders, &name)
+                    }
+                };
+            }
+            if in_headers_callback {
+                Action::Continue
+            } else {
+                let _ = hostcalls::resume_http_request();
+                Action::Pause
+            }
+        }
+        Outcome::Reply(r) => {
+            let headers: Vec<(&str, &str)> =
+                r.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let _ = hostcalls::send_http_response(r.status, headers, Some(&r.body));
+            Action::Pause
+        }
+        Outcome::Wait(_) => Action::Pause,
+    }
+}
+
+/// Re-decides every paused request after keys changed state.
+fn wake(vm: &Rc<RefCell<Vm>>, now_ms: u64) {
+    let Ok(mut state) = vm.try_borrow_mut() else {
+        return;
+    };
+    let ids: Vec<u32> = state.pending.keys().copied().collect();
+    for id in ids {
+        let Some(mut req) = state.pending.remove(&id) else {
+            continue;
+        };
+        let outcome = state.decide(&mut req, now_ms);
+        if let Outcome::Wait(providers) = &outcome {
+            let providers = providers.clone();
+            state.start_fetches(&providers, now_ms);
+            state.pending.insert(id, req);
+            continue;
+        }
+        // The stream may be gone (client disconnected): then there is nothing to resume.
+        if hostcalls::set_effective_context(id).is_ok() {
+            apply(outcome, false);
+        }
+    }
+}
+
+/// Routes an HTTP-call completion to the remote JWKS that made it.
+fn on_call_response(vm: &Rc<RefCell<Vm>>, token: u32, num_headers: usize, body_size: usize) {
+    let now = jwks::clock_ms();
+    let completed = {
+        let Ok(mut state) = vm.try_borrow_mut() else {
+            return;
+        };
+        let Some((name, remote)) = ({
+            let cfg = Rc::clone(&state.cfg);
+            state.remotes.iter_mut().find(|(_, r)| r.owns_call(token)).map(|(i, r)| {
+                (cfg.providers.get(*i).map(|p| p.name.clone()).unwrap_or_default(), r)
+            })
+        }) else {
+            return;
+        };
+        let (completed, error) = remote.on_response(num_headers, body_size, now);
+        match &error {
+            None => {
+                state.metrics.inc(Counter::JwksFetchSuccess);
+                log(LogLevel::Info, &format!("jwtgate: provider {name}: JWKS loaded"));
+            }
+            Some(reason) => {
+                state.metrics.inc(Counter::JwksFetchFailed);
+                log(
+                    LogLevel::Warn,
+                    &format!("jwtgate: provider {name}: JWKS fetch failed: {reason}"),
+                );
+            }
+        }
+        completed
+    };
+    if !matches!(completed, Completed::Retrying) {
+        wake(vm, now);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct Root {
+    id: u32,
+    vm: Option<Rc<RefCell<Vm>>>,
+}
+
+impl Context for Root {
+    fn on_http_call_response(
+        &mut self,
+        token_id: u32,
+        num_headers: usize,
+        body_size: usize,
+        _: usize,
+    ) {
+        if let Some(vm) = &self.vm {
+            on_call_response(vm, token_id, num_headers, body_size);
+        }
+    }
+}
+
+impl RootContext for Root {
+    fn on_configure(&mut self, _size: usize) -> bool {
+        let bytes = hostcalls::get_buffer(BufferType::PluginConfiguration, 0, usize::MAX)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        match FilterConfig::parse(&bytes) {
+            Ok(cfg) => {
+                let tick = cfg.tick_ms;
+                let summary = format!(
+                    "jwtgate: configured {} provider(s), {} rule(s), root context {}",
+                    cfg.providers.len(),
+                    cfg.rules.len(),
+                    self.id
+                );
+                self.vm = Some(Rc::new(RefCell::new(Vm::new(cfg))));
+                let _ = hostcalls::set_tick_period(Duration::from_millis(tick));
+                log(LogLevel::Info, &summary);
+                true
+            }
+            Err(e) => {
+                log(LogLevel::Error, &format!("jwtgate: rejecting plugin configuration: {e}"));
+                false
+            }
+        }
+    }
+
+    fn on_tick(&mut self) {
+        let Some(vm) = &self.vm else { return };
+        let now = jwks::clock_ms();
+        let mut changed = false;
+        {
+            let Ok(mut state) = vm.try_borrow_mut() else {
+                return;
+            };
+            let owner = state.owner();
+            let names: BTreeMap<usize, String> =
+                state.cfg.providers.iter().enumerate().map(|(i, p)| (i, p.name.clone())).collect();
+            let mut events = Vec::new();
+            for (i, r) in state.remotes.iter_mut() {
+                if let Some(c) = r.on_tick(now, &owner) {
+                    events.push((*i, c));
+                }
+            }
+            for (i, c) in events {
+                let name = names.get(&i).map(String::as_str).unwrap_or_default();
+                match c {
+                    Completed::Loaded => log(
+                        LogLevel::Info,
+                        &format!("jwtgate: provider {name}: JWKS loaded from shared data"),
+                    ),
+                    Completed::GaveUp => {
+                        state.metrics.inc(Counter::JwksFetchFailed);
+                        log(LogLevel::Warn, &format!("jwtgate: provider {name}: JWKS unavailable"))
+                    }
+                    Completed::Retrying => {}
+                }
+                changed = true;
+            }
+        }
+        if changed {
+            wake(vm, now);
+        }
+    }
+
+    fn create_http_context(&self, context_id: u32) -> Option<Box<dyn HttpContext>> {
+        Some(Box::new(Http { id: context_id, vm: self.vm.clone() }))
+    }
+
+    fn get_type(&self) -> Option<ContextType> {
+        Some(ContextType::HttpContext)
+    }
+}
+
+struct Http {
+    id: u32,
+    vm: Option<Rc<RefCell<Vm>>>,
+}
+
+impl Context for Http {
+    fn on_http_call_response(
+        &mut self,
+        token_id: u32,
+        num_headers: usize,
+        body_size: usize,
+        _: usize,
+    ) {
+        // Fetches are started by whichever context needs them first; completions are VM-wide.
+        if let Some(vm) = &self.vm {
+            on_call_response(vm, token_id, num_headers, body_size);
+        }
+    }
+}
+
+impl HttpContext for Http {
+    fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+        let Some(vm) = self.vm.clone() else {
+            let err = FilterError::ConfigInvalid {
+                field: "$".into(),
+                reason: "filter not configured".into(),
+            };
+            return apply(
+                Outcome::Reply(reply::for_error(&err, "jwtgate", Default::default())),
+                true,
+            );
+        };
+        // Bytes, never `String`: a non-UTF-8 value must not trap the VM.
+        let headers = hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default();
+        let now = jwks::clock_ms();
+        let Ok(mut state) = vm.try_borrow_mut() else {
+            return Action::Continue;
+        };
+        let mut req = match state.admit(&headers) {
+            Ok(None) => return Action::Continue,
+            Ok(Some(r)) => r,
+            Err(outcome) => return apply(outcome, true),
+        };
+        let outcome = state.decide(&mut req, now);
+        if let Outcome::Wait(providers) = &outcome {
+            let providers = providers.clone();
+            state.metrics.inc(Counter::Paused);
+            state.pending.insert(self.id, req);
+            state.start_fetches(&providers, now);
+            // A fetch that failed at dispatch (unknown cluster, no retries left) leaves nothing
+            // to wait for: decide again now rather than leaving the request paused.
+            let fetching =
+                providers.iter().all(|i| state.remotes.get(i).is_some_and(Remote::is_fetching));
+            if !fetching {
+                if let Some(mut req) = state.pending.remove(&self.id) {
+                    let again = state.decide(&mut req, now);
+                    if let Outcome::Wait(_) = again {
+                        state.pending.insert(self.id, req);
+                        return Action::Pause;
+                    }
+                    return apply(again, true);
+                }
+            }
+            return Action::Pause;
+        }
+        apply(outcome, true)
+    }
+}
+
+impl Drop for Http {
+    fn drop(&mut self) {
+        if let Some(vm) = &self.vm {
+            if let Ok(mut state) = vm.try_borrow_mut() {
+                state.pending.remove(&self.id);
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Counters through `proxy_define_metric` / `proxy_increment_metric`. Envoy keeps one stat per
+//! name across all worker VMs (under `wasmcustom.`), so every VM defining `jwtgate.allowed`
+//! adds to the same counter.
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::String;
+
+use proxy_wasm::hostcalls;
+use proxy_wasm::types::MetricType;
+
+/// Fixed counters, defined at configuration time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Counter {
+    /// Requests forwarded after a successful check.
+    Allowed,
+    /// Requests answered locally (401/403/503).
+    Denied,
+    /// Requests the rules let through without a check.
+    Bypassed,
+    /// CORS preflights let through.
+    CorsPreflightBypassed,
+    /// Requests paused while keys were fetched.
+    Paused,
+    /// Successful JWKS fetches.
+    JwksFetchSuccess,
+    /// Failed JWKS fetch attempts.
+    JwksFetchFailed,
+    /// Verified-token cache hits.
+    CacheHit,
+    /// Verified-token cache misses.
+    CacheMiss,
+}
+
+impl Counter {
+    const ALL: [Counter; 9] = [
+        Counter::Allowed,
+        Counter::Denied,
+        Counter::Bypassed,
+        Counter::CorsPreflightBypassed,
+        Counter::Paused,
+        Counter::JwksFetchSuccess,
+        Counter::JwksFetchFailed,
+        Counter::CacheHit,
+        Counter::CacheMiss,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Counter::Allowed => "jwtgate.allowed",
+            Counter::Denied => "jwtgate.denied",
+            Counter::Bypassed => "jwtgate.bypassed",
+            Counter::CorsPreflightBypassed => "jwtgate.cors_preflight_bypassed",
+            Counter::Paused => "jwtgate.paused",
+            Counter::JwksFetchSuccess => "jwtgate.jwks_fetch_success",
+            Counter::JwksFetchFailed => "jwtgate.jwks_fetch_failed",
+            Counter::CacheHit => "jwtgate.cache_hit",
+            Counter::CacheMiss => "jwtgate.cache_miss",
+        }
+    }
+}
+
+/// This VM's metric ids.
+#[derive(Default)]
+pub struct Metrics {
+    ids: BTreeMap<Counter, u32>,
+    by_code: BTreeMap<&'static str, u32>,
+}
+
+impl Metrics {
+    /// Defines the fixed counters. A host that refuses a definition only costs that counter.
+    pub fn define() -> Metrics {
+        let mut m = Metrics::default();
+        for c in Counter::ALL {
+            if let Ok(id) = hostcalls::define_metric(MetricType::Counter, c.name()) {
+                m.ids.insert(c, id);
+            }
+        }
+        m
+    }
+
+    /// Adds one to `c`.
+    pub fn inc(&self, c: Counter) {
+        if let Some(&id) = self.ids.get(&c) {
+            let _ = hostcalls::increment_metric(id, 1);
+        }
+    }
+
+    /// Adds one to `jwtgate.denied.<code>` (e.g. `jwtgate.denied.err_jwt_expired`), defined on
+    /// first use: the set of codes is fixed and small, so this stays bounded.
+    pub fn inc_denied(&mut self, code: crate::Code) {
+        self.inc(Counter::Denied);
+        let key = code.as_str();
+        let id = match self.by_code.get(key) {
+            Some(&id) => id,
+            None => {
+                let name: String = format!("jwtgate.denied.{}", key.to_ascii_lowercase());
+                match hostcalls::define_metric(MetricType::Counter, &name) {
+                    Ok(id) => {
+                        self.by_code.insert(key, id);
+                        id
+                    }
+                    Err(_) => return,
+                }
+            }
+        };
+        let _ = hostcalls::increment_metric(id, 1);
+    }
+}

@@ -1,0 +1,103 @@
+//! Local replies for refused requests and the sanitising of every value the filter writes
+//! into a header.
+//!
+//! Status mapping: authentication failures (no token, bad token, unknown key, claims) are
+//! `401` with an RFC 6750 §3 `WWW-Authenticate` challenge; policy denials are `403`; keys that
+//! cannot be fetched are `503` (or `401`, as configured). The body is a small JSON object
+//! `{"code": "...", "message": "..."}`; it never contains the token or key material.
+
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::config::FetchFailureStatus;
+use super::error::FilterError;
+
+/// Longest `error_description` / body message written, in bytes.
+pub const MAX_MESSAGE_LEN: usize = 256;
+
+/// A local reply to send instead of forwarding the request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalReply {
+    /// HTTP status.
+    pub status: u32,
+    /// Response headers (lower-case names, sanitised values).
+    pub headers: Vec<(String, String)>,
+    /// JSON body.
+    pub body: Vec<u8>,
+}
+
+/// The reply for `err`. `realm` is the configured `WWW-Authenticate` realm.
+pub fn for_error(
+    err: &FilterError,
+    realm: &str,
+    on_jwks_failure: FetchFailureStatus,
+) -> LocalReply {
+    let code = err.code().as_str();
+    let text = err.to_string();
+    // The body is JSON (serde_json escapes everything); the header needs RFC 6750's subset.
+    let body = json_body(code, truncate(&text, MAX_MESSAGE_LEN));
+    let message = sanitize(&text, MAX_MESSAGE_LEN);
+    let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
+    let status = match err {
+        FilterError::Denied { .. } => 403,
+        FilterError::JwksUnavailable { .. }
+            if on_jwks_failure == FetchFailureStatus::Unavailable =>
+        {
+            503
+        }
+        FilterError::ConfigInvalid { .. } => 500,
+        _ => 401,
+    };
+    if status == 401 {
+        let realm = sanitize(realm, 128);
+        // RFC 6750 §3.1: a request without credentials gets no error code.
+        let challenge = if matches!(err, FilterError::TokenMissing) {
+            alloc::format!("Bearer realm=\"{realm}\"")
+        } else {
+            alloc::format!("Bearer realm=\"{realm}\", error=\"invalid_token\", error_description=\"{message}\"")
+        };
+        headers.push(("www-authenticate".to_string(), challenge));
+    }
+    LocalReply { status, headers, body }
+}
+
+/// At most `max` bytes of `s`, cut on a character boundary.
+fn truncate(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end = end.saturating_sub(1);
+    }
+    s.get(..end).unwrap_or_default()
+}
+
+/// `{"code":…,"message":…}`, escaped by serde_json.
+fn json_body(code: &str, message: &str) -> Vec<u8> {
+    let mut map = serde_json::Map::new();
+    map.insert("code".into(), serde_json::Value::String(code.into()));
+    map.insert("message".into(), serde_json::Value::String(message.into()));
+    serde_json::to_vec(&serde_json::Value::Object(map)).unwrap_or_default()
+}
+
+/// Keeps only what RFC 6750 allows in a quoted `error_description` (`%x20-21 / %x23-5B /
+/// %x5D-7E`): control characters (CR, LF, NUL), `"`, `\` and non-ASCII become `?`. Truncated
+/// to `max` bytes.
+pub fn sanitize(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max));
+    for c in s.chars() {
+        if out.len() >= max {
+            break;
+        }
+        let ok = matches!(c, ' '..='~') && c != '"' && c != '\\';
+        out.push(if ok { c } else { '?' });
+    }
+    out
+}
+
+/// A header value built from a claim: visible ASCII and spaces only. Returns `None` when the
+/// value would need changing (CR, LF, NUL, other controls, non-ASCII): such a claim is not
+/// forwarded rather than forwarded altered.
+pub fn header_value(s: &str) -> Option<&str> {
+    let ok = s.len() <= 8192 && s.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b));
+    ok.then_some(s)
+}

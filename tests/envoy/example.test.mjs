@@ -1,0 +1,35 @@
+// The bundled Envoy bootstrap's plugin configuration is accepted by the filter.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { envoy, repoRoot, jwksServer } from './support.mjs';
+
+/** The `value: |` block of the StringValue configuration, de-indented. */
+export function exampleConfig() {
+  const yaml = readFileSync(join(repoRoot, 'examples', 'envoy', 'envoy.yaml'), 'utf8').split('\n');
+  const at = yaml.findIndex((l) => /^\s*value: \|\s*$/.test(l));
+  const indent = yaml[at + 1].match(/^\s*/)[0].length;
+  const lines = [];
+  for (const l of yaml.slice(at + 1)) {
+    if (l.trim() && l.match(/^\s*/)[0].length < indent) break;
+    lines.push(l.slice(indent));
+  }
+  return lines.join('\n');
+}
+
+test('examples/envoy/envoy.yaml: the plugin configuration loads and the clusters it names exist', () => {
+  const text = exampleConfig();
+  const config = JSON.parse(text);
+  const yaml = readFileSync(join(repoRoot, 'examples', 'envoy', 'envoy.yaml'), 'utf8');
+  assert.match(yaml, /runtime: envoy\.wasm\.runtime\.v8/);
+  assert.match(yaml, /failure_policy: FAIL_RELOAD/);
+  assert.match(yaml, new RegExp(`- name: ${config.providers[0].remote_jwks.cluster}\\n`));
+  const server = jwksServer({ keys: [] });
+  const e = envoy(text, { clusters: { nomad_jwks: server.handler } });
+  assert.equal(e.loadError, null, JSON.stringify(e.logs));
+  assert.equal(e.send({ path: '/v1/sys/health' }).state, 'continued');
+  const r = e.send({ path: '/v1/kv/data/default/mongo/config' });
+  assert.equal(r.reply.status, 401);
+  assert.equal(r.replyHeader('www-authenticate'), 'Bearer realm="vault"');
+});

@@ -1,0 +1,72 @@
+// Shared helpers for the Envoy stand-in host tests: where the built filter is, and configs.
+
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { Envoy } from './host.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BUILD_COMMAND =
+  'CARGO_TARGET_DIR=target/envoy cargo rustc --lib --release --target wasm32-unknown-unknown ' +
+  '--no-default-features --features envoy --crate-type cdylib   (or: make test-envoy)';
+
+/** Path of the built filter; throws with the build command when it is missing. */
+export function wasmPath() {
+  const dir = process.env.CARGO_TARGET_DIR ?? join(root, 'target', 'envoy');
+  const p = join(dir, 'wasm32-unknown-unknown', 'release', 'jwtgate.wasm');
+  if (!existsSync(p)) throw new Error(`built filter not found at ${p}; build it with:\n  ${BUILD_COMMAND}`);
+  return p;
+}
+
+export const repoRoot = root;
+
+/** Seconds of the host's virtual clock at start (2026-01-01T00:00:00Z). */
+export const T0 = 1_767_225_600;
+
+/** A stand-in Envoy running the built filter. */
+export function envoy(config, opts = {}) {
+  return new Envoy({ wasm: wasmPath(), config, nowMs: T0 * 1000, ...opts });
+}
+
+/** A provider with an inline JWKS. */
+export function inlineProvider(keys, extra = {}) {
+  return {
+    name: 'nomad',
+    issuer: 'https://nomad.example:4646',
+    audiences: ['vault.io'],
+    jwks: keys,
+    ...extra,
+  };
+}
+
+/** A provider with a remote JWKS through cluster `nomad_jwks`. */
+export function remoteProvider(extra = {}, remote = {}) {
+  return {
+    name: 'nomad',
+    issuer: 'https://nomad.example:4646',
+    audiences: ['vault.io'],
+    remote_jwks: {
+      cluster: 'nomad_jwks',
+      authority: 'nomad.example:4646',
+      path: '/.well-known/jwks.json',
+      timeout_ms: 1000,
+      cache_duration_seconds: 300,
+      kid_refetch_cooldown_seconds: 30,
+      retry: { num_retries: 2, base_interval_ms: 100, max_interval_ms: 1000 },
+      ...remote,
+    },
+    ...extra,
+  };
+}
+
+/** A cluster handler serving `doc` (a function returning the current JWKS) and counting calls. */
+export function jwksServer(doc) {
+  const server = { calls: 0, requests: [], respond: null };
+  server.handler = (req) => {
+    server.calls++;
+    server.requests.push(req);
+    if (server.respond) return server.respond(req, server.calls);
+    return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(typeof doc === 'function' ? doc() : doc) };
+  };
+  return server;
+}

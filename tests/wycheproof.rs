@@ -1,0 +1,169 @@
+//! Runs every Wycheproof signature vector in `tests/vectors/wycheproof/` through the same code
+//! path a JWS takes: the group's public key is loaded as a JWK into a `KeySet` (and, as a
+//! cross-check of the PEM parser, from its SPKI PEM with the same thumbprint), then
+//! `verify_signature` checks the raw signature for the file's JWS algorithm.
+//!
+//! Expected results come from the vector (`valid` → accept, `invalid` → reject), from the
+//! manifest's `acceptable` policy (by flag) for `acceptable` vectors, and from its
+//! `exceptions` list (by file and tcId) where jwtgate deliberately differs. Unexpected
+//! failures and unexpected passes both fail the test, and so does an exception or policy
+//! entry that no longer matches anything.
+#![allow(clippy::unwrap_used, clippy::std_instead_of_alloc, clippy::std_instead_of_core)]
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use jwtgate::jose::{verify_signature, Algorithm, KeySet};
+use jwtgate::Limits;
+use serde_json::Value;
+
+fn hex(s: &str) -> Vec<u8> {
+    assert!(s.len() % 2 == 0, "odd hex length");
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+}
+
+/// Some ECDSA groups carry no JWK (Wycheproof omits it for edge-case keys): build it from
+/// the uncompressed point so the key still goes through the JWK parser.
+fn ec_jwk(public_key: &Value) -> Value {
+    use base64::Engine as _;
+    let crv = match public_key["curve"].as_str().unwrap() {
+        "secp256r1" => "P-256",
+        "secp384r1" => "P-384",
+        "secp521r1" => "P-521",
+        other => panic!("unexpected curve {other}"),
+    };
+    let point = hex(public_key["uncompressed"].as_str().unwrap());
+    assert_eq!(point[0], 4);
+    let (x, y) = point[1..].split_at((point.len() - 1) / 2);
+    let b64 = |b: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    serde_json::json!({ "kty": "EC", "crv": crv, "x": b64(x), "y": b64(y) })
+}
+
+fn load(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+#[test]
+fn wycheproof_vectors() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/wycheproof");
+    let manifest = load(&dir.join("manifest.json"));
+    let limits = Limits::default();
+
+    // (file, tcId) → expected accept, with the reason, for deliberate divergences.
+    let exceptions: Vec<(String, u64, bool)> = manifest["exceptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let accept = match e["jwtgate"].as_str().unwrap() {
+                "valid" => true,
+                "invalid" => false,
+                other => panic!("exception result must be valid|invalid, got {other}"),
+            };
+            assert!(!e["reason"].as_str().unwrap().is_empty(), "exception without a reason");
+            (e["file"].as_str().unwrap().to_string(), e["tcId"].as_u64().unwrap(), accept)
+        })
+        .collect();
+    // flag → accept, for vectors Wycheproof marks "acceptable".
+    let acceptable: Vec<(String, bool)> = manifest["acceptable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (p["flag"].as_str().unwrap().to_string(), p["jwtgate"].as_str().unwrap() == "valid")
+        })
+        .collect();
+
+    let mut used_exceptions = BTreeSet::new();
+    let mut used_flags = BTreeSet::new();
+    let mut failures = Vec::new();
+    let mut counts = (0usize, 0usize, 0usize); // (vectors, accepted, rejected)
+    let mut listed = BTreeSet::new();
+
+    for entry in manifest["files"].as_array().unwrap() {
+        let file = entry["file"].as_str().unwrap();
+        listed.insert(file.to_string());
+        let alg = Algorithm::from_name(entry["alg"].as_str().unwrap()).unwrap();
+        let doc = load(&dir.join(file));
+        let mut in_file = 0u64;
+        for group in doc["testGroups"].as_array().unwrap() {
+            let jwk = match group.get("publicKeyJwk").or_else(|| group.get("keyJwk")) {
+                Some(jwk) => jwk.clone(),
+                None => ec_jwk(&group["publicKey"]),
+            };
+            let set = KeySet::from_jwks(jwk.to_string().as_bytes(), &limits).unwrap();
+            let pem =
+                KeySet::from_pem(&[group["publicKeyPem"].as_str().unwrap()], &limits).unwrap();
+            match (set.keys.first(), pem.keys.first()) {
+                (Some(a), Some(b)) => {
+                    assert_eq!(a.thumbprint, b.thumbprint, "{file}: JWK and PEM differ")
+                }
+                (None, None) => {}
+                _ => panic!(
+                    "{file}: JWK and PEM disagree on key usability: {:?} {:?}",
+                    set.skipped, pem.skipped
+                ),
+            }
+            for t in group["tests"].as_array().unwrap() {
+                in_file += 1;
+                let id = t["tcId"].as_u64().unwrap();
+                let msg = hex(t["msg"].as_str().unwrap());
+                let sig = hex(t["sig"].as_str().unwrap());
+                let flags: Vec<&str> =
+                    t["flags"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+                let exception = exceptions.iter().find(|(f, i, _)| f == file && *i == id);
+                let expected = if let Some((_, _, accept)) = exception {
+                    used_exceptions.insert((file.to_string(), id));
+                    *accept
+                } else {
+                    match t["result"].as_str().unwrap() {
+                        "valid" => true,
+                        "invalid" => false,
+                        "acceptable" => {
+                            let policy =
+                                acceptable.iter().find(|(flag, _)| flags.contains(&flag.as_str()));
+                            let (flag, accept) = policy.unwrap_or_else(|| {
+                                panic!("{file} tcId {id}: acceptable with flags {flags:?} but no policy")
+                            });
+                            used_flags.insert(flag.clone());
+                            *accept
+                        }
+                        other => panic!("unknown result {other}"),
+                    }
+                };
+                let got = verify_signature(alg, None, &msg, &sig, &set).is_ok();
+                counts.0 += 1;
+                if got {
+                    counts.1 += 1;
+                } else {
+                    counts.2 += 1;
+                }
+                if got != expected {
+                    failures.push(format!(
+                        "{file} tcId {id} ({}; flags {flags:?}): expected {}, got {}",
+                        t["comment"].as_str().unwrap_or(""),
+                        if expected { "accept" } else { "reject" },
+                        if got { "accept" } else { "reject" },
+                    ));
+                }
+            }
+        }
+        assert_eq!(Some(in_file), doc["numberOfTests"].as_u64(), "{file}: vector count");
+    }
+
+    // Every data file is listed, and every exception and policy entry is still needed.
+    for f in std::fs::read_dir(&dir).unwrap() {
+        let name = f.unwrap().file_name().into_string().unwrap();
+        if name.ends_with("_test.json") {
+            assert!(listed.contains(&name), "{name} is not in manifest.json");
+        }
+    }
+    for (f, i, _) in &exceptions {
+        assert!(used_exceptions.contains(&(f.clone(), *i)), "stale exception {f} tcId {i}");
+    }
+    for (flag, _) in &acceptable {
+        assert!(used_flags.contains(flag), "stale acceptable policy for flag {flag}");
+    }
+    eprintln!("wycheproof: {} vectors, {} accepted, {} rejected", counts.0, counts.1, counts.2);
+    assert!(failures.is_empty(), "{} unexpected results:\n{}", failures.len(), failures.join("\n"));
+}
