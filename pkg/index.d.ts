@@ -74,7 +74,8 @@ export interface VerifyOptions {
   jwks?: Jwks | string;
   /** PEM public keys / certificates (Vault's `jwt_validation_pubkeys`). */
   keys?: string | string[];
-  issuer?: string;
+  /** Accepted `iss` values (any of). */
+  issuer?: string | string[];
   /** Any of these must be in `aud`. */
   audience?: string | string[];
   subject?: string;

@@ -1,20 +1,48 @@
 #!/usr/bin/env bash
-# Runs the main job on the bundled sample (tests/fixtures/sample/): verifies the Nomad workload
-# identity against its JWKS and the Nomad tutorial's Vault role at the instant in now.txt, prints
-# every check with expected vs actual values, renders the templated policy from the resulting
-# alias and decides two requests. Needs only cargo.
+# The main job on the bundled sample, through the `jwtgate` CLI (npm package, wasm core):
+#   1. the bundled Nomad identity (tests/fixtures/sample) + sample JWKS + the tutorial's Vault
+#      role + its templated policy → may it read kv/data/default/mongo/config? (allowed)
+#   2. a freshly minted Nomad-style identity for another job → the same request (denied, and why)
+#   3. the bundled identity two hours later (rejected: expired, with Vault's leeway shown)
+# Installs what it needs idempotently (rustup target, wasm-bindgen-cli, npm packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [[ ! -f pkg/node_modules/.package-lock.json || pkg/package-lock.json -nt pkg/node_modules/.package-lock.json ]]; then
+  (cd pkg && npm ci --no-audit --no-fund --loglevel=error)
+fi
+if [[ ! -f pkg/dist/jwtgate_bg.wasm || -n "$(find src Cargo.toml -newer pkg/dist/jwtgate_bg.wasm -print -quit)" ]]; then
+  bash pkg/scripts/build.sh
+fi
+
+jwtgate() { node pkg/bin/jwtgate.js "$@"; }
 S=tests/fixtures/sample
 NOW="$(cat "$S/now.txt")"
-explain() {
-  cargo run --quiet --example explain -- "$S/token.jwt" "$S/jwks.json" "$S/role.json" \
-    --config "$S/config.json" --role-name nomad-workloads --policy "nomad-workloads=$S/policy.hcl" "$@"
-}
-echo "== jwtgate: Nomad workload identity -> Vault role nomad-workloads -> policy (sample in $S)"
-explain --now "$NOW" \
-  --request "GET /v1/kv/data/default/mongo/config" \
-  --request "GET /v1/kv/data/default/redis/config" || true
-echo
-echo "== the same token two hours later (fails: expired)"
-explain --now "$((NOW + 7200))" || true
+show() { printf '\n\033[1m$ jwtgate %s\033[0m\n' "$*" | sed "s#$PWD/##g"; }
+
+show authorize @$S/token.jwt --jwks $S/jwks.json --role $S/role.json --role-name nomad-workloads --config $S/config.json --policy nomad-workloads=$S/policy.hcl --path kv/data/default/mongo/config --capability read --now "$NOW"
+jwtgate authorize "@$S/token.jwt" --jwks "$S/jwks.json" --role "$S/role.json" --role-name nomad-workloads \
+  --config "$S/config.json" --policy "nomad-workloads=$S/policy.hcl" \
+  --path kv/data/default/mongo/config --capability read --now "$NOW"
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+show mint --job redis --group cache --task redis --aud vault.io --alg RS256 --out-jwks jwks.json '>' token.jwt
+jwtgate mint --job redis --group cache --task redis --aud vault.io --alg RS256 --out-jwks "$tmp/jwks.json" >"$tmp/token.jwt"
+show authorize @token.jwt --jwks jwks.json --role $S/role.json --role-name nomad-workloads --policy nomad-workloads=$S/policy.hcl --path kv/data/default/mongo/config --capability read
+set +e
+jwtgate authorize "@$tmp/token.jwt" --jwks "$tmp/jwks.json" --role "$S/role.json" --role-name nomad-workloads \
+  --policy "nomad-workloads=$S/policy.hcl" --path kv/data/default/mongo/config --capability read
+code=$?
+set -e
+printf '\n(exit code %s: 0 allowed, 1 denied, 2 usage or input error)\n' "$code"
+[[ "$code" == 1 ]]
+
+show verify @$S/token.jwt --jwks $S/jwks.json --role $S/role.json --role-name nomad-workloads --config $S/config.json --now "$((NOW + 7200))" '  # two hours later'
+set +e
+jwtgate verify "@$S/token.jwt" --jwks "$S/jwks.json" --role "$S/role.json" --role-name nomad-workloads \
+  --config "$S/config.json" --now "$((NOW + 7200))"
+code=$?
+set -e
+printf '\n(exit code %s)\n' "$code"
+[[ "$code" == 1 ]]

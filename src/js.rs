@@ -9,16 +9,26 @@
 //! (`crypto.getRandomValues`), which is why this module and its dependencies must never reach
 //! the Envoy module.
 
+use alloc::borrow::Cow;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use serde::Serialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
 use wasm_bindgen::prelude::wasm_bindgen;
 
-use crate::error::Code;
+use crate::authorize::{Authorizer, IdentityExtras, Request};
+use crate::cache::{self, Cache, CacheKey};
+use crate::claims::StandardOptions;
+use crate::error::{Code, Error};
+use crate::jose::{Algorithm, KeySet};
+use crate::limits::Limits;
 use crate::mint;
+use crate::policy::http::HttpOptions;
+use crate::policy::{parse_policy, Policy, TemplateContext};
+use crate::role::{VaultConfig, VaultRole};
 use crate::time::UnixTime;
+use crate::verify::{self, Profile, Verified, VerifyOptions};
 
 /// The boundary's error shape (mirrors `JwtgateError`'s fields).
 #[derive(Serialize)]
@@ -69,6 +79,29 @@ fn parse_options<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String
     serde_json::from_str(text).map_err(|e| fail(Code::OptionsInvalid, &e.to_string()))
 }
 
+/// Stops the module: used only when the host CSPRNG fails inside an infallible `rand_core`
+/// call, where continuing with unfilled bytes would mint predictable keys.
+fn fatal() -> ! {
+    #[cfg(target_arch = "wasm32")]
+    core::arch::wasm32::unreachable();
+    #[cfg(not(target_arch = "wasm32"))]
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
+// Without libstd the module brings its own allocator and panic handler (a trap: jwtgate code
+// never panics on input; this only keeps a bug from becoming undefined behaviour).
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+#[global_allocator]
+static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
 /// A `rand_core` view of the host CSPRNG.
 struct HostRng;
 
@@ -87,7 +120,7 @@ impl rsa::rand_core::RngCore for HostRng {
         // `try_fill_bytes` is what key generation uses; this path is only reached by callers
         // that cannot handle failure, and a zeroed buffer would be worse than stopping.
         if getrandom::fill(dest).is_err() {
-            std::process::abort();
+            fatal();
         }
     }
     fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rsa::rand_core::Error> {
@@ -129,5 +162,568 @@ pub fn mint_test_identity(options: &str, now: f64) -> String {
             "payload": Value::Object(m.claims),
         })),
         Err(e) => fail(e.code(), &e.to_string()),
+    }
+}
+
+fn fail_error(e: &Error) -> String {
+    fail(e.code(), &e.to_string())
+}
+
+/// Verify options as the JS API sends them (after `src/api.js` normalised them).
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+struct JsVerifyOptions {
+    jwks: Option<String>,
+    keys: Option<Vec<String>>,
+    issuer: Option<Vec<String>>,
+    audience: Option<Vec<String>>,
+    subject: Option<String>,
+    algorithms: Option<Vec<String>>,
+    required_claims: Option<Vec<String>>,
+    clock_tolerance: Option<i64>,
+    role: Option<String>,
+    role_name: Option<String>,
+    config: Option<String>,
+    limits: Option<Limits>,
+    cache_size: Option<usize>,
+}
+
+/// Default verified-token cache entries per verifier (fast-jwt's `cache: true` uses 1000).
+const DEFAULT_CACHE_SIZE: usize = 1000;
+/// Longest a cached verification is reused, in seconds (fast-jwt's default `cacheTTL`).
+const CACHE_MAX_AGE: u32 = 600;
+
+fn options_invalid(field: &str, reason: &str) -> String {
+    fail_with(JsError {
+        code: Code::OptionsInvalid,
+        message: alloc::format!("invalid option {field}: {reason}"),
+        claim: None,
+        expected: None,
+        actual: None,
+    })
+}
+
+fn load_keys(o: &JsVerifyOptions, limits: &Limits) -> Result<(KeySet, [u8; 32]), String> {
+    match (&o.jwks, &o.keys) {
+        (Some(_), Some(_)) => {
+            Err(options_invalid("jwks/keys", "give a JWKS or PEM keys, not both"))
+        }
+        (Some(jwks), None) => {
+            let set = KeySet::from_jwks(jwks.as_bytes(), limits).map_err(|e| fail_error(&e))?;
+            Ok((set, cache::fingerprint([b"jwks".as_slice(), jwks.as_bytes()])))
+        }
+        (None, Some(pems)) => {
+            let refs: Vec<&str> = pems.iter().map(String::as_str).collect();
+            let set = KeySet::from_pem(&refs, limits).map_err(|e| fail_error(&e))?;
+            let docs = core::iter::once(b"pem".as_slice()).chain(pems.iter().map(|p| p.as_bytes()));
+            Ok((set, cache::fingerprint(docs)))
+        }
+        (None, None) => Err(fail(Code::KeysMissing, "no keys: give jwks or keys (PEM)")),
+    }
+}
+
+fn build_options(o: &JsVerifyOptions) -> Result<(VerifyOptions, i64), String> {
+    let limits = o.limits.clone().unwrap_or_default();
+    let algorithms = match &o.algorithms {
+        None => None,
+        Some(names) => {
+            let mut out = Vec::new();
+            for n in names {
+                match Algorithm::from_name(n) {
+                    Some(a) => out.push(a),
+                    None => {
+                        return Err(options_invalid(
+                            "algorithms",
+                            &alloc::format!("unknown algorithm {n:?}"),
+                        ))
+                    }
+                }
+            }
+            Some(out)
+        }
+    };
+    let (profile, tolerance) = match &o.role {
+        Some(role) => {
+            for (set, name) in [
+                (o.issuer.is_some(), "issuer"),
+                (o.audience.is_some(), "audience"),
+                (o.subject.is_some(), "subject"),
+                (o.required_claims.is_some(), "requiredClaims"),
+                (o.clock_tolerance.is_some(), "clockTolerance"),
+            ] {
+                if set {
+                    return Err(options_invalid(
+                        name,
+                        "with a Vault role the role and config decide it (bound_issuer, bound_audiences, bound_subject, leeways)",
+                    ));
+                }
+            }
+            let role =
+                VaultRole::from_json(role.as_bytes(), &limits).map_err(|e| fail_error(&e))?;
+            let config_text = o.config.as_deref().unwrap_or("{}");
+            let config = VaultConfig::from_json(config_text.as_bytes(), &limits)
+                .map_err(|e| fail_error(&e))?;
+            let name = o.role_name.clone().unwrap_or_default();
+            let v = VerifyOptions::vault(UnixTime(0), role, &name, config);
+            // Vault's leeways only ever widen validity; the cache window uses the raw `exp`.
+            (v.profile, 0)
+        }
+        None => {
+            if o.config.is_some() || o.role_name.is_some() {
+                return Err(options_invalid(
+                    "config/roleName",
+                    "only apply together with a Vault role",
+                ));
+            }
+            let mut std_opts = StandardOptions::default();
+            if let Some(i) = &o.issuer {
+                std_opts.issuer = i.clone();
+            }
+            if let Some(a) = &o.audience {
+                std_opts.audience = a.clone();
+            }
+            std_opts.subject = o.subject.clone();
+            if let Some(r) = &o.required_claims {
+                std_opts.required_claims = r.clone();
+            }
+            let tolerance = o.clock_tolerance.unwrap_or(0);
+            std_opts.clock_tolerance = tolerance;
+            (Profile::Standard(std_opts), tolerance)
+        }
+    };
+    Ok((VerifyOptions { now: UnixTime(0), limits, algorithms, profile }, tolerance))
+}
+
+/// A verification answered once and reusable inside its window.
+#[derive(Clone)]
+struct CachedVerification {
+    verified: Verified,
+    json: String,
+}
+
+struct Configured {
+    keys: KeySet,
+    options: VerifyOptions,
+    tolerance: i64,
+    /// Options and keys are fixed for the verifier's life, but the key still covers them
+    /// (`CacheKey::derive`), so a cache shared by mistake could never mix answers.
+    options_fingerprint: [u8; 32],
+    cache: Cache<CacheKey, CachedVerification>,
+}
+
+fn verified_json(v: &Verified) -> String {
+    ok(&json!({
+        "header": v.header.members,
+        "payload": v.claims,
+        "key": v.key,
+        "alias": v.alias,
+        "report": v.report,
+    }))
+}
+
+impl Configured {
+    /// The verification of `token` at `now`: from the cache inside its window, else computed
+    /// (and cached when [`cache::window`] allows).
+    fn verify(
+        &mut self,
+        token: &str,
+        now: UnixTime,
+    ) -> Result<Cow<'_, CachedVerification>, String> {
+        let key = CacheKey::derive(token.as_bytes(), &[], &self.options_fingerprint);
+        if self.cache.get(&key, now).is_none() {
+            self.options.now = now;
+            let verified = verify::verify(token, &self.keys, &self.options)
+                .map_err(|rejected| ok_err(&rejected))?;
+            let json = verified_json(&verified);
+            let entry = CachedVerification { verified, json };
+            match cache::window(&entry.verified.claims, now, self.tolerance, CACHE_MAX_AGE) {
+                Some((from, until)) => self.cache.insert(key, entry, from, until),
+                // Not cacheable (no numeric `exp`): answered once.
+                None => return Ok(Cow::Owned(entry)),
+            }
+        }
+        match self.cache.get(&key, now) {
+            Some(entry) => Ok(Cow::Borrowed(entry)),
+            None => Err(fail(Code::OptionsInvalid, "verified-token cache refused a fresh entry")),
+        }
+    }
+}
+
+/// `{"err": <Rejected>}`: the rejection's own serialization carries code, message, claim,
+/// expected, actual and the report.
+fn ok_err(rejected: &verify::Rejected) -> String {
+    match serde_json::to_string(&json!({ "err": rejected })) {
+        Ok(s) => s,
+        Err(_) => fail(rejected.error.code(), &rejected.error.to_string()),
+    }
+}
+
+/// A prepared verifier: keys parsed once, options fixed, verified tokens cached.
+#[wasm_bindgen]
+pub struct Verifier {
+    state: Option<Configured>,
+}
+
+impl Default for Verifier {
+    fn default() -> Self {
+        Verifier::new()
+    }
+}
+
+#[wasm_bindgen]
+impl Verifier {
+    /// An unconfigured verifier; call `configure` next.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Verifier {
+        Verifier { state: None }
+    }
+
+    /// Parses options and keys (JSON text of the JS options). Returns an envelope.
+    pub fn configure(&mut self, options: &str) -> String {
+        let o: JsVerifyOptions = match parse_options(options) {
+            Ok(o) => o,
+            Err(e) => return e,
+        };
+        let (opts, tolerance) = match build_options(&o) {
+            Ok(x) => x,
+            Err(e) => return e,
+        };
+        let (keys, key_fp) = match load_keys(&o, &opts.limits) {
+            Ok(k) => k,
+            Err(e) => return e,
+        };
+        // The options text minus the keys, plus the key fingerprint.
+        let options_fingerprint = cache::fingerprint([options.as_bytes(), key_fp.as_slice()]);
+        self.state = Some(Configured {
+            keys,
+            options: opts,
+            tolerance,
+            options_fingerprint,
+            cache: Cache::new(o.cache_size.unwrap_or(DEFAULT_CACHE_SIZE)),
+        });
+        ok(&Value::Null)
+    }
+
+    /// Verifies `token` at `now` (Unix seconds). Returns an envelope.
+    pub fn verify(&mut self, token: &str, now: f64) -> String {
+        let Some(state) = self.state.as_mut() else {
+            return fail(Code::OptionsInvalid, "verifier not configured");
+        };
+        let Some(now) = unix_time(now) else {
+            return fail(Code::OptionsInvalid, "now is not a finite number of seconds");
+        };
+        match state.verify(token, now) {
+            Ok(Cow::Borrowed(entry)) => entry.json.clone(),
+            Ok(Cow::Owned(entry)) => entry.json,
+            Err(e) => e,
+        }
+    }
+
+    /// Verifies `token` (Vault semantics), renders `input.policies` for the alias and decides
+    /// `input.request`. Returns an envelope with the authorization report.
+    pub fn authorize(&mut self, token: &str, input: &str, now: f64) -> String {
+        self.with_alias(token, input, now, |authz, input, verified| {
+            let Some(req) = &input.request else {
+                return Err(options_invalid(
+                    "request",
+                    "give { path, capability } or { method, path }",
+                ));
+            };
+            let request = match (&req.method, &req.capability) {
+                (Some(_), Some(_)) => {
+                    return Err(options_invalid("request", "give capability or method, not both"))
+                }
+                (Some(m), None) => Request::from_http(m, &req.path, &HttpOptions::default()),
+                (None, Some(c)) => Request::parse(req.path.clone(), c),
+                (None, None) => {
+                    return Err(options_invalid("request", "give capability or method"))
+                }
+            }
+            .map_err(|e| fail(e.code(), &e.to_string()))?;
+            let report = authz.authorize(&request);
+            let mut out = serde_json::to_value(&report).unwrap_or(Value::Null);
+            if let Value::Object(m) = &mut out {
+                m.insert(
+                    "rendered".into(),
+                    serde_json::to_value(authz.rendered()).unwrap_or(Value::Null),
+                );
+                m.insert(
+                    "alias".into(),
+                    serde_json::to_value(&verified.alias).unwrap_or(Value::Null),
+                );
+                m.insert(
+                    "verification".into(),
+                    serde_json::to_value(&verified.report).unwrap_or(Value::Null),
+                );
+            }
+            Ok(ok(&out))
+        })
+    }
+
+    /// Verifies `token` and renders `input.policies` (no decision). Returns an envelope.
+    #[wasm_bindgen(js_name = renderPolicies)]
+    pub fn render_policies(&mut self, token: &str, input: &str, now: f64) -> String {
+        self.with_alias(token, input, now, |authz, _input, verified| {
+            Ok(ok(&json!({
+                "rendered": authz.rendered(),
+                "dropped": authz.dropped(),
+                "alias": verified.alias,
+            })))
+        })
+    }
+
+    /// Cache counters as an envelope.
+    #[wasm_bindgen(js_name = cacheStats)]
+    pub fn cache_stats(&self) -> String {
+        match &self.state {
+            Some(s) => {
+                let st = s.cache.stats();
+                ok(
+                    &json!({ "len": st.len, "capacity": st.capacity, "hits": st.hits, "misses": st.misses }),
+                )
+            }
+            None => fail(Code::OptionsInvalid, "verifier not configured"),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct JsPolicy {
+    name: String,
+    text: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsRequest {
+    path: String,
+    capability: Option<String>,
+    method: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+struct JsAuthorizeInput {
+    policies: Vec<JsPolicy>,
+    accessor: Option<String>,
+    request: Option<JsRequest>,
+    entity: Option<IdentityExtras>,
+}
+
+impl Verifier {
+    fn with_alias(
+        &mut self,
+        token: &str,
+        input: &str,
+        now: f64,
+        then: impl FnOnce(&Authorizer, &JsAuthorizeInput, &Verified) -> Result<String, String>,
+    ) -> String {
+        let input: JsAuthorizeInput = match parse_options(input) {
+            Ok(i) => i,
+            Err(e) => return e,
+        };
+        let Some(state) = self.state.as_mut() else {
+            return fail(Code::OptionsInvalid, "verifier not configured");
+        };
+        let Some(now) = unix_time(now) else {
+            return fail(Code::OptionsInvalid, "now is not a finite number of seconds");
+        };
+        let limits = state.options.limits.clone();
+        let mut policies: Vec<Policy> = Vec::new();
+        for p in &input.policies {
+            match parse_policy(&p.name, &p.text, &limits) {
+                Ok(p) => policies.push(p),
+                Err(e) => return fail(e.code(), &e.to_string()),
+            }
+        }
+        let entry = match state.verify(token, now) {
+            Ok(entry) => entry,
+            Err(e) => return e,
+        };
+        let Some(alias) = &entry.verified.alias else {
+            return options_invalid(
+                "role",
+                "policies are rendered from a Vault entity alias: give a Vault role",
+            );
+        };
+        let accessor = input.accessor.as_deref().unwrap_or("AUTH_METHOD_ACCESSOR");
+        let mut ctx = TemplateContext::for_alias(alias, accessor, now);
+        if let Some(extras) = &input.entity {
+            extras.apply(&mut ctx);
+        }
+        let authz = Authorizer::new(&policies, &ctx);
+        match then(&authz, &input, &entry.verified) {
+            Ok(s) | Err(s) => s,
+        }
+    }
+}
+
+/// Inspect: tolerant decode, never a verdict.
+#[wasm_bindgen]
+pub fn inspect(token: &str) -> String {
+    ok(&crate::inspect::inspect(token, &Limits::default()))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
+struct JsAwsInput {
+    trust_policy: Option<String>,
+    provider_url: String,
+    client_ids: Option<Vec<String>>,
+    account_id: Option<String>,
+}
+
+/// AWS preflight and trust-policy evaluation. `options` are verify options (keys optional:
+/// without keys the signature is reported as not verified); `input` the AWS side.
+#[wasm_bindgen(js_name = evaluateTrustPolicy)]
+pub fn evaluate_trust_policy(token: &str, options: &str, input: &str, now: f64) -> String {
+    let Some(now) = unix_time(now) else {
+        return fail(Code::OptionsInvalid, "now is not a finite number of seconds");
+    };
+    let o: JsVerifyOptions = match parse_options(options) {
+        Ok(o) => o,
+        Err(e) => return e,
+    };
+    let input: JsAwsInput = match parse_options(input) {
+        Ok(i) => i,
+        Err(e) => return e,
+    };
+    let limits = o.limits.clone().unwrap_or_default();
+    let aws = crate::aws::AwsOptions {
+        provider_url: input.provider_url.clone(),
+        client_ids: input.client_ids.clone().unwrap_or_default(),
+        account_id: input.account_id.clone().unwrap_or_default(),
+        partition: String::new(),
+    };
+    let mut steps = Vec::new();
+    // The signature: verified when keys are given (no claim rules: STS's own follow).
+    let (alg, claims): (String, Map<String, Value>) = if o.jwks.is_some() || o.keys.is_some() {
+        let (keys, _) = match load_keys(&o, &limits) {
+            Ok(k) => k,
+            Err(e) => return e,
+        };
+        let std_opts =
+            StandardOptions { required_claims: Vec::new(), ..StandardOptions::default() };
+        let mut vo = VerifyOptions::standard(now, std_opts);
+        vo.limits = limits.clone();
+        match verify::verify(token, &keys, &vo) {
+            Ok(v) => {
+                steps.extend(v.report.checks.iter().cloned());
+                (v.header.alg.as_str().to_string(), v.claims)
+            }
+            Err(rejected) => return ok_err(&rejected),
+        }
+    } else {
+        match crate::jose::parse_compact(token, &limits) {
+            Ok(jws) => {
+                steps.push(crate::report::Check::new(
+                    "signature",
+                    crate::report::Outcome::Skip,
+                    "no keys given: the signature was not verified (STS verifies it with the provider's JWKS)",
+                ));
+                (jws.header.alg.as_str().to_string(), jws.claims)
+            }
+            Err(e) => return fail_error(&e),
+        }
+    };
+    let preflight = crate::aws::preflight(token, &alg, &claims, &aws, now);
+    let preflight_ok = preflight.iter().all(|c| c.outcome != crate::report::Outcome::Fail);
+    steps.extend(preflight.iter().cloned());
+    let trust = match &input.trust_policy {
+        Some(text) => match crate::aws::parse_trust_policy(text, &limits) {
+            Ok(policy) => Some(crate::aws::evaluate(&policy, &claims, &aws)),
+            Err(e) => return fail(e.code(), &e.to_string()),
+        },
+        None => None,
+    };
+    let allowed = preflight_ok && trust.as_ref().is_none_or(|t| t.allowed);
+    if let Some(t) = &trust {
+        steps.extend(t.steps.iter().cloned());
+    }
+    ok(&json!({
+        "allowed": allowed,
+        "preflight": preflight,
+        "trust": trust,
+        "steps": steps,
+        "payload": claims,
+    }))
+}
+
+fn skipped_json(skipped: &[crate::jose::jwk::SkippedKey]) -> Vec<Value> {
+    skipped
+        .iter()
+        .map(|s| {
+            json!({
+                "index": s.index,
+                "kid": s.kid,
+                "code": s.reason.code(),
+                "message": s.reason.to_string(),
+            })
+        })
+        .collect()
+}
+
+fn key_json(k: &crate::jose::VerifyingKey) -> Value {
+    json!({
+        "kid": k.kid,
+        "alg": k.alg,
+        "kty": k.kty.as_str(),
+        "use": k.key_use,
+        "curve": k.key.curve(),
+        "bits": k.key.rsa_bits(),
+        "thumbprint": k.thumbprint,
+    })
+}
+
+/// RFC 7638 thumbprint of one public JWK.
+#[wasm_bindgen]
+pub fn thumbprint(jwk: &str) -> String {
+    match KeySet::from_jwks(jwk.as_bytes(), &Limits::default()) {
+        Ok(set) => match (set.keys.first(), set.skipped.first()) {
+            (Some(k), _) => ok(&k.thumbprint),
+            (None, Some(s)) => fail(s.reason.code(), &s.reason.to_string()),
+            (None, None) => fail(Code::JwkInvalid, "no key"),
+        },
+        Err(e) => fail_error(&e),
+    }
+}
+
+/// The usable keys of a JWKS (`kid`, `alg`, `kty`, `use`, `curve`, `bits`, `thumbprint`) and
+/// the skipped ones with their reasons.
+#[wasm_bindgen(js_name = jwksInfo)]
+pub fn jwks_info(jwks: &str) -> String {
+    match KeySet::from_jwks(jwks.as_bytes(), &Limits::default()) {
+        Ok(set) => ok(&json!({
+            "keys": set.keys.iter().map(key_json).collect::<Vec<_>>(),
+            "skipped": skipped_json(&set.skipped),
+        })),
+        Err(e) => fail_error(&e),
+    }
+}
+
+/// Every usable key of a JWKS as an SPKI PEM block.
+#[wasm_bindgen(js_name = jwksToPem)]
+pub fn jwks_to_pem(jwks: &str) -> String {
+    match crate::jose::jwks_to_pem(jwks.as_bytes(), &Limits::default()) {
+        Ok(p) => ok(&json!({
+            "keys": p.keys.iter().map(|k| json!({ "kid": k.kid, "thumbprint": k.thumbprint, "pem": k.pem })).collect::<Vec<_>>(),
+            "skipped": skipped_json(&p.skipped),
+        })),
+        Err(e) => fail_error(&e),
+    }
+}
+
+/// Checks a discovery document against the issuer URL it was fetched for.
+#[wasm_bindgen(js_name = parseDiscovery)]
+pub fn parse_discovery(document: &str, issuer: &str) -> String {
+    match crate::jose::parse_discovery(document.as_bytes(), issuer, &Limits::default()) {
+        Ok(d) => ok(&json!({
+            "issuer": d.issuer,
+            "jwksUri": d.jwks_uri,
+            "algorithms": d.algorithms,
+            "unsupportedAlgorithms": d.unsupported_algorithms,
+            "warnings": d.warnings,
+        })),
+        Err(e) => fail_error(&e),
     }
 }

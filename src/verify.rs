@@ -10,6 +10,30 @@
 //! result but keeps evaluating the checks that do not depend on the failed one (claims are
 //! still checked when the signature fails, marked as unverified), so a front end can list every
 //! problem.
+//!
+//! ```
+//! use jwtgate::jose::KeySet;
+//! use jwtgate::role::{VaultConfig, VaultRole};
+//! use jwtgate::verify::{explain, verify, VerifyOptions};
+//! use jwtgate::{Code, Limits, UnixTime};
+//!
+//! let s = |f: &str| std::fs::read_to_string(format!("tests/fixtures/sample/{f}")).unwrap();
+//! let limits = Limits::default();
+//! let keys = KeySet::from_jwks(s("jwks.json").as_bytes(), &limits)?;
+//! let role = VaultRole::from_json(s("role.json").as_bytes(), &limits)?; // what you `vault write`
+//! let config = VaultConfig::from_json(s("config.json").as_bytes(), &limits)?;
+//! let opts = VerifyOptions::vault(UnixTime(1_767_225_900), role, "nomad-workloads", config);
+//! let verified = verify(s("token.jwt").trim(), &keys, &opts).map_err(|r| r.error)?;
+//! assert_eq!(verified.alias.unwrap().name, "mongo");
+//!
+//! // Two hours later: expired; `explain` still reports every other check.
+//! let mut later = opts.clone();
+//! later.now = UnixTime(1_767_225_900 + 7200);
+//! let rejected = explain(s("token.jwt").trim(), &keys, &later).unwrap_err();
+//! assert_eq!(rejected.error.code(), Code::JwtExpired);
+//! assert!(rejected.report.checks.iter().any(|c| c.id == "user_claim"));
+//! # Ok::<(), jwtgate::Error>(())
+//! ```
 
 use alloc::boxed::Box;
 use alloc::format;
@@ -280,7 +304,7 @@ where
         } else {
             let err =
                 ClaimError::AlgNotAllowed { alg: header.alg, allowed: allowed.clone(), wording };
-            report.push(vault::failure("alg", &err, None));
+            report.push(vault::failure("alg", &err));
             Err(err)
         }
     };
@@ -298,7 +322,7 @@ where
     if let Some(v) = vault {
         if v.config.key_source == Some(crate::role::KeySource::JwksPairs) && header.kid.is_none() {
             let err = ClaimError::KidRequired;
-            report.push(vault::failure("kid", &err, None));
+            report.push(vault::failure("kid", &err));
             if stop(&mut first, err.into()) {
                 reject!();
             }

@@ -52,15 +52,15 @@ function verifierConfig(options) {
   return JSON.stringify({
     jwks: text(o.jwks),
     keys: list(o.keys),
-    issuer: o.issuer,
+    issuer: list(o.issuer),
     audience: list(o.audience),
     subject: o.subject,
     algorithms: list(o.algorithms),
     requiredClaims: o.requiredClaims,
     clockTolerance: o.clockTolerance,
-    role: o.role,
+    role: text(o.role),
     roleName: o.roleName,
-    config: o.config,
+    config: text(o.config),
     limits: o.limits,
     cacheSize: o.cacheSize,
   });

@@ -260,10 +260,11 @@ async function verifyOptions(io, opts, token) {
   if (opts.alg !== undefined) o.algorithms = opts.alg;
   if (opts.require !== undefined) o.requiredClaims = opts.require;
   if (opts.leeway !== undefined) o.clockTolerance = intFlag('leeway', opts.leeway);
-  if (opts.role !== undefined) o.role = readJson(io, opts.role, 'role');
+  // Role and config go to the core as written (a bound value 123.0 is not 123 to Vault).
+  if (opts.role !== undefined) o.role = readText(io, opts.role, 'role');
   if (opts['role-name'] !== undefined) o.roleName = opts['role-name'];
   else if (opts.role !== undefined) o.roleName = basename(opts.role, extname(opts.role));
-  if (opts.config !== undefined) o.config = readJson(io, opts.config, 'auth config');
+  if (opts.config !== undefined) o.config = readText(io, opts.config, 'auth config');
   return o;
 }
 
@@ -297,12 +298,12 @@ async function cmdInspect(io, { opts, positional }, out) {
   const r = api.inspect(token);
   if (opts.json) return out.json({ ok: true, ...r }, EXIT.OK);
   const c = out.c;
-  const lines = [c.yellow('NOT VERIFIED — decoded only; use `jwtgate verify` to check the signature and claims'), ''];
+  const lines = [c.yellow(`NOT VERIFIED — ${r.notice ?? 'decoded only'}`), ''];
   lines.push(c.bold('header'), ...formatClaims(r.header, now), '', c.bold('payload'), ...formatClaims(r.payload, now));
-  if (r.warnings?.length) {
-    lines.push('', c.bold('notes'));
-    for (const w of r.warnings) lines.push(`  ${c.yellow('!')} ${typeof w === 'string' ? w : (w.message ?? JSON.stringify(w))}`);
-  }
+  const notes = (list, mark) => (list ?? []).map((w) => `  ${mark} ${typeof w === 'string' ? w : `${w.message}${w.code ? c.dim(` [${w.code}]`) : ''}`}`);
+  if (r.tolerated?.length) lines.push('', c.bold('tolerated'), ...notes(r.tolerated, c.blue('~')));
+  if (r.warnings?.length) lines.push('', c.bold('warnings'), ...notes(r.warnings, c.yellow('!')));
+  if (r.strict_error) lines.push('', `${c.red('strict parser would refuse it')}: ${r.strict_error.message} ${c.dim(`[${r.strict_error.code}]`)}`);
   return out.text(lines.join('\n'), EXIT.OK);
 }
 
@@ -363,17 +364,36 @@ function requestOf(opts) {
   return { path: opts.path, capability: opts.capability };
 }
 
-function renderedLines(c, policiesOut) {
+/** Rendered path blocks (`rendered` from the core) with dropped ones explained. */
+function renderedLines(c, rendered, dropped) {
   const lines = [];
-  for (const p of policiesOut ?? []) {
-    lines.push(c.bold(`policy ${p.name}`));
-    for (const r of p.paths ?? p.rules ?? []) {
-      const caps = r.capabilities ? ` { ${r.capabilities.join(', ')} }` : '';
-      lines.push(`  ${r.dropped ? c.red('dropped') : c.green('path   ')} ${r.rendered ?? r.path ?? r.template}${caps}`);
-      if (r.dropped && r.reason) lines.push(`          ${r.reason}`);
-      if (r.template && r.rendered && r.template !== r.rendered) lines.push(c.dim(`          from ${r.template}`));
+  let policy;
+  for (const r of rendered ?? []) {
+    if (r.policy !== policy) {
+      policy = r.policy;
+      lines.push(`  policy ${c.bold(policy)}`);
+    }
+    const caps = r.capabilities ? ` { ${[].concat(r.capabilities).join(', ')} }` : '';
+    if (r.rendered === null || r.rendered === undefined) {
+      lines.push(`    ${c.red('dropped')}  path "${r.path}"${caps}`);
+      const d = (dropped ?? []).find((x) => x.policy === r.policy && x.path === r.path);
+      if (d) {
+        lines.push(`             ${d.reason}${d.directive ? ` (in ${d.directive})` : ''}`);
+        if (d.hint) lines.push(c.dim(`             ${d.hint}`));
+      }
+    } else {
+      lines.push(`    ${c.green('path')}     "${r.rendered}"${caps}`);
+      if (r.rendered !== r.path) lines.push(c.dim(`             from "${r.path}"`));
     }
   }
+  return lines;
+}
+
+function aliasLines(c, alias) {
+  if (!alias) return [];
+  const lines = [c.bold('Vault entity alias'), `  name      ${alias.name}`];
+  for (const [k, v] of Object.entries(alias.metadata ?? {})) lines.push(`  metadata  ${k} = ${v}`);
+  if (alias.groups?.length) lines.push(`  groups    ${alias.groups.join(', ')}`);
   return lines;
 }
 
@@ -398,11 +418,15 @@ async function cmdAuthorize(io, { opts, positional }, out) {
   const c = out.c;
   const what = request.method ? `${request.method} ${request.path}` : `${request.capability} ${request.path}`;
   const lines = [allowed ? c.green(c.bold(`ALLOWED: ${what}`)) : c.red(c.bold(`DENIED: ${what}`))];
-  if (report.reason ?? report.message) lines.push(`  ${report.reason ?? report.message}`);
-  const steps = report.steps ?? report.checks ?? report.report?.checks;
-  if (steps?.length) lines.push('', c.bold('steps'), ...formatChecks(steps, c));
-  const rendered = renderedLines(c, report.policies);
-  if (rendered.length) lines.push('', ...rendered);
+  const checks = report.verification?.checks;
+  if (checks?.length) lines.push('', c.bold(`token, Vault role ${options.roleName ?? ''} (at ${iso(now)})`), ...formatChecks(checks, c));
+  const alias = aliasLines(c, report.alias);
+  if (alias.length) lines.push('', ...alias);
+  const rendered = renderedLines(c, report.rendered, report.dropped);
+  if (rendered.length) lines.push('', c.bold(`policies rendered for this alias (accessor ${opts.accessor ?? 'AUTH_METHOD_ACCESSOR'})`), ...rendered);
+  if (report.steps?.length) lines.push('', c.bold('decision'), ...formatChecks(report.steps, c));
+  for (const o of report.others ?? []) lines.push(c.dim(`  also matched: "${o.rule?.pattern ?? ''}" from ${o.rule?.policy ?? '?'}: ${o.message}`));
+  for (const n of report.notes ?? []) lines.push(c.dim(`  note: ${n}`));
   return out.text(lines.join('\n'), allowed ? EXIT.OK : EXIT.FAIL);
 }
 
@@ -422,7 +446,10 @@ async function cmdRender(io, { opts, positional }, out) {
     return out.fail(e, code);
   }
   if (opts.json) return out.json({ ok: true, ...r }, EXIT.OK);
-  return out.text(renderedLines(out.c, r.policies ?? r).join('\n'), EXIT.OK);
+  const c = out.c;
+  const lines = [...aliasLines(c, r.alias), '', c.bold(`policies (accessor ${opts.accessor ?? 'AUTH_METHOD_ACCESSOR'})`), ...renderedLines(c, r.rendered, r.dropped)];
+  if (r.dropped?.length) lines.push('', c.yellow(`${r.dropped.length} path block(s) dropped: Vault skips them silently`));
+  return out.text(lines.join('\n'), EXIT.OK);
 }
 
 async function cmdAws(io, { opts, positional }, out) {
@@ -462,8 +489,9 @@ async function cmdJwks(io, { opts, positional }, out) {
   const info = api.jwksInfo(jwks);
   if (opts.pem) {
     const pems = api.jwksToPem(jwks);
-    if (opts.json) return out.json({ ok: true, keys: pems }, EXIT.OK);
-    return out.text(pems.map((p) => `# kid=${p.kid ?? '(none)'} alg=${p.alg ?? '-'}\n${p.pem.trimEnd()}`).join('\n'), EXIT.OK);
+    if (opts.json) return out.json({ ok: true, ...pems }, EXIT.OK);
+    for (const s of pems.skipped ?? []) io.stderr(`skipped key #${s.index} kid=${s.kid ?? '(none)'}: ${s.message} [${s.code}]\n`);
+    return out.text(pems.keys.map((p) => `# kid=${p.kid ?? '(none)'} thumbprint=${p.thumbprint}\n${p.pem.trimEnd()}`).join('\n'), EXIT.OK);
   }
   if (opts.json) return out.json({ ok: true, ...info }, EXIT.OK);
   const c = out.c;

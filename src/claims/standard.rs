@@ -72,7 +72,7 @@ pub fn check(
 ) -> Result<(), ClaimError> {
     let mut first: Option<ClaimError> = None;
     let mut fail = |report: &mut Report, id: &str, err: ClaimError| -> bool {
-        report.push(failure(id, &err, None));
+        report.push(failure(id, &err));
         first.get_or_insert(err);
         mode == Mode::FailFast
     };

@@ -60,8 +60,8 @@ impl Run<'_> {
     }
 
     /// Records a failure; returns `true` when evaluation must stop.
-    fn fail(&mut self, id: &str, err: ClaimError, note: Option<&str>) -> bool {
-        self.report.push(failure(id, &err, note));
+    fn fail(&mut self, id: &str, err: ClaimError) -> bool {
+        self.report.push(failure(id, &err));
         if self.first.is_none() {
             self.first = Some(err);
         }
@@ -77,13 +77,8 @@ impl Run<'_> {
 }
 
 /// A failed check built from an error: its message, code, expected and actual.
-pub(crate) fn failure(id: &str, err: &ClaimError, note: Option<&str>) -> Check {
-    let mut message = err.to_string();
-    if let Some(note) = note {
-        message.push_str(" — ");
-        message.push_str(note);
-    }
-    let mut c = Check::new(id, Outcome::Fail, message).with_code(err.code());
+pub(crate) fn failure(id: &str, err: &ClaimError) -> Check {
+    let mut c = Check::new(id, Outcome::Fail, err.to_string()).with_code(err.code());
     c.expected = err.expected();
     c.actual = err.actual();
     c
@@ -138,7 +133,7 @@ pub fn check_ambiguous(claims: &Map<String, Value>, report: &mut Report) -> Resu
         }
         Some((key, name)) => {
             let err = ClaimError::Ambiguous { key, registered: name };
-            report.push(failure("ambiguous_claims", &err, None));
+            report.push(failure("ambiguous_claims", &err));
             Err(err)
         }
     }
@@ -166,7 +161,7 @@ pub fn check_claims(
             Some(reg)
         }
         Err(e) => {
-            if run.fail("registered_claims", e, None) {
+            if run.fail("registered_claims", e) {
                 return run.finish(Alias::default());
             }
             None
@@ -201,7 +196,7 @@ pub fn check_claims(
             Some(name)
         }
         Err(e) => {
-            if run.fail("user_claim", e, None) {
+            if run.fail("user_claim", e) {
                 return run.finish(Alias::default());
             }
             None
@@ -233,7 +228,7 @@ pub fn check_claims(
                 ),
             )),
             Err(e) => {
-                if run.fail(&id, e, None) {
+                if run.fail(&id, e) {
                     return run.finish(Alias::default());
                 }
             }
@@ -255,7 +250,7 @@ pub fn check_claims(
                 groups = g;
             }
             Err(e) => {
-                if run.fail("groups_claim", e, None) {
+                if run.fail("groups_claim", e) {
                     return run.finish(Alias::default());
                 }
             }
@@ -278,7 +273,7 @@ pub fn check_claims(
                 );
             }
             Err(e) => {
-                if run.fail(&id, e, None) {
+                if run.fail(&id, e) {
                     return run.finish(Alias::default());
                 }
             }
@@ -289,7 +284,7 @@ pub fn check_claims(
     let name = name.unwrap_or_default();
     if name.is_empty() && run.first.is_none() {
         let err = ClaimError::AliasNameEmpty { claim: role.user_claim.clone() };
-        if run.fail("alias_name", err, None) {
+        if run.fail("alias_name", err) {
             return run.finish(Alias::default());
         }
     }
@@ -321,7 +316,7 @@ fn registered_checks(run: &mut Run<'_>, reg: &Registered, ctx: &VaultContext<'_>
             actual: quoted_opt(&reg.iss),
             wording: Wording::Vault,
         };
-        if run.fail("iss", err, None) {
+        if run.fail("iss", err) {
             return true;
         }
     }
@@ -342,7 +337,7 @@ fn registered_checks(run: &mut Run<'_>, reg: &Registered, ctx: &VaultContext<'_>
             actual: quoted_opt(&reg.sub),
             wording: Wording::Vault,
         };
-        if run.fail("sub", err, None) {
+        if run.fail("sub", err) {
             return true;
         }
     }
@@ -369,7 +364,7 @@ fn registered_checks(run: &mut Run<'_>, reg: &Registered, ctx: &VaultContext<'_>
                     actual: aud_json.clone(),
                     wording: Wording::Vault,
                 };
-                if run.fail("aud", err, None) {
+                if run.fail("aud", err) {
                     return true;
                 }
             }
@@ -390,7 +385,7 @@ fn registered_checks(run: &mut Run<'_>, reg: &Registered, ctx: &VaultContext<'_>
         };
         if non_empty {
             let err = ClaimError::AudienceUnbound { actual: aud_json.unwrap_or_default() };
-            if run.fail("aud_unbound", err, None) {
+            if run.fail("aud_unbound", err) {
                 return true;
             }
         } else {
@@ -416,7 +411,7 @@ fn time_checks(run: &mut Run<'_>, reg: &Registered, ctx: &VaultContext<'_>) -> b
         for id in ["nbf", "exp", "iat"] {
             run.push(Check::new(id, Outcome::Skip, "no time claims"));
         }
-        return run.fail("time_claims", ClaimError::NoTimeClaims, None);
+        return run.fail("time_claims", ClaimError::NoTimeClaims);
     }
     let skew = role.clock_skew_leeway.resolve(DEFAULT_CLOCK_SKEW_LEEWAY);
     let exp_leeway = role.expiration_leeway.resolve(DEFAULT_CLAIM_LEEWAY);
@@ -439,7 +434,7 @@ fn time_checks(run: &mut Run<'_>, reg: &Registered, ctx: &VaultContext<'_>) -> b
             source,
             wording: Wording::Vault,
         };
-        if run.fail("nbf", err, None) {
+        if run.fail("nbf", err) {
             return true;
         }
     } else {
@@ -470,7 +465,7 @@ fn time_checks(run: &mut Run<'_>, reg: &Registered, ctx: &VaultContext<'_>) -> b
             invented: exp_invented,
             wording: Wording::Vault,
         };
-        if run.fail("exp", err, None) {
+        if run.fail("exp", err) {
             return true;
         }
     } else {
@@ -501,7 +496,7 @@ fn time_checks(run: &mut Run<'_>, reg: &Registered, ctx: &VaultContext<'_>) -> b
         run.push(Check::new("iat", Outcome::Skip, "token has no iat"));
     } else if now.saturating_add(skew) < iat {
         let err = ClaimError::IssuedInFuture { iat, now, leeway: skew };
-        if run.fail("iat", err, None) {
+        if run.fail("iat", err) {
             return true;
         }
     } else {
