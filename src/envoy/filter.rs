@@ -495,6 +495,8 @@ impl RootContext for Root {
         match FilterConfig::parse(&bytes) {
             Ok(cfg) => {
                 let tick = cfg.tick_ms;
+                let has_remote =
+                    cfg.providers.iter().any(|p| matches!(p.keys, KeySource::Remote(_)));
                 let summary = format!(
                     "jwtgate: configured {} provider(s), {} rule(s), root context {}",
                     cfg.providers.len(),
@@ -502,7 +504,10 @@ impl RootContext for Root {
                     self.id
                 );
                 self.vm = Some(Rc::new(RefCell::new(Vm::new(cfg))));
-                let _ = hostcalls::set_tick_period(Duration::from_millis(tick));
+                // The tick only serves remote JWKS (refresh, retries, other VMs' fetches).
+                if has_remote {
+                    let _ = hostcalls::set_tick_period(Duration::from_millis(tick));
+                }
                 log(LogLevel::Info, &summary);
                 true
             }
