@@ -157,9 +157,9 @@ impl Vm {
             if action == RuleAction::AllowMissing {
                 self.metrics.inc(Counter::Allowed);
                 // Claim headers are ours to set: a client must not be able to inject them.
-                let edits = providers
+                let edits = cfg
+                    .providers
                     .iter()
-                    .filter_map(|&i| cfg.providers.get(i))
                     .flat_map(|p| p.claim_to_headers.iter().map(|c| Edit::Remove(c.header.clone())))
                     .collect();
                 return Err(Outcome::Continue(edits));
