@@ -11,9 +11,14 @@ test('a valid configuration runs on_configure on the canary and on each worker V
   assert.equal(e.loadError, null);
   const configured = e.logsMatching(/^jwtgate: configured 1 provider/);
   assert.deepEqual(configured.map((l) => l.vm), ['canary', 'worker0', 'worker1', 'worker2']);
-  // Ticks armed per worker root context, none left over from the discarded canary.
+  // Inline keys need no timer.
+  for (const wk of e.workers) assert.equal(wk.vm.ticks.size, 0);
+});
+
+test('a remote JWKS arms one tick per worker root context, none left over from the canary', () => {
+  const e = envoy({ providers: [remoteProvider()], tick_period_ms: 250 }, { workers: 2 });
   assert.equal(e.canary.ticks.size, 0);
-  for (const wk of e.workers) assert.equal(wk.vm.ticks.get(wk.vm.rootId).period, 1000);
+  for (const wk of e.workers) assert.equal(wk.vm.ticks.get(wk.vm.rootId).period, 250);
 });
 
 const invalid = [

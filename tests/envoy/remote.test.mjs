@@ -246,3 +246,19 @@ test('the client that triggered the fetch disconnects: its response is dropped, 
   assert.equal(server.calls, 2);
   assert.ok(e.logsMatching(/JWKS response never arrived|JWKS loaded/).length >= 1);
 });
+
+test('a worker waiting on another worker\'s fetch learns of its failure from shared data', () => {
+  const { e, server } = setup({ workers: 2, remote: { retry: { num_retries: 0 } } });
+  server.respond = () => ({ status: 503, body: 'no healthy upstream' });
+  const onFetcher = e.request({ worker: 0, headers: bearer(A) });
+  const onWaiter = e.request({ worker: 1, headers: bearer(A) });
+  assert.equal(server.calls, 1, 'the second worker does not fetch while the first holds the lock');
+  e.settle();
+  assert.equal(onFetcher.reply.status, 503);
+  assert.equal(onWaiter.state, 'paused');
+  e.advance(1000);
+  assert.equal(onWaiter.reply?.status, 503);
+  assert.equal(onWaiter.json.code, 'ERR_JWKS_UNAVAILABLE');
+  assert.match(onWaiter.json.message, /status 503/);
+  assert.equal(server.calls, 1);
+});
