@@ -12,7 +12,10 @@
 //!
 //! Numbers are little-endian slices of [`Limb`]s, all exactly as long as the modulus. Products
 //! use a `2L`-limb scratch buffer followed by a word-by-word Montgomery reduction (REDC), so a
-//! squaring can skip the duplicated cross products (≈ 25% fewer multiplies).
+//! squaring can skip the duplicated cross products (≈ 25% fewer multiplies). The hot loops
+//! (REDC, squaring rows) handle two rows per pass over the buffer, and the one-row loop is
+//! unrolled by hand: the release profile optimises for size and does not unroll, and in wasm
+//! loop overhead and memory traffic are a large share of each limb product.
 
 use alloc::vec;
 use alloc::vec::Vec;
