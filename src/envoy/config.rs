@@ -419,12 +419,35 @@ impl FilterConfig {
     }
 
     /// The rule for a request: the first that matches, or `None` (= require, every provider).
+    ///
+    /// A path that is not in normal form (`..` or `.` segments, `//`, encoded `.`, `/` or `\`,
+    /// a backslash) matches no rule: Envoy forwards it unnormalised unless the connection manager
+    /// normalises paths, and `/healthz/../v1/secret` must not ride on a `/healthz` bypass.
     pub fn rule_for(&self, method: &str, path: &str) -> Option<&Rule> {
         let path = path.split('?').next().unwrap_or(path);
+        if !is_normal_path(path) {
+            return None;
+        }
         self.rules.iter().find(|r| {
             r.path.matches(path) && (r.methods.is_empty() || r.methods.iter().any(|m| m == method))
         })
     }
+}
+
+/// Whether `path` is already in the form a normalising proxy would forward.
+fn is_normal_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    if lower.contains("%2e")
+        || lower.contains("%2f")
+        || lower.contains("%5c")
+        || path.contains('\\')
+    {
+        return false;
+    }
+    if path.contains("//") {
+        return false;
+    }
+    !path.split('/').any(|seg| seg == "." || seg == "..")
 }
 
 fn provider(p: RawProvider, field: &str, limits: &Limits) -> Result<Provider, FilterError> {

@@ -427,7 +427,11 @@ fn shift_limb_mod(x: &mut [Limb], n: &[Limb]) -> Option<()> {
     }
     // The top limb of y as a signed value: x[L−1] − carry − borrow, in (−2³³, 2³²).
     let mut top = i64::from(prev) - carry as i64 - i64::from(borrow);
-    while top < 0 {
+    // Knuth: at most two add-backs. Bounded anyway, so no input can make this loop long.
+    for _ in 0..2 {
+        if top >= 0 {
+            break;
+        }
         let mut c = false;
         for (xi, &ni) in x.iter_mut().zip(n) {
             let (s1, c1) = xi.overflowing_add(ni);
