@@ -131,6 +131,9 @@ impl Remote {
         if let Some(k) = self.fresh(now) {
             return k;
         }
+        if self.fetch == Fetch::Idle {
+            self.adopt_failure(now);
+        }
         if self.failed_until_ms > now && self.fetch == Fetch::Idle {
             // Serve stale keys while the JWKS host is down rather than refusing every token.
             return match &self.keys {
@@ -169,6 +172,18 @@ impl Remote {
                 true
             }
             Err(_) => false,
+        }
+    }
+
+    /// Takes over another VM's recent give-up (the shared fail record), so that while the JWKS
+    /// host is down every worker fails fast instead of each retrying on its own.
+    fn adopt_failure(&mut self, now: u64) {
+        let Ok((Some(b), _)) = hostcalls::get_shared_data(&self.fail_key()) else { return };
+        let Some((failed_at, reason)) = parse_fail(&b) else { return };
+        let until = failed_at.saturating_add(self.cfg.failed_refetch_s.saturating_mul(1000));
+        if until > now && until > self.failed_until_ms && failed_at >= self.fetched_at_ms {
+            self.failed_until_ms = until;
+            self.last_error = reason;
         }
     }
 
@@ -468,6 +483,7 @@ impl Remote {
             }
             Fetch::Idle => {
                 self.adopt_shared();
+                self.adopt_failure(now);
                 let refresh_at = self
                     .expires_at_ms
                     .saturating_sub(self.cfg.refresh_before_s.saturating_mul(1000));

@@ -262,3 +262,22 @@ test('a worker waiting on another worker\'s fetch learns of its failure from sha
   assert.match(onWaiter.json.message, /status 503/);
   assert.equal(server.calls, 1);
 });
+
+test('while the JWKS host is down, one worker retries and the others fail fast from its record', () => {
+  const { e, server } = setup({ workers: 3, remote: { retry: { num_retries: 1, base_interval_ms: 100 }, failed_refetch_seconds: 10 } });
+  server.respond = () => ({ status: 503, body: 'no healthy upstream' });
+  for (let i = 0; i < 4; i++) e.advance(1000);
+  const attempts = server.calls;
+  assert.equal(attempts, 2, 'one attempt and one retry, by one worker');
+  for (let w = 0; w < 3; w++) {
+    const r = e.request({ worker: w, headers: bearer(A) });
+    assert.equal(r.reply?.status, 503, `worker ${w}: ${r.state}`);
+  }
+  assert.equal(server.calls, attempts, 'no worker fetches again inside the failed-refetch window');
+  server.respond = null;
+  e.advance(12_000);
+  const ok = e.request({ worker: 2, headers: bearer(A) });
+  e.settle();
+  e.advance(1000);
+  assert.equal(ok.state, 'continued');
+});
