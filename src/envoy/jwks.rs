@@ -149,7 +149,10 @@ impl Remote {
         // the wall clock went backwards, and the keys are treated as due.
         let max_ahead = self.cfg.cache_duration_s.saturating_mul(1000);
         match &self.keys {
-            Some(k) if now < self.expires_at_ms && self.expires_at_ms.saturating_sub(now) <= max_ahead => {
+            Some(k)
+                if now < self.expires_at_ms
+                    && self.expires_at_ms.saturating_sub(now) <= max_ahead =>
+            {
                 Some(Keys::Ready(Rc::clone(k), self.fetched_at_ms))
             }
             _ => None,
