@@ -259,7 +259,7 @@ test('AWS: preflight explains the missing iss; a trust policy is suggested', asy
       Action: 'sts:AssumeRoleWithWebIdentity',
       Condition: { StringEquals: { 'nomad.example.com:aud': 'vault.io' } },
     }],
-  }));
+  }, null, 2));
   assert.match(await s.page.textContent('#aws-verdict'), /STS would refuse this token/);
   const pre = await checkRows('aws-preflight');
   const iss = pre.find((r) => r.outcome === 'fail' && /iss/.test(r.id + r.message));

@@ -2,17 +2,22 @@
 // ran it, with pass/fail and expected vs actual.
 import { h, render, badge, table, note, pretty } from './dom.js';
 
+/** An identifier with line-break opportunities after `.`, `_`, `/` and `:` (never mid-word). */
+function breakable(id) {
+  return String(id).split(/(?<=[._/:\]])/).flatMap((part, i) => (i ? [h('wbr'), part] : [part]));
+}
+
 function checkRows(checks) {
   return checks.map((c, i) => ({
     cells: [
       String(i + 1),
-      h('td', { class: 'mono' }, c.id),
+      h('td', { class: 'mono check-id' }, breakable(c.id)),
       badge(c.outcome),
       h('td', {}, c.message, c.code ? h('div', { class: 'hint mono' }, c.code) : null),
       h('td', { class: 'mono' }, c.expected ?? ''),
       h('td', { class: 'mono' }, c.actual ?? ''),
     ],
-    attrs: { 'data-check': c.id, 'data-outcome': c.outcome, class: c.outcome === 'fail' ? 'outcome-fail' : '' },
+    attrs: { 'data-check': c.id, 'data-outcome': c.outcome, class: `outcome-${c.outcome}` },
   }));
 }
 

@@ -36,7 +36,7 @@ export function fetchFailure(out, url, err, what) {
   render(out,
     h('ul', { class: 'notes', id: 'fetch-error' },
       note('fail', `Could not fetch the ${what}.`, err?.message ?? String(err)),
-      isNetwork ? note('info', 'Most likely blocked by CORS.', 'Nomad serves /.well-known/jwks.json and the discovery document without Access-Control-Allow-Origin headers, so browsers refuse to hand the answer to this page (a private network or TLS error looks the same from here). Run this and paste the output into the box on the left:') : null),
+      isNetwork ? note('info', 'Most likely blocked by CORS.', 'Nomad serves /.well-known/jwks.json and the discovery document without Access-Control-Allow-Origin headers, so browsers refuse to hand the answer to this page (a private network or TLS error looks the same from here). Run this where the URL is reachable and paste its output into the key box:') : null),
     copyBlock('curl command', curlFor(url), { id: 'curl-command' }));
 }
 
