@@ -145,8 +145,14 @@ impl Remote {
     }
 
     fn fresh(&self, now: u64) -> Option<Keys> {
+        // No monotonic clock in the ABI: an expiry further away than the cache duration means
+        // the wall clock went backwards, and the keys are treated as due.
+        let max_ahead = self.cfg.cache_duration_s.saturating_mul(1000);
         match &self.keys {
-            Some(k) if now < self.expires_at_ms => {
+            Some(k)
+                if now < self.expires_at_ms
+                    && self.expires_at_ms.saturating_sub(now) <= max_ahead =>
+            {
                 Some(Keys::Ready(Rc::clone(k), self.fetched_at_ms))
             }
             _ => None,
@@ -192,7 +198,8 @@ impl Remote {
     pub fn may_refetch_for_kid(&mut self, now: u64) -> bool {
         let cooldown = self.cfg.kid_refetch_cooldown_s.saturating_mul(1000);
         self.adopt_shared();
-        now.saturating_sub(self.fetched_at_ms) >= cooldown
+        // A fetch "in the future" means the clock went backwards: do not wait for it.
+        now < self.fetched_at_ms || now.saturating_sub(self.fetched_at_ms) >= cooldown
     }
 
     /// Starts a fetch if none is running and none is being waited for. Returns `true` when a
@@ -259,7 +266,9 @@ impl Remote {
         };
         if let Some(bytes) = &current {
             if let Some((holder, deadline)) = parse_lock(bytes) {
-                if holder != owner && deadline > now {
+                // A deadline further away than any lock can last comes from a wall-clock jump
+                // or a broken writer: ignore it rather than wait for it.
+                if holder != owner && deadline > now && deadline <= self.lock_deadline(now) {
                     return false;
                 }
             }

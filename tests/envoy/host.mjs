@@ -529,6 +529,9 @@ class Worker {
     this.envoy = envoy;
     this.index = index;
     this.vm = envoy.newVm(`worker${index}`);
+    // Envoy has no plugin handle for a worker whose on_configure failed after the canary
+    // passed: the filter silently does not run there (requests pass unauthenticated).
+    this.unfiltered = this.vm === null;
     this.streams = new Map();
   }
 
@@ -536,6 +539,11 @@ class Worker {
     const envoy = this.envoy;
     const id = envoy.nextStreamId++;
     const stream = new Stream(this, id, headers);
+    if (this.unfiltered) {
+      stream.state = 'continued';
+      stream.unfiltered = true;
+      return stream;
+    }
     if (!this.vm || this.vm.failed) {
       if (this.vm?.failed && envoy.failurePolicy === 'FAIL_RELOAD') {
         envoy.log(`worker${this.index}`, 2, 'reloading failed Wasm VM');

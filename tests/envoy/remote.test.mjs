@@ -281,3 +281,19 @@ test('while the JWKS host is down, one worker retries and the others fail fast f
   e.advance(1000);
   assert.equal(ok.state, 'continued');
 });
+
+test('wall-clock jumps: a lock or an expiry implausibly far ahead is not waited for', () => {
+  const { e, server } = setup({ workers: 2 });
+  e.advance(1000);
+  assert.equal(server.calls, 1);
+  // The clock goes back two hours: the loaded JWKS now "expires" too far ahead to trust.
+  e.nowNs -= 7_200_000_000_000n;
+  const shared = e.shared();
+  const lockKey = [...shared.keys()].find((k) => k.endsWith('|lock'));
+  shared.set(lockKey, { value: Buffer.from(`vm99\n${e.nowMs + 86_400_000}`), cas: 999 });
+  const r = e.request({ worker: 1, headers: bearer(A, { iat: T0 - 10_000, nbf: T0 - 10_000 }) });
+  e.settle();
+  e.advance(1000);
+  assert.equal(r.state, 'continued', r.json && r.json.message);
+  assert.equal(server.calls, 2, 'refetched instead of trusting the future expiry or waiting a day');
+});
