@@ -373,6 +373,16 @@ function wire() {
     $('share-url').select();
   });
   syncModes();
+  // A share link pasted into this tab's address bar (only #sample and #s=… mean anything).
+  window.addEventListener('hashchange', () => {
+    const frag = readFragment();
+    if (!api || !frag) return;
+    if (frag.sample) startSample();
+    else if (frag.state) {
+      applyState(frag.state);
+      schedule();
+    }
+  });
 }
 
 async function startSample() {

@@ -202,9 +202,14 @@ test('keys: a clicked fetch blocked by CORS shows the curl command; an allowed o
   const jwksText = JSON.stringify(JWKS);
   const nomad = createServer((req, res) => {
     const headers = { 'Content-Type': 'application/json' };
-    if (req.url === '/cors/.well-known/jwks.json') headers['Access-Control-Allow-Origin'] = '*';
+    if (req.url.startsWith('/cors/')) headers['Access-Control-Allow-Origin'] = '*';
     res.writeHead(200, headers);
-    res.end(jwksText);
+    if (req.url === '/cors/.well-known/openid-configuration') {
+      const issuer = `http://127.0.0.1:${nomad.address().port}/cors`;
+      res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/.well-known/jwks.json`, id_token_signing_alg_values_supported: ['RS256', 'EdDSA'] }));
+    } else {
+      res.end(jwksText);
+    }
   });
   await new Promise((ok) => nomad.listen(0, '127.0.0.1', ok));
   const base = `http://127.0.0.1:${nomad.address().port}`;
@@ -221,10 +226,49 @@ test('keys: a clicked fetch blocked by CORS shows the curl command; an allowed o
     await s.page.waitForFunction(() => document.querySelector('#keys-input').value.includes('"keys"'));
     await settled(s.page);
     assert.match(await s.page.textContent('#verdict'), /accept/);
+    // OIDC discovery from the issuer URL: discovery document, then its jwks_uri.
+    await fill('#keys-input', '');
+    await s.page.fill('#fetch-url', `${base}/cors`);
+    await s.page.click('#fetch-discovery');
+    await s.page.waitForFunction(() => document.querySelector('#keys-input').value.includes('"keys"'));
+    await settled(s.page);
+    assert.match(await s.page.textContent('#verdict'), /accept/);
   } finally {
     await new Promise((ok) => nomad.close(ok));
     await resetSample();
   }
+});
+
+test('keys: PEM keys (Vault\'s jwt_validation_pubkeys) and an uploaded JWKS file verify the sample', async () => {
+  const pem = createPublicKey({ key: JWKS.keys[0], format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+  await fill('#keys-input', pem);
+  assert.match(await s.page.textContent('#verdict'), /Vault would accept this token/);
+  assert.equal((await checkRows()).find((r) => r.id === 'signature').outcome, 'pass');
+  await fill('#keys-input', '');
+  assert.match(await s.page.textContent('#checks-out'), /Add keys/);
+  await s.page.setInputFiles('#keys-file', { name: 'jwks.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(JWKS)) });
+  await s.page.waitForFunction(() => document.querySelector('#keys-input').value.includes('"keys"'));
+  await settled(s.page);
+  assert.match(await s.page.textContent('#verdict'), /accept/);
+  await resetSample();
+});
+
+test('checks: standard profile with issuer/audience inputs', async () => {
+  await s.page.check('input[name="mode"][value="standard"]');
+  await fill('#std-aud', 'vault.io');
+  assert.match(await s.page.textContent('#verdict'), /A standard verifier would accept this token/);
+  await fill('#std-aud', 'aws, sts.amazonaws.com');
+  const aud = (await checkRows()).find((r) => r.id === 'aud');
+  assert.equal(aud.outcome, 'fail');
+  assert.match(aud.expected, /aws/);
+  assert.match(aud.actual, /vault\.io/);
+  await fill('#std-aud', 'vault.io');
+  await fill('#std-iss', 'https://nomad.example.com');
+  const iss = (await checkRows()).find((r) => r.outcome === 'fail');
+  assert.match(iss.id, /iss/);
+  assert.match(iss.message, /missing required "iss" claim/);
+  await resetSample();
+  assert.equal(await s.page.isVisible('#vault-inputs'), true);
 });
 
 test('token: Bearer/quoted/log-line input is tolerated and said so', async () => {
@@ -284,6 +328,44 @@ test('share: the link lives in the fragment and drops the signature by default',
   assert.match(await page2.textContent('#payload-table'), /global:default:mongo:mongo:mongo:default/);
   assert.match(await page2.textContent('#verdict'), /reject/);
   await page2.close();
+});
+
+/** Contrast ratio (WCAG 2) of every visible text element's colour against its background. */
+async function lowContrast(page) {
+  return page.evaluate(() => {
+    const parse = (c) => (c.match(/[\d.]+/g) ?? []).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (v) => { const x = v / 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; };
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const bgOf = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = parse(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    const bad = [];
+    const sel = '.badge, .verdict, .verdict .detail, .note strong, .note .body, .hint, td, th, .seg-header, .seg-payload, .seg-signature, button, a, label, legend, .privacy-badge, pre, .empty';
+    for (const el of document.querySelectorAll(sel)) {
+      if (!el.offsetParent || !el.textContent.trim()) continue;
+      const fg = parse(getComputedStyle(el).color).slice(0, 3);
+      const [a, b] = [lum(fg), lum(bgOf(el))];
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      if (ratio < 4.5) bad.push(`${el.tagName}.${el.className} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+    }
+    return [...new Set(bad)];
+  });
+}
+
+test('contrast: text meets WCAG AA (4.5:1) in light and dark themes', async () => {
+  await fill('#now-input', String(PAYLOAD.exp + 3600)); // a failing verdict, fail badges and notes too
+  for (const theme of ['light', 'dark']) {
+    await s.page.selectOption('#theme', theme);
+    assert.deepEqual(await lowContrast(s.page), [], theme);
+  }
+  await s.page.selectOption('#theme', 'system');
+  await fill('#now-input', String(NOW));
 });
 
 test('narrow screen and dark theme render the sample', async () => {

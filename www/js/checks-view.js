@@ -17,7 +17,7 @@ function checkRows(checks) {
       h('td', { class: 'mono' }, c.expected ?? ''),
       h('td', { class: 'mono' }, c.actual ?? ''),
     ],
-    attrs: { 'data-check': c.id, 'data-outcome': c.outcome, class: `outcome-${c.outcome}` },
+    attrs: { 'data-check': c.id, 'data-outcome': c.outcome, class: `outcome-${c.outcome}`, id: `check-${i + 1}` },
   }));
 }
 
@@ -48,8 +48,10 @@ export function renderChecks(out, { result, error, mode, missing }) {
     verdict = h('p', { class: 'verdict fail', id: 'verdict', role: 'status' }, `✘ ${who} would reject this token.`,
       h('span', { class: 'detail' }, msg),
       error?.expected !== undefined || error?.actual !== undefined
-        ? h('span', { class: 'detail mono' }, `expected ${fmt(error.expected)} · actual ${fmt(error.actual)}`) : null,
-      error?.code ? h('span', { class: 'detail mono' }, error.code) : null);
+        ? h('span', { class: 'detail mono' }, [error.expected !== undefined ? `expected ${fmt(error.expected)}` : null,
+          error.actual !== undefined ? `actual ${fmt(error.actual)}` : null].filter(Boolean).join(' · ')) : null,
+      error?.code ? h('span', { class: 'detail mono' }, error.code) : null,
+      first ? h('a', { class: 'detail', href: `#check-${checks.indexOf(first) + 1}` }, `Go to check #${checks.indexOf(first) + 1} (${first.id})`) : null);
   }
   const alias = result?.alias;
   render(out,
