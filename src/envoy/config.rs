@@ -697,3 +697,54 @@ fn rule(r: RawRule, field: &str, providers: &[Provider]) -> Result<Rule, FilterE
     }
     Ok(Rule { path, methods, action: r.action, providers: indexes, strip_prefix: r.strip_prefix })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unnormalised_paths_match_no_rule() {
+        let cfg = FilterConfig::parse(
+            br#"{"providers":[{"name":"p","jwks":{"keys":[]}}],
+                 "rules":[{"prefix":"/healthz","action":"bypass"}]}"#,
+        )
+        .unwrap();
+        assert!(cfg.rule_for("GET", "/healthz?x=1").is_some());
+        for path in [
+            "/healthz/../v1",
+            "/healthz/%2E%2E/v1",
+            "/healthz//v1",
+            "/healthz/./v1",
+            "/healthz\\..\\v1",
+        ] {
+            assert!(cfg.rule_for("GET", path).is_none(), "{path}");
+        }
+    }
+
+    #[test]
+    fn discovery_path_comes_from_the_issuer() {
+        let cfg = FilterConfig::parse(
+            br#"{"providers":[{"name":"p","issuer":"https://idp.example/realms/x/",
+                 "remote_jwks":{"cluster":"c","authority":"idp.example","discovery":true}}]}"#,
+        )
+        .unwrap();
+        let KeySource::Remote(r) = &cfg.providers[0].keys else { panic!("remote") };
+        assert_eq!(r.path, "/realms/x/.well-known/openid-configuration");
+        assert_eq!(r.discovery.as_deref(), Some("https://idp.example/realms/x/"));
+    }
+
+    #[test]
+    fn defaults() {
+        let cfg =
+            FilterConfig::parse(br#"{"providers":[{"name":"p","jwks":{"keys":[]}}]}"#).unwrap();
+        let p = &cfg.providers[0];
+        assert_eq!(
+            p.from_headers,
+            [HeaderSource { name: "authorization".into(), value_prefix: "Bearer ".into() }]
+        );
+        assert!(!p.forward);
+        assert_eq!(cfg.realm, DEFAULT_REALM);
+        assert_eq!(cfg.on_jwks_failure, FetchFailureStatus::Unavailable);
+        assert_eq!(cfg.cache_entries, 1000);
+    }
+}

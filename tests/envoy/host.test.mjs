@@ -59,6 +59,8 @@ test('trap: FAIL_RELOAD builds a fresh VM (configured again) for the next reques
   const e = envoy(cfg, { workers: 1, failurePolicy: 'FAIL_RELOAD' });
   e.trapNext = 'proxy_get_header_map_pairs';
   assert.equal(e.send({ path: '/a' }).reply.status, 503);
+  assert.equal(e.send({ path: '/a' }).reply.status, 503, 'inside the reload back-off');
+  e.advance(1000);
   const next = e.send({ path: '/a' });
   assert.equal(next.reply.status, 401);
   assert.equal(next.json.code, 'ERR_TOKEN_MISSING');

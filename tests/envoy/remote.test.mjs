@@ -188,6 +188,7 @@ test('a reloaded VM (FAIL_RELOAD after a trap) reuses the shared JWKS without fe
   assert.equal(server.calls, 1);
   e.trapNext = 'proxy_get_header_map_pairs';
   assert.equal(e.send({ headers: bearer(A) }).reply.status, 503);
+  e.advance(1000); // the reload back-off
   const r = e.request({ headers: bearer(A) });
   assert.equal(r.state, 'continued');
   assert.equal(server.calls, 1);
