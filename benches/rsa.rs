@@ -1,5 +1,7 @@
 //! RSA signature verification: jwtgate's prepared-key path against `rsa` 0.9's `VerifyingKey`,
-//! on the same keys and signatures (the first valid Wycheproof vector of each file).
+//! on the same keys and signatures (the first valid Wycheproof vector of each file). `rsa` is
+//! built as this crate configures it (`default-features = false`, so 32-bit digits natively
+//! too; its default `u64_digit` is roughly 1.5× faster natively and much slower in wasm).
 //!
 //! `cargo bench --bench rsa` — divan prints fastest / slowest / median / mean per case; the
 //! median is the number to quote. Every case hashes the message and verifies (what a JWS verify

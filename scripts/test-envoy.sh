@@ -8,6 +8,9 @@ rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
 # A dedicated target dir: the cdylib build must not invalidate the native build's artifacts.
 export CARGO_TARGET_DIR="${JWTGATE_ENVOY_TARGET_DIR:-target/envoy}"
 cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features envoy -- -D warnings
+# Native unit tests of the pure parts (configuration, extraction, replies) in the default target dir.
+CARGO_TARGET_DIR=target cargo clippy --lib --tests --features envoy -- -D warnings
+CARGO_TARGET_DIR=target cargo test --lib --features envoy -- envoy::
 cargo rustc --lib --release --target wasm32-unknown-unknown --no-default-features --features envoy --crate-type cdylib
 WASM="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/jwtgate.wasm"
 for shared in ../shared ../../shared; do

@@ -348,7 +348,7 @@ impl Authorizer {
             "policies",
             Outcome::Info,
             format!(
-                "{} policies, {} path blocks, {} rules after merging",
+                "policies: {}, path blocks: {}, rules after merging: {}",
                 self.policies.len(),
                 self.rendered.len(),
                 rules.len()
@@ -478,8 +478,12 @@ impl Authorizer {
             let mut check = if granted {
                 Check::new("capability", Outcome::Pass, format!("{name} is granted"))
             } else {
-                Check::new("capability", Outcome::Fail, format!("{name} is not granted"))
-                    .with_code(Code::PolicyDenied)
+                Check::new(
+                    "capability",
+                    Outcome::Fail,
+                    format!("{name} is not granted by {:?} (it grants {caps})", rule.pattern),
+                )
+                .with_code(Code::PolicyDenied)
             };
             check = check.with_expected(name).with_actual(format!("{caps}"));
             steps.push(check);

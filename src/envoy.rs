@@ -14,6 +14,15 @@
 //! | `jwks` | remote JWKS through a cluster: shared data with CAS, refresh, rotation, backoff |
 //! | `filter` | the proxy-wasm root and HTTP contexts wiring it together |
 //!
+//! Built on the proxy-wasm Rust SDK (`=0.2.5`): every function it imports is one Envoy links for
+//! ABI 0.2.1, with the same signature (checked on the built module by
+//! `tests/envoy/artifacts.test.mjs` and `wasm_abi_check.py --proxy-wasm`). A hand-written ABI
+//! layer would import fewer functions, but raw pointers and `#[no_mangle]` exports need
+//! `unsafe`, which this crate forbids. The SDK panics (traps) on host statuses it does not
+//! expect, so request data is read only with the `*_bytes` calls and only inside the callback
+//! windows Envoy allows (request headers in `on_http_request_headers` or while paused from it;
+//! call results in `on_http_call_response`).
+//!
 //! Build: `cargo rustc --lib --release --target wasm32-unknown-unknown --no-default-features
 //! --features envoy --crate-type cdylib` (see `scripts/test-envoy.sh`).
 

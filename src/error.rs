@@ -208,8 +208,9 @@ pub enum Error {
     Claim(ClaimError),
     /// The Vault role, auth config or caller options are invalid.
     Config(ConfigError),
-    /// A Vault policy or an authorization request is invalid.
-    Policy(PolicyError),
+    /// A Vault policy or an authorization request is invalid (boxed: its variants carry the
+    /// offending line of the document, which would otherwise grow every `Result` in the crate).
+    Policy(alloc::boxed::Box<PolicyError>),
     /// An AWS IAM trust policy or AWS options are invalid.
     Aws(AwsError),
 }
@@ -227,6 +228,12 @@ impl Error {
             Error::Policy(e) => e.code(),
             Error::Aws(e) => e.code(),
         }
+    }
+}
+
+impl From<PolicyError> for Error {
+    fn from(e: PolicyError) -> Self {
+        Error::Policy(alloc::boxed::Box::new(e))
     }
 }
 
@@ -260,6 +267,5 @@ from_layer! {
     KeyError => Key,
     ClaimError => Claim,
     ConfigError => Config,
-    PolicyError => Policy,
     AwsError => Aws,
 }

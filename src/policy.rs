@@ -210,8 +210,12 @@ pub enum PolicyError {
         path: Option<String>,
         /// 1-based line (0 when unknown, e.g. JSON).
         line: usize,
+        /// 1-based column (0 when unknown).
+        column: usize,
         /// Vault's wording where it has one.
         message: String,
+        /// The offending line and a caret (empty when unknown).
+        snippet: String,
     },
     /// A path has unbalanced `{{` / `}}` (Vault refuses such a policy at write time).
     TemplateUnbalanced {
@@ -266,14 +270,17 @@ impl fmt::Display for PolicyError {
             PolicyError::Json { policy, error } => {
                 write!(f, "failed to parse policy {policy:?}: {error}")
             }
-            PolicyError::Invalid { policy, path, line, message } => {
+            PolicyError::Invalid { policy, path, line, column, message, snippet } => {
                 write!(f, "failed to parse policy {policy:?}: ")?;
                 if let Some(p) = path {
                     write!(f, "path {p:?}: ")?;
                 }
                 f.write_str(message)?;
                 if *line > 0 {
-                    write!(f, " (line {line})")?;
+                    write!(f, " (at {line}:{column})")?;
+                }
+                if !snippet.is_empty() {
+                    write!(f, "\n{snippet}")?;
                 }
                 Ok(())
             }

@@ -85,7 +85,9 @@ fn policy_parse_vectors() {
                     PolicyError::Syntax { line, column, snippet, .. } => {
                         (*line, *column, Some(snippet.clone()))
                     }
-                    PolicyError::Invalid { line, .. } => (*line, 0, None),
+                    PolicyError::Invalid { line, column, snippet, .. } => {
+                        (*line, *column, Some(snippet.clone()))
+                    }
                     PolicyError::Json {
                         error: jwtgate::json::JsonError::Invalid { line, column, .. },
                         ..

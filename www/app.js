@@ -135,15 +135,21 @@ async function update() {
     renderChecks($('checks-out'), { result: verified.value, error: verified.error, mode: mode() });
   }
   renderKeys($('keys-out'), { option: keys, thumbprints, thumbprintErrors, header, verified: verified?.value?.key, error: verified?.error }, () => convertPem(keys));
+  if (pemShown && pemShown.text === $('keys-input').value && document.getElementById('pem-out')) {
+    renderPem($('pem-out'), pemShown.r.value, pemShown.r.error);
+  }
 
   await updatePolicies(token, opts, problem);
   await updateAws(token, opts, inspected.value?.payload);
 }
 
+/** The last JWKS → PEM conversion, kept while the key text stays the same. */
+let pemShown = null;
+
 async function convertPem(keys) {
-  const out = $('pem-out');
   const r = await safe(() => api.jwksToPem(keys.jwks));
-  renderPem(out, r.value, r.error);
+  pemShown = { text: $('keys-input').value, r };
+  renderPem($('pem-out'), r.value, r.error);
 }
 
 async function updatePolicies(token, opts, problem) {
@@ -161,17 +167,17 @@ async function updatePolicies(token, opts, problem) {
     : { method: $('req-method').value, path: $('req-url').value.trim() };
   const accessor = $('accessor').value.trim() || 'AUTH_METHOD_ACCESSOR';
   const base = { ...opts, policies, accessor };
-  const rendered = await safe(() => api.renderPolicies(token, base));
-  if (rendered.error) {
-    renderAuthorization($('policies-out'), { error: rendered.error });
-    return;
-  }
   if (!request.path) {
-    renderAuthorization($('policies-out'), { rendered: rendered.value });
+    // Without a request there is nothing to decide: only render (the report of authorize carries
+    // the rendering too, so this is the only place renderPolicies is needed).
+    const rendered = await safe(() => api.renderPolicies(token, base));
+    renderAuthorization($('policies-out'), rendered.error
+      ? { missing: 'Enter a path (or method + URL) to render the policies for this token and decide it.' }
+      : { rendered: rendered.value });
     return;
   }
   const decided = await safe(() => api.authorize(token, { ...base, request }));
-  renderAuthorization($('policies-out'), { report: decided.value, rendered: rendered.value, error: decided.error });
+  renderAuthorization($('policies-out'), { report: decided.value, rendered: decided.value, error: decided.error });
 }
 
 async function updateAws(token, opts, payload) {
@@ -367,11 +373,23 @@ function wire() {
     $('share-url').select();
   });
   syncModes();
+  // A share link pasted into this tab's address bar (only #sample and #s=… mean anything).
+  window.addEventListener('hashchange', () => {
+    const frag = readFragment();
+    if (!api || !frag) return;
+    if (frag.sample) startSample();
+    else if (frag.state) {
+      applyState(frag.state);
+      schedule();
+    }
+  });
 }
 
 async function startSample() {
+  document.body.dataset.busy = 'true';
   const s = await safe(() => loadSample());
   if (s.error) {
+    document.body.dataset.busy = 'false';
     render($('engine-status'), `Could not load the bundled sample: ${s.error.message}`);
     $('engine-status').className = 'banner error';
     return;

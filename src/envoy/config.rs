@@ -419,12 +419,35 @@ impl FilterConfig {
     }
 
     /// The rule for a request: the first that matches, or `None` (= require, every provider).
+    ///
+    /// A path that is not in normal form (`..` or `.` segments, `//`, encoded `.`, `/` or `\`,
+    /// a backslash) matches no rule: Envoy forwards it unnormalised unless the connection manager
+    /// normalises paths, and `/healthz/../v1/secret` must not ride on a `/healthz` bypass.
     pub fn rule_for(&self, method: &str, path: &str) -> Option<&Rule> {
         let path = path.split('?').next().unwrap_or(path);
+        if !is_normal_path(path) {
+            return None;
+        }
         self.rules.iter().find(|r| {
             r.path.matches(path) && (r.methods.is_empty() || r.methods.iter().any(|m| m == method))
         })
     }
+}
+
+/// Whether `path` is already in the form a normalising proxy would forward.
+fn is_normal_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    if lower.contains("%2e")
+        || lower.contains("%2f")
+        || lower.contains("%5c")
+        || path.contains('\\')
+    {
+        return false;
+    }
+    if path.contains("//") {
+        return false;
+    }
+    !path.split('/').any(|seg| seg == "." || seg == "..")
 }
 
 fn provider(p: RawProvider, field: &str, limits: &Limits) -> Result<Provider, FilterError> {
@@ -673,4 +696,55 @@ fn rule(r: RawRule, field: &str, providers: &[Provider]) -> Result<Rule, FilterE
         }
     }
     Ok(Rule { path, methods, action: r.action, providers: indexes, strip_prefix: r.strip_prefix })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unnormalised_paths_match_no_rule() {
+        let cfg = FilterConfig::parse(
+            br#"{"providers":[{"name":"p","jwks":{"keys":[]}}],
+                 "rules":[{"prefix":"/healthz","action":"bypass"}]}"#,
+        )
+        .unwrap();
+        assert!(cfg.rule_for("GET", "/healthz?x=1").is_some());
+        for path in [
+            "/healthz/../v1",
+            "/healthz/%2E%2E/v1",
+            "/healthz//v1",
+            "/healthz/./v1",
+            "/healthz\\..\\v1",
+        ] {
+            assert!(cfg.rule_for("GET", path).is_none(), "{path}");
+        }
+    }
+
+    #[test]
+    fn discovery_path_comes_from_the_issuer() {
+        let cfg = FilterConfig::parse(
+            br#"{"providers":[{"name":"p","issuer":"https://idp.example/realms/x/",
+                 "remote_jwks":{"cluster":"c","authority":"idp.example","discovery":true}}]}"#,
+        )
+        .unwrap();
+        let KeySource::Remote(r) = &cfg.providers[0].keys else { panic!("remote") };
+        assert_eq!(r.path, "/realms/x/.well-known/openid-configuration");
+        assert_eq!(r.discovery.as_deref(), Some("https://idp.example/realms/x/"));
+    }
+
+    #[test]
+    fn defaults() {
+        let cfg =
+            FilterConfig::parse(br#"{"providers":[{"name":"p","jwks":{"keys":[]}}]}"#).unwrap();
+        let p = &cfg.providers[0];
+        assert_eq!(
+            p.from_headers,
+            [HeaderSource { name: "authorization".into(), value_prefix: "Bearer ".into() }]
+        );
+        assert!(!p.forward);
+        assert_eq!(cfg.realm, DEFAULT_REALM);
+        assert_eq!(cfg.on_jwks_failure, FetchFailureStatus::Unavailable);
+        assert_eq!(cfg.cache_entries, 1000);
+    }
 }

@@ -169,3 +169,65 @@ fn split_once(s: &[u8], sep: u8) -> (&[u8], &[u8]) {
         None => (s, &[]),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::envoy::config::FilterConfig;
+
+    fn provider(json: &str) -> Provider {
+        let cfg = FilterConfig::parse(json.as_bytes()).unwrap();
+        cfg.providers.into_iter().next().unwrap()
+    }
+
+    fn headers(list: &[(&str, &[u8])]) -> Vec<(String, Vec<u8>)> {
+        list.iter().map(|(k, v)| (String::from(*k), v.to_vec())).collect()
+    }
+
+    const BASE: &str = r#"{"providers":[{"name":"p","jwks":{"keys":[]}"#;
+
+    #[test]
+    fn bearer_prefix_is_case_insensitive_and_trimmed() {
+        let p = provider(&format!("{BASE}}}]}}"));
+        let h = headers(&[("authorization", b"bearer   a.b.c ")]);
+        let found = find(&h, b"/", &p, 100).unwrap().unwrap();
+        assert_eq!(found.token, "a.b.c");
+        assert_eq!(found.location, Location::Header("authorization".into()));
+    }
+
+    #[test]
+    fn coalesced_and_repeated_credentials_are_refused() {
+        let p = provider(&format!("{BASE}}}]}}"));
+        let coalesced = headers(&[("authorization", b"Bearer a.b.c,Bearer d.e.f")]);
+        assert_eq!(find(&coalesced, b"/", &p, 100).unwrap_err().code(), crate::Code::TokenMultiple);
+        let repeated =
+            headers(&[("authorization", b"Bearer a.b.c"), ("authorization", b"Bearer a.b.c")]);
+        assert_eq!(find(&repeated, b"/", &p, 100).unwrap_err().code(), crate::Code::TokenMultiple);
+    }
+
+    #[test]
+    fn non_ascii_and_oversized_values_are_refused_without_decoding() {
+        let p = provider(&format!("{BASE}}}]}}"));
+        let bad = headers(&[("authorization", b"Bearer a.\xff.c")]);
+        assert_eq!(find(&bad, b"/", &p, 100).unwrap_err().code(), crate::Code::JwsMalformed);
+        let long = headers(&[("authorization", b"Bearer aaaaaaaaaa.b.c")]);
+        assert_eq!(find(&long, b"/", &p, 5).unwrap_err().code(), crate::Code::LimitExceeded);
+        let other = headers(&[("authorization", b"Basic dXNlcg==")]);
+        assert_eq!(find(&other, b"/", &p, 100).unwrap(), None);
+    }
+
+    #[test]
+    fn params_and_cookies() {
+        let p = provider(&format!(
+            r#"{BASE},"from_headers":[],"from_params":["t"],"from_cookies":["jwt"]}}]}}"#
+        ));
+        let none = headers(&[]);
+        assert_eq!(find(&none, b"/x?a=1&t=a.b.c", &p, 100).unwrap().unwrap().token, "a.b.c");
+        let cookie = headers(&[("cookie", b"x=1; jwt=d.e.f")]);
+        assert_eq!(find(&cookie, b"/x", &p, 100).unwrap().unwrap().token, "d.e.f");
+        let both = find(&cookie, b"/x?t=a.b.c", &p, 100).unwrap_err();
+        assert_eq!(both.code(), crate::Code::TokenMultiple);
+        // The same token in two places is one credential.
+        assert!(find(&cookie, b"/x?t=d.e.f", &p, 100).unwrap().is_some());
+    }
+}

@@ -157,9 +157,9 @@ impl Vm {
             if action == RuleAction::AllowMissing {
                 self.metrics.inc(Counter::Allowed);
                 // Claim headers are ours to set: a client must not be able to inject them.
-                let edits = providers
+                let edits = cfg
+                    .providers
                     .iter()
-                    .filter_map(|&i| cfg.providers.get(i))
                     .flat_map(|p| p.claim_to_headers.iter().map(|c| Edit::Remove(c.header.clone())))
                     .collect();
                 return Err(Outcome::Continue(edits));
@@ -286,6 +286,13 @@ impl Vm {
             return self.deny(&e);
         }
         let mut edits = Vec::new();
+        // Every configured claim header is ours: copies sent by the client are removed even
+        // when another provider's token verified (set headers below replace them anyway).
+        for other in cfg.providers.iter().flat_map(|q| q.claim_to_headers.iter()) {
+            if !p.claim_to_headers.iter().any(|c| c.header == other.header) {
+                edits.push(Edit::Remove(other.header.clone()));
+            }
+        }
         for c in &p.claim_to_headers {
             match claim_text(&verified.inner.claims, &c.claim)
                 .as_deref()
@@ -495,6 +502,8 @@ impl RootContext for Root {
         match FilterConfig::parse(&bytes) {
             Ok(cfg) => {
                 let tick = cfg.tick_ms;
+                let has_remote =
+                    cfg.providers.iter().any(|p| matches!(p.keys, KeySource::Remote(_)));
                 let summary = format!(
                     "jwtgate: configured {} provider(s), {} rule(s), root context {}",
                     cfg.providers.len(),
@@ -502,7 +511,10 @@ impl RootContext for Root {
                     self.id
                 );
                 self.vm = Some(Rc::new(RefCell::new(Vm::new(cfg))));
-                let _ = hostcalls::set_tick_period(Duration::from_millis(tick));
+                // The tick only serves remote JWKS (refresh, retries, other VMs' fetches).
+                if has_remote {
+                    let _ = hostcalls::set_tick_period(Duration::from_millis(tick));
+                }
                 log(LogLevel::Info, &summary);
                 true
             }

@@ -131,6 +131,9 @@ impl Remote {
         if let Some(k) = self.fresh(now) {
             return k;
         }
+        if self.fetch == Fetch::Idle {
+            self.adopt_failure(now);
+        }
         if self.failed_until_ms > now && self.fetch == Fetch::Idle {
             // Serve stale keys while the JWKS host is down rather than refusing every token.
             return match &self.keys {
@@ -142,8 +145,14 @@ impl Remote {
     }
 
     fn fresh(&self, now: u64) -> Option<Keys> {
+        // No monotonic clock in the ABI: an expiry further away than the cache duration means
+        // the wall clock went backwards, and the keys are treated as due.
+        let max_ahead = self.cfg.cache_duration_s.saturating_mul(1000);
         match &self.keys {
-            Some(k) if now < self.expires_at_ms => {
+            Some(k)
+                if now < self.expires_at_ms
+                    && self.expires_at_ms.saturating_sub(now) <= max_ahead =>
+            {
                 Some(Keys::Ready(Rc::clone(k), self.fetched_at_ms))
             }
             _ => None,
@@ -172,12 +181,25 @@ impl Remote {
         }
     }
 
+    /// Takes over another VM's recent give-up (the shared fail record), so that while the JWKS
+    /// host is down every worker fails fast instead of each retrying on its own.
+    fn adopt_failure(&mut self, now: u64) {
+        let Ok((Some(b), _)) = hostcalls::get_shared_data(&self.fail_key()) else { return };
+        let Some((failed_at, reason)) = parse_fail(&b) else { return };
+        let until = failed_at.saturating_add(self.cfg.failed_refetch_s.saturating_mul(1000));
+        if until > now && until > self.failed_until_ms && failed_at >= self.fetched_at_ms {
+            self.failed_until_ms = until;
+            self.last_error = reason;
+        }
+    }
+
     /// Whether an unknown `kid` may trigger a refetch now: at most one per cooldown since the
     /// last fetch by any VM (the shared `fetched_at`).
     pub fn may_refetch_for_kid(&mut self, now: u64) -> bool {
         let cooldown = self.cfg.kid_refetch_cooldown_s.saturating_mul(1000);
         self.adopt_shared();
-        now.saturating_sub(self.fetched_at_ms) >= cooldown
+        // A fetch "in the future" means the clock went backwards: do not wait for it.
+        now < self.fetched_at_ms || now.saturating_sub(self.fetched_at_ms) >= cooldown
     }
 
     /// Starts a fetch if none is running and none is being waited for. Returns `true` when a
@@ -244,7 +266,9 @@ impl Remote {
         };
         if let Some(bytes) = &current {
             if let Some((holder, deadline)) = parse_lock(bytes) {
-                if holder != owner && deadline > now {
+                // A deadline further away than any lock can last comes from a wall-clock jump
+                // or a broken writer: ignore it rather than wait for it.
+                if holder != owner && deadline > now && deadline <= self.lock_deadline(now) {
                     return false;
                 }
             }
@@ -468,6 +492,7 @@ impl Remote {
             }
             Fetch::Idle => {
                 self.adopt_shared();
+                self.adopt_failure(now);
                 let refresh_at = self
                     .expires_at_ms
                     .saturating_sub(self.cfg.refresh_before_s.saturating_mul(1000));

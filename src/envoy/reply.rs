@@ -101,3 +101,50 @@ pub fn header_value(s: &str) -> Option<&str> {
     let ok = s.len() <= 8192 && s.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b));
     ok.then_some(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_keeps_only_rfc6750_characters() {
+        assert_eq!(sanitize("a \"b\"\\c\r\nd\u{e9}", 100), "a ?b??c??d?");
+        assert_eq!(sanitize("abcdef", 3), "abc");
+    }
+
+    #[test]
+    fn missing_token_gets_a_bare_challenge_and_others_invalid_token() {
+        let missing = for_error(&FilterError::TokenMissing, "r", FetchFailureStatus::Unavailable);
+        assert_eq!(missing.status, 401);
+        assert!(missing
+            .headers
+            .contains(&("www-authenticate".into(), "Bearer realm=\"r\"".into())));
+        let multiple = FilterError::TokenMultiple { locations: "header \"x\"".into() };
+        let r = for_error(&multiple, "r", FetchFailureStatus::Unavailable);
+        let challenge = &r.headers.iter().find(|(k, _)| k == "www-authenticate").unwrap().1;
+        assert_eq!(
+            challenge,
+            "Bearer realm=\"r\", error=\"invalid_token\", error_description=\"more than one token in the request (header ?x?)\""
+        );
+        // The JSON body keeps the message as is (serde_json escapes it).
+        let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(body["message"], "more than one token in the request (header \"x\")");
+        assert_eq!(body["code"], "ERR_TOKEN_MULTIPLE");
+    }
+
+    #[test]
+    fn status_mapping() {
+        let denied = FilterError::Denied { code: crate::Code::PolicyDenied, message: "no".into() };
+        assert_eq!(for_error(&denied, "r", FetchFailureStatus::Unavailable).status, 403);
+        let jwks = FilterError::JwksUnavailable { provider: "p".into(), reason: "down".into() };
+        assert_eq!(for_error(&jwks, "r", FetchFailureStatus::Unavailable).status, 503);
+        assert_eq!(for_error(&jwks, "r", FetchFailureStatus::Unauthorized).status, 401);
+    }
+
+    #[test]
+    fn claim_header_values_never_carry_line_breaks() {
+        assert_eq!(header_value("mongo"), Some("mongo"));
+        assert_eq!(header_value("a\r\nx-admin: 1"), None);
+        assert_eq!(header_value("nul\0"), None);
+    }
+}

@@ -566,14 +566,13 @@ impl Acl {
             }
         }
         // Shorter prefix rules also match but are never consulted (no inheritance).
-        let longest = self.prefix.longest_prefix(path.as_bytes()).map(|(_, id)| *id);
-        for (_, id) in self.prefix.prefixes_of(path.as_bytes()) {
-            if Some(*id) != longest
-                && Some(*id) != ev.winner
-                && !ev.losers.iter().any(|l| l.rule == *id)
-            {
+        let mut prefixes: Vec<usize> = Vec::new();
+        self.prefix.for_each_prefix(path.as_bytes(), |_, id| prefixes.push(*id));
+        prefixes.pop(); // the longest one is a candidate above
+        for id in prefixes {
+            if Some(id) != ev.winner && !ev.losers.iter().any(|l| l.rule == id) {
                 ev.losers.push(Loser {
-                    rule: *id,
+                    rule: id,
                     reason: "not-longest-prefix",
                     message: "only the single longest matching prefix rule is a candidate; \
                               shorter prefixes are not inherited"

@@ -61,7 +61,7 @@ pub fn parse_policy(name: &str, text: &str, limits: &Limits) -> Result<Policy, P
             snippet: hcl::snippet(text, e.pos),
         })?
     };
-    let mut ctx = Ctx { policy: policy_name.clone() };
+    let mut ctx = Ctx { policy: policy_name.clone(), text };
     let mut paths = Vec::new();
     let mut seen_name = false;
     for item in &body.items {
@@ -89,17 +89,21 @@ pub fn parse_policy(name: &str, text: &str, limits: &Limits) -> Result<Policy, P
     Ok(Policy { name: policy_name, paths, templated })
 }
 
-struct Ctx {
+struct Ctx<'a> {
     policy: String,
+    text: &'a str,
 }
 
-impl Ctx {
+impl Ctx<'_> {
     fn invalid(&self, path: Option<&str>, pos: Pos, message: impl Into<String>) -> PolicyError {
+        let snippet = if pos.line > 0 { hcl::snippet(self.text, pos) } else { String::new() };
         PolicyError::Invalid {
             policy: self.policy.clone(),
             path: path.map(String::from),
             line: pos.line,
+            column: pos.column,
             message: message.into(),
+            snippet,
         }
     }
 
@@ -140,6 +144,7 @@ impl Ctx {
             line: item.pos.line,
         };
         let mut seen: Vec<&str> = Vec::new();
+        let mut caps_pos = item.pos;
         for attr in &body.items {
             let key = attr.key.as_str();
             if !PATH_KEYS.contains(&key) {
@@ -159,7 +164,10 @@ impl Ctx {
                 return Err(self.invalid(p, attr.pos, format!("{key:?} must be an attribute")));
             }
             match key {
-                "capabilities" => rule.capabilities_written = self.strings(p, attr)?,
+                "capabilities" => {
+                    caps_pos = attr.pos;
+                    rule.capabilities_written = self.strings(p, attr)?;
+                }
                 "policy" => rule.legacy_policy = Some(self.string(p, attr)?),
                 "comment" => rule.comment = Some(self.string(p, attr)?),
                 "required_parameters" => rule.required_parameters = self.strings(p, attr)?,
@@ -172,7 +180,7 @@ impl Ctx {
                 _ => rule.control_group = Some(self.control_group(p, attr)?),
             }
         }
-        rule.capabilities = self.capabilities(p, item.pos, &rule)?;
+        rule.capabilities = self.capabilities(p, caps_pos, &rule)?;
         if let (Some(min), Some(max)) = (rule.min_wrapping_ttl, rule.max_wrapping_ttl) {
             if max != 0 && max < min {
                 return Err(self.invalid(

@@ -116,16 +116,15 @@ impl<T> Radix<T> {
         }
     }
 
-    /// Every stored key that is a prefix of `key` (including `key` itself), shortest first,
-    /// as `(length, value)`.
-    pub fn prefixes_of<'a>(&'a self, key: &[u8]) -> Vec<(usize, &'a T)> {
-        let mut out = Vec::new();
+    /// Calls `f(length, value)` for every stored key that is a prefix of `key` (including `key`
+    /// itself), shortest first. One walk down the tree: O(`key.len()`).
+    pub fn for_each_prefix<'a>(&'a self, key: &[u8], mut f: impl FnMut(usize, &'a T)) {
         let mut node = &self.root;
         let mut consumed = 0usize;
         let mut rest = key;
         loop {
             if let Some(v) = &node.value {
-                out.push((consumed, v));
+                f(consumed, v);
             }
             let Some(&first) = rest.first() else { break };
             let Some(edge) = node.edge_index(first).ok().and_then(|i| node.edges.get(i)) else {
@@ -136,28 +135,12 @@ impl<T> Radix<T> {
             rest = r;
             node = &edge.child;
         }
-        out
     }
 
     /// The longest stored key that is a prefix of `key`, as `(length, value)`.
     pub fn longest_prefix<'a>(&'a self, key: &[u8]) -> Option<(usize, &'a T)> {
         let mut best = None;
-        let mut node = &self.root;
-        let mut consumed = 0usize;
-        let mut rest = key;
-        loop {
-            if let Some(v) = &node.value {
-                best = Some((consumed, v));
-            }
-            let Some(&first) = rest.first() else { break };
-            let Some(edge) = node.edge_index(first).ok().and_then(|i| node.edges.get(i)) else {
-                break;
-            };
-            let Some(r) = rest.strip_prefix(edge.label.as_slice()) else { break };
-            consumed += edge.label.len();
-            rest = r;
-            node = &edge.child;
-        }
+        self.for_each_prefix(key, |len, v| best = Some((len, v)));
         best
     }
 }
@@ -178,7 +161,8 @@ mod tests {
         assert_eq!(r.get(b"secret/foo"), Some(&1));
         assert_eq!(r.get(b"secret/fo"), None);
         assert_eq!(r.get(b""), Some(&4));
-        let p: Vec<usize> = r.prefixes_of(b"secret/foo/bar").iter().map(|(l, _)| *l).collect();
+        let mut p = Vec::new();
+        r.for_each_prefix(b"secret/foo/bar", |l, _| p.push(l));
         assert_eq!(p, [0, 1, 7, 10]);
         assert_eq!(r.longest_prefix(b"secret/fob"), Some((10, &2)));
         assert_eq!(r.longest_prefix(b"kv/data"), Some((0, &4)));

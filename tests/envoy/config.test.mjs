@@ -11,9 +11,14 @@ test('a valid configuration runs on_configure on the canary and on each worker V
   assert.equal(e.loadError, null);
   const configured = e.logsMatching(/^jwtgate: configured 1 provider/);
   assert.deepEqual(configured.map((l) => l.vm), ['canary', 'worker0', 'worker1', 'worker2']);
-  // Ticks armed per worker root context, none left over from the discarded canary.
+  // Inline keys need no timer.
+  for (const wk of e.workers) assert.equal(wk.vm.ticks.size, 0);
+});
+
+test('a remote JWKS arms one tick per worker root context, none left over from the canary', () => {
+  const e = envoy({ providers: [remoteProvider()], tick_period_ms: 250 }, { workers: 2 });
   assert.equal(e.canary.ticks.size, 0);
-  for (const wk of e.workers) assert.equal(wk.vm.ticks.get(wk.vm.rootId).period, 1000);
+  for (const wk of e.workers) assert.equal(wk.vm.ticks.get(wk.vm.rootId).period, 250);
 });
 
 const invalid = [
@@ -50,3 +55,19 @@ for (const [what, config, message] of invalid) {
     assert.equal(e.workers.length, 0);
   });
 }
+
+test('on_configure depends on nothing but the configuration bytes (Envoy skips a worker that fails it)', () => {
+  // Garbage in every shared-data key the filter uses, a clock far in the future: a worker VM
+  // configured in that state must accept what the canary accepted.
+  const shared = new Map([['jwtgate', new Map([
+    ['jwtgate.vm-seq', { value: Buffer.from('not a number'), cas: 7 }],
+    ['jwtgate.jwks|nomad_jwks|nomad.example:4646|/.well-known/jwks.json', { value: Buffer.from('\u0000garbage'), cas: 8 }],
+    ['jwtgate.jwks|nomad_jwks|nomad.example:4646|/.well-known/jwks.json|lock', { value: Buffer.from('vm9\n99999999999999'), cas: 9 }],
+  ])]]);
+  const e = envoy({ providers: [remoteProvider()] }, { workers: 3, sharedData: shared, nowMs: 4_000_000_000_000 });
+  assert.equal(e.loadError, null);
+  for (const wk of e.workers) assert.equal(wk.unfiltered, false);
+  const r = e.send({});
+  assert.equal(r.unfiltered, undefined);
+  assert.equal(r.json.code, 'ERR_TOKEN_MISSING');
+});

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { envoy, repoRoot, jwksServer } from './support.mjs';
+import { envoy, repoRoot, jwksServer, T0 } from './support.mjs';
+import { keyPair, jwks, mint, nomadClaims } from './jwt.mjs';
 
 /** The `value: |` block of the StringValue configuration, de-indented. */
 export function exampleConfig() {
@@ -32,4 +33,27 @@ test('examples/envoy/envoy.yaml: the plugin configuration loads and the clusters
   const r = e.send({ path: '/v1/kv/data/default/mongo/config' });
   assert.equal(r.reply.status, 401);
   assert.equal(r.replyHeader('www-authenticate'), 'Bearer realm="vault"');
+});
+
+test('examples/envoy/envoy.yaml: the answers its README promises', () => {
+  const pair = keyPair('RS256', 'nomad-1');
+  const server = jwksServer(jwks(pair));
+  const e = envoy(exampleConfig(), { clusters: { nomad_jwks: server.handler } });
+  assert.equal(e.loadError, null);
+  const claims = nomadClaims(T0, { iss: 'https://nomad.example.internal:4646' });
+  const auth = (c) => [['authorization', `Bearer ${mint(pair, c)}`]];
+  const own = e.request({ path: '/v1/kv/data/default/mongo/config', headers: auth(claims) });
+  e.settle();
+  assert.equal(own.state, 'continued', own.json && own.json.message);
+  assert.equal(own.header('x-nomad-namespace'), 'default');
+  assert.equal(own.header('x-nomad-job'), 'mongo');
+  assert.equal(own.header('authorization'), undefined);
+  const other = e.send({ path: '/v1/kv/data/default/other/config', headers: auth(claims) });
+  assert.equal(other.reply.status, 403);
+  assert.equal(other.json.code, 'ERR_POLICY_DENIED');
+  const expired = e.send({ path: '/v1/kv/data/default/mongo/config', headers: auth({ ...claims, exp: T0 - 3600, iat: T0 - 7200, nbf: T0 - 7200 }) });
+  assert.equal(expired.reply.status, 401);
+  assert.equal(expired.json.code, 'ERR_JWT_EXPIRED');
+  assert.match(expired.replyHeader('www-authenticate'), /^Bearer realm="vault", error="invalid_token", error_description="/);
+  assert.equal(server.calls, 1);
 });

@@ -21,7 +21,8 @@
 // * ticks per root context, shared data with CAS shared by every VM of the same vm_id,
 //   properties, metrics shared by name, log levels;
 // * a trap fails that VM: the stream gets a 503 (`wasm_fail_stream`), then FAIL_CLOSED answers
-//   503 to everything on that worker, FAIL_RELOAD builds a fresh VM for the next request.
+//   503 to everything on that worker, FAIL_RELOAD builds a fresh VM for the first request after
+//   the reload back-off (503 inside it).
 
 import { readFileSync } from 'node:fs';
 import { randomFillSync } from 'node:crypto';
@@ -238,6 +239,7 @@ class VM {
       return { ok: true, value };
     } catch (e) {
       this.failed = true;
+      this.failedAtNs = this.envoy.nowNs;
       const msg = `Function: ${name} failed: ${e?.message ?? e}`;
       this.envoy.log(this.name, 4, `Wasm VM failed ${msg}`);
       this.failure = msg;
@@ -529,6 +531,9 @@ class Worker {
     this.envoy = envoy;
     this.index = index;
     this.vm = envoy.newVm(`worker${index}`);
+    // Envoy has no plugin handle for a worker whose on_configure failed after the canary
+    // passed: the filter silently does not run there (requests pass unauthenticated).
+    this.unfiltered = this.vm === null;
     this.streams = new Map();
   }
 
@@ -536,8 +541,16 @@ class Worker {
     const envoy = this.envoy;
     const id = envoy.nextStreamId++;
     const stream = new Stream(this, id, headers);
+    if (this.unfiltered) {
+      stream.state = 'continued';
+      stream.unfiltered = true;
+      return stream;
+    }
     if (!this.vm || this.vm.failed) {
-      if (this.vm?.failed && envoy.failurePolicy === 'FAIL_RELOAD') {
+      // FAIL_RELOAD: a fresh VM after the reload back-off (reload_config.backoff.base_interval,
+      // default 1 s); requests inside the window still get 503.
+      const backoffNs = BigInt(envoy.reloadBackoffMs ?? 1000) * 1_000_000n;
+      if (this.vm?.failed && envoy.failurePolicy === 'FAIL_RELOAD' && envoy.nowNs >= this.vm.failedAtNs + backoffNs) {
         envoy.log(`worker${this.index}`, 2, 'reloading failed Wasm VM');
         this.vm = envoy.newVm(`worker${this.index}.reload`);
       }

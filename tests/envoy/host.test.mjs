@@ -59,6 +59,8 @@ test('trap: FAIL_RELOAD builds a fresh VM (configured again) for the next reques
   const e = envoy(cfg, { workers: 1, failurePolicy: 'FAIL_RELOAD' });
   e.trapNext = 'proxy_get_header_map_pairs';
   assert.equal(e.send({ path: '/a' }).reply.status, 503);
+  assert.equal(e.send({ path: '/a' }).reply.status, 503, 'inside the reload back-off');
+  e.advance(1000);
   const next = e.send({ path: '/a' });
   assert.equal(next.reply.status, 401);
   assert.equal(next.json.code, 'ERR_TOKEN_MISSING');
@@ -123,4 +125,36 @@ test('host: shared data is shared across VMs with compare-and-swap', () => {
   assert.equal(get(b).value, 'two');
   assert.equal(set(b, 'four', 0), Status.Ok, 'cas 0 overwrites');
   assert.equal(get(a).value, 'four');
+});
+
+test('host: header maps are bytes, get returns the first value, the map closes once the request continues', () => {
+  const { vm, put } = rawVm();
+  const stream = { state: 'headers', headers: [['x-a', Buffer.from([0xff, 0x41])], ['x-a', Buffer.from('second')]] };
+  vm.contexts.set(99, { kind: 'stream', root: vm.rootId, stream });
+  vm.effective = 99;
+  const [kp, ks] = put(4096, Buffer.from('X-A'));
+  assert.equal(vm.host.proxy_get_header_map_value(0, kp, ks, 6000, 6004), Status.Ok);
+  const dv = vm.dv();
+  assert.deepEqual([...vm.read(dv.getUint32(6000, true), dv.getUint32(6004, true))], [0xff, 0x41]);
+  const [mp, ms] = put(4200, Buffer.from('x-missing'));
+  assert.equal(vm.host.proxy_get_header_map_value(0, mp, ms, 6000, 6004), Status.NotFound);
+  stream.state = 'continued';
+  assert.equal(vm.host.proxy_get_header_map_value(0, kp, ks, 6000, 6004), Status.BadArgument);
+  vm.effective = vm.rootId;
+  assert.equal(vm.host.proxy_get_header_map_pairs(0, 6000, 6004), Status.BadArgument, 'no request map on the root context');
+});
+
+test('host: properties use Envoy paths (segments joined by NUL); unknown ones are NotFound', () => {
+  const { vm, put } = rawVm();
+  vm.effective = vm.rootId;
+  const get = (path) => {
+    const [pp, ps] = put(4096, Buffer.from(path.join('\0')));
+    const st = vm.host.proxy_get_property(pp, ps, 6000, 6004);
+    const dv = vm.dv();
+    return st === Status.Ok ? vm.readStr(dv.getUint32(6000, true), dv.getUint32(6004, true)) : st;
+  };
+  assert.equal(get(['plugin_vm_id']), 'jwtgate');
+  assert.equal(get(['plugin_name']), 'jwtgate');
+  assert.equal(get(['no', 'such']), Status.NotFound);
+  assert.equal(get(['request', 'path']), Status.NotFound, 'no request on the root context');
 });

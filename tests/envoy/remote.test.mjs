@@ -188,6 +188,7 @@ test('a reloaded VM (FAIL_RELOAD after a trap) reuses the shared JWKS without fe
   assert.equal(server.calls, 1);
   e.trapNext = 'proxy_get_header_map_pairs';
   assert.equal(e.send({ headers: bearer(A) }).reply.status, 503);
+  e.advance(1000); // the reload back-off
   const r = e.request({ headers: bearer(A) });
   assert.equal(r.state, 'continued');
   assert.equal(server.calls, 1);
@@ -245,4 +246,55 @@ test('the client that triggered the fetch disconnects: its response is dropped, 
   assert.equal(second.state, 'continued');
   assert.equal(server.calls, 2);
   assert.ok(e.logsMatching(/JWKS response never arrived|JWKS loaded/).length >= 1);
+});
+
+test('a worker waiting on another worker\'s fetch learns of its failure from shared data', () => {
+  const { e, server } = setup({ workers: 2, remote: { retry: { num_retries: 0 } } });
+  server.respond = () => ({ status: 503, body: 'no healthy upstream' });
+  const onFetcher = e.request({ worker: 0, headers: bearer(A) });
+  const onWaiter = e.request({ worker: 1, headers: bearer(A) });
+  assert.equal(server.calls, 1, 'the second worker does not fetch while the first holds the lock');
+  e.settle();
+  assert.equal(onFetcher.reply.status, 503);
+  assert.equal(onWaiter.state, 'paused');
+  e.advance(1000);
+  assert.equal(onWaiter.reply?.status, 503);
+  assert.equal(onWaiter.json.code, 'ERR_JWKS_UNAVAILABLE');
+  assert.match(onWaiter.json.message, /status 503/);
+  assert.equal(server.calls, 1);
+});
+
+test('while the JWKS host is down, one worker retries and the others fail fast from its record', () => {
+  const { e, server } = setup({ workers: 3, remote: { retry: { num_retries: 1, base_interval_ms: 100 }, failed_refetch_seconds: 10 } });
+  server.respond = () => ({ status: 503, body: 'no healthy upstream' });
+  for (let i = 0; i < 4; i++) e.advance(1000);
+  const attempts = server.calls;
+  assert.equal(attempts, 2, 'one attempt and one retry, by one worker');
+  for (let w = 0; w < 3; w++) {
+    const r = e.request({ worker: w, headers: bearer(A) });
+    assert.equal(r.reply?.status, 503, `worker ${w}: ${r.state}`);
+  }
+  assert.equal(server.calls, attempts, 'no worker fetches again inside the failed-refetch window');
+  server.respond = null;
+  e.advance(12_000);
+  const ok = e.request({ worker: 2, headers: bearer(A) });
+  e.settle();
+  e.advance(1000);
+  assert.equal(ok.state, 'continued');
+});
+
+test('wall-clock jumps: a lock or an expiry implausibly far ahead is not waited for', () => {
+  const { e, server } = setup({ workers: 2 });
+  e.advance(1000);
+  assert.equal(server.calls, 1);
+  // The clock goes back two hours: the loaded JWKS now "expires" too far ahead to trust.
+  e.nowNs -= 7_200_000_000_000n;
+  const shared = e.shared();
+  const lockKey = [...shared.keys()].find((k) => k.endsWith('|lock'));
+  shared.set(lockKey, { value: Buffer.from(`vm99\n${e.nowMs + 86_400_000}`), cas: 999 });
+  const r = e.request({ worker: 1, headers: bearer(A, { iat: T0 - 10_000, nbf: T0 - 10_000 }) });
+  e.settle();
+  e.advance(1000);
+  assert.equal(r.state, 'continued', r.json && r.json.message);
+  assert.equal(server.calls, 2, 'refetched instead of trusting the future expiry or waiting a day');
 });

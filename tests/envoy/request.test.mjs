@@ -149,3 +149,13 @@ test('rules match methods; CORS preflights bypass when configured', () => {
   assert.equal(e.send({ method: 'OPTIONS', path: '/a' }).reply.status, 401);
   assert.equal(e.metric('jwtgate.cors_preflight_bypassed'), 1n);
 });
+
+test('paths not in normal form never ride on a bypass or allow_missing rule', () => {
+  const e = envoy(config({ rules: [{ prefix: '/healthz', action: 'bypass' }, { prefix: '/public/', action: 'allow_missing' }] }));
+  assert.equal(e.send({ path: '/healthz' }).state, 'continued');
+  for (const path of ['/healthz/../v1/secret', '/healthz/%2e%2e/v1/secret', '/healthz//x', '/public/./a', '/public/%2F..%2Fadmin', '/public\\..\\admin']) {
+    const r = e.send({ path });
+    assert.equal(r.reply?.status, 401, path);
+    assert.equal(r.json.code, 'ERR_TOKEN_MISSING', path);
+  }
+});

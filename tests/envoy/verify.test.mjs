@@ -148,3 +148,27 @@ test('Vault role + templated policy: own path allowed, another job 403, wrong me
   e.send({ path: '/v1/kv/data/default/mongo/other', headers: auth(token) });
   assert.equal(e.metric('jwtgate.cache_hit'), 3n, JSON.stringify(Object.fromEntries([...e.metrics].map(([k, v]) => [k, String(v.value)]))));
 });
+
+test('several providers: the token is tried against each in order; rules can restrict them', () => {
+  const nomadKey = keyPair('ES256', 'nomad');
+  const ciKey = keyPair('EdDSA', 'ci');
+  const e = envoy({
+    providers: [
+      inlineProvider(jwks(nomadKey)),
+      { name: 'ci', issuer: 'https://ci.example', audiences: ['deploy'], jwks: jwks(ciKey), claim_to_headers: [{ header_name: 'x-ci-sub', claim_name: 'sub' }] },
+    ],
+    rules: [{ prefix: '/deploy', providers: ['ci'] }],
+  });
+  const ciToken = mint(ciKey, { iss: 'https://ci.example', aud: 'deploy', sub: 'pipeline-7', exp: T0 + 600 });
+  const nomadToken = mint(nomadKey, nomadClaims(T0));
+  const a = e.send({ path: '/any', headers: auth(ciToken) });
+  assert.equal(a.state, 'continued', a.json && a.json.message);
+  assert.equal(a.header('x-ci-sub'), 'pipeline-7');
+  // A client cannot smuggle another provider's claim header past a valid token.
+  const n = e.send({ path: '/any', headers: [...auth(nomadToken), ['x-ci-sub', 'admin']] });
+  assert.equal(n.state, 'continued');
+  assert.equal(n.header('x-ci-sub'), undefined);
+  const onlyCi = e.send({ path: '/deploy/x', headers: auth(nomadToken) });
+  assert.equal(onlyCi.reply.status, 401);
+  assert.equal(e.send({ path: '/deploy/x', headers: auth(ciToken) }).state, 'continued');
+});

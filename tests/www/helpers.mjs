@@ -55,8 +55,10 @@ export async function settled(page) {
   await page.waitForFunction(() => document.body.dataset.busy === 'false', null, { timeout: 15000 });
 }
 
-/** Saves a full-page screenshot under tests/www/screenshots/. */
-export async function shot(page, name) {
+/** Saves a screenshot under tests/www/screenshots/: one section (`selector`) or the full page. */
+export async function shot(page, name, selector) {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const path = join(SCREENSHOTS, `${name}.png`);
+  if (selector) await page.locator(selector).screenshot({ path });
+  else await page.screenshot({ path, fullPage: true });
 }

@@ -64,7 +64,7 @@ test('page: every control is labelled, keyboard starts at the skip link, no outs
       assert.ok(headings.some((x) => x.includes(want)), `heading ${want} in ${headings}`);
     }
     await s.page.keyboard.press('Tab');
-    assert.equal(await s.page.evaluate(() => document.activeElement.className), 'skip');
+    assert.equal(await s.page.evaluate(() => document.activeElement.className), 'skip-link');
     const privacy = await s.page.textContent('#privacy-badge');
     assert.match(privacy, /Nothing leaves this tab unless you click a Fetch button/);
     assert.deepEqual(external(s.requests), []);

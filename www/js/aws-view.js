@@ -50,7 +50,7 @@ export function renderAws(out, { result, error, missing, suggestion }) {
     error?.report?.checks ? reportTable('Verification', error.report.checks, 'aws-verify-checks') : null,
     result ? h('p', { class: `verdict ${allowed ? 'pass' : 'fail'}`, id: 'aws-verdict', role: 'status' },
       allowed ? '✔ STS would let this token assume the role.' : '✘ STS would refuse this token.',
-      h('span', { class: 'detail' }, allowed ? (trust?.provider_arn ? `Provider ${trust.provider_arn}.` : '')
+      h('span', { class: 'detail' }, allowed ? (trust?.providerArn ? `Provider ${trust.providerArn}.` : '')
         : preflightFails.length ? `AWS would answer: ${preflightFails[0].message}`
         : trust ? `Trust policy: ${trust.decision ?? 'denied'} (AWS says only "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity").` : '')) : null,
     preflight.length ? reportTable('AWS preflight (what STS checks before the trust policy)', preflight, 'aws-preflight') : null,

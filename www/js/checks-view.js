@@ -2,17 +2,22 @@
 // ran it, with pass/fail and expected vs actual.
 import { h, render, badge, table, note, pretty } from './dom.js';
 
+/** An identifier with line-break opportunities after `.`, `_`, `/` and `:` (never mid-word). */
+function breakable(id) {
+  return String(id).split(/(?<=[._/:\]])/).flatMap((part, i) => (i ? [h('wbr'), part] : [part]));
+}
+
 function checkRows(checks) {
   return checks.map((c, i) => ({
     cells: [
       String(i + 1),
-      h('td', { class: 'mono' }, c.id),
+      h('td', { class: 'mono check-id' }, breakable(c.id)),
       badge(c.outcome),
       h('td', {}, c.message, c.code ? h('div', { class: 'hint mono' }, c.code) : null),
       h('td', { class: 'mono' }, c.expected ?? ''),
       h('td', { class: 'mono' }, c.actual ?? ''),
     ],
-    attrs: { 'data-check': c.id, 'data-outcome': c.outcome, class: c.outcome === 'fail' ? 'outcome-fail' : '' },
+    attrs: { 'data-check': c.id, 'data-outcome': c.outcome, class: `outcome-${c.outcome}`, id: `check-${i + 1}` },
   }));
 }
 
@@ -43,8 +48,10 @@ export function renderChecks(out, { result, error, mode, missing }) {
     verdict = h('p', { class: 'verdict fail', id: 'verdict', role: 'status' }, `✘ ${who} would reject this token.`,
       h('span', { class: 'detail' }, msg),
       error?.expected !== undefined || error?.actual !== undefined
-        ? h('span', { class: 'detail mono' }, `expected ${fmt(error.expected)} · actual ${fmt(error.actual)}`) : null,
-      error?.code ? h('span', { class: 'detail mono' }, error.code) : null);
+        ? h('span', { class: 'detail mono' }, [error.expected !== undefined ? `expected ${fmt(error.expected)}` : null,
+          error.actual !== undefined ? `actual ${fmt(error.actual)}` : null].filter(Boolean).join(' · ')) : null,
+      error?.code ? h('span', { class: 'detail mono' }, error.code) : null,
+      first ? h('a', { class: 'detail', href: `#check-${checks.indexOf(first) + 1}` }, `Go to check #${checks.indexOf(first) + 1} (${first.id})`) : null);
   }
   const alias = result?.alias;
   render(out,

@@ -36,7 +36,7 @@ export function fetchFailure(out, url, err, what) {
   render(out,
     h('ul', { class: 'notes', id: 'fetch-error' },
       note('fail', `Could not fetch the ${what}.`, err?.message ?? String(err)),
-      isNetwork ? note('info', 'Most likely blocked by CORS.', 'Nomad serves /.well-known/jwks.json and the discovery document without Access-Control-Allow-Origin headers, so browsers refuse to hand the answer to this page (a private network or TLS error looks the same from here). Run this and paste the output into the box on the left:') : null),
+      isNetwork ? note('info', 'Most likely blocked by CORS.', 'Nomad serves /.well-known/jwks.json and the discovery document without Access-Control-Allow-Origin headers, so browsers refuse to hand the answer to this page (a private network or TLS error looks the same from here). Run this where the URL is reachable and paste its output into the key box:') : null),
     copyBlock('curl command', curlFor(url), { id: 'curl-command' }));
 }
 
@@ -111,12 +111,20 @@ export function renderPem(el, pems, error) {
     render(el, h('ul', { class: 'notes' }, note('fail', 'Conversion failed.', error.message)));
     return;
   }
-  const list = (Array.isArray(pems) ? pems : [pems]).map((p) => (typeof p === 'string' ? { pem: p } : p));
+  // The package returns { keys: [{ kid, pem }], skipped } (older builds: the array itself).
+  const raw = Array.isArray(pems) ? pems : pems?.keys ?? [pems];
+  const list = raw.map((p) => (typeof p === 'string' ? { pem: p } : p)).filter((p) => typeof p?.pem === 'string');
+  const skipped = pems?.skipped ?? [];
+  if (!list.length) {
+    render(el, h('ul', { class: 'notes' }, note('fail', 'No usable key to convert.', skipped.map((x) => x.reason ?? x.message ?? JSON.stringify(x)).join('; '))));
+    return;
+  }
   const joined = list.map((p) => p.pem.trim()).join('\n');
   const vaultCmd = `vault write auth/jwt-nomad/config jwt_validation_pubkeys=${list.map((_, i) => `@key${i + 1}.pem`).join(',')} jwt_supported_algs=RS256,EdDSA`;
   render(el,
     h('h3', {}, 'PEM'),
     h('p', { class: 'hint' }, `Kids: ${list.map((p) => p.kid ?? '(none)').join(', ')}. A static copy must be refreshed whenever Nomad rotates its keyring.`),
+    skipped.length ? h('ul', { class: 'notes' }, skipped.map((x) => note('warn', `Skipped ${x.kid ?? ''}:`, x.reason ?? x.message ?? JSON.stringify(x)))) : null,
     copyBlock('PEM', joined, { id: 'pem-text' }),
     copyBlock('Vault command', vaultCmd));
 }

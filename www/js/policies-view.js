@@ -10,7 +10,7 @@ let counter = 0;
 export function addPolicyEditor(list, onInput, { name = '', text = '' } = {}) {
   counter += 1;
   const id = `policy-${counter}`;
-  const nameInput = h('input', { type: 'text', id: `${id}-name`, class: 'policy-name', value: name || `policy-${counter}`, spellcheck: 'false', autocomplete: 'off' });
+  const nameInput = h('input', { type: 'text', id: `${id}-name`, class: 'policy-name', value: name || `policy-${list.querySelectorAll('.policy-editor').length + 1}`, spellcheck: 'false', autocomplete: 'off' });
   const area = h('textarea', { id: `${id}-text`, class: 'policy-text code', rows: '8', spellcheck: 'false', autocomplete: 'off' });
   area.value = text;
   const editor = h('div', { class: 'policy-editor' },

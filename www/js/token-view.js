@@ -21,18 +21,27 @@ export function warningsOf(list) {
 
 function segmentView(r) {
   const [hd, pl, sg] = segmentsOf(r);
-  const part = (text, cls, label) => (text == null || text === ''
-    ? h('span', { class: 'seg-missing' }, `[no ${label}]`)
-    : h('span', { class: cls, title: label }, text));
+  const info = Array.isArray(r.segments) ? r.segments : [];
+  const part = (text, cls, label, i) => {
+    if (text == null || text === '') return h('span', { class: 'seg-missing' }, `[no ${label}]`);
+    const st = info[i]?.status;
+    const bad = st === 'invalid';
+    return h('span', { class: `${cls}${bad ? ' seg-invalid' : ''}`, title: info[i]?.message ? `${label}: ${info[i].message}` : label }, text);
+  };
   return [
     h('p', { class: 'legend', 'aria-hidden': 'true' },
       h('span', { class: 'seg-header' }, '■ header'), h('span', { class: 'seg-payload' }, '■ payload'),
       h('span', { class: 'seg-signature' }, '■ signature')),
     h('pre', { class: 'segments', id: 'token-segments', 'aria-label': 'Token segments: header, payload, signature' },
-      part(hd, 'seg-header', 'header'), h('span', { class: 'seg-dot' }, '.'),
-      part(pl, 'seg-payload', 'payload'), h('span', { class: 'seg-dot' }, '.'),
-      part(sg, 'seg-signature', 'signature')),
+      part(hd, 'seg-header', 'header', 0), h('span', { class: 'seg-dot' }, '.'),
+      part(pl, 'seg-payload', 'payload', 1), h('span', { class: 'seg-dot' }, '.'),
+      part(sg, 'seg-signature', 'signature', 2)),
   ];
+}
+
+/** Arrays of scalars read best on one line. */
+function isFlat(v) {
+  return Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object');
 }
 
 function valueText(v) {
@@ -77,17 +86,32 @@ function timeSummary(payload, now) {
   return items;
 }
 
-/** Missing iss/exp, explained for Nomad identities (display copy; the checks decide). */
-function missingNotes(payload, engineTexts) {
-  const said = (claim) => engineTexts.some((t) => t.includes(claim));
-  const out = [];
-  if (!('iss' in payload) && !said('iss')) {
-    out.push(note('warn', 'No iss claim.', 'Nomad adds iss only when the servers\' oidc_issuer is set. Vault roles with bound_issuer and AWS (which looks the provider up by iss) will reject this token.'));
-  }
-  if (!('exp' in payload) && !said('exp')) {
-    out.push(note('warn', 'No exp claim.', 'Nomad\'s default identity has no TTL, so no exp. Vault then treats it as expiring at iat/nbf + expiration_leeway (150 s by default): it goes stale minutes after issue. Give the identity a ttl, or use a named identity.'));
-  }
-  return out;
+/**
+ * What to do about some of the engine's warnings (keyed on its stable codes); the engine's message
+ * already says what is wrong.
+ */
+const FIX = {
+  iss_missing: 'Fix: set oidc_issuer in the Nomad servers\' configuration (for AWS, a public https URL without a port).',
+  exp_missing: 'Fix: give the identity a ttl (named identities support one) so it carries exp.',
+  alg_eddsa_aws: 'Fix: rotate the Nomad keyring (nomad operator root keyring rotate) to get an RS256 key.',
+  aud_nomad_default: 'Fix: request a named identity with the audience the role binds.',
+};
+const TITLES = {
+  iss_missing: 'No iss claim.', exp_missing: 'No exp claim.', time_in_milliseconds: 'Milliseconds, not seconds.',
+  alg_eddsa_aws: 'EdDSA: AWS will reject it.', aud_nomad_default: 'Default Nomad audience.', alg_none: 'Unsigned (alg none).', alg_hmac: 'HMAC algorithm.',
+  signature_missing: 'No signature.', kid_missing: 'No kid.', duplicate_member: 'Duplicate JSON member.',
+};
+
+/** Capitalised, with a final full stop, so engine messages read as sentences next to our hints. */
+function sentence(t) {
+  const x = t.charAt(0).toUpperCase() + t.slice(1);
+  return /[.!?)]$/.test(x) ? x : `${x}.`;
+}
+
+function warningNote(w) {
+  const extra = FIX[w.code];
+  return h('li', { class: `note ${w.code === 'kid_missing' ? 'info' : 'warn'}`, 'data-code': w.code ?? '' },
+    h('strong', {}, TITLES[w.code] ?? 'Note:'), ' ', h('span', { class: 'body' }, sentence(TITLES[w.code] ? w.text.replace(/^no (iss|exp|kid):\s*/, '') : w.text), extra ? ` ${extra}` : ''));
 }
 
 /** The Nomad `sub` split into its six parts, when it has that shape. */
@@ -106,7 +130,7 @@ function nomadIdentity(payload, r) {
   }
   if (!fields) return null;
   const identity = fields.find(([k]) => k === 'identity')?.[1] ?? '';
-  const kind = identity === 'default' ? 'default identity (NOMAD_TOKEN; no TTL, aud nomadproject.io unless configured)'
+  const kind = identity === 'default' ? 'the task\'s default identity (NOMAD_TOKEN, secrets/nomad_token)'
     : identity.startsWith('vault_') ? `Vault identity for cluster "${identity.slice(6)}"`
     : identity.startsWith('consul_') ? `Consul identity for cluster "${identity.slice(7)}"`
     : identity ? `named identity "${identity}" (file secrets/nomad_${identity}.jwt)` : '';
@@ -131,21 +155,21 @@ export function renderToken(out, r, now, error) {
   const payload = r.payload ?? {};
   const warns = warningsOf(r.warnings);
   const tolerated = warningsOf(r.tolerated);
-  const engineTexts = [...warns, ...tolerated].map((w) => w.text);
   const headerRows = Object.entries(header).map(([k, v]) => [h('code', {}, k), h('td', { class: 'mono' }, valueText(v)), h('td', { class: 'explain' }, HEADER_TEXT[k] ?? '')]);
   const payloadRows = Object.entries(payload).map(([k, v]) => [
     h('code', {}, k),
-    h('td', { class: 'mono' }, typeof v === 'object' && v !== null ? pretty(v) : valueText(v)),
+    h('td', { class: 'mono' }, typeof v === 'object' && v !== null && !isFlat(v) ? pretty(v) : valueText(v)),
     h('td', { class: 'explain' }, CLAIM_TEXT[k] ?? (k.startsWith('nomad_') ? 'Nomad workload claim.' : '')),
   ]);
   const times = timeRows(payload, now);
   render(out,
     segmentView(r),
     h('ul', { class: 'notes', id: 'token-notes' },
-      h('li', { class: 'note info' }, h('strong', {}, 'Decoded, not verified.'), ' ', h('span', { class: 'body' }, 'Anyone can write these claims; see Checks for the signature and claim verdicts.')),
-      tolerated.map((w) => note('info', 'Tolerated:', w.text)),
-      warns.map((w) => note('warn', w.code ? `${w.code}:` : 'Note:', w.text)),
-      missingNotes(payload, engineTexts),
+      h('li', { class: 'note info', id: 'notice' }, h('strong', {}, 'Decoded, not verified:'), ' ',
+        h('span', { class: 'body' }, (r.notice ?? '').replace(/^decoded without verification:\s*/, '') || 'the claims below were not checked.', '. The verdicts are in Checks.')),
+      tolerated.map((w) => h('li', { class: 'note info', 'data-code': w.code ?? '' }, h('strong', {}, 'Tolerated:'), ' ', h('span', { class: 'body' }, w.text))),
+      r.strict_error ? note('fail', 'A verifier would refuse this text as a token:', `${r.strict_error.message} (${r.strict_error.code})`) : null,
+      warns.map(warningNote),
       timeSummary(payload, now)),
     nomadIdentity(payload, r),
     times.length ? table('Times', ['claim', 'value', 'relative', 'UTC', 'local'], times, { id: 'times-table' }) : null,

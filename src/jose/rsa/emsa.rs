@@ -95,8 +95,11 @@ fn pss_with<H: Digest + FixedOutputReset>(em_k: &[u8], mod_bits: usize, m_hash: 
     let db_len = em_len - h_len - 1;
     let Some((masked_db, h)) = em.split_at_checked(db_len) else { return false };
     // Step 6: the leftmost 8·emLen − emBits bits of maskedDB must be zero.
-    let unused_bits = 8 * em_len - em_bits; // 0..=7
-    let top_mask: u8 = 0xff >> unused_bits;
+    // 0..=7 since emLen = ⌈emBits/8⌉; checked anyway so no input can reach a shift panic.
+    let unused_bits = 8 * em_len - em_bits;
+    let Some(top_mask) = u32::try_from(unused_bits).ok().and_then(|u| 0xffu8.checked_shr(u)) else {
+        return false;
+    };
     let Some(&first) = masked_db.first() else { return false };
     if first & !top_mask != 0 {
         return false;

@@ -347,6 +347,66 @@ mod tests {
         assert_eq!(alloc::format!("{key:?}"), "PreparedRsaKey { bits: 2048, e: 65537 }");
     }
 
+    /// Signatures by an independent signer (`rsa` 0.9) on moduli whose bit length is not a
+    /// multiple of 8 — the Wycheproof files only have 2048/3072/4096 — including 2049 bits,
+    /// where the PSS encoded message is one byte shorter than the modulus (RFC 8017 §8.1.2).
+    #[test]
+    fn independent_signer_odd_modulus_sizes() {
+        use rsa::rand_core::{CryptoRng, RngCore};
+        use rsa::signature::{RandomizedSigner as _, SignatureEncoding as _, Signer as _};
+        use rsa::traits::PublicKeyParts as _;
+
+        /// Deterministic test randomness (xorshift64*): reproducible keys, not secure ones.
+        struct TestRng(u64);
+        impl RngCore for TestRng {
+            fn next_u32(&mut self) -> u32 {
+                (self.next_u64() >> 32) as u32
+            }
+            fn next_u64(&mut self) -> u64 {
+                self.0 ^= self.0 >> 12;
+                self.0 ^= self.0 << 25;
+                self.0 ^= self.0 >> 27;
+                self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+            }
+            fn fill_bytes(&mut self, dest: &mut [u8]) {
+                for b in dest {
+                    *b = self.next_u32() as u8;
+                }
+            }
+            fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rsa::rand_core::Error> {
+                self.fill_bytes(dest);
+                Ok(())
+            }
+        }
+        impl CryptoRng for TestRng {}
+
+        let mut rng = TestRng(0x9e37_79b9_7f4a_7c15);
+        let msg = b"eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiJ3ZWIifQ";
+        for bits in [2049, 2052, 2055, 2056] {
+            let sk = rsa::RsaPrivateKey::new(&mut rng, bits).unwrap();
+            assert_eq!(sk.n().bits(), bits);
+            let key = PreparedRsaKey::new(
+                &sk.n().to_bytes_be(),
+                &sk.e().to_bytes_be(),
+                &Limits::default(),
+            )
+            .unwrap();
+            assert_eq!(key.modulus_bits(), bits);
+            let pss = rsa::pss::SigningKey::<sha2::Sha256>::new(sk.clone())
+                .sign_with_rng(&mut rng, msg)
+                .to_vec();
+            let pkcs = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(sk).sign(msg).to_vec();
+            assert_eq!((pss.len(), pkcs.len()), (key.modulus_len(), key.modulus_len()));
+            assert!(key.verify(RsaScheme::Pss, RsaHash::Sha256, msg, &pss), "{bits} pss");
+            assert!(key.verify(RsaScheme::Pkcs1v15, RsaHash::Sha256, msg, &pkcs), "{bits}");
+            // And not across schemes, hashes or messages.
+            assert!(!key.verify(RsaScheme::Pkcs1v15, RsaHash::Sha256, msg, &pss));
+            assert!(!key.verify(RsaScheme::Pss, RsaHash::Sha256, msg, &pkcs));
+            assert!(!key.verify(RsaScheme::Pss, RsaHash::Sha384, msg, &pss));
+            assert!(!key.verify(RsaScheme::Pss, RsaHash::Sha256, &msg[1..], &pss));
+        }
+    }
+
     mod props {
         use super::*;
         use proptest::prelude::*;

@@ -12,7 +12,10 @@
 //!
 //! Numbers are little-endian slices of [`Limb`]s, all exactly as long as the modulus. Products
 //! use a `2L`-limb scratch buffer followed by a word-by-word Montgomery reduction (REDC), so a
-//! squaring can skip the duplicated cross products (≈ 25% fewer multiplies).
+//! squaring can skip the duplicated cross products (≈ 25% fewer multiplies). The hot loops
+//! (REDC, squaring rows) handle two rows per pass over the buffer, and the one-row loop is
+//! unrolled by hand: the release profile optimises for size and does not unroll, and in wasm
+//! loop overhead and memory traffic are a large share of each limb product.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -61,32 +64,28 @@ impl Modulus {
         &self.n
     }
 
-    /// `R² mod n`, computed without division.
+    /// `R² mod n = 2^(64·L) mod n`, by schoolbook reduction one limb at a time.
     ///
-    /// `2^(b-1) < n` where `b` is the bit length of `n`; doubling it modulo `n` until the
-    /// exponent reaches `32·L` gives `R mod n`, which is `1` in Montgomery form. Doubling
-    /// `L` more times gives `2^L` in Montgomery form, and each Montgomery squaring then doubles
-    /// that exponent: since `32·L = L·2⁵`, five squarings reach `2^(32·L)·R = R² mod n`.
-    /// A doubling costs O(L) and a squaring O(L²), so `L` doublings + 5 squarings is cheaper
-    /// than 1 doubling + 11 squarings (2048 bits) — and works for every `L`.
+    /// Works on `N = n·2^s`, shifted so its top bit is set (Knuth's normalisation), because
+    /// `2^s·x mod N = 2^s·(x mod n)`: starting from `2^(32L−1) < N`, a few doublings and then
+    /// limb steps (`X ← X·2³² mod N`, [`shift_limb_mod`]) reach `2^(64L+s) mod N`, and shifting
+    /// back by `s` bits gives the answer. About `L²` single multiplies, half a Montgomery
+    /// product, where doublings plus squarings cost several.
     fn compute_rr(&self) -> Option<Vec<Limb>> {
         let l = self.n.len();
-        let top = *self.n.last()?;
-        let bits = LIMB_BITS as usize * l - top.leading_zeros() as usize;
-        let total = LIMB_BITS as usize * l; // log2(R)
+        let s = self.n.last()?.leading_zeros();
+        let big_n = shl_bits(&self.n, s);
         let mut x = vec![0; l];
-        // 2^(bits-1): the modulus' top bit alone.
-        *x.get_mut((bits - 1) / LIMB_BITS as usize)? = 1 << ((bits - 1) % LIMB_BITS as usize);
-        for _ in 0..(total - (bits - 1)) + l {
-            double_mod(&mut x, &self.n);
+        *x.last_mut()? = 1 << (LIMB_BITS - 1);
+        // Exponent so far 32L − 1; wanted 64L + s.
+        let remaining = LIMB_BITS as usize * l + s as usize + 1;
+        for _ in 0..remaining % LIMB_BITS as usize {
+            double_mod(&mut x, &big_n);
         }
-        let mut scratch = Scratch::new(l);
-        let mut y = vec![0; l];
-        for _ in 0..LIMB_BITS.trailing_zeros() {
-            self.sqr(&mut y, &x, &mut scratch);
-            core::mem::swap(&mut x, &mut y);
+        for _ in 0..remaining / LIMB_BITS as usize {
+            shift_limb_mod(&mut x, &big_n)?;
         }
-        Some(x)
+        Some(shr_bits(&x, s))
     }
 
     /// `base^e mod n` for a public `e ≥ 1`, by left-to-right square-and-multiply over `e`'s
@@ -401,6 +400,71 @@ fn double_mod(x: &mut [Limb], n: &[Limb]) {
             borrow = b1 || b2;
         }
     }
+}
+
+/// `x = x·2³² mod n` for `x < n`, `n` normalised (top bit set): one step of schoolbook
+/// division (Knuth, TAOCP 4.3.1 Algorithm D). The quotient estimate from the top two limbs of
+/// `x·2³²` and the top limb of `n` is never too small and at most 2 too large, so at most two
+/// add-backs fix it. `None` only if the slices are inconsistent.
+fn shift_limb_mod(x: &mut [Limb], n: &[Limb]) -> Option<()> {
+    let n_top = Wide::from(*n.last()?);
+    let x_top = Wide::from(*x.last()?);
+    let x_next = Wide::from(x.len().checked_sub(2).and_then(|i| x.get(i)).copied().unwrap_or(0));
+    let q = ((x_top << LIMB_BITS | x_next) / n_top).min(Wide::from(Limb::MAX));
+    // y = x·2³² − q·n, limb by limb: y's limbs are (0, x[0], …, x[L−2]) and the top x[L−1].
+    let mut carry: Wide = 0;
+    let mut borrow = false;
+    let mut prev: Limb = 0;
+    for (xi, &ni) in x.iter_mut().zip(n) {
+        let shifted_in = prev;
+        prev = *xi;
+        let p = q * Wide::from(ni) + carry;
+        carry = p >> LIMB_BITS;
+        let (d, b1) = shifted_in.overflowing_sub(p as Limb);
+        let (d, b2) = d.overflowing_sub(Limb::from(borrow));
+        *xi = d;
+        borrow = b1 || b2;
+    }
+    // The top limb of y as a signed value: x[L−1] − carry − borrow, in (−2³³, 2³²).
+    let mut top = i64::from(prev) - carry as i64 - i64::from(borrow);
+    // Knuth: at most two add-backs. Bounded anyway, so no input can make this loop long.
+    for _ in 0..2 {
+        if top >= 0 {
+            break;
+        }
+        let mut c = false;
+        for (xi, &ni) in x.iter_mut().zip(n) {
+            let (s1, c1) = xi.overflowing_add(ni);
+            let (s2, c2) = s1.overflowing_add(Limb::from(c));
+            *xi = s2;
+            c = c1 || c2;
+        }
+        top += i64::from(c);
+    }
+    (top == 0).then_some(())
+}
+
+/// `x << s` for `s < 32`, dropping bits shifted out of the top limb (callers shift a modulus
+/// by its top limb's leading zeros, so nothing is lost).
+fn shl_bits(x: &[Limb], s: u32) -> Vec<Limb> {
+    let mut out = Vec::with_capacity(x.len());
+    let mut carry: Limb = 0;
+    for &w in x {
+        out.push(w.checked_shl(s).unwrap_or(0) | carry);
+        carry = w.checked_shr(LIMB_BITS - s).unwrap_or(0);
+    }
+    out
+}
+
+/// `x >> s` for `s < 32`.
+fn shr_bits(x: &[Limb], s: u32) -> Vec<Limb> {
+    let mut out = vec![0; x.len()];
+    let mut carry: Limb = 0;
+    for (o, &w) in out.iter_mut().zip(x).rev() {
+        *o = w.checked_shr(s).unwrap_or(0) | carry;
+        carry = w.checked_shl(LIMB_BITS - s).unwrap_or(0);
+    }
+    out
 }
 
 /// Big-endian bytes → exactly `l` little-endian limbs. `None` if the value needs more.
