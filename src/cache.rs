@@ -173,6 +173,14 @@ impl<K: Ord + Clone, V> Cache<K, V> {
         }
     }
 
+    /// Like [`Cache::get`] but read-only: no counters, no removal.
+    pub fn peek(&self, key: &K, now: UnixTime) -> Option<&V> {
+        self.entries
+            .get(key)
+            .filter(|e| e.valid_from <= now && now < e.expires_at)
+            .map(|e| &e.value)
+    }
+
     /// Stores `value` for `key`, answerable while `valid_from <= now < expires_at`. Replaces an
     /// existing entry; evicts the entry expiring first when full.
     pub fn insert(&mut self, key: K, value: V, valid_from: UnixTime, expires_at: UnixTime) {
@@ -249,6 +257,8 @@ mod tests {
         let mut c: Cache<u8, &str> = Cache::new(4);
         c.insert(1, "v", UnixTime(100), UnixTime(200));
         assert_eq!(c.get(&1, UnixTime(99)), None, "before it was verified");
+        assert_eq!(c.peek(&1, UnixTime(150)), Some(&"v"));
+        assert_eq!(c.peek(&1, UnixTime(200)), None);
         assert_eq!(c.get(&1, UnixTime(100)), Some(&"v"));
         assert_eq!(c.get(&1, UnixTime(199)), Some(&"v"));
         assert_eq!(c.get(&1, UnixTime(200)), None, "exp is exclusive");

@@ -311,14 +311,21 @@ struct Configured {
     cache: Cache<CacheKey, CachedVerification>,
 }
 
-fn verified_json(v: &Verified) -> String {
-    ok(&json!({
-        "header": v.header.members,
-        "payload": v.claims,
-        "key": v.key,
-        "alias": v.alias,
-        "report": v.report,
-    }))
+/// `{"ok": {header, payload, key, alias, report}, "window"?: [from, until]}`. The window (when
+/// the answer may be reused, from [`cache::window`]) lets the JS side memoise the parsed object
+/// for exactly as long as this cache would answer.
+fn verified_json(v: &Verified, window: Option<(UnixTime, UnixTime)>) -> String {
+    let body = json!({
+        "ok": {
+            "header": v.header.members,
+            "payload": v.claims,
+            "key": v.key,
+            "alias": v.alias,
+            "report": v.report,
+        },
+        "window": window.map(|(from, until)| [from.0, until.0]),
+    });
+    body.to_string()
 }
 
 impl Configured {
@@ -330,19 +337,22 @@ impl Configured {
         now: UnixTime,
     ) -> Result<Cow<'_, CachedVerification>, String> {
         let key = CacheKey::derive(token.as_bytes(), &[], &self.options_fingerprint);
+        // `get` counts the hit or miss; `peek` below only borrows the entry.
         if self.cache.get(&key, now).is_none() {
             self.options.now = now;
             let verified = verify::verify(token, &self.keys, &self.options)
                 .map_err(|rejected| ok_err(&rejected))?;
-            let json = verified_json(&verified);
+            let window = cache::window(&verified.claims, now, self.tolerance, CACHE_MAX_AGE)
+                .filter(|_| self.cache.stats().capacity > 0);
+            let json = verified_json(&verified, window);
             let entry = CachedVerification { verified, json };
-            match cache::window(&entry.verified.claims, now, self.tolerance, CACHE_MAX_AGE) {
+            match window {
                 Some((from, until)) => self.cache.insert(key, entry, from, until),
-                // Not cacheable (no numeric `exp`): answered once.
+                // Caching off, or not cacheable (no numeric `exp`): answered once.
                 None => return Ok(Cow::Owned(entry)),
             }
         }
-        match self.cache.get(&key, now) {
+        match self.cache.peek(&key, now) {
             Some(entry) => Ok(Cow::Borrowed(entry)),
             None => Err(fail(Code::OptionsInvalid, "verified-token cache refused a fresh entry")),
         }

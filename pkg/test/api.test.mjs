@@ -95,3 +95,31 @@ test('mintTestIdentity: bad options throw ERR_OPTIONS_INVALID', () => {
     assert.throws(() => mintTestIdentity(bad), (e) => e instanceof JwtgateError && e.code === 'ERR_OPTIONS_INVALID', JSON.stringify(bad));
   }
 });
+
+test('createVerifier caches verified tokens inside their window only', () => {
+  const now = 1800000000;
+  const m = mintTestIdentity({ audience: 'vault.io', ttl: 600, now });
+  const v = jwtgate.createVerifier({ jwks: m.jwks, audience: 'vault.io' });
+  const first = v.verify(m.token, { now });
+  assert.equal(v.verify(m.token, { now: now + 1 }), first, 'the same (frozen) answer');
+  assert.ok(Object.isFrozen(first.payload));
+  assert.deepEqual(v.cacheStats(), { len: 1, capacity: 1000, hits: 1, misses: 1 });
+  assert.throws(() => v.verify(m.token, { now: now + 600 }), (e) => e.code === 'ERR_JWT_EXPIRED');
+  assert.throws(() => v.verify(m.token, { now: now - 100 }), (e) => e.code === 'ERR_JWT_NOT_YET_VALID');
+  // A failure is never cached: the same bad token fails again through the full path.
+  assert.throws(() => v.verify(`${m.token}x`, { now }), JwtgateError);
+  const off = jwtgate.createVerifier({ jwks: m.jwks, audience: 'vault.io', cacheSize: 0 });
+  off.verify(m.token, { now });
+  off.verify(m.token, { now });
+  assert.deepEqual(off.cacheStats(), { len: 0, capacity: 0, hits: 0, misses: 2 });
+});
+
+test('verify() keys its verifiers by options: other options never reuse an answer', () => {
+  const now = 1800000000;
+  const m = mintTestIdentity({ audience: 'vault.io', ttl: 600, now });
+  assert.equal(jwtgate.verify(m.token, { jwks: m.jwks, audience: 'vault.io', now }).payload.aud, 'vault.io');
+  assert.throws(() => jwtgate.verify(m.token, { jwks: m.jwks, audience: 'aws', now }), (e) => e.code === 'ERR_JWT_AUDIENCE_MISMATCH');
+  const other = mintTestIdentity({ kid: m.header.kid, now });
+  assert.throws(() => jwtgate.verify(m.token, { jwks: other.jwks, audience: 'vault.io', now }), (e) => e.code === 'ERR_JWS_SIGNATURE_INVALID');
+  assert.throws(() => jwtgate.verify(m.token, { jwks: m.jwks, audience: 'vault.io', bogus: 1, now }), (e) => e.code === 'ERR_OPTIONS_INVALID');
+});
