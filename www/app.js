@@ -139,12 +139,45 @@ async function update() {
     renderPem($('pem-out'), pemShown.r.value, pemShown.r.error);
   }
 
-  await updatePolicies(token, opts, problem);
-  await updateAws(token, opts, inspected.value?.payload);
+  const policy = await updatePolicies(token, opts, problem);
+  const aws = await updateAws(token, opts, inspected.value?.payload);
+  renderSummary({ token, mode: mode(), verified, policy, aws, problem });
 }
 
 /** The last JWKS → PEM conversion, kept while the key text stays the same. */
 let pemShown = null;
+
+/**
+ * One line per target at the top of the page, so the answer is visible without scrolling: each
+ * chip repeats a verdict rendered in its section (no new decision) and links there.
+ */
+function renderSummary({ token, mode: m, verified, policy, aws, problem }) {
+  const chips = [];
+  const chip = (kind, href, text) => h('a', { class: `chip ${kind}`, href }, text);
+  if (!token) {
+    render($('summary'));
+    return;
+  }
+  const who = m === 'vault' ? 'Vault login' : 'Standard verify';
+  if (problem) chips.push(chip('fail', '#checks', `✘ ${who}: fix the inputs first`));
+  else if (!verified) chips.push(chip('info', '#keys', `${who}: add keys to verify`));
+  else if (verified.value && !verified.value.report?.checks?.some((c) => c.outcome === 'fail')) chips.push(chip('pass', '#checks', `✔ ${who}: accepted`));
+  else {
+    const first = verified.error?.report?.checks?.find((c) => c.outcome === 'fail');
+    chips.push(chip('fail', '#checks', `✘ ${who}: rejected${first ? ` at ${first.id}` : verified.error?.code ? ` (${verified.error.code})` : ''}`));
+  }
+  if (policy?.report) {
+    chips.push(chip(policy.report.allowed ? 'pass' : 'fail', '#policies',
+      `${policy.report.allowed ? '✔' : '✘'} ${policy.report.capability ?? ''} ${policy.report.request?.path ?? ''}: ${policy.report.allowed ? 'allowed' : 'denied'}`));
+  } else if (policy?.error) {
+    chips.push(chip('fail', '#policies', policy.error.report ? '✘ Policies: never reached (login rejected)' : '✘ Policies: cannot be evaluated'));
+  }
+  if (aws?.value) {
+    const ok = !(aws.value.preflight ?? []).some((c) => c.outcome === 'fail') && aws.value.trust?.allowed === true;
+    chips.push(chip(ok ? 'pass' : 'fail', '#aws', `${ok ? '✔' : '✘'} AWS STS: ${ok ? 'role assumable' : 'refused'}`));
+  }
+  render($('summary'), h('span', { class: 'summary-label' }, 'Answer:'), chips);
+}
 
 async function convertPem(keys) {
   const r = await safe(() => api.jwksToPem(keys.jwks));
@@ -178,6 +211,7 @@ async function updatePolicies(token, opts, problem) {
   }
   const decided = await safe(() => api.authorize(token, { ...base, request }));
   renderAuthorization($('policies-out'), { report: decided.value, rendered: decided.value, error: decided.error });
+  return { report: decided.value, error: decided.error, request };
 }
 
 async function updateAws(token, opts, payload) {
@@ -196,6 +230,7 @@ async function updateAws(token, opts, payload) {
   const { role, roleName, config, ...rest } = opts;
   const r = await safe(() => api.evaluateTrustPolicy(token, { ...rest, providerUrl: provider, clientIds, trustPolicy: trust.value }));
   renderAws($('aws-out'), { result: r.value, error: r.error, suggestion });
+  return r;
 }
 
 // ---------- clicked fetches (the only requests to other hosts) ----------

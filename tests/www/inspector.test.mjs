@@ -100,6 +100,9 @@ test('sample: Nomad sub split, missing iss flagged, times relative + UTC', async
 
 test('sample: every Vault check passes, in order, and the alias is named after the job', async () => {
   assert.match(await s.page.textContent('#verdict'), /Vault would accept this token/);
+  const summary = await s.page.textContent('#summary');
+  assert.match(summary, /✔ Vault login: accepted/);
+  assert.match(summary, /✔ read kv\/data\/default\/mongo\/config: allowed/);
   const rows = await checkRows();
   assert.ok(rows.length >= 5, `${rows.length} checks`);
   assert.deepEqual(rows.filter((r) => r.outcome === 'fail'), []);
@@ -124,7 +127,18 @@ test('failing case: expired, with Vault wording and the values', async () => {
   assert.equal(exp.outcome, 'fail');
   assert.match(exp.message, /token is expired/);
   assert.match(await s.page.textContent('#token-notes'), /Expired 1 hour ago/);
+  assert.match(await s.page.textContent('#summary'), /✘ Vault login: rejected at exp/);
   await shot(s.page, '20-expired', '#checks');
+  await fill('#now-input', String(NOW));
+});
+
+test('leeways: 30 s past exp passes on clock skew leeway; a negative leeway (none) rejects', async () => {
+  await fill('#now-input', String(PAYLOAD.exp + 30));
+  assert.match(await s.page.textContent('#verdict'), /accept/);
+  await fill('#lw-skew', '-1');
+  assert.match(await s.page.textContent('#verdict'), /reject/);
+  assert.equal((await checkRows()).find((r) => r.id === 'exp').outcome, 'fail');
+  await fill('#lw-skew', '');
   await fill('#now-input', String(NOW));
 });
 
@@ -328,6 +342,12 @@ test('share: the link lives in the fragment and drops the signature by default',
   assert.match(await page2.textContent('#payload-table'), /global:default:mongo:mongo:mongo:default/);
   assert.match(await page2.textContent('#verdict'), /reject/);
   await page2.close();
+  // With the box ticked, the full token travels (and verifies when opened).
+  await s.page.check('#share-signature');
+  await s.page.click('#make-share');
+  const full = JSON.parse(Buffer.from((await s.page.inputValue('#share-url')).split('#s=')[1], 'base64url').toString());
+  assert.equal(full.token, TOKEN);
+  await s.page.uncheck('#share-signature');
 });
 
 /** Contrast ratio (WCAG 2) of every visible text element's colour against its background. */

@@ -95,8 +95,9 @@ export function renderAuthorization(out, { report, rendered, error, missing }) {
     return;
   }
   if (error) {
-    render(out, h('ul', { class: 'notes', id: 'policy-error' }, note('fail', 'Cannot evaluate the policies.', `${error.message}${error.code ? ` (${error.code})` : ''}`)),
-      error.report?.checks ? reportTable('Verification', error.report.checks, 'policy-verify-checks') : null);
+    render(out, h('ul', { class: 'notes', id: 'policy-error' }, error.report
+      ? note('fail', 'The login is rejected first, so Vault never evaluates these policies.', `${error.message} — see Checks.`)
+      : note('fail', 'Cannot evaluate the policies.', `${error.message}${error.code ? ` (${error.code})` : ''}`)));
     return;
   }
   const { paths, dropped } = pathsOf(rendered, report);
