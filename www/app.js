@@ -3,12 +3,12 @@
 import { byId, h, render, note } from './js/dom.js';
 import { parseNow, utc, local } from './js/format.js';
 import { loadEngine } from './js/engine.js';
-import { renderToken } from './js/token-view.js';
+import { renderToken, segmentsOf } from './js/token-view.js';
 import { keyOption, renderKeys, renderPem, fetchFailure } from './js/keys-view.js';
 import { renderChecks } from './js/checks-view.js';
 import { addPolicyEditor, policiesOf, renderAuthorization } from './js/policies-view.js';
 import { renderAws, suggestedTrustPolicy } from './js/aws-view.js';
-import { ROLE_PRESETS, TUTORIAL_POLICY } from './js/presets.js';
+import { ROLE_PRESETS } from './js/presets.js';
 import { shareLink, readFragment } from './js/share.js';
 import { loadSample } from './js/sample.js';
 
@@ -73,16 +73,7 @@ function verifyOptions(now) {
 /** The compact token the engine extracted from whatever was pasted. */
 function compactOf(r) {
   if (!r) return '';
-  if (typeof r.token === 'string') return r.token;
-  const s = r.segments;
-  const parts = Array.isArray(s) ? s : s ? [s.header, s.payload, s.signature] : [];
-  return parts.map((p) => (typeof p === 'string' ? p : p?.text ?? '')).join('.');
-}
-
-function segmentsOf(r) {
-  const s = r?.segments;
-  const parts = Array.isArray(s) ? s : s ? [s.header, s.payload, s.signature] : null;
-  return parts?.map((p) => (typeof p === 'string' ? p : p?.text ?? ''));
+  return typeof r.token === 'string' ? r.token : segmentsOf(r).map((p) => p ?? '').join('.');
 }
 
 // ---------- the pipeline ----------
@@ -107,7 +98,7 @@ async function update() {
   const inspected = text.trim() ? await safe(() => api.inspect(text)) : { value: null };
   renderToken($('token-out'), inspected.value, now, inspected.error);
   const token = compactOf(inspected.value);
-  last = { token, segments: segmentsOf(inspected.value) };
+  last = { token, segments: inspected.value ? segmentsOf(inspected.value) : null };
 
   const { opts, keys, problem } = verifyOptions(now);
   const header = inspected.value?.header;
@@ -462,4 +453,3 @@ async function main() {
 
 main();
 
-export { TUTORIAL_POLICY };

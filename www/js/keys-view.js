@@ -1,6 +1,6 @@
 // Key input handling (paste, upload, clicked fetch) and the key table. The engine parses and
 // selects keys; this module only tells JWKS, JWK and PEM text apart to hand the right option over.
-import { h, render, note, table, copyBlock, pretty } from './dom.js';
+import { h, render, note, table, copyBlock } from './dom.js';
 
 /**
  * Classifies pasted key text into the verify option it belongs to:
@@ -129,4 +129,3 @@ export function renderPem(el, pems, error) {
     copyBlock('Vault command', vaultCmd));
 }
 
-export { pretty };
