@@ -105,13 +105,12 @@ async function update() {
   const thumbprints = [];
   const thumbprintErrors = [];
   if (keys.jwks) {
+    // RFC 7638 thumbprints come from JWK members; PEM keys have none to show.
     for (const [i, k] of keys.jwks.keys.entries()) {
       const t = await safe(() => api.thumbprint(k));
       thumbprints[i] = t.value;
       thumbprintErrors[i] = t.error?.message;
     }
-  } else if (keys.keys) {
-    for (const [i, k] of keys.keys.entries()) thumbprints[i] = (await safe(() => api.thumbprint(k))).value;
   }
 
   let verified = null;
