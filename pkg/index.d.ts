@@ -148,6 +148,8 @@ export interface TrustPolicyOptions extends VerifyOptions {
   /** The IAM OIDC provider URL (https, no port). */
   providerUrl: string;
   clientIds?: string[];
+  /** 12-digit AWS account id of the provider ARN (any account when absent). */
+  accountId?: string;
   /** The role's trust policy, as an object or JSON text. */
   trustPolicy?: Record<string, unknown> | string;
 }

@@ -612,8 +612,12 @@ pub fn evaluate_trust_policy(token: &str, options: &str, input: &str, now: f64) 
             Ok(k) => k,
             Err(e) => return e,
         };
-        let std_opts =
-            StandardOptions { required_claims: Vec::new(), ..StandardOptions::default() };
+        // As tests/vectors/e2e defines the AWS journey: the standard profile with `iss` = the
+        // provider URL (exact, as STS matches it); `exp` required, as STS requires it.
+        let std_opts = StandardOptions {
+            issuer: alloc::vec![input.provider_url.clone()],
+            ..StandardOptions::default()
+        };
         let mut vo = VerifyOptions::standard(now, std_opts);
         vo.limits = limits.clone();
         match verify::verify(token, &keys, &vo) {

@@ -208,12 +208,13 @@ export function renderPolicies(token, options = {}) {
 
 /**
  * Evaluates an AWS IAM role trust policy for `sts:AssumeRoleWithWebIdentity` with this token:
- * `{ trustPolicy, providerUrl, clientIds?, now? }` plus optional key options to verify first.
+ * `{ trustPolicy?, providerUrl, clientIds?, accountId?, now? }` plus key options (`jwks`/`keys`):
+ * with keys the token is verified first (`iss` must equal `providerUrl`), without them only decoded.
  */
 export function evaluateTrustPolicy(token, options = {}) {
   const [now, rest] = splitNow(options);
-  const { trustPolicy, providerUrl, clientIds, ...verifyOptions } = rest;
-  const input = JSON.stringify({ trustPolicy: text(trustPolicy), providerUrl, clientIds: list(clientIds) });
+  const { trustPolicy, providerUrl, clientIds, accountId, ...verifyOptions } = rest;
+  const input = JSON.stringify({ trustPolicy: text(trustPolicy), providerUrl, clientIds: list(clientIds), accountId });
   return unwrap(wasm.evaluateTrustPolicy(token, verifierConfig(verifyOptions), input, toSeconds(now)));
 }
 

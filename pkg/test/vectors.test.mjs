@@ -3,10 +3,10 @@
 // node:crypto keys so they go through the whole verify pipeline (signature included).
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { verify, inspect, JwtgateError } from '../index.node.js';
+import { verify, inspect, authorize, evaluateTrustPolicy, JwtgateError } from '../index.node.js';
 import { RAW, VECTORS, runKind, patched, signers } from './vectors.mjs';
 
 const S = signers();
@@ -95,7 +95,6 @@ test('the bundled sample verifies with the tutorial role, as the Rust pipeline t
 });
 
 const e2eDir = join(VECTORS, 'e2e');
-test('e2e vectors', { skip: !existsSync(e2eDir) && 'tests/vectors/e2e not on main yet' }, () => {});
 
 const sortedSet = (notes) => [...new Set(notes.map((n) => n.code))].sort();
 
@@ -123,5 +122,72 @@ test('inspect vectors (and every adversarial token through inspect)', () => {
     const r = inspect(c.token); // must never throw
     if (r.tolerated.length === 0 && (r.strict_error?.code ?? null) !== c.code) problems.push(`adversarial ${c.name}: strict ${r.strict_error?.code} != ${c.code}`);
   }
+  assert.deepEqual(problems, []);
+});
+
+test('minted vectors (PyJWT and jose tokens, all ten algorithms)', () => {
+  const dir = join(VECTORS, 'minted');
+  const doc = JSON.parse(readFileSync(join(dir, 'tokens.json'), 'utf8'));
+  const jwks = JSON.parse(readFileSync(join(dir, doc.jwks), 'utf8'));
+  const problems = [];
+  for (const c of doc.cases) {
+    const o = outcomeOf(() => verify(c.token, { jwks, issuer: doc.claims.iss, audience: doc.claims.aud, now: doc.now }));
+    if (c.expect.valid) {
+      if (!o.ok) problems.push(`${c.id}: ${o.code} ${o.message}`);
+      else if (c.expect.kid !== undefined && o.result.key.kid !== c.expect.kid) problems.push(`${c.id}: verified by ${o.result.key.kid}`);
+    } else if (o.ok || o.code !== c.expect.code) {
+      problems.push(`${c.id}: expected ${c.expect.code}, got ${o.ok ? 'success' : o.code}`);
+    }
+  }
+  assert.ok(doc.cases.length >= 20, `only ${doc.cases.length} minted cases`);
+  assert.deepEqual(problems, []);
+});
+
+test('e2e vectors: verify, then the Vault decision or the AWS preflight + trust policy', () => {
+  const files = readdirSync(e2eDir).filter((f) => f.endsWith('.json')).sort();
+  const names = [];
+  const problems = [];
+  for (const f of files) {
+    const c = JSON.parse(readFileSync(join(e2eDir, f), 'utf8'));
+    names.push(c.name);
+    const want = c.expect;
+    let o;
+    if (c.vault) {
+      const v = c.vault;
+      const request = v.request.http ? { method: v.request.http.method, path: v.request.http.target } : { path: v.request.path, capability: v.request.operation };
+      o = outcomeOf(() =>
+        authorize(c.token, { jwks: c.jwks, role: v.role, roleName: v.role_name, config: v.config, policies: v.policies, accessor: v.accessor, entity: v.identity, request, now: c.now }),
+      );
+      if (!want.verify.ok) {
+        if (o.ok || o.code !== want.verify.code) problems.push(`${c.name}: expected ${want.verify.code}, got ${o.ok ? 'success' : `${o.code} ${o.message}`}`);
+        continue;
+      }
+      if (!o.ok) {
+        problems.push(`${c.name}: ${o.code} ${o.message}`);
+        continue;
+      }
+      const r = o.result;
+      if (r.alias.name !== want.verify.alias.name || !isDeepStrictEqual(r.alias.metadata, want.verify.alias.metadata)) problems.push(`${c.name}: alias ${JSON.stringify(r.alias)}`);
+      if (r.allowed !== want.authorize.allowed) problems.push(`${c.name}: allowed ${r.allowed}`);
+      if ((r.winner?.pattern ?? null) !== want.authorize.winner) problems.push(`${c.name}: winner ${r.winner?.pattern}`);
+      if (!isDeepStrictEqual(r.dropped.map((d) => d.path), want.authorize.dropped)) problems.push(`${c.name}: dropped ${JSON.stringify(r.dropped.map((d) => d.path))}`);
+    } else {
+      const a = c.aws;
+      o = outcomeOf(() => evaluateTrustPolicy(c.token, { jwks: c.jwks, ...a.options, trustPolicy: a.trust_policy, now: c.now }));
+      if (!want.verify.ok) {
+        if (o.ok || o.code !== want.verify.code) problems.push(`${c.name}: expected ${want.verify.code}, got ${o.ok ? 'success' : `${o.code} ${o.message}`}`);
+        continue;
+      }
+      if (!o.ok) {
+        problems.push(`${c.name}: ${o.code} ${o.message}`);
+        continue;
+      }
+      const r = o.result;
+      const failed = r.preflight.filter((k) => k.outcome === 'fail').map((k) => k.id);
+      if (!isDeepStrictEqual(failed, want.aws.preflight_failed)) problems.push(`${c.name}: preflight failed ${JSON.stringify(failed)}`);
+      if (r.trust.allowed !== want.aws.allowed || r.trust.decision !== want.aws.decision) problems.push(`${c.name}: trust ${r.trust.decision}`);
+    }
+  }
+  for (const required of ['nomad-vault-tutorial', 'nomad-aws']) assert.ok(names.includes(required), `missing ${required}`);
   assert.deepEqual(problems, []);
 });
