@@ -217,9 +217,15 @@ async function updateAws(token, opts, payload) {
     renderAws($('aws-out'), { error: { message: trust.error }, suggestion });
     return;
   }
-  const { role, roleName, config, ...rest } = opts;
-  const r = await safe(() => api.evaluateTrustPolicy(token, { ...rest, providerUrl: provider, clientIds, trustPolicy: trust.value }));
-  renderAws($('aws-out'), { result: r.value, error: r.error, suggestion });
+  // With keys the engine verifies the token the way STS does (iss = provider URL) before the
+  // preflight; when that fails, the decoded-only evaluation still shows every preflight check and
+  // condition, so all the reasons are on screen at once.
+  const account = $('aws-account').value.trim();
+  const base = { providerUrl: provider, clientIds, trustPolicy: trust.value, now: opts.now, ...(account ? { accountId: account } : {}) };
+  const keys = opts.jwks ? { jwks: opts.jwks } : opts.keys ? { keys: opts.keys } : {};
+  const r = await safe(() => api.evaluateTrustPolicy(token, { ...base, ...keys }));
+  const decoded = r.error?.report ? await safe(() => api.evaluateTrustPolicy(token, base)) : null;
+  renderAws($('aws-out'), { result: r.value ?? decoded?.value, error: r.error, suggestion });
   return r;
 }
 
