@@ -16,6 +16,8 @@ const $ = byId;
 let api = null;
 /** The last inspect result and compact token, for share links. */
 let last = { token: '', segments: null };
+/** The token's iss (the default for "Discover from issuer"). */
+let lastIss = '';
 
 // ---------- inputs → engine options ----------
 
@@ -99,6 +101,10 @@ async function update() {
   renderToken($('token-out'), inspected.value, now, inspected.error);
   const token = compactOf(inspected.value);
   last = { token, segments: inspected.value ? segmentsOf(inspected.value) : null };
+  // Discovery starts from the token's iss unless the user typed another URL.
+  const iss = inspected.value?.payload?.iss;
+  $('fetch-url').placeholder = typeof iss === 'string' ? `${iss}  (the token's iss)` : 'https://nomad.example.com:4646/.well-known/jwks.json';
+  lastIss = typeof iss === 'string' ? iss : '';
 
   const { opts, keys, problem } = verifyOptions(now);
   const header = inspected.value?.header;
@@ -232,7 +238,7 @@ async function updateAws(token, opts, payload) {
 // ---------- clicked fetches (the only requests to other hosts) ----------
 
 async function clickedFetch(kind) {
-  const url = $('fetch-url').value.trim();
+  const url = $('fetch-url').value.trim() || (kind === 'discovery' ? lastIss : '');
   const out = $('keys-out');
   if (!url) {
     render(out, h('ul', { class: 'notes' }, note('warn', 'Type a URL first.', 'A JWKS URL, or the issuer (the token\'s iss) for discovery.')));
