@@ -75,7 +75,8 @@ export function renderKeys(out, state, onPem) {
       rows.push({
         cells: [
           isVerifier ? h('span', { class: 'badge pass', title: 'This key verified the signature' }, '✔ verified') : matchesKid ? h('span', { class: 'badge info' }, 'kid match') : '',
-          h('td', { class: 'mono' }, k.kid ?? '—'), k.alg ?? '—', `${k.kty ?? '?'}${k.crv ? ` ${k.crv}` : ''}`, k.use ?? '—',
+          h('td', { class: 'mono' }, k.kid ?? '—'), h('td', { class: 'nowrap' }, k.alg ?? '—'),
+          h('td', { class: 'nowrap' }, `${k.kty ?? '?'}${k.crv ? ` ${k.crv}` : ''}`), h('td', { class: 'nowrap' }, k.use ?? '—'),
           h('td', { class: 'mono' }, tp ?? (state.thumbprintErrors?.[i] ? `unusable: ${state.thumbprintErrors[i]}` : '—')),
           eddsa ? h('span', { class: 'badge warn', title: 'AWS STS accepts RS256 only for custom OIDC providers' }, 'AWS rejects EdDSA') : '',
         ],
