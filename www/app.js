@@ -3,12 +3,12 @@
 import { byId, h, render, note } from './js/dom.js';
 import { parseNow, utc, local } from './js/format.js';
 import { loadEngine } from './js/engine.js';
-import { renderToken } from './js/token-view.js';
+import { renderToken, segmentsOf } from './js/token-view.js';
 import { keyOption, renderKeys, renderPem, fetchFailure } from './js/keys-view.js';
 import { renderChecks } from './js/checks-view.js';
 import { addPolicyEditor, policiesOf, renderAuthorization } from './js/policies-view.js';
 import { renderAws, suggestedTrustPolicy } from './js/aws-view.js';
-import { ROLE_PRESETS, TUTORIAL_POLICY } from './js/presets.js';
+import { ROLE_PRESETS } from './js/presets.js';
 import { shareLink, readFragment } from './js/share.js';
 import { loadSample } from './js/sample.js';
 
@@ -16,6 +16,8 @@ const $ = byId;
 let api = null;
 /** The last inspect result and compact token, for share links. */
 let last = { token: '', segments: null };
+/** The token's iss (the default for "Discover from issuer"). */
+let lastIss = '';
 
 // ---------- inputs → engine options ----------
 
@@ -73,16 +75,7 @@ function verifyOptions(now) {
 /** The compact token the engine extracted from whatever was pasted. */
 function compactOf(r) {
   if (!r) return '';
-  if (typeof r.token === 'string') return r.token;
-  const s = r.segments;
-  const parts = Array.isArray(s) ? s : s ? [s.header, s.payload, s.signature] : [];
-  return parts.map((p) => (typeof p === 'string' ? p : p?.text ?? '')).join('.');
-}
-
-function segmentsOf(r) {
-  const s = r?.segments;
-  const parts = Array.isArray(s) ? s : s ? [s.header, s.payload, s.signature] : null;
-  return parts?.map((p) => (typeof p === 'string' ? p : p?.text ?? ''));
+  return typeof r.token === 'string' ? r.token : segmentsOf(r).map((p) => p ?? '').join('.');
 }
 
 // ---------- the pipeline ----------
@@ -107,20 +100,23 @@ async function update() {
   const inspected = text.trim() ? await safe(() => api.inspect(text)) : { value: null };
   renderToken($('token-out'), inspected.value, now, inspected.error);
   const token = compactOf(inspected.value);
-  last = { token, segments: segmentsOf(inspected.value) };
+  last = { token, segments: inspected.value ? segmentsOf(inspected.value) : null };
+  // Discovery starts from the token's iss unless the user typed another URL.
+  const iss = inspected.value?.payload?.iss;
+  $('fetch-url').placeholder = typeof iss === 'string' ? `${iss}  (the token's iss)` : 'https://nomad.example.com:4646/.well-known/jwks.json';
+  lastIss = typeof iss === 'string' ? iss : '';
 
   const { opts, keys, problem } = verifyOptions(now);
   const header = inspected.value?.header;
   const thumbprints = [];
   const thumbprintErrors = [];
   if (keys.jwks) {
+    // RFC 7638 thumbprints come from JWK members; PEM keys have none to show.
     for (const [i, k] of keys.jwks.keys.entries()) {
       const t = await safe(() => api.thumbprint(k));
       thumbprints[i] = t.value;
       thumbprintErrors[i] = t.error?.message;
     }
-  } else if (keys.keys) {
-    for (const [i, k] of keys.keys.entries()) thumbprints[i] = (await safe(() => api.thumbprint(k))).value;
   }
 
   let verified = null;
@@ -227,16 +223,22 @@ async function updateAws(token, opts, payload) {
     renderAws($('aws-out'), { error: { message: trust.error }, suggestion });
     return;
   }
-  const { role, roleName, config, ...rest } = opts;
-  const r = await safe(() => api.evaluateTrustPolicy(token, { ...rest, providerUrl: provider, clientIds, trustPolicy: trust.value }));
-  renderAws($('aws-out'), { result: r.value, error: r.error, suggestion });
+  // With keys the engine verifies the token the way STS does (iss = provider URL) before the
+  // preflight; when that fails, the decoded-only evaluation still shows every preflight check and
+  // condition, so all the reasons are on screen at once.
+  const account = $('aws-account').value.trim();
+  const base = { providerUrl: provider, clientIds, trustPolicy: trust.value, now: opts.now, ...(account ? { accountId: account } : {}) };
+  const keys = opts.jwks ? { jwks: opts.jwks } : opts.keys ? { keys: opts.keys } : {};
+  const r = await safe(() => api.evaluateTrustPolicy(token, { ...base, ...keys }));
+  const decoded = r.error?.report ? await safe(() => api.evaluateTrustPolicy(token, base)) : null;
+  renderAws($('aws-out'), { result: r.value ?? decoded?.value, error: r.error, suggestion });
   return r;
 }
 
 // ---------- clicked fetches (the only requests to other hosts) ----------
 
 async function clickedFetch(kind) {
-  const url = $('fetch-url').value.trim();
+  const url = $('fetch-url').value.trim() || (kind === 'discovery' ? lastIss : '');
   const out = $('keys-out');
   if (!url) {
     render(out, h('ul', { class: 'notes' }, note('warn', 'Type a URL first.', 'A JWKS URL, or the issuer (the token\'s iss) for discovery.')));
@@ -462,4 +464,3 @@ async function main() {
 
 main();
 
-export { TUTORIAL_POLICY };

@@ -43,16 +43,17 @@ export function renderAws(out, { result, error, missing, suggestion }) {
   const trust = result?.trust ?? result?.trustPolicy ?? (result?.statements || result?.steps ? result : null);
   const steps = checksOf(trust?.steps ?? trust);
   const preflightFails = preflight.filter((c) => c.outcome === 'fail');
-  const allowed = result && !preflightFails.length && (trust ? trust.allowed === true : result.allowed === true);
+  const allowed = result && !error && !preflightFails.length && (trust ? trust.allowed === true : result.allowed === true);
   const generated = result?.generated ?? result?.suggested ?? result?.generatedPolicy ?? suggestion;
   render(out,
-    error ? h('ul', { class: 'notes', id: 'aws-error' }, note('fail', 'AWS evaluation failed.', `${error.message}${error.code ? ` (${error.code})` : ''}`)) : null,
-    error?.report?.checks ? reportTable('Verification', error.report.checks, 'aws-verify-checks') : null,
+    error && !result ? h('ul', { class: 'notes', id: 'aws-error' }, note('fail', 'AWS evaluation failed.', `${error.message}${error.code ? ` (${error.code})` : ''}`)) : null,
     result ? h('p', { class: `verdict ${allowed ? 'pass' : 'fail'}`, id: 'aws-verdict', role: 'status' },
       allowed ? '✔ STS would let this token assume the role.' : '✘ STS would refuse this token.',
       h('span', { class: 'detail' }, allowed ? (trust?.providerArn ? `Provider ${trust.providerArn}.` : '')
+        : error ? `Verifying the token as STS does fails: ${error.message}${error.code ? ` (${error.code})` : ''}. The checks below ran on the decoded token.`
         : preflightFails.length ? `AWS would answer: ${preflightFails[0].message}`
         : trust ? `Trust policy: ${trust.decision ?? 'denied'} (AWS says only "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity").` : '')) : null,
+    error?.report?.checks ? reportTable('Verification as STS does it (signature, iss = provider URL, times)', error.report.checks, 'aws-verify-checks') : null,
     preflight.length ? reportTable('AWS preflight (what STS checks before the trust policy)', preflight, 'aws-preflight') : null,
     steps.length ? reportTable('Trust policy statements and conditions', steps, 'aws-conditions') : null,
     result && !preflight.length && !steps.length ? h('pre', { class: 'block' }, pretty(result)) : null,

@@ -1,6 +1,6 @@
 // Key input handling (paste, upload, clicked fetch) and the key table. The engine parses and
 // selects keys; this module only tells JWKS, JWK and PEM text apart to hand the right option over.
-import { h, render, note, table, copyBlock, pretty } from './dom.js';
+import { h, render, note, table, copyBlock } from './dom.js';
 
 /**
  * Classifies pasted key text into the verify option it belongs to:
@@ -75,7 +75,8 @@ export function renderKeys(out, state, onPem) {
       rows.push({
         cells: [
           isVerifier ? h('span', { class: 'badge pass', title: 'This key verified the signature' }, '✔ verified') : matchesKid ? h('span', { class: 'badge info' }, 'kid match') : '',
-          h('td', { class: 'mono' }, k.kid ?? '—'), k.alg ?? '—', `${k.kty ?? '?'}${k.crv ? ` ${k.crv}` : ''}`, k.use ?? '—',
+          h('td', { class: 'mono' }, k.kid ?? '—'), h('td', { class: 'nowrap' }, k.alg ?? '—'),
+          h('td', { class: 'nowrap' }, `${k.kty ?? '?'}${k.crv ? ` ${k.crv}` : ''}`), h('td', { class: 'nowrap' }, k.use ?? '—'),
           h('td', { class: 'mono' }, tp ?? (state.thumbprintErrors?.[i] ? `unusable: ${state.thumbprintErrors[i]}` : '—')),
           eddsa ? h('span', { class: 'badge warn', title: 'AWS STS accepts RS256 only for custom OIDC providers' }, 'AWS rejects EdDSA') : '',
         ],
@@ -129,4 +130,3 @@ export function renderPem(el, pems, error) {
     copyBlock('Vault command', vaultCmd));
 }
 
-export { pretty };

@@ -1,7 +1,7 @@
 // Policy editors and the rendering of the engine's authorization answers: the policy as Vault
 // would render it for this identity (dropped templated paths highlighted with the reason), the
 // decision, the winning rule and every step.
-import { h, render, note, table, badge, copyBlock } from './dom.js';
+import { h, render, note, table } from './dom.js';
 import { reportTable } from './checks-view.js';
 
 let counter = 0;
@@ -118,4 +118,3 @@ export function renderAuthorization(out, { report, rendered, error, missing }) {
     report?.steps?.length ? reportTable('Decision steps', report.steps, 'decision-steps') : null);
 }
 
-export { badge, copyBlock };

@@ -7,7 +7,7 @@ import { HEADER_TEXT, CLAIM_TEXT, NOMAD_SUB_PARTS } from './claims-text.js';
 const TIME_CLAIMS = ['iat', 'nbf', 'exp'];
 
 /** The three compact segments as strings (missing ones as null), whatever shape the engine used. */
-function segmentsOf(r) {
+export function segmentsOf(r) {
   const s = r.segments;
   if (Array.isArray(s)) return [0, 1, 2].map((i) => (typeof s[i] === 'string' ? s[i] : s[i]?.text ?? s[i]?.raw ?? null));
   if (s && typeof s === 'object') return [s.header, s.payload, s.signature].map((x) => (typeof x === 'string' ? x : x?.text ?? x?.raw ?? null));
