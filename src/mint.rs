@@ -1,7 +1,7 @@
 //! Test identities: a fresh key pair and a Nomad-shaped signed workload identity, for trying a
 //! Vault role or an AWS trust policy locally before a real cluster issues tokens.
 //!
-//! Randomness is an input (any [`rand_core::CryptoRngCore`]): the npm package passes one backed
+//! Randomness is an input (any [`rsa::rand_core::CryptoRngCore`]): the npm package passes one backed
 //! by the host's CSPRNG, tests pass a seeded one. The claims follow Nomad's
 //! `WorkloadIdentityClaims` (research `ux-anchors.md` §5.1): `sub` =
 //! `<region>:<namespace>:<job>:<group>:<task>:<identity>`, `iat` = `nbf` = now, `exp` only when a
