@@ -58,11 +58,15 @@ async function cases(f) {
   out.push(['jwtgate createVerifier, fresh', () => fresh.verify(f.token)]);
   out.push(['jwtgate verify(token, options), fresh', () => jwtgate.verify(f.token, opts)]);
   out.push(['jwtgate cache hit', () => cached.verify(f.token)]);
+  // A proxy sees a new string object per request (no cached string hash): decode one each call.
+  const bytes = Buffer.from(f.token, 'latin1');
+  out.push(['jwtgate cache hit, new string each call', () => cached.verify(bytes.toString('latin1'))]);
   out.push(['jose jwtVerify (importJWK once)', () => jose.jwtVerify(f.token, joseKey, { issuer: ISS, audience: AUD })]);
   const fj = fastVerifier({ key: f.pem, algorithms: [f.alg], allowedIss: ISS, allowedAud: AUD });
   const fjc = fastVerifier({ key: f.pem, algorithms: [f.alg], allowedIss: ISS, allowedAud: AUD, cache: true });
   out.push(['fast-jwt (prepared PEM)', () => fj(f.token)]);
   out.push(['fast-jwt cache hit (cache: true)', () => fjc(f.token)]);
+  out.push(['fast-jwt cache hit, new string each call', () => fjc(bytes.toString('latin1'))]);
   if (f.alg === 'RS256') {
     const keyObject = createPublicKey(f.pem);
     out.push(['jsonwebtoken (KeyObject)', () => jsonwebtoken.verify(f.token, keyObject, { algorithms: [f.alg], issuer: ISS, audience: AUD })]);

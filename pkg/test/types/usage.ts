@@ -1,0 +1,51 @@
+// Compiled (not run) by test/types.test.mjs with `tsc --noEmit --strict`: the published types
+// must accept documented usage and reject mistakes (the @ts-expect-error lines).
+import {
+  verify,
+  createVerifier,
+  authorize,
+  inspect,
+  mintTestIdentity,
+  fetchJwks,
+  codes,
+  JwtgateError,
+  type Code,
+  type Verified,
+} from 'jwtgate';
+
+const minted = mintTestIdentity({ job: 'mongo', audience: ['vault.io'], alg: 'RS256', ttl: 600 });
+const v: Verified = verify(minted.token, { jwks: minted.jwks, audience: 'vault.io', now: new Date() });
+const kid: string | undefined = v.key.kid;
+const outcome: 'pass' | 'fail' | 'skip' | 'info' = v.report.checks[0].outcome;
+const verifier = createVerifier({ jwks: JSON.stringify(minted.jwks), issuer: ['https://a', 'https://b'] });
+verifier.verify(minted.token, { now: 1700000000 });
+const report = authorize(minted.token, {
+  jwks: minted.jwks,
+  role: { role_type: 'jwt', user_claim: 'nomad_job_id', bound_audiences: ['vault.io'] },
+  policies: ['path "kv/*" { capabilities = ["read"] }'],
+  request: { path: 'kv/data/x', capability: 'read' },
+});
+const allowed: boolean = report.allowed;
+const header = inspect(`Bearer ${minted.token}`).header;
+const expired: Code = codes.JWT_EXPIRED;
+try {
+  verify(minted.token, { keys: ['-----BEGIN PUBLIC KEY-----'] });
+} catch (e) {
+  if (e instanceof JwtgateError) {
+    const c: Code = e.code;
+    const claim: string | undefined = e.claim;
+    void c;
+    void claim;
+  }
+}
+async function remote(): Promise<void> {
+  const jwks = await fetchJwks('https://nomad.example.com:4646/.well-known/jwks.json', { kid: 'x', timeout: 1000 });
+  void jwks.keys.length;
+}
+// @ts-expect-error: not a code
+const wrong: Code = 'ERR_NOT_A_CODE';
+// @ts-expect-error: alg must be one of the two mint algorithms
+mintTestIdentity({ alg: 'HS256' });
+// @ts-expect-error: a request needs a path
+authorize(minted.token, { jwks: minted.jwks, policies: [], request: { capability: 'read' } });
+void [kid, outcome, allowed, header, expired, remote, wrong];
