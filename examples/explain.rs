@@ -152,7 +152,7 @@ fn run(args: &Args) -> Result<bool, String> {
         println!("{}", json.map_err(|e| e.to_string())?);
         return Ok(result.is_ok());
     }
-    println!("now: {} ({})", now.0, iso(now.0));
+    println!("now: {} ({})", now.0, now.to_iso8601());
     match &result {
         Ok(v) => {
             print_report(&v.report);
@@ -224,22 +224,6 @@ fn authorize(args: &Args, alias: &jwtgate::identity::Alias, now: UnixTime) -> Re
         all_allowed &= report.allowed;
     }
     Ok(all_allowed)
-}
-
-/// ISO-8601 UTC, for the header line only.
-fn iso(t: i64) -> String {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, (secs % 3600) / 60, secs % 60)
 }
 
 fn main() -> ExitCode {

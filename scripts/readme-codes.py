@@ -9,7 +9,11 @@ import re
 
 root = pathlib.Path(__file__).resolve().parent.parent
 source = (root / "src" / "error.rs").read_text()
-rows = re.findall(r'/// (.*)\n\s+\w+ = "(ERR_\w+)"', source)
+# A variant's doc comment may span several `///` lines: join them into one table cell.
+rows = [
+    (" ".join(line.strip()[4:] for line in doc.strip().splitlines()), code)
+    for doc, code in re.findall(r'((?:[ \t]*/// .*\n)+)[ \t]+\w+ = "(ERR_\w+)"', source)
+]
 table = "| code | meaning |\n|---|---|\n" + "".join(f"| `{code}` | {doc} |\n" for doc, code in rows)
 readme_path = root / "README.md"
 readme = readme_path.read_text()

@@ -1,5 +1,8 @@
 //! Time as an input: jwtgate never reads a clock.
 
+use alloc::format;
+use alloc::string::String;
+
 use serde::{Deserialize, Serialize};
 
 /// Seconds since the Unix epoch, as JWT `NumericDate` values are (RFC 7519 §2).
@@ -14,5 +17,40 @@ impl UnixTime {
     /// The number of whole seconds since 1970-01-01T00:00:00Z.
     pub const fn seconds(self) -> i64 {
         self.0
+    }
+
+    /// ISO-8601 UTC, e.g. `2023-11-14T22:13:20Z` (proleptic Gregorian calendar, computed with
+    /// H. Hinnant's days-to-civil algorithm so no date library or clock is needed).
+    pub fn to_iso8601(self) -> String {
+        let days = self.0.div_euclid(86_400);
+        let secs = self.0.rem_euclid(86_400);
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            secs / 3600,
+            (secs % 3600) / 60,
+            secs % 60
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::UnixTime;
+
+    #[test]
+    fn iso8601_matches_known_instants() {
+        assert_eq!(UnixTime(0).to_iso8601(), "1970-01-01T00:00:00Z");
+        assert_eq!(UnixTime(1_700_000_000).to_iso8601(), "2023-11-14T22:13:20Z");
+        assert_eq!(UnixTime(951_782_400).to_iso8601(), "2000-02-29T00:00:00Z");
+        assert_eq!(UnixTime(-1).to_iso8601(), "1969-12-31T23:59:59Z");
     }
 }

@@ -6,6 +6,8 @@ use alloc::string::{String, ToString};
 
 use serde_json::Value;
 
+use crate::UnixTime;
+
 /// A JSON value as compact JSON text (strings quoted), for expected/actual fields.
 pub fn json(v: &Value) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| String::from("?"))
@@ -23,23 +25,7 @@ pub fn quoted(s: &str) -> String {
 
 /// `1700000000 (2023-11-14T22:13:20Z)`.
 pub fn time(t: i64) -> String {
-    format!("{t} ({})", iso(t))
-}
-
-/// ISO-8601 UTC for a Unix time (proleptic Gregorian; H. Hinnant's days-to-civil algorithm).
-pub fn iso(t: i64) -> String {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, (secs % 3600) / 60, secs % 60)
+    format!("{t} ({})", UnixTime(t).to_iso8601())
 }
 
 /// A non-negative number of seconds as `1h2m3s` / `45s`.
@@ -59,11 +45,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn iso_matches_known_instants() {
-        assert_eq!(iso(0), "1970-01-01T00:00:00Z");
-        assert_eq!(iso(1_700_000_000), "2023-11-14T22:13:20Z");
-        assert_eq!(iso(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(iso(-1), "1969-12-31T23:59:59Z");
+    fn durations_read_like_go() {
         assert_eq!(duration(3723), "1h2m3s");
         assert_eq!(duration(-61), "-1m1s");
     }
