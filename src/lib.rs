@@ -31,6 +31,7 @@ pub mod aws;
 pub mod b64;
 pub mod cache;
 pub mod claims;
+pub mod duration;
 #[cfg(feature = "envoy")]
 pub mod envoy;
 pub mod error;

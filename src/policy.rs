@@ -28,7 +28,6 @@ use crate::json::JsonError;
 use crate::limits::LimitExceeded;
 
 pub mod acl;
-pub mod duration;
 pub mod hcl;
 pub mod http;
 pub mod params;

@@ -21,10 +21,10 @@ use alloc::vec::Vec;
 
 use serde_json::Value as Json;
 
-use super::duration::parse_duration_second;
 use super::hcl::{self, Body, Item, Pos, Value};
 use super::template;
 use super::{Capabilities, PathRule, Policy, PolicyError};
+use crate::duration::parse_duration_second;
 use crate::limits::Limits;
 
 const PATH_KEYS: &[&str] = &[

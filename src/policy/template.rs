@@ -20,7 +20,7 @@ use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::duration::parse_duration_second;
+use crate::duration::parse_duration_second;
 use crate::identity::Alias;
 use crate::time::UnixTime;
 

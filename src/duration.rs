@@ -1,7 +1,8 @@
 //! Durations as Vault reads them: go-secure-stdlib `parseutil.ParseDurationSecond` — a bare
 //! integer is seconds, `<n>d` is days, anything else is Go's `time.ParseDuration`.
 //!
-//! Used by `{{time.now.plus.<dur>}}` and by `min_wrapping_ttl` / `max_wrapping_ttl`.
+//! Used by role leeways (`clock_skew_leeway`, ...), `{{time.now.plus.<dur>}}` and
+//! `min_wrapping_ttl` / `max_wrapping_ttl`: one parser, so a duration means the same everywhere.
 
 use alloc::format;
 use alloc::string::String;
