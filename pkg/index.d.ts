@@ -215,8 +215,16 @@ export declare function renderPolicies(
   options: VerifyOptions & { policies: PolicyInput | PolicyInput[]; accessor?: string; entity?: Record<string, unknown> },
 ): Record<string, unknown>;
 export declare function evaluateTrustPolicy(token: string, options: TrustPolicyOptions): Record<string, unknown>;
+/** A least-privilege IAM trust policy for this token (`aud` = first client id, `sub` scoped to the Nomad job). */
+export declare function suggestTrustPolicy(
+  token: string,
+  options: Pick<TrustPolicyOptions, 'providerUrl' | 'clientIds' | 'accountId'>,
+): Record<string, unknown>;
 export declare function jwksInfo(jwks: Jwks | string): { keys: KeyInfo[]; skipped: Array<Record<string, unknown>> };
-export declare function jwksToPem(jwks: Jwks | string): Array<{ kid?: string; alg?: string; pem: string }>;
+export declare function jwksToPem(jwks: Jwks | string): {
+  keys: Array<{ kid?: string; thumbprint: string; pem: string }>;
+  skipped: Array<{ index: number; kid?: string; code: Code; message: string }>;
+};
 export declare function thumbprint(jwk: Jwk | string): string;
 export declare function parseDiscovery(document: Record<string, unknown> | string, issuer: string): {
   issuer: string;

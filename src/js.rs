@@ -663,6 +663,34 @@ pub fn evaluate_trust_policy(token: &str, options: &str, input: &str, now: f64) 
     }))
 }
 
+/// A least-privilege trust policy for this token's provider: `aud` pinned to the first client id,
+/// `sub` scoped to the Nomad job (`region:namespace:job:*`) when `sub` is Nomad-shaped, else the
+/// exact `sub`. The token is decoded, not verified: only its `sub` is read.
+#[wasm_bindgen(js_name = suggestTrustPolicy)]
+pub fn suggest_trust_policy(token: &str, input: &str) -> String {
+    let input: JsAwsInput = match parse_options(input) {
+        Ok(i) => i,
+        Err(e) => return e,
+    };
+    let aws = crate::aws::AwsOptions {
+        provider_url: input.provider_url.clone(),
+        client_ids: input.client_ids.clone().unwrap_or_default(),
+        account_id: input.account_id.clone().unwrap_or_default(),
+        partition: String::new(),
+    };
+    let inspected = crate::inspect::inspect(token, &Limits::default());
+    let sub = inspected.payload.as_ref().and_then(|p| p.get("sub")).and_then(Value::as_str);
+    let Some(sub) = sub else {
+        return fail(
+            Code::JwtClaimMissing,
+            "the token has no string sub claim to scope the policy by",
+        );
+    };
+    let pattern = crate::aws::nomad_sub_pattern(sub, 3).unwrap_or_else(|| sub.to_string());
+    let audience = aws.client_ids.first().cloned().unwrap_or_default();
+    ok(&crate::aws::generate_trust_policy(&aws, &audience, &pattern))
+}
+
 fn skipped_json(skipped: &[crate::jose::jwk::SkippedKey]) -> Vec<Value> {
     skipped
         .iter()

@@ -7,7 +7,7 @@ import { renderToken, segmentsOf } from './js/token-view.js';
 import { keyOption, renderKeys, renderPem, fetchFailure } from './js/keys-view.js';
 import { renderChecks } from './js/checks-view.js';
 import { addPolicyEditor, policiesOf, renderAuthorization } from './js/policies-view.js';
-import { renderAws, suggestedTrustPolicy } from './js/aws-view.js';
+import { renderAws } from './js/aws-view.js';
 import { ROLE_PRESETS } from './js/presets.js';
 import { shareLink, readFragment } from './js/share.js';
 import { loadSample } from './js/sample.js';
@@ -136,7 +136,7 @@ async function update() {
   }
 
   const policy = await updatePolicies(token, opts, problem);
-  const aws = await updateAws(token, opts, inspected.value?.payload);
+  const aws = await updateAws(token, opts);
   renderSummary({ token, mode: mode(), verified, policy, aws, problem });
 }
 
@@ -210,7 +210,7 @@ async function updatePolicies(token, opts, problem) {
   return { report: decided.value, error: decided.error, request };
 }
 
-async function updateAws(token, opts, payload) {
+async function updateAws(token, opts) {
   const provider = $('aws-provider').value.trim();
   if (!provider || !token) {
     renderAws($('aws-out'), { missing: 'Fill in the provider URL to run AWS\'s preflight checks.' });
@@ -218,7 +218,9 @@ async function updateAws(token, opts, payload) {
   }
   const clientIds = list($('aws-clients').value);
   const trust = parseJson($('aws-trust').value, 'The trust policy');
-  const suggestion = suggestedTrustPolicy({ provider, account: $('aws-account').value.trim(), clientIds: clientIds.length ? clientIds : ['aws'], sub: payload?.sub });
+  const account = $('aws-account').value.trim();
+  const suggested = await safe(() => api.suggestTrustPolicy(token, { providerUrl: provider, clientIds: clientIds.length ? clientIds : ['aws'], ...(account ? { accountId: account } : {}) }));
+  const suggestion = suggested.value;
   if (trust.error) {
     renderAws($('aws-out'), { error: { message: trust.error }, suggestion });
     return;
@@ -226,7 +228,6 @@ async function updateAws(token, opts, payload) {
   // With keys the engine verifies the token the way STS does (iss = provider URL) before the
   // preflight; when that fails, the decoded-only evaluation still shows every preflight check and
   // condition, so all the reasons are on screen at once.
-  const account = $('aws-account').value.trim();
   const base = { providerUrl: provider, clientIds, trustPolicy: trust.value, now: opts.now, ...(account ? { accountId: account } : {}) };
   const keys = opts.jwks ? { jwks: opts.jwks } : opts.keys ? { keys: opts.keys } : {};
   const r = await safe(() => api.evaluateTrustPolicy(token, { ...base, ...keys }));

@@ -218,12 +218,24 @@ export function evaluateTrustPolicy(token, options = {}) {
   return unwrap(wasm.evaluateTrustPolicy(token, verifierConfig(verifyOptions), input, toSeconds(now)));
 }
 
+/**
+ * A least-privilege IAM trust policy for this token's provider: `aud` pinned to the first client
+ * id, `sub` scoped to the Nomad job (`region:namespace:job:*`). The token is decoded, not verified.
+ */
+export function suggestTrustPolicy(token, options = {}) {
+  const { providerUrl, clientIds, accountId } = options;
+  return unwrap(wasm.suggestTrustPolicy(token, JSON.stringify({ providerUrl, clientIds: list(clientIds), accountId })));
+}
+
 /** Lists a JWKS's usable keys (kid, alg, kty, thumbprint) and the keys skipped, with reasons. */
 export function jwksInfo(jwks) {
   return unwrap(wasm.jwksInfo(text(jwks)));
 }
 
-/** Converts every usable key of a JWKS to PEM (SPKI `PUBLIC KEY`): `[{ kid, alg, pem }]`. */
+/**
+ * Converts every usable key of a JWKS to PEM (SPKI `PUBLIC KEY`), for Vault's
+ * `jwt_validation_pubkeys`: `{ keys: [{ kid, thumbprint, pem }], skipped: [{ index, kid, code, message }] }`.
+ */
 export function jwksToPem(jwks) {
   return unwrap(wasm.jwksToPem(text(jwks)));
 }

@@ -123,3 +123,22 @@ test('verify() keys its verifiers by options: other options never reuse an answe
   assert.throws(() => jwtgate.verify(m.token, { jwks: other.jwks, audience: 'vault.io', now }), (e) => e.code === 'ERR_JWS_SIGNATURE_INVALID');
   assert.throws(() => jwtgate.verify(m.token, { jwks: m.jwks, audience: 'vault.io', bogus: 1, now }), (e) => e.code === 'ERR_OPTIONS_INVALID');
 });
+
+test('suggestTrustPolicy scopes aud and sub (to the Nomad job) for the provider', () => {
+  const { token } = jwtgate.mintTestIdentity({ alg: 'EdDSA', job: 'mongo', group: 'db', task: 'server', audience: ['sts.amazonaws.com'] });
+  const policy = jwtgate.suggestTrustPolicy(token, {
+    providerUrl: 'https://nomad.example.com',
+    clientIds: ['sts.amazonaws.com'],
+    accountId: '123456789012',
+  });
+  const [statement] = policy.Statement;
+  assert.equal(statement.Action, 'sts:AssumeRoleWithWebIdentity');
+  assert.equal(statement.Principal.Federated, 'arn:aws:iam::123456789012:oidc-provider/nomad.example.com');
+  assert.deepEqual(statement.Condition.StringEquals, { 'nomad.example.com:aud': 'sts.amazonaws.com' });
+  // Nomad's sub is region:namespace:job:group:task:identity; the policy keeps the job and widens the rest.
+  assert.deepEqual(statement.Condition.StringLike, { 'nomad.example.com:sub': 'global:default:mongo:*' });
+  assert.throws(
+    () => jwtgate.suggestTrustPolicy('eyJhbGciOiJFZERTQSJ9.e30.c2ln', { providerUrl: 'https://nomad.example.com' }),
+    (e) => e.code === 'ERR_JWT_CLAIM_MISSING',
+  );
+});

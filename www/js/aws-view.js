@@ -1,35 +1,7 @@
 // AWS AssumeRoleWithWebIdentity: renders the engine's preflight and trust-policy condition results,
-// and offers a least-privilege trust policy to start from.
+// and the engine's least-privilege trust policy to start from.
 import { h, render, note, copyBlock, pretty } from './dom.js';
 import { reportTable } from './checks-view.js';
-
-/** Provider host/path as IAM writes it in condition keys (no scheme, no trailing slash). */
-function providerKey(url) {
-  return url.replace(/^https?:\/\//, '').replace(/\/+$/, '');
-}
-
-/**
- * A trust policy scoped by `aud` and by `sub` up to the job (any group/task, this identity name).
- * `sub` is the only claim that names the workload in an IAM condition: AWS exposes aud, sub, amr,
- * azp from web identities, not nomad_job_id.
- */
-export function suggestedTrustPolicy({ provider, account, clientIds, sub }) {
-  const key = providerKey(provider);
-  const parts = typeof sub === 'string' ? sub.split(':') : [];
-  const subPattern = parts.length === 6 ? `${parts[0]}:${parts[1]}:${parts[2]}:*:*:${parts[5]}` : sub ?? '*';
-  return {
-    Version: '2012-10-17',
-    Statement: [{
-      Effect: 'Allow',
-      Principal: { Federated: `arn:aws:iam::${account || '123456789012'}:oidc-provider/${key}` },
-      Action: 'sts:AssumeRoleWithWebIdentity',
-      Condition: {
-        StringEquals: { [`${key}:aud`]: clientIds.length === 1 ? clientIds[0] : clientIds },
-        StringLike: { [`${key}:sub`]: subPattern },
-      },
-    }],
-  };
-}
 
 const checksOf = (x) => (Array.isArray(x) ? x : x?.checks ?? x?.steps ?? []);
 
@@ -58,6 +30,6 @@ export function renderAws(out, { result, error, missing, suggestion }) {
     steps.length ? reportTable('Trust policy statements and conditions', steps, 'aws-conditions') : null,
     result && !preflight.length && !steps.length ? h('pre', { class: 'block' }, pretty(result)) : null,
     generated ? [h('h3', {}, 'Suggested trust policy'),
-      h('p', { class: 'hint' }, 'Scoped by aud and by sub (this job, any group and task, this identity name). AWS only exposes aud, sub, amr and azp from web identities, so nomad_job_id and nomad_namespace cannot be used in conditions.'),
+      h('p', { class: 'hint' }, 'Scoped by aud (the first client id) and by sub (this region, namespace and job; any group, task and identity name). AWS only exposes aud, sub, amr and azp from web identities, so nomad_job_id and nomad_namespace cannot be used in conditions.'),
       copyBlock('trust policy', typeof generated === 'string' ? generated : pretty(generated), { id: 'aws-suggested' })] : null);
 }
