@@ -118,13 +118,37 @@ export interface Verified {
   report: Report;
 }
 
+/** One note of `inspect`: what it tolerated, or what looks wrong. */
+export interface InspectNote {
+  code: string;
+  message: string;
+}
+
+/** One dot-separated segment as `inspect` found it. */
+export interface InspectedSegment {
+  name: string;
+  text: string;
+  start: number;
+  end: number;
+  decoded_len: number | null;
+  status: 'ok' | 'tolerated' | 'empty' | 'invalid' | 'extra';
+  message: string | null;
+}
+
+/** The unverified, tolerant decode. It never says a token is valid. */
 export interface Inspected {
+  notice: string;
+  token: string;
   header: Record<string, unknown> | null;
   payload: Record<string, unknown> | null;
+  header_text: string | null;
+  payload_text: string | null;
   signature: string | null;
-  segments: string[];
-  warnings: unknown[];
-  [more: string]: unknown;
+  segments: InspectedSegment[];
+  tolerated: InspectNote[];
+  warnings: InspectNote[];
+  /** What the strict parser says about the cleaned token (null when it parses). */
+  strict_error: { code: Code; message: string } | null;
 }
 
 export type AuthorizeRequest = { path: string; capability: string } | { method: string; path: string };
