@@ -1,28 +1,12 @@
 //! Runs `tests/vectors/acl/*.json` (format: tests/vectors/acl/README.md).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use jwtgate::authorize::{Authorizer, Request};
 use jwtgate::policy::http::{HttpOptions, WriteAs};
-use jwtgate::policy::{parse_policy, TemplateContext};
-use jwtgate::Limits;
+use jwtgate::policy::TemplateContext;
 use serde_json::Value;
-
-fn files(dir: &str) -> Vec<(String, Value)> {
-    let path = format!("{}/tests/vectors/{dir}", env!("CARGO_MANIFEST_DIR"));
-    let mut entries: Vec<_> =
-        std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()).collect();
-    entries.sort();
-    entries
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .map(|p| {
-            (
-                p.display().to_string(),
-                serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap(),
-            )
-        })
-        .collect()
-}
 
 fn request(case: &Value) -> Request {
     if let Some(h) = case.get("http") {
@@ -46,22 +30,10 @@ fn request(case: &Value) -> Request {
 #[test]
 fn acl_vectors() {
     let mut count = 0;
-    for (file, doc) in files("acl") {
+    for (file, doc) in support::load_kind("acl") {
         for case in doc["cases"].as_array().unwrap() {
             let name = case["name"].as_str().unwrap();
-            let policies: Vec<_> = case["policies"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|p| {
-                    parse_policy(
-                        p["name"].as_str().unwrap(),
-                        p["text"].as_str().unwrap(),
-                        &Limits::default(),
-                    )
-                    .unwrap()
-                })
-                .collect();
+            let policies = support::parse_policies(&case["policies"]);
             let ctx: TemplateContext = match case.get("context") {
                 Some(c) => serde_json::from_value(c.clone()).unwrap(),
                 None => TemplateContext::default(),

@@ -2,13 +2,15 @@
 //! role/config + policies (or AWS provider + trust policy) → `verify::verify`, then the decision.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use jwtgate::authorize::{Authorizer, IdentityExtras, Request};
 use jwtgate::aws::{self, AwsOptions};
 use jwtgate::claims::standard::StandardOptions;
 use jwtgate::identity::Alias;
 use jwtgate::jose::jwk::KeySet;
 use jwtgate::policy::http::HttpOptions;
-use jwtgate::policy::{parse_policy, Operation, TemplateContext};
+use jwtgate::policy::{Operation, TemplateContext};
 use jwtgate::role::{VaultConfig, VaultRole};
 use jwtgate::verify::{verify, VerifyOptions};
 use jwtgate::{Limits, UnixTime};
@@ -37,19 +39,7 @@ fn run_vault(name: &str, case: &Value, alias: &Alias, now: UnixTime) {
         alias.metadata.iter().map(|(k, v)| (k.clone(), Value::from(v.clone()))).collect();
     assert_eq!(&Value::Object(meta), &want["metadata"], "{name}");
 
-    let policies: Vec<_> = v["policies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            parse_policy(
-                p["name"].as_str().unwrap(),
-                p["text"].as_str().unwrap(),
-                &Limits::default(),
-            )
-            .unwrap()
-        })
-        .collect();
+    let policies = support::parse_policies(&v["policies"]);
     let mut tctx = TemplateContext::for_alias(alias, v["accessor"].as_str().unwrap(), now);
     if let Some(extras) = v.get("identity") {
         let extras: IdentityExtras = serde_json::from_value(extras.clone()).unwrap();

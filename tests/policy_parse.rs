@@ -1,31 +1,15 @@
 //! Runs `tests/vectors/policy/*.json` (format: tests/vectors/policy/README.md).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use jwtgate::policy::{parse_policy, PolicyError};
 use jwtgate::Limits;
-use serde_json::Value;
-
-fn files(dir: &str) -> Vec<(String, Value)> {
-    let path = format!("{}/tests/vectors/{dir}", env!("CARGO_MANIFEST_DIR"));
-    let mut entries: Vec<_> =
-        std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()).collect();
-    entries.sort();
-    entries
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .map(|p| {
-            (
-                p.display().to_string(),
-                serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap(),
-            )
-        })
-        .collect()
-}
 
 #[test]
 fn policy_parse_vectors() {
     let mut count = 0;
-    for (file, doc) in files("policy") {
+    for (file, doc) in support::load_kind("policy") {
         for case in doc["cases"].as_array().unwrap() {
             let name = case["name"].as_str().unwrap();
             let got = parse_policy("vector", case["text"].as_str().unwrap(), &Limits::default());

@@ -2,14 +2,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::std_instead_of_alloc)]
 
-mod claims_support;
+mod support;
 
 use jwtgate::claims::{standard, Mode, StandardOptions};
 use jwtgate::report::Report;
 use jwtgate::UnixTime;
 use serde_json::{Map, Value};
 
-use claims_support::{patched, run_kind, Outcome};
+use support::{patched, run_kind, Outcome};
 
 fn run_case(defaults: &Map<String, Value>, case: &Map<String, Value>) -> Outcome {
     let opts_doc = patched(&defaults["options"], case.get("options_patch"));

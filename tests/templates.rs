@@ -1,28 +1,16 @@
 //! Runs `tests/vectors/templates/*.json` (format: tests/vectors/templates/README.md).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use jwtgate::policy::template::render;
 use jwtgate::policy::TemplateContext;
 use serde_json::Value;
 
-fn files(dir: &str) -> Vec<(String, Value)> {
-    let mut out = Vec::new();
-    let path = format!("{}/tests/vectors/{dir}", env!("CARGO_MANIFEST_DIR"));
-    let mut entries: Vec<_> =
-        std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()).collect();
-    entries.sort();
-    for p in entries.into_iter().filter(|p| p.extension().is_some_and(|e| e == "json")) {
-        let text = std::fs::read_to_string(&p).unwrap();
-        out.push((p.display().to_string(), serde_json::from_str(&text).unwrap()));
-    }
-    assert!(!out.is_empty(), "no vectors in {path}");
-    out
-}
-
 #[test]
 fn template_vectors() {
     let mut count = 0;
-    for (file, doc) in files("templates") {
+    for (file, doc) in support::load_kind("templates") {
         let base = doc["context"].as_object().cloned().unwrap_or_default();
         for case in doc["cases"].as_array().unwrap() {
             let name = case["name"].as_str().unwrap();

@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::std_instead_of_alloc)]
 
-mod claims_support;
+mod support;
 
 use jwtgate::claims::{vault, Mode, VaultContext};
 use jwtgate::report::{Outcome as CheckOutcome, Report};
@@ -11,7 +11,7 @@ use jwtgate::role::{VaultConfig, VaultRole};
 use jwtgate::{Limits, UnixTime};
 use serde_json::{Map, Value};
 
-use claims_support::{patched, run_kind, Outcome};
+use support::{patched, run_kind, Outcome};
 
 fn err_outcome(e: &jwtgate::Error, report: &Report) -> Outcome {
     Outcome::Err {

@@ -1,8 +1,9 @@
-//! Shared by the claim-vector runners (`tests/vault.rs`, `tests/standard.rs`,
-//! `tests/pipeline.rs`): loading vector files, the known-divergences list, and comparing an
+//! Shared by the vector runners (`tests/vault.rs`, `tests/standard.rs`, `tests/acl.rs`,
+//! `tests/templates.rs`, `tests/policy_parse.rs`, `tests/e2e.rs`, `tests/pipeline.rs`): loading
+//! vector files, parsing their policies, the known-divergences list, and comparing an
 //! outcome with an expectation.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::std_instead_of_alloc, clippy::std_instead_of_core)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -171,4 +172,19 @@ pub fn patched(base: &Value, patch: Option<&Value>) -> Value {
         }
     }
     out
+}
+
+/// The `policies` array of a vector (`[{ "name", "text" }]`), parsed with default limits.
+pub fn parse_policies(policies: &Value) -> Vec<jwtgate::policy::Policy> {
+    policies
+        .as_array()
+        .expect("policies is an array")
+        .iter()
+        .map(|p| {
+            let name = p["name"].as_str().expect("policy name");
+            let text = p["text"].as_str().expect("policy text");
+            jwtgate::policy::parse_policy(name, text, &jwtgate::Limits::default())
+                .unwrap_or_else(|e| panic!("policy {name}: {e}"))
+        })
+        .collect()
 }
