@@ -342,3 +342,29 @@ mod property {
         }
     }
 }
+
+/// A `+` pattern with 20,000 segments (40 KB of policy, within the limits) compiles into a chain
+/// of 20,000 trie nodes. Dropping it recursed once per node and overflowed the stack — in wasm a
+/// trap that also left the package's Verifier unusable. Found by the `policy` fuzz target
+/// (`tests/vectors/fuzz/policy/deep-plus-pattern`). Runs on a 256 KiB stack so a recursive
+/// drop, build or lookup fails here deterministically.
+#[test]
+fn very_long_wildcard_pattern_builds_evaluates_and_drops_on_a_small_stack() {
+    use jwtgate::policy::{parse_policy, Operation};
+    use jwtgate::Limits;
+    let handle = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(|| {
+            let pattern = "+/".repeat(20_000) + "x";
+            let text = format!("path \"{pattern}\" {{ capabilities = [\"read\"] }}");
+            let policy = parse_policy("deep", &text, &Limits::default()).unwrap();
+            let authz = Authorizer::new(&[policy], &TemplateContext::default());
+            let hit = "a/".repeat(20_000) + "x";
+            let allowed = authz.authorize(&Request::new(hit, Operation::Read)).allowed;
+            let missed = authz.authorize(&Request::new("a/x", Operation::Read)).allowed;
+            drop(authz);
+            (allowed, missed)
+        })
+        .unwrap();
+    assert_eq!(handle.join().unwrap(), (true, false));
+}

@@ -43,6 +43,14 @@ fn render(stages: &[harness::Stage]) -> Vec<String> {
         .collect()
 }
 
+/// The set of an input's stage results, for corpus selection.
+fn signature(stages: &[harness::Stage]) -> Vec<String> {
+    let mut sig = render(stages);
+    sig.sort();
+    sig.dedup();
+    sig
+}
+
 #[test]
 fn every_entry_returns_typed_outcomes() {
     let mut total = 0;
@@ -66,7 +74,7 @@ fn every_entry_returns_typed_outcomes() {
 }
 
 #[test]
-fn fixed_crashes_keep_their_outcomes() {
+fn pinned_entries_keep_their_outcomes() {
     let text = std::fs::read_to_string(dir().join("expect.json")).unwrap();
     let doc: Value = serde_json::from_str(&text).unwrap();
     let mut seen = BTreeSet::new();
@@ -106,7 +114,8 @@ fn every_target_has_a_directory_and_nothing_else_is_there() {
 /// Not a test: the tool that picks the regression entries. With `FUZZ_CORPUS=<dir>` (a
 /// cargo-fuzz corpus root, e.g. `tests/fuzz/corpus` after `cargo fuzz cmin`), copies into
 /// `tests/vectors/fuzz/<target>/` the smallest input of every distinct outcome signature (the
-/// list of stage results) not already represented there, named by its SHA-256 prefix.
+/// set of stage results, so repeated stages count once) not already represented there, named
+/// by its SHA-256 prefix.
 /// `cargo test --test fuzz_regressions -- --ignored select_entries`.
 #[test]
 #[ignore = "a corpus-selection tool, run by hand"]
@@ -117,7 +126,7 @@ fn select_entries() {
     for (target, run) in harness::TARGETS {
         let mut have: BTreeSet<Vec<String>> = BTreeSet::new();
         for (_, bytes) in entries(target) {
-            have.insert(render(&run(&bytes)));
+            have.insert(signature(&run(&bytes)));
         }
         let src = PathBuf::from(&root).join(target);
         let Ok(list) = std::fs::read_dir(&src) else { continue };
@@ -125,7 +134,7 @@ fn select_entries() {
         for e in list {
             // A running fuzzer may delete corpus files meanwhile.
             let Ok(bytes) = std::fs::read(e.unwrap().path()) else { continue };
-            let sig = render(&run(&bytes));
+            let sig = signature(&run(&bytes));
             if have.contains(&sig) {
                 continue;
             }
@@ -140,5 +149,19 @@ fn select_entries() {
             std::fs::write(dir().join(target).join(name), bytes).unwrap();
         }
         println!("{target}: {} new entries", best.len());
+    }
+}
+
+/// Not a test: prints every committed entry's outcomes as JSON lines (`target`, `file`,
+/// `outcomes`), the form `expect.json` pins.
+/// `cargo test --test fuzz_regressions -- --ignored print_outcomes --nocapture`.
+#[test]
+#[ignore = "a listing tool, run by hand"]
+fn print_outcomes() {
+    for (target, run) in harness::TARGETS {
+        for (file, bytes) in entries(target) {
+            let line = serde_json::json!({"target": target, "file": file, "outcomes": render(&run(&bytes))});
+            println!("{line}");
+        }
     }
 }

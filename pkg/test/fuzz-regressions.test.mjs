@@ -16,6 +16,7 @@ import { entries, parts, text, expected } from '../../tests/vectors/fuzz/entries
 const CODES = new Set(Object.values(codes));
 const tutorial = JSON.parse(readFileSync(join(VECTORS, 'e2e', 'nomad-vault-tutorial.json'), 'utf8'));
 const minted = JSON.parse(readFileSync(join(VECTORS, 'minted', 'tokens.json'), 'utf8'));
+const mintedJwks = readFileSync(join(VECTORS, 'minted', minted.jwks), 'utf8');
 const base = {
   jwks: tutorial.jwks,
   role: tutorial.vault.role,
@@ -65,7 +66,7 @@ function request(buf) {
 const RUN = {
   compact(e, go) {
     const token = text(e.bytes);
-    const code = go('verify', () => verify(token, { jwks: minted.jwks, now: minted.now }));
+    const code = go('verify', () => verify(token, { jwks: mintedJwks, now: minted.now }));
     go('inspect', () => inspect(token));
     const want = expected('compact', e.file, 'parse_compact');
     // The token check is the first one, so a parse failure is the package's error too.
@@ -98,8 +99,10 @@ const RUN = {
     go('verify(config)', () => verify(tutorial.token, { ...base, config: doc }));
   },
   verify(e, go) {
-    const [token, jwks, role, config, policy, req] = parts(e.bytes);
-    const opts = { jwks: text(jwks), now: minted.now };
+    const [token, jwks, role, config, policy, req, at] = parts(e.bytes);
+    // Part 6 is the evaluation time; the harness's default otherwise.
+    const seconds = Number.parseInt(text(at).trim(), 10);
+    const opts = { jwks: text(jwks), now: Number.isSafeInteger(seconds) ? seconds : 1764390100 };
     const r = object(role);
     const c = object(config);
     if (r && c) Object.assign(opts, { role: r, roleName: 'fuzz', config: c });

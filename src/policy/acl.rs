@@ -199,6 +199,29 @@ struct WildNode {
     globs: BTreeMap<String, usize>,
 }
 
+impl Drop for WildNode {
+    /// Iterative: a pattern with N segments builds a chain N nodes deep, and the derived
+    /// (recursive) drop overflowed the stack for long patterns — a trap in wasm (found by the
+    /// `policy` fuzz target; regression: `tests/vectors/fuzz/policy/deep-plus-pattern`).
+    fn drop(&mut self) {
+        let mut pending: Vec<WildNode> = Vec::new();
+        self.take_children(&mut pending);
+        while let Some(mut node) = pending.pop() {
+            node.take_children(&mut pending);
+            // `node` now has no children: dropping it here recurses no further.
+        }
+    }
+}
+
+impl WildNode {
+    fn take_children(&mut self, into: &mut Vec<WildNode>) {
+        into.extend(core::mem::take(&mut self.literal).into_values());
+        if let Some(plus) = self.plus.take() {
+            into.push(*plus);
+        }
+    }
+}
+
 /// The compiled ACL for one set of (rendered) policies.
 #[derive(Clone, Debug, Default)]
 pub struct Acl {

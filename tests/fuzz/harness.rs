@@ -242,14 +242,15 @@ pub fn vault_config(data: &[u8]) -> Vec<Stage> {
     out
 }
 
-/// The whole path: token (part 0), JWKS (1), role (2), config (3), policy (4), request (5)
-/// → `verify` and `explain` with the real keys, then the claim and role checks again with a
+/// The whole path: token (part 0), JWKS (1), role (2), config (3), policy (4), request (5),
+/// evaluation time (6: decimal seconds, default [`NOW`]) → `verify` and `explain` with the real keys, then the claim and role checks again with a
 /// signature check that accepts anything (so the fuzzer reaches them without forging
 /// signatures), then `authorize` on the alias.
 pub fn verify_path(data: &[u8]) -> Vec<Stage> {
     let limits = Limits::default();
     let ps = parts(data);
     let token = text(part(&ps, 0));
+    let now = text(part(&ps, 6)).trim().parse::<i64>().map_or(NOW, UnixTime);
     let mut out = Vec::new();
 
     let keys = KeySet::from_jwks(part(&ps, 1), &limits);
@@ -264,8 +265,8 @@ pub fn verify_path(data: &[u8]) -> Vec<Stage> {
     let config = VaultConfig::from_json(part(&ps, 3), &limits);
     out.push(stage("config", &config, |e| e.code()));
     let opts = match (role, config) {
-        (Ok(role), Ok(config)) => VerifyOptions::vault(NOW, role, "fuzz", config),
-        _ => VerifyOptions::standard(NOW, StandardOptions::default()),
+        (Ok(role), Ok(config)) => VerifyOptions::vault(now, role, "fuzz", config),
+        _ => VerifyOptions::standard(now, StandardOptions::default()),
     };
 
     let fast = verify::verify(&token, &keys, &opts);
@@ -301,7 +302,7 @@ pub fn verify_path(data: &[u8]) -> Vec<Stage> {
     let policy = parse_policy("fuzz", &text(part(&ps, 4)), &limits);
     out.push(stage("policy", &policy, |e| e.code()));
     let Ok(policy) = policy else { return out };
-    let ctx = TemplateContext::for_alias(alias, "auth_jwt_fuzz", NOW);
+    let ctx = TemplateContext::for_alias(alias, "auth_jwt_fuzz", now);
     let request = request_from(part(&ps, 5));
     out.push(stage("request", &request, |e| e.code()));
     if let Ok(request) = request {

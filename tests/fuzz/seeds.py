@@ -54,13 +54,16 @@ def main():
     for c in load("inspect", "cases.json"):
         tokens.append(c["input"])
     minted = load("minted", "tokens.json")
+    with open(os.path.join(VEC, "minted", minted["jwks"]), "rb") as f:
+        minted_jwks = f.read()
+    minted_now = b(str(minted["now"]))
     for c in minted["cases"]:
         if isinstance(c.get("token"), str):
             tokens.append(c["token"])
     for t in tokens:
         write("compact", b(t))
 
-    jwks_docs = [minted["jwks"]]
+    jwks_docs = [minted_jwks]
     for c in load("keys", "jwks.json")["cases"]:
         doc = c["jwks_text"] if "jwks_text" in c else c.get("jwks")
         write("jwks", b(doc))
@@ -144,21 +147,26 @@ def main():
         case = load("e2e", name)
         v = case.get("vault")
         if not v:
-            write("verify", SEP.join([b(case["token"]), b(case["jwks"])]))
+            write("verify", SEP.join([b(case["token"]), b(case["jwks"]), b"", b"", b"", b"",
+                                      b(str(case["now"]))]))
             continue
         pol = v["policies"]
         ptext = next((p.get("text") for p in pol if isinstance(p, dict) and "text" in p), "")
         req = v["request"]
         req_b = b(f'{req["http"]["method"]} {req["http"]["target"]}') if "http" in req else b(req["path"])
         write("verify", SEP.join([b(case["token"]), b(case["jwks"]), b(v["role"]),
-                                  b(v["config"]), b(ptext or ""), req_b]))
+                                  b(v["config"]), b(ptext or ""), req_b, b(str(case["now"]))]))
     # Vault vectors give claims, not tokens: unsigned tokens reach the claim checks through the
     # harness's accept-any-signature pass.
     for claims, role, config in vault_claims:
-        write("verify", SEP.join([b(unsigned_token(claims)), b(minted["jwks"]), b(role),
+        write("verify", SEP.join([b(unsigned_token(claims)), minted_jwks, b(role),
                                   b(config), b(policies[0] if policies else ""), b"secret/data/x"]))
     for t in tokens[:40]:
-        write("verify", SEP.join([b(t), b(minted["jwks"])]))
+        write("verify", SEP.join([b(t), minted_jwks, b"", b"", b"", b"", minted_now]))
+    # Every minted token (all ten algorithms) verifies against the minted JWKS at its `now`.
+    for c in minted["cases"]:
+        if isinstance(c.get("token"), str):
+            write("verify", SEP.join([b(c["token"]), minted_jwks, b"", b"", b"", b"", minted_now]))
     return 0
 
 
