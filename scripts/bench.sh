@@ -16,7 +16,5 @@ fi
 bash pkg/scripts/build.sh
 node pkg/bench/verify.mjs
 
-rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
-CARGO_TARGET_DIR="${JWTGATE_ENVOY_TARGET_DIR:-target/envoy}" cargo rustc --lib --release \
-  --target wasm32-unknown-unknown --no-default-features --features envoy --crate-type cdylib
+bash scripts/build-envoy.sh
 node tests/envoy/bench.mjs
