@@ -2,7 +2,7 @@
 // interleaved: every round runs each case for a time slice, in a rotating order; the figure is
 // the median over the measured rounds (spread = (max-min)/2 relative to the median).
 //
-//   node bench/verify.mjs [--rounds N] [--slice MS] [--json]
+//   node bench/verify.mjs [--rounds N] [--slice MS] [--algs RS256,PS256,ES256,EdDSA] [--json]
 //
 // Every case does the whole job (split, decode, key, signature, iss/aud/exp) with keys prepared
 // once. "fresh" = no result cache; "cache hit" = the same token again with a cache.
@@ -21,13 +21,19 @@ const arg = (name, dflt) => {
 };
 const ROUNDS = arg('rounds', 5);
 const SLICE_MS = arg('slice', 150);
+// --algs RS256,EdDSA to time a subset (same rows, fewer of them).
+const ALGS = (args.includes('--algs') ? args[args.indexOf('--algs') + 1] : 'RS256,PS256,ES256,EdDSA').split(',');
 const now = Math.floor(Date.now() / 1000);
 const ISS = 'https://nomad.example.com';
 const AUD = 'vault.io';
 
 async function fixture(alg) {
   const { publicKey, privateKey } =
-    alg === 'RS256' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ed25519');
+    alg === 'RS256' || alg === 'PS256'
+      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+      : alg === 'ES256'
+        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        : generateKeyPairSync('ed25519');
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid: `bench-${alg}`, alg, use: 'sig' };
   const claims = {
     sub: 'global:default:mongo:db:mongo:vault_default',
@@ -67,7 +73,7 @@ async function cases(f) {
   out.push(['fast-jwt (prepared PEM)', () => fj(f.token)]);
   out.push(['fast-jwt cache hit (cache: true)', () => fjc(f.token)]);
   out.push(['fast-jwt cache hit, new string each call', () => fjc(bytes.toString('latin1'))]);
-  if (f.alg === 'RS256') {
+  if (f.alg !== 'EdDSA') {
     const keyObject = createPublicKey(f.pem);
     out.push(['jsonwebtoken (KeyObject)', () => jsonwebtoken.verify(f.token, keyObject, { algorithms: [f.alg], issuer: ISS, audience: AUD })]);
   }
@@ -103,7 +109,8 @@ const median = (xs) => {
 };
 
 async function run() {
-  const fixtures = [await fixture('RS256'), await fixture('EdDSA')];
+  const fixtures = [];
+  for (const alg of ALGS) fixtures.push(await fixture(alg));
   const all = [];
   for (const f of fixtures) for (const [name, fn] of await cases(f)) all.push({ alg: f.alg, name, fn, isAsync: name.startsWith('jose'), samples: [] });
   for (let round = 0; round <= ROUNDS; round++) {
