@@ -12,13 +12,15 @@ rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
 # A dedicated target dir: the cdylib build must not invalidate the native build's artifacts.
 export CARGO_TARGET_DIR="${JWTGATE_ENVOY_TARGET_DIR:-$root/target/envoy}"
 # opt-level z, measured on this module: 2.5% smaller gzipped than the profile's s before
-# wasm-opt and 6% after it; the Ed25519 and SHA-2 crates stay at 3 for the same reason as in
-# pkg/scripts/build.sh (signature speed on a cache miss).
+# wasm-opt and 6% after it. The same per-crate opt-level 3 overrides as pkg/scripts/build.sh
+# (Ed25519, SHA-2, P-256: signature speed on a cache miss, measured there).
 export CARGO_PROFILE_RELEASE_OPT_LEVEL="${JWTGATE_OPT_LEVEL:-z}"
 cargo rustc --quiet --lib --release --target wasm32-unknown-unknown \
   --no-default-features --features envoy --crate-type cdylib \
   --config 'profile.release.package.curve25519-dalek.opt-level=3' \
-  --config 'profile.release.package.sha2.opt-level=3'
+  --config 'profile.release.package.sha2.opt-level=3' \
+  --config 'profile.release.package.p256.opt-level=3' \
+  --config 'profile.release.package.primeorder.opt-level=3'
 raw="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/jwtgate.wasm"
 out="$CARGO_TARGET_DIR/jwtgate_envoy.wasm"
 
