@@ -1,7 +1,7 @@
 # The README's two commands are `make demo` and `make test`. Every target installs what it needs
 # idempotently (rustup targets, wasm-bindgen-cli, npm packages, chromium) so a fresh machine works.
 SHELL := /bin/bash
-.PHONY: demo test test-rust test-nostd test-js test-envoy test-www bench serve
+.PHONY: demo test test-rust test-nostd test-js test-envoy test-www bench serve fuzz audit
 
 # Runs the main job on the bundled sample and prints the explained decision.
 demo:
@@ -31,3 +31,11 @@ bench:
 # Serves the browser inspector on 127.0.0.1 with the bundled sample preloaded (third command).
 serve:
 	bash scripts/serve-www.sh
+
+# Runs every cargo-fuzz target for FUZZ_SECONDS (default 300) each; nightly. Not part of `test`.
+fuzz:
+	bash scripts/fuzz.sh
+
+# cargo-deny: licences, bans, sources (advisories when a local RustSec database exists).
+audit:
+	bash scripts/audit.sh

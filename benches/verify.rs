@@ -1,6 +1,12 @@
 //! Full `verify` of a Nomad-shaped workload identity — parse, key selection, signature, and
 //! the Vault role's claim checks (the bundled sample's `nomad-workloads` role) — for RS256
-//! (RSA 2048), ES256 and EdDSA tokens minted by PyJWT (`tests/fixtures/sample/bench/`).
+//! (RSA 2048), PS256, ES256 and EdDSA tokens minted by PyJWT (`tests/fixtures/sample/bench/`),
+//! in the three modes the benchmark table reports:
+//!
+//! - `full_verify`: a fresh token against keys prepared once (no result cache);
+//! - `cache_hit`: the same token again through a verified-token cache (key derivation over
+//!   token, options and key set, then the lookup at `now`), what a proxy pays per repeat;
+//! - `jwks_each_call`: the JWKS document parsed and its keys prepared on every call.
 //!
 //! `cargo bench --bench verify` — divan prints fastest / slowest / median / mean; quote the
 //! median. `claims_only` isolates everything except the signature.
@@ -11,11 +17,12 @@
 use std::sync::LazyLock;
 
 use divan::{black_box, Bencher};
+use jwtgate::cache::{self, Cache, CacheKey};
 use jwtgate::claims::{vault, Mode, VaultContext};
 use jwtgate::jose::KeySet;
 use jwtgate::report::Report;
 use jwtgate::role::{VaultConfig, VaultRole};
-use jwtgate::verify::{verify, VerifyOptions};
+use jwtgate::verify::{verify, Verified, VerifyOptions};
 use jwtgate::{Limits, UnixTime};
 
 fn main() {
@@ -27,9 +34,10 @@ fn read(name: &str) -> String {
         .unwrap()
 }
 
-static KEYS: LazyLock<KeySet> = LazyLock::new(|| {
-    KeySet::from_jwks(read("bench/jwks.json").as_bytes(), &Limits::default()).unwrap()
-});
+static JWKS: LazyLock<String> = LazyLock::new(|| read("bench/jwks.json"));
+
+static KEYS: LazyLock<KeySet> =
+    LazyLock::new(|| KeySet::from_jwks(JWKS.as_bytes(), &Limits::default()).unwrap());
 
 static OPTS: LazyLock<VerifyOptions> = LazyLock::new(|| {
     let limits = Limits::default();
@@ -44,19 +52,53 @@ static OPTS: LazyLock<VerifyOptions> = LazyLock::new(|| {
     )
 });
 
-static TOKENS: LazyLock<[(&str, String); 3]> = LazyLock::new(|| {
+static TOKENS: LazyLock<[(&str, String); 4]> = LazyLock::new(|| {
     [
         ("RS256-2048", read("token.jwt").trim().to_string()),
+        ("PS256-2048", read("bench/ps256.jwt").trim().to_string()),
         ("ES256", read("bench/es256.jwt").trim().to_string()),
         ("EdDSA", read("bench/eddsa.jwt").trim().to_string()),
     ]
 });
 
-#[divan::bench(args = ["RS256-2048", "ES256", "EdDSA"])]
-fn full_verify(bencher: Bencher, alg: &str) {
+const ALGS: [&str; 4] = ["RS256-2048", "PS256-2048", "ES256", "EdDSA"];
+
+fn token(alg: &str) -> &'static str {
     let token = TOKENS.iter().find(|(a, _)| *a == alg).map(|(_, t)| t.as_str()).unwrap();
     assert!(verify(token, &KEYS, &OPTS).is_ok(), "{alg} sample must verify");
+    token
+}
+
+#[divan::bench(args = ALGS)]
+fn full_verify(bencher: Bencher, alg: &str) {
+    let token = token(alg);
     bencher.bench(|| verify(black_box(token), black_box(&KEYS), black_box(&OPTS)).is_ok());
+}
+
+#[divan::bench(args = ALGS)]
+fn cache_hit(bencher: Bencher, alg: &str) {
+    let token = token(alg);
+    // Keyed like the front ends key theirs: token, the options' identity, the key set's.
+    let options_fp = cache::fingerprint([b"options".as_slice(), b"nomad-workloads"]);
+    let keys_fp = cache::fingerprint([JWKS.as_bytes()]);
+    let mut cache: Cache<CacheKey, Verified> = Cache::new(1000);
+    let verified = verify(token, &KEYS, &OPTS).unwrap();
+    let (from, until) = cache::window(&verified.claims, OPTS.now, 0, 600).unwrap();
+    cache.insert(CacheKey::derive(token.as_bytes(), &options_fp, &keys_fp), verified, from, until);
+    bencher.bench_local(|| {
+        let key = CacheKey::derive(black_box(token).as_bytes(), &options_fp, &keys_fp);
+        cache.get(&key, OPTS.now).is_some()
+    });
+}
+
+#[divan::bench(args = ALGS)]
+fn jwks_each_call(bencher: Bencher, alg: &str) {
+    let token = token(alg);
+    let limits = Limits::default();
+    bencher.bench(|| {
+        let keys = KeySet::from_jwks(black_box(JWKS.as_bytes()), &limits).unwrap();
+        verify(black_box(token), &keys, black_box(&OPTS)).is_ok()
+    });
 }
 
 #[divan::bench]

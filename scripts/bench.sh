@@ -1,22 +1,42 @@
 #!/usr/bin/env bash
-# Runs every benchmark the project has, one after another (run it on a quiet machine):
-#   1. native divan benches: full verify (RS256/ES256/EdDSA), authorize at 10/1k/10k paths,
-#      the RSA public-exponent path against the `rsa` crate;
-#   2. the npm package in Node beside jose, fast-jwt and jsonwebtoken (fresh token, cache hit);
-#   3. the Envoy filter per request in the stand-in proxy-wasm host.
-# Each prints its own medians. (Issue 7's single combined table is not built yet.)
+# `make bench`: builds the release artifacts, runs every benchmark and prints ONE table
+# (scripts/bench-table.mjs), also written to target/bench/table.md. Run it on a quiet machine.
+#   1. native divan benches, NATIVE_ROUNDS rounds (default 3): full verify, cache hit and JWKS
+#      each call for RS256-2048 / PS256 / ES256 / EdDSA; everything but the signature;
+#      authorize at 10 / 1k / 10k paths; the RSA primitive against the `rsa` crate;
+#   2. the npm package in Node beside jose, fast-jwt and jsonwebtoken, in one process, interleaved
+#      (pkg/bench/verify.mjs), and Node cold start when pkg/bench/coldstart.mjs exists;
+#   3. the Envoy filter per request in the stand-in proxy-wasm host (tests/envoy/bench.mjs);
+#   4. artifact sizes, raw and gzip -9.
+# Each step's raw output stays in target/bench/ for inspection.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+out=target/bench
+rm -rf "$out"
+mkdir -p "$out"
 
-cargo bench --bench verify --bench authorize --bench rsa
-
+# Release artifacts first (installs what they need idempotently).
 if [[ ! -f pkg/node_modules/.package-lock.json ]]; then
   (cd pkg && npm ci --no-audit --no-fund --loglevel=error)
 fi
 bash pkg/scripts/build.sh
-node pkg/bench/verify.mjs
-
 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
-CARGO_TARGET_DIR="${JWTGATE_ENVOY_TARGET_DIR:-target/envoy}" cargo rustc --lib --release \
+CARGO_TARGET_DIR="${JWTGATE_ENVOY_TARGET_DIR:-target/envoy}" cargo rustc --quiet --lib --release \
   --target wasm32-unknown-unknown --no-default-features --features envoy --crate-type cdylib
-node tests/envoy/bench.mjs
+
+cargo bench --no-run --bench verify --bench authorize --bench rsa 2>&1 | tail -1
+for round in $(seq 1 "${NATIVE_ROUNDS:-3}"); do
+  echo "bench: native round $round" >&2
+  cargo bench --quiet --bench verify --bench authorize --bench rsa >"$out/native-$round.txt" 2>/dev/null
+done
+
+echo "bench: wasm in Node beside jose, fast-jwt, jsonwebtoken" >&2
+node pkg/bench/verify.mjs --json >"$out/node.json"
+if [[ -f pkg/bench/coldstart.mjs ]]; then
+  echo "bench: Node cold start" >&2
+  node pkg/bench/coldstart.mjs --json >"$out/coldstart.json"
+fi
+echo "bench: Envoy filter in the stand-in host" >&2
+node tests/envoy/bench.mjs | tail -1 >"$out/envoy.json"
+
+node scripts/bench-table.mjs "$out" | tee "$out/table.md"

@@ -163,6 +163,12 @@ function makeVerifier(config) {
       const input = JSON.stringify({ policies: policyList(policies), accessor, request, entity });
       return unwrap(core.authorize(token, input, toSeconds(now)));
     },
+    /** Verifies `token` and renders `policies` for its alias (no decision). */
+    renderPolicies(token, { policies, accessor, now, entity } = {}) {
+      if (typeof token !== 'string') throw invalid('token must be a string');
+      const input = JSON.stringify({ policies: policyList(policies), accessor, entity });
+      return unwrap(core.renderPolicies(token, input, toSeconds(now)));
+    },
     /** Cache counters: `{ len, capacity, hits, misses }` (hits include the JS memo's). */
     cacheStats() {
       const st = unwrap(core.cacheStats());
@@ -234,8 +240,8 @@ export function authorize(token, options = {}) {
 export function renderPolicies(token, options = {}) {
   const [now, rest] = splitNow(options);
   const { policies, accessor, entity, ...verifyOptions } = rest;
-  const input = JSON.stringify({ policies: policyList(policies), accessor, entity });
-  return unwrap(wasm.renderPolicies(token, verifierConfig(verifyOptions), input, toSeconds(now)));
+  // The wasm export is a Verifier method (src/js.rs), not a module function.
+  return verifierFor(verifyOptions).renderPolicies(token, { policies, accessor, entity, now });
 }
 
 /**

@@ -3,7 +3,9 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import * as jose from 'jose';
 import * as jwtgate from '../index.node.js';
-import { b64d } from './helpers.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { b64d, ROOT } from './helpers.mjs';
 
 const { codes, JwtgateError, mintTestIdentity } = jwtgate;
 
@@ -141,4 +143,13 @@ test('suggestTrustPolicy scopes aud and sub (to the Nomad job) for the provider'
     () => jwtgate.suggestTrustPolicy('eyJhbGciOiJFZERTQSJ9.e30.c2ln', { providerUrl: 'https://nomad.example.com' }),
     (e) => e.code === 'ERR_JWT_CLAIM_MISSING',
   );
+});
+
+test('renderPolicies renders the tutorial policy for the verified alias (was a TypeError: it called a module function the wasm does not export)', () => {
+  const c = JSON.parse(readFileSync(join(ROOT, 'tests', 'vectors', 'e2e', 'nomad-vault-tutorial.json'), 'utf8'));
+  const v = c.vault;
+  const r = jwtgate.renderPolicies(c.token, { jwks: c.jwks, role: v.role, roleName: v.role_name, config: v.config, policies: v.policies, accessor: v.accessor, now: c.now });
+  assert.equal(r.alias.name, 'mongo');
+  assert.ok(JSON.stringify(r.rendered).includes('kv/data/default/mongo/*'), JSON.stringify(r.rendered));
+  assert.deepEqual(r.dropped, []);
 });

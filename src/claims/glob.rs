@@ -127,4 +127,75 @@ mod tests {
         assert_eq!(go_glob_v1("a*c", "abc"), GoGlob::Match);
         assert_eq!(go_glob_v1("a*c", "abd"), GoGlob::NoMatch);
     }
+
+    mod prop {
+        use super::super::*;
+        use alloc::format;
+        use alloc::vec;
+        use alloc::vec::Vec;
+        use proptest::prelude::*;
+
+        /// Textbook wildcard matching by dynamic programming over characters, written from
+        /// the go-glob contract (`*` = any run, everything else literal, whole subject):
+        /// `m[i][j]` = the first `i` pattern characters match the first `j` subject ones.
+        fn reference(pattern: &str, subject: &str) -> bool {
+            let p: Vec<char> = pattern.chars().collect();
+            let s: Vec<char> = subject.chars().collect();
+            let mut m = vec![vec![false; s.len() + 1]; p.len() + 1];
+            m[0][0] = true;
+            for i in 1..=p.len() {
+                for j in 0..=s.len() {
+                    m[i][j] = if p[i - 1] == '*' {
+                        m[i - 1][j] || (j > 0 && m[i][j - 1])
+                    } else {
+                        j > 0 && m[i - 1][j - 1] && p[i - 1] == s[j - 1]
+                    };
+                }
+            }
+            m[p.len()][s.len()]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(4000))]
+
+            /// A two-letter alphabet makes overlapping and repeated segments common.
+            #[test]
+            fn agrees_with_the_reference(p in "[ab*]{0,8}", s in "[ab]{0,10}") {
+                prop_assert_eq!(matches(&p, &s), reference(&p, &s), "{:?} vs {:?}", p, s);
+            }
+
+            #[test]
+            fn agrees_on_any_text(p in "[a\\u{e9}\\u{1F600}*.?]{0,8}", s in "[a\\u{e9}\\u{1F600}.?]{0,10}") {
+                prop_assert_eq!(matches(&p, &s), reference(&p, &s), "{:?} vs {:?}", p, s);
+            }
+
+            /// Vault's go-glob v1.0.0 only ever over-accepts or fails: whenever the correct
+            /// answer is a match, the model says match too (the divergence is one-sided).
+            #[test]
+            fn go_glob_model_only_over_accepts(p in "[ab*]{0,8}", s in "[ab]{0,10}") {
+                let go = go_glob_v1(&p, &s);
+                if reference(&p, &s) {
+                    prop_assert_eq!(go, GoGlob::Match, "{:?} vs {:?}", p, s);
+                }
+                // Without a `*` there is nothing to diverge on.
+                if !p.contains('*') {
+                    prop_assert_eq!(go == GoGlob::Match, p == s);
+                }
+            }
+
+            #[test]
+            fn never_panics(p in "\\PC{0,16}", s in "\\PC{0,16}") {
+                let _ = matches(&p, &s);
+                let _ = go_glob_v1(&p, &s);
+            }
+
+            /// A literal subject always matches itself, and `*` around it still matches.
+            #[test]
+            fn literal_and_star_wrapped(s in "[a-z.-]{0,12}") {
+                prop_assert!(matches(&s, &s));
+                let wrapped = format!("*{s}*");
+                prop_assert!(matches(&wrapped, &s));
+            }
+        }
+    }
 }

@@ -6,6 +6,7 @@ import { readFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { envoy, inlineProvider, repoRoot } from './support.mjs';
 import { keyPair, jwks } from './jwt.mjs';
+import { entries, parts, expected } from '../vectors/fuzz/entries.mjs';
 
 const adversarial = JSON.parse(readFileSync(join(repoRoot, 'tests', 'vectors', 'adversarial', 'tokens.json'), 'utf8'));
 
@@ -79,4 +80,43 @@ for (const v of e2e.filter((x) => x.vault)) {
 }
 test('e2e vectors are present', { skip: e2e.length === 0 && 'tests/vectors/e2e not on main yet' }, () => {
   assert.ok(e2e.some((v) => v.name === 'nomad-vault-tutorial'));
+});
+
+// The fuzz regression entries (tests/vectors/fuzz/, replayed in Rust by tests/fuzz_regressions.rs):
+// tokens from the `compact` and `verify` targets as request headers, JWKS documents from the
+// `jwks` target as inline provider configuration. Refused with a typed reply or a rejected
+// configuration, never a VM failure.
+
+const trapped = (e) => e.logs.some((l) => /Wasm VM failed Function/.test(l.msg));
+
+test('fuzz regression tokens through the filter: refused with a code, no trap', () => {
+  const e = envoy({ providers: [inlineProvider(jwks(keyPair('ES256', 'k')))] }, { workers: 1 });
+  let sent = 0;
+  for (const entry of [...entries('compact'), ...entries('verify')]) {
+    const token = entry.target === 'compact' ? entry.bytes : parts(entry.bytes)[0];
+    const raw = Buffer.concat([Buffer.from('Bearer '), token]);
+    const r = e.send({ headers: [['authorization', raw]] });
+    const name = `${entry.target}/${entry.file}`;
+    assert.equal(e.workers[0].vm.failed, false, `${name}: the VM trapped`);
+    sent++;
+    if (r.reply?.status === 400) continue; // refused by the header codec (NUL, CR, LF)
+    assert.equal(r.reply?.status, 401, `${name}: ${r.state}`);
+    assert.match(r.json.code, /^ERR_[A-Z0-9_]+$/, name);
+    const want = entry.target === 'compact' ? expected('compact', entry.file, 'parse_compact') : undefined;
+    const transportable = /^[\x21-\x7e]+$/.test(token.toString('latin1')) && !token.includes(0x2c);
+    if (want && want !== 'ok' && transportable) assert.equal(r.json.code, want, name);
+  }
+  assert.ok(sent > 0);
+  assert.equal(trapped(e), false);
+});
+
+test('fuzz regression JWKS documents as filter configuration: accepted or rejected, no trap', () => {
+  for (const entry of entries('jwks')) {
+    const e = envoy({ providers: [inlineProvider(entry.bytes.toString('utf8'))] }, { workers: 1 });
+    assert.equal(trapped(e), false, `jwks/${entry.file}: ${JSON.stringify(e.logs.slice(-2))}`);
+    if (e.loadError === null) {
+      const r = e.send({ headers: [['authorization', 'Bearer a.b.c']] });
+      assert.equal(r.reply?.status, 401, `jwks/${entry.file}`);
+    }
+  }
 });

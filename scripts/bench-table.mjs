@@ -1,0 +1,197 @@
+// Folds the outputs of every benchmark into the one table `make bench` prints.
+//
+//   node scripts/bench-table.mjs <dir>
+//
+// <dir> holds what scripts/bench.sh collected:
+//   native-<round>.txt   divan's text output of `cargo bench --bench verify --bench authorize
+//                        --bench rsa`, one file per round (divan has no machine-readable output);
+//   node.json            `node pkg/bench/verify.mjs --json` (interleaved with jose, fast-jwt,
+//                        jsonwebtoken in one process; medians of rounds, spread over rounds);
+//   envoy.json           the last line of `node tests/envoy/bench.mjs`;
+//   coldstart.json       `node pkg/bench/coldstart.mjs --json`, when that script exists.
+// Artifact sizes are measured here, from the files the build just wrote.
+//
+// Native rows: the median of the per-round divan medians, spread = (max − min) / 2 over rounds,
+// relative to that median. Everything else keeps the spread its own script measured.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const dir = process.argv[2];
+if (!dir) {
+  console.error('usage: node scripts/bench-table.mjs <dir>');
+  process.exit(2);
+}
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const UNIT_US = { ns: 1e-3, 'µs': 1, us: 1, ms: 1e3, s: 1e6 };
+
+/** divan's tree → Map("bench/group/arg" → median µs). */
+export function parseDivan(text) {
+  const out = new Map();
+  const stack = [];
+  let bench = null;
+  for (const line of text.split('\n')) {
+    const head = /^(\S+)\s+fastest\s+│/.exec(line);
+    if (head) {
+      bench = head[1];
+      stack.length = 0;
+      continue;
+    }
+    const m = /^((?:[│ ]  )*)[├╰]─ (\S+)\s*(.*)$/.exec(line);
+    if (!m || bench === null) continue;
+    const depth = m[1].length / 3;
+    stack.length = depth;
+    stack.push(m[2]);
+    const cols = m[3].split('│').map((c) => c.trim());
+    // fastest │ slowest │ median │ mean │ samples │ iters (a group line has empty columns)
+    const med = /^([\d.]+)\s*(ns|µs|us|ms|s)$/.exec(cols[2] ?? '');
+    if (med) out.set([bench, ...stack].join('/'), Number(med[1]) * UNIT_US[med[2]]);
+  }
+  return out;
+}
+
+const rows = [];
+const row = (where, alg, what, value, unit, spread = null, xJose = null, xFast = null) =>
+  rows.push({ where, alg, what, value, unit, spread, xJose, xFast });
+
+// Native (divan), medians over rounds.
+const nativeFiles = existsSync(dir) ? readdirSync(dir).filter((f) => /^native-\d+\.txt$/.test(f)) : [];
+if (nativeFiles.length) {
+  const rounds = nativeFiles.map((f) => parseDivan(readFileSync(join(dir, f), 'utf8')));
+  const names = [...rounds[0].keys()];
+  const stat = (name) => {
+    const xs = rounds.map((r) => r.get(name)).filter((v) => v !== undefined);
+    const m = median(xs);
+    return { m, spread: xs.length > 1 ? (Math.max(...xs) - Math.min(...xs)) / 2 / m : null };
+  };
+  const NATIVE = [
+    ['verify/full_verify', 'fresh, keys prepared once'],
+    ['verify/cache_hit', 'cache hit'],
+    ['verify/jwks_each_call', 'JWKS each call'],
+  ];
+  for (const [prefix, mode] of NATIVE) {
+    for (const name of names.filter((n) => n.startsWith(`${prefix}/`))) {
+      const { m, spread } = stat(name);
+      row('native (divan)', name.slice(prefix.length + 1), `jwtgate ${mode}`, m, 'µs', spread);
+    }
+  }
+  if (rounds[0].has('verify/claims_only')) {
+    const { m, spread } = stat('verify/claims_only');
+    row('native (divan)', 'RS256-2048', 'everything but the signature (Vault claims + report)', m, 'µs', spread);
+  }
+  for (const name of names.filter((n) => /^rsa\/(rs|ps)_(jwtgate|rsa_crate)\//.test(n))) {
+    const [, fn, bits] = name.split('/');
+    const { m, spread } = stat(name);
+    const [scheme, impl] = [fn.slice(0, 2).toUpperCase(), fn.slice(3) === 'jwtgate' ? 'jwtgate' : 'rsa 0.9'];
+    row('native (divan)', `${scheme}-${bits}`, `RSA signature primitive, ${impl}`, m, 'µs', spread);
+  }
+  const authorizeAt = (n) => stat(`authorize/authorize/${n}`);
+  for (const n of ['10', '1000', '10000']) {
+    if (!rounds[0].has(`authorize/authorize/${n}`)) continue;
+    const { m, spread } = authorizeAt(n);
+    row('native (divan)', '—', `authorize, ${n} policy paths (per request)`, m, 'µs', spread);
+    if (rounds[0].has(`authorize/build/${n}`)) {
+      const b = stat(`authorize/build/${n}`);
+      row('native (divan)', '—', `authorize index build, ${n} paths (once per identity)`, b.m, 'µs', b.spread);
+    }
+  }
+  if (rounds[0].has('authorize/authorize/10') && rounds[0].has('authorize/authorize/10000')) {
+    row('native (divan)', '—', 'authorize 10,000 paths ÷ 10 paths', authorizeAt('10000').m / authorizeAt('10').m, '×');
+  }
+}
+
+// wasm in Node, interleaved with the JS peers.
+const nodeJson = join(dir, 'node.json');
+let node = null;
+if (existsSync(nodeJson)) {
+  node = JSON.parse(readFileSync(nodeJson, 'utf8'));
+  for (const r of node.rows) {
+    const where = r.lib === 'jwtgate' ? 'wasm in Node' : `Node peer (${r.lib})`;
+    row(where, r.alg, `${r.lib} ${r.mode}`, r.medianUs, 'µs', r.spread, r.xJose, r.xFastJwt);
+  }
+}
+
+// The Envoy filter in the stand-in proxy-wasm host.
+const envoyJson = join(dir, 'envoy.json');
+if (existsSync(envoyJson)) {
+  const e = JSON.parse(readFileSync(envoyJson, 'utf8'));
+  for (const [alg, metrics] of Object.entries(e.results)) {
+    for (const [k, v] of Object.entries(metrics)) {
+      const value = typeof v === 'number' ? v : v.medianUs;
+      const spread = typeof v === 'number' ? null : (v.spread ?? null);
+      row('Envoy filter (stand-in host)', alg, `per request: ${k.replace(/_us$/, '').replaceAll('_', ' ')}`, value, 'µs', spread);
+    }
+  }
+}
+
+// Node cold start.
+const coldJson = join(dir, 'coldstart.json');
+if (existsSync(coldJson)) {
+  const c = JSON.parse(readFileSync(coldJson, 'utf8'));
+  for (const r of c.rows) row('Node cold start', r.alg ?? '—', r.case, r.medianMs, 'ms', r.spread ?? null);
+}
+
+// Artifact sizes, raw and gzip -9.
+const size = (label, path) => {
+  if (!existsSync(path)) return;
+  const bytes = readFileSync(path);
+  row('artifact', '—', `${label} raw`, statSync(path).size / 1024, 'KiB');
+  row('artifact', '—', `${label} gzip -9`, gzipSync(bytes, { level: 9 }).length / 1024, 'KiB');
+};
+const distDir = join(root, 'pkg', 'dist');
+if (existsSync(distDir)) {
+  for (const f of readdirSync(distDir).filter((f) => f.endsWith('.wasm')).sort()) size(`pkg/dist/${f}`, join(distDir, f));
+}
+const { wasmPath } = await import(join(root, 'tests', 'envoy', 'support.mjs'));
+try {
+  size('Envoy filter .wasm', wasmPath());
+} catch {
+  // Not built: the table simply has no row for it.
+}
+
+// One table.
+const fmt = (v, unit) => {
+  if (unit === '×') return `${v.toFixed(2)}×`;
+  const digits = v >= 100 ? 0 : v >= 10 ? 1 : 2;
+  return `${v.toFixed(digits)} ${unit}`;
+};
+const ratio = (v) => (v === null || v === undefined ? '' : v.toFixed(2));
+console.log(`# jwtgate benchmark (${new Date().toISOString()}; node ${process.version}${node ? `, ${node.rounds} rounds × ${node.sliceMs} ms` : ''}; native rounds: ${nativeFiles.length})`);
+console.log('');
+console.log('| where | alg | case | median | spread | × jose | × fast-jwt |');
+console.log('|---|---|---|---:|---:|---:|---:|');
+for (const r of rows) {
+  const spread = r.spread === null ? '' : `±${(r.spread * 100).toFixed(0)}%`;
+  console.log(`| ${r.where} | ${r.alg} | ${r.what} | ${fmt(r.value, r.unit)} | ${spread} | ${ratio(r.xJose)} | ${ratio(r.xFast)} |`);
+}
+console.log('');
+console.log('× columns: the row\'s median over the same-mode row of that library in the same Node process (below 1 = faster).');
+
+// Issue 7's targets, read off the rows above (a missing row reads "not measured").
+const find = (where, alg, what) => rows.find((r) => r.where === where && (alg === null || r.alg === alg) && r.what === what);
+const targets = [];
+const target = (name, value, limit, show) =>
+  targets.push(`| ${name} | ${value === undefined || value === null ? 'not measured' : show(value)} | ${limit} | ${value === undefined || value === null ? '—' : value <= Number(limit.replace(/[^\d.]/g, '')) ? 'met' : 'NOT met'} |`);
+const wasmRow = (alg, mode) => find('wasm in Node', alg, `jwtgate ${mode}`);
+target('RS256 fresh, wasm ÷ jose', wasmRow('RS256', 'fresh')?.xJose, '≤ 0.5', (v) => `${v.toFixed(2)}×`);
+target('EdDSA fresh, wasm ÷ jose', wasmRow('EdDSA', 'fresh')?.xJose, '≤ 0.6', (v) => `${v.toFixed(2)}×`);
+target('ES256 fresh, wasm ÷ jose', wasmRow('ES256', 'fresh')?.xJose, '≤ 1.0', (v) => `${v.toFixed(2)}×`);
+target('RS256 cache hit (new string) ÷ fast-jwt cache hit (new string)', wasmRow('RS256', 'cache hit, new string')?.xFast, '≤ 1.0', (v) => `${v.toFixed(2)}×`);
+const auth = find('native (divan)', '—', 'authorize 10,000 paths ÷ 10 paths');
+target('authorize 10,000 ÷ 10 paths', auth?.value, '≤ 2', (v) => `${v.toFixed(2)}×`);
+const envoyHit = rows.find((r) => r.where.startsWith('Envoy') && r.alg === 'RS256' && r.what === 'per request: allow cache hit');
+const nodeHit = wasmRow('RS256', 'cache hit, new string');
+target('Envoy cache hit ÷ Node API cache hit (RS256, new string)', envoyHit && nodeHit ? envoyHit.value / nodeHit.value : null, '≤ 3', (v) => `${v.toFixed(1)}× (${envoyHit.value.toFixed(1)} µs)`);
+const kib = (label) => find('artifact', '—', `${label} gzip -9`)?.value;
+target('npm package .wasm, gzip -9 (KB = 1000 B)', kib('pkg/dist/jwtgate_bg.wasm') && (kib('pkg/dist/jwtgate_bg.wasm') * 1024) / 1000, '≤ 160', (v) => `${v.toFixed(0)} KB`);
+target('Envoy filter .wasm, gzip -9 (KB = 1000 B)', kib('Envoy filter .wasm') && (kib('Envoy filter .wasm') * 1024) / 1000, '≤ 140', (v) => `${v.toFixed(0)} KB`);
+console.log('');
+console.log('| issue 7 target | this run | target | |');
+console.log('|---|---:|---:|---|');
+for (const t of targets) console.log(t);
