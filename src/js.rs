@@ -334,7 +334,6 @@ fn verified_text(v: &Verified, window: Option<(UnixTime, UnixTime)>) -> String {
         serde_json::to_vec(&v.claims),
         serde_json::to_vec(&v.key),
         serde_json::to_vec(&v.alias),
-        serde_json::to_vec(&v.report),
     ];
     for part in parts {
         let Ok(part) = part else {
@@ -343,9 +342,81 @@ fn verified_text(v: &Verified, window: Option<(UnixTime, UnixTime)>) -> String {
         out.push(b'\n');
         out.extend_from_slice(&part);
     }
-    // serde_json writes valid UTF-8 and the rest is ASCII.
+    out.push(b'\n');
+    report_json(&mut out, &v.report);
+    // serde_json and `report_json` write valid UTF-8 and the rest is ASCII.
     String::from_utf8(out)
         .unwrap_or_else(|_| fail(Code::JsonInvalid, "result could not be serialized"))
+}
+
+/// `report` as JSON, the same document `serde_json` writes for it (field order, `None` fields
+/// left out), in a few large writes: most of a verified answer is its report, and the generic
+/// serializer's one-write-per-token costs more than the checks themselves in this size-optimised
+/// module. Strings are escaped as JSON requires (`"`, `\\`, control characters), everything else
+/// is copied as is.
+fn report_json(out: &mut Vec<u8>, report: &crate::report::Report) {
+    use crate::report::Outcome;
+    out.extend_from_slice(b"{\"checks\":[");
+    for (i, c) in report.checks.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"id\":");
+        json_str(out, &c.id);
+        out.extend_from_slice(match c.outcome {
+            Outcome::Pass => b",\"outcome\":\"pass\"".as_slice(),
+            Outcome::Fail => b",\"outcome\":\"fail\"".as_slice(),
+            Outcome::Skip => b",\"outcome\":\"skip\"".as_slice(),
+            Outcome::Info => b",\"outcome\":\"info\"".as_slice(),
+        });
+        if let Some(code) = c.code {
+            out.extend_from_slice(b",\"code\":");
+            json_str(out, code.as_str());
+        }
+        out.extend_from_slice(b",\"message\":");
+        json_str(out, &c.message);
+        if let Some(e) = &c.expected {
+            out.extend_from_slice(b",\"expected\":");
+            json_str(out, e);
+        }
+        if let Some(a) = &c.actual {
+            out.extend_from_slice(b",\"actual\":");
+            json_str(out, a);
+        }
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"]}");
+}
+
+/// `text` as a JSON string literal: runs without escapes are copied in one piece.
+fn json_str(out: &mut Vec<u8>, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+        if escape.is_empty() {
+            out.extend_from_slice(b"\\u00");
+            for nibble in [b >> 4, b & 0xf] {
+                out.push(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'));
+            }
+        } else {
+            out.extend_from_slice(escape);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+    out.push(b'"');
 }
 
 impl Configured {
@@ -880,5 +951,42 @@ pub fn parse_discovery(document: &str, issuer: &str) -> String {
             "warnings": d.warnings,
         })),
         Err(e) => fail_error(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Check, Outcome, Report};
+
+    #[test]
+    fn report_json_is_what_serde_json_writes() {
+        let mut report = Report::default();
+        report
+            .push(Check::new("token", Outcome::Pass, "parsed").with_actual("alg EdDSA, kid \"k\""));
+        report.push(
+            Check::new(
+                "exp",
+                Outcome::Fail,
+                "tab\there, newline\nthere, \\ and \u{1} \u{1f} \u{7f} é ✓",
+            )
+            .with_code(Code::JwtExpired)
+            .with_expected("now < 1000"),
+        );
+        report.push(Check::new("sub", Outcome::Skip, ""));
+        report.push(Check::new("unverified", Outcome::Info, "\r"));
+        let mut ours = Vec::new();
+        report_json(&mut ours, &report);
+        assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(&report).unwrap());
+        // serde_json writes \b and \f where this writes \u0008 and \u000c: the same strings.
+        let mut odd = Report::default();
+        odd.push(Check::new("x", Outcome::Pass, "\u{8}\u{c}"));
+        let mut ours = Vec::new();
+        report_json(&mut ours, &odd);
+        let ours: Value = serde_json::from_slice(&ours).unwrap();
+        assert_eq!(ours, serde_json::to_value(&odd).unwrap());
+        let mut empty = Vec::new();
+        report_json(&mut empty, &Report::default());
+        assert_eq!(empty, b"{\"checks\":[]}");
     }
 }
