@@ -1,11 +1,13 @@
 // Browser (and bundler) entry: call `await init()` once before the other functions. `init()`
 // fetches dist/jwtgate_bg.wasm next to this file unless given a URL, Response, bytes or
-// WebAssembly.Module.
+// WebAssembly.Module. `mintTestIdentity` needs `await initMint()` (dist/jwtgate_mint_bg.wasm,
+// same kinds of input) once as well, so pages that only verify never download it.
 import initGlue from './dist/jwtgate.js';
 
 export * from './src/api.js';
 export { codes, JwtgateError } from './src/errors.js';
 export { fetchJwks, discover, clearJwksCache } from './src/remote.js';
+export { initMint } from './src/mint.js';
 
 let ready;
 /** Loads the wasm module; safe to call more than once. */

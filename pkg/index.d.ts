@@ -230,6 +230,11 @@ export interface FetchOptions {
 }
 
 export declare function init(input?: unknown): Promise<void>;
+/**
+ * Loads the test-identity module (`dist/jwtgate_mint_bg.wasm`). Browsers call it once before
+ * `mintTestIdentity`; Node loads it on first use, so there it is optional.
+ */
+export declare function initMint(input?: unknown): Promise<void>;
 export declare function inspect(token: string): Inspected;
 export declare function verify(token: string, options: VerifyOptions): Verified;
 export declare function createVerifier(options: Omit<VerifyOptions, 'now'>): Verifier;

@@ -1,12 +1,16 @@
 // Node entry: the wasm is instantiated synchronously at import, so no `await init()` is needed.
 import { readFileSync } from 'node:fs';
 import { initSync } from './dist/jwtgate.js';
+import { setMintReader } from './src/mint.js';
 
 initSync({ module: readFileSync(new URL('./dist/jwtgate_bg.wasm', import.meta.url)) });
+// The test-identity module is read on the first mintTestIdentity call only.
+setMintReader(() => readFileSync(new URL('./dist/jwtgate_mint_bg.wasm', import.meta.url)));
 
 export * from './src/api.js';
 export { codes, JwtgateError } from './src/errors.js';
 export { fetchJwks, discover, clearJwksCache } from './src/remote.js';
+export { initMint } from './src/mint.js';
 
 /** Already initialised in Node; present so code written for browsers runs unchanged. */
 export async function init() {}

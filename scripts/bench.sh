@@ -20,9 +20,7 @@ if [[ ! -f pkg/node_modules/.package-lock.json ]]; then
   (cd pkg && npm ci --no-audit --no-fund --loglevel=error)
 fi
 bash pkg/scripts/build.sh
-rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
-CARGO_TARGET_DIR="${JWTGATE_ENVOY_TARGET_DIR:-target/envoy}" cargo rustc --quiet --lib --release \
-  --target wasm32-unknown-unknown --no-default-features --features envoy --crate-type cdylib
+bash scripts/build-envoy.sh
 
 cargo bench --no-run --bench verify --bench authorize --bench rsa 2>&1 | tail -1
 for round in $(seq 1 "${NATIVE_ROUNDS:-3}"); do

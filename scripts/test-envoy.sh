@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Envoy proxy-wasm filter and runs the stand-in host's scenario tests against the
 # built .wasm (tests/envoy/*.test.mjs, node --test). Installs what it needs idempotently
-# (the wasm32 target); needs node >= 18 and python3.
+# (the wasm32 target, npm's binaryen); needs node >= 18 and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
@@ -11,13 +11,12 @@ cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --featu
 # Native unit tests of the pure parts (configuration, extraction, replies) in the default target dir.
 CARGO_TARGET_DIR=target cargo clippy --lib --tests --features envoy -- -D warnings
 CARGO_TARGET_DIR=target cargo test --lib --features envoy -- envoy::
-cargo rustc --lib --release --target wasm32-unknown-unknown --no-default-features --features envoy --crate-type cdylib
-WASM="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/jwtgate.wasm"
+bash scripts/build-envoy.sh
+WASM="$CARGO_TARGET_DIR/jwtgate_envoy.wasm"
 for shared in ../shared ../../shared; do
   if [ -f "$shared/tools/wasm_abi_check.py" ]; then
     python3 "$shared/tools/wasm_abi_check.py" --proxy-wasm --http-filter "$WASM" | tail -1
     break
   fi
 done
-echo "envoy filter: $(wc -c <"$WASM") bytes raw, $(gzip -9 -c "$WASM" | wc -c) bytes gzip -9"
 node --test tests/envoy/*.test.mjs

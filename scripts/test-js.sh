@@ -6,10 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The `mint` and `js` modules' unit tests only compile with their features (test-rust.sh runs defaults).
-cargo test --quiet --lib --features js -- mint:: cache:: js::
-# `src/js.rs` only compiles with `js`; lint it natively like the rest of the crate.
+# The `mint`, `cache` and `js` modules' unit tests only compile with their features (test-rust.sh
+# runs defaults).
+cargo test --quiet --lib --features js,mint -- mint:: cache:: js::
+# `src/js.rs` only compiles with `js`, `src/js_mint.rs` with `js-mint`; lint them natively like
+# the rest of the crate.
 cargo clippy --quiet --lib --features js -- -D warnings
+cargo clippy --quiet --lib --features js-mint -- -D warnings
 
 if [[ ! -f pkg/node_modules/.package-lock.json || pkg/package-lock.json -nt pkg/node_modules/.package-lock.json ]]; then
   (cd pkg && npm ci --no-audit --no-fund --loglevel=error)

@@ -26,9 +26,9 @@
 //! Build: `cargo rustc --lib --release --target wasm32-unknown-unknown --no-default-features
 //! --features envoy --crate-type cdylib` (see `scripts/test-envoy.sh`).
 
-// The npm package's `js` feature links wasm-bindgen; the proxy-wasm SDK exports Envoy's
+// The npm package's `js`/`js-mint` features link wasm-bindgen; the proxy-wasm SDK exports Envoy's
 // callbacks. One artifact must never carry both (Envoy refuses `__wbindgen_*` imports).
-#[cfg(all(feature = "js", target_arch = "wasm32"))]
+#[cfg(all(any(feature = "js", feature = "js-mint"), target_arch = "wasm32"))]
 compile_error!("features `js` and `envoy` cannot be enabled together for wasm32: build one artifact per front end");
 
 pub mod config;

@@ -40,6 +40,10 @@ pub mod inspect;
 pub mod jose;
 #[cfg(feature = "js")]
 pub mod js;
+#[cfg(feature = "js-mint")]
+pub mod js_mint;
+#[cfg(any(feature = "js", feature = "js-mint"))]
+mod js_shared;
 pub mod json;
 pub mod limits;
 #[cfg(feature = "mint")]

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Builds the npm package's generated files into pkg/dist/ (gitignored):
-#   dist/jwtgate_bg.wasm   the core + src/js.rs, release profile, wasm-opt'ed when available
-#   dist/jwtgate.js        wasm-bindgen glue (--target web: ESM, used by Node and browsers)
-#   dist/codes.js          the frozen list of error codes, generated from crate::Code::ALL
+#   dist/jwtgate_bg.wasm        the core + src/js.rs (feature `js`): every algorithm, the policy
+#                               engine; release profile, wasm-opt'ed when available
+#   dist/jwtgate.js             its wasm-bindgen glue (--target web: ESM, used by Node and browsers)
+#   dist/jwtgate_mint_bg.wasm   src/js_mint.rs (feature `js-mint`): mintTestIdentity only, loaded
+#   dist/jwtgate_mint.js        on first use (key generation + signing stay out of the main module)
+#   dist/codes.js               the frozen list of error codes, generated from crate::Code::ALL
 # Installs what it needs idempotently (rustup target, wasm-bindgen-cli at the pinned version).
 # Never writes pkg/package.json. Set JWTGATE_NO_WASM_OPT=1 to skip wasm-opt.
 set -euo pipefail
@@ -25,45 +28,57 @@ export CARGO_TARGET_DIR="$root/target/js"
 # wasm emulates (__multi3 is 28% of the profile). jwtgate's own RSA code needs no override:
 # forced to opt-level 3 (as a separate crate) it measured the same as at z, side by side.
 export CARGO_PROFILE_RELEASE_OPT_LEVEL="${JWTGATE_OPT_LEVEL:-z}"
-cargo rustc --quiet --lib --release --target wasm32-unknown-unknown \
-  --no-default-features --features js --crate-type cdylib \
-  --config 'profile.release.package.curve25519-dalek.opt-level=3' \
-  --config 'profile.release.package.sha2.opt-level=3' \
-  --config 'profile.release.package.p256.opt-level=3' \
+# The per-crate lines apply to both modules (same dependency builds, so the second is a relink).
+per_crate=(
+  --config 'profile.release.package.curve25519-dalek.opt-level=3'
+  --config 'profile.release.package.sha2.opt-level=3'
+  --config 'profile.release.package.p256.opt-level=3'
   --config 'profile.release.package.primeorder.opt-level=3'
-raw="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/jwtgate.wasm"
+)
 
 out="$pkg/dist"
 tmp="$pkg/.dist-tmp"
 rm -rf "$tmp"
 mkdir -p "$tmp"
-wasm-bindgen --target web --no-typescript --out-dir "$tmp" --out-name jwtgate "$raw"
 
 # wasm-opt: npm's binaryen (a devDependency, current) before the system one. Debian's binaryen
 # 108 rewrites wasm-bindgen's externref table into a module V8 refuses, so every optimised
-# module must still instantiate (gen-codes.mjs loads it) or the unoptimised one is kept.
+# module must still instantiate or the unoptimised one is kept.
 wasm_opt=""
 if [[ -z "${JWTGATE_NO_WASM_OPT:-}" ]]; then
   if [[ -x "$pkg/node_modules/.bin/wasm-opt" ]]; then wasm_opt="$pkg/node_modules/.bin/wasm-opt";
   elif command -v wasm-opt >/dev/null; then wasm_opt="$(command -v wasm-opt)"; fi
 fi
-if [[ -n "$wasm_opt" ]]; then
-  cp "$tmp/jwtgate_bg.wasm" "$tmp/plain.wasm"
+
+# build_module FEATURE NAME: cargo → wasm-bindgen → wasm-opt into $tmp/NAME.js + NAME_bg.wasm.
+build_module() {
+  local feature="$1" name="$2"
+  cargo rustc --quiet --lib --release --target wasm32-unknown-unknown \
+    --no-default-features --features "$feature" --crate-type cdylib "${per_crate[@]}"
+  wasm-bindgen --target web --no-typescript --out-dir "$tmp" --out-name "$name" \
+    "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/jwtgate.wasm"
+  [[ -n "$wasm_opt" ]] || return 0
+  local wasm="$tmp/${name}_bg.wasm" log="$tmp/wasm-opt.log"
+  cp "$wasm" "$tmp/plain.wasm"
   if "$wasm_opt" -Oz --enable-bulk-memory --enable-sign-ext --enable-mutable-globals \
       --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue \
-      "$tmp/plain.wasm" -o "$tmp/jwtgate_bg.wasm" 2>"$tmp/wasm-opt.log" \
-    && node "$pkg/scripts/gen-codes.mjs" "$tmp" 2>>"$tmp/wasm-opt.log"; then
+      "$tmp/plain.wasm" -o "$wasm" 2>"$log" \
+    && node "$pkg/scripts/check-module.mjs" "$tmp" "$name" 2>>"$log"; then
     :
   else
-    echo "build: $wasm_opt output unusable, keeping the unoptimised module: $(head -c 300 "$tmp/wasm-opt.log")" >&2
-    cp "$tmp/plain.wasm" "$tmp/jwtgate_bg.wasm"
+    echo "build: $wasm_opt output unusable for $name, keeping the unoptimised module: $(head -c 300 "$log")" >&2
+    cp "$tmp/plain.wasm" "$wasm"
   fi
-  rm -f "$tmp/plain.wasm" "$tmp/wasm-opt.log"
-fi
+  rm -f "$tmp/plain.wasm" "$log"
+}
+
+build_module js jwtgate
+build_module js-mint jwtgate_mint
 
 node "$pkg/scripts/gen-codes.mjs" "$tmp"
 rm -rf "$out"
 mv "$tmp" "$out"
-size=$(wc -c <"$out/jwtgate_bg.wasm")
-gz=$(gzip -9 -c "$out/jwtgate_bg.wasm" | wc -c)
-echo "build: pkg/dist/jwtgate_bg.wasm ${size} B raw, ${gz} B gzip -9" >&2
+for name in jwtgate jwtgate_mint; do
+  f="$out/${name}_bg.wasm"
+  echo "build: pkg/dist/${name}_bg.wasm $(wc -c <"$f") B raw, $(gzip -9 -c "$f" | wc -c) B gzip -9" >&2
+done

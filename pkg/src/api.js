@@ -3,6 +3,7 @@
 // boundary's answers into objects or JwtgateError.
 import * as wasm from '../dist/jwtgate.js';
 import { JwtgateError, unwrap } from './errors.js';
+import { mintModule } from './mint.js';
 
 const VERIFY_OPTIONS = new Set([
   'jwks',
@@ -292,12 +293,13 @@ export function parseDiscovery(document, issuer) {
  * Generates a key pair (host CSPRNG) and a Nomad-shaped signed workload identity for testing
  * Vault roles and AWS trust policies locally. Returns `{ token, jwks, privateJwk, header, payload }`.
  * `alg: 'RS256'` (Nomad 1.7+, AWS) generates an RSA 2048 key, which takes about a second;
- * `'EdDSA'` is instant.
+ * `'EdDSA'` is instant. Runs in a second wasm module loaded on first use (Node: automatically;
+ * browsers: `await initMint()` first).
  */
 export function mintTestIdentity(options = {}) {
   const { now, ...rest } = options;
   const o = { ...rest };
   if (o.audience !== undefined) o.audience = list(o.audience);
   if (now !== undefined) o.now = toSeconds(now);
-  return unwrap(wasm.mintTestIdentity(JSON.stringify(o), toSeconds(undefined)));
+  return unwrap(mintModule()(JSON.stringify(o), toSeconds(undefined)));
 }

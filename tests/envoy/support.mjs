@@ -6,14 +6,15 @@ import { dirname, join } from 'node:path';
 import { Envoy } from './host.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BUILD_COMMAND =
-  'CARGO_TARGET_DIR=target/envoy cargo rustc --lib --release --target wasm32-unknown-unknown ' +
-  '--no-default-features --features envoy --crate-type cdylib   (or: make test-envoy)';
+export const BUILD_COMMAND = 'bash scripts/build-envoy.sh   (or: make test-envoy)';
 
-/** Path of the built filter; throws with the build command when it is missing. */
+/**
+ * Path of the built filter as deployed (release, wasm-opt'ed: scripts/build-envoy.sh); throws
+ * with the build command when it is missing.
+ */
 export function wasmPath() {
   const dir = process.env.CARGO_TARGET_DIR ?? join(root, 'target', 'envoy');
-  const p = join(dir, 'wasm32-unknown-unknown', 'release', 'jwtgate.wasm');
+  const p = join(dir, 'jwtgate_envoy.wasm');
   if (!existsSync(p)) throw new Error(`built filter not found at ${p}; build it with:\n  ${BUILD_COMMAND}`);
   return p;
 }

@@ -1,0 +1,79 @@
+//! What the npm package's two wasm modules share (features `js` and `js-mint`): the JSON result
+//! envelope, option parsing, and — without libstd — the allocator and panic handler.
+//!
+//! The package ships the verifier ([`crate::js`], `dist/jwtgate_bg.wasm`) and test-identity
+//! minting ([`crate::js_mint`], `dist/jwtgate_mint_bg.wasm`) as separate modules so that RSA key
+//! generation, Ed25519 signing and the host CSPRNG are only downloaded when `mint` is called.
+
+use alloc::string::{String, ToString};
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::error::Code;
+use crate::time::UnixTime;
+
+/// The boundary's error shape (mirrors `JwtgateError`'s fields).
+#[derive(Serialize)]
+pub(crate) struct JsError<'a> {
+    pub(crate) code: Code,
+    pub(crate) message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) claim: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) expected: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) actual: Option<&'a str>,
+}
+
+/// `{"ok": value}` as text.
+pub(crate) fn ok<T: Serialize + ?Sized>(value: &T) -> String {
+    match serde_json::to_string(&json!({ "ok": value })) {
+        Ok(s) => s,
+        Err(_) => fail(Code::JsonInvalid, "result could not be serialized"),
+    }
+}
+
+/// `{"err": {code, message}}` as text.
+pub(crate) fn fail(code: Code, message: &str) -> String {
+    fail_with(JsError {
+        code,
+        message: message.to_string(),
+        claim: None,
+        expected: None,
+        actual: None,
+    })
+}
+
+/// `{"err": e}` as text.
+pub(crate) fn fail_with(e: JsError<'_>) -> String {
+    let body = json!({ "err": e });
+    body.to_string()
+}
+
+/// JavaScript numbers are doubles; `now` arrives as whole seconds in one. Non-finite or
+/// out-of-range values are refused rather than saturated.
+pub(crate) fn unix_time(now: f64) -> Option<UnixTime> {
+    if now.is_finite() && (-9.0e15..=9.0e15).contains(&now) {
+        Some(UnixTime(now as i64))
+    } else {
+        None
+    }
+}
+
+/// Parses caller options; the error is already the boundary's `ERR_OPTIONS_INVALID` text.
+pub(crate) fn parse_options<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    serde_json::from_str(text).map_err(|e| fail(Code::OptionsInvalid, &e.to_string()))
+}
+
+// Without libstd the module brings its own allocator and panic handler (a trap: jwtgate code
+// never panics on input; this only keeps a bug from becoming undefined behaviour).
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+#[global_allocator]
+static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
