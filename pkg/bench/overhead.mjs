@@ -128,6 +128,7 @@ for (const r of runs) {
   row('JS side (whole call − wasm Verifier.verify)', js);
   row('everything except the signature (probe + JS side)', except);
   row('difference method (whole call − signature alone)', diff);
+  row('difference method, wasm only (Verifier.verify − signature alone)', s.core.map((x, i) => x - sig[i]));
 }
 if (args.includes('--json')) {
   console.log(JSON.stringify({ node: process.version, rounds: ROUNDS, sliceMs: SLICE_MS, rows }, null, 2));
