@@ -6,8 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The `mint` module's unit tests only compile with the feature (test-rust.sh runs defaults).
-cargo test --quiet --lib --features mint -- mint:: cache::
+# The `mint`, `cache` and `js` modules' unit tests only compile with their features (test-rust.sh
+# runs defaults).
+cargo test --quiet --lib --features js,mint -- mint:: cache:: js::
 # `src/js.rs` only compiles with `js`, `src/js_mint.rs` with `js-mint`; lint them natively like
 # the rest of the crate.
 cargo clippy --quiet --lib --features js -- -D warnings

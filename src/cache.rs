@@ -22,6 +22,8 @@ use alloc::collections::BTreeMap;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::claims::ClaimError;
+use crate::error::{Code, Error};
 use crate::time::UnixTime;
 
 /// A SHA-256 cache key over (token, canonical options, key-set fingerprint).
@@ -81,6 +83,82 @@ pub fn window(
         return None;
     }
     Some((verified_at, UnixTime(until)))
+}
+
+/// The window in which a *rejection* found at `rejected_at` may be answered from a cache (a
+/// negative cache: a proxy replaying a bad token must not cost a signature check per request),
+/// or `None` when it must be re-checked every time. `max_age` caps the window (seconds, at
+/// least 1).
+///
+/// A rejection is reusable only while a fresh verification would reject the token with the same
+/// first error, which holds when the options and keys are fixed (the cache key's job) and time
+/// only moves forward inside the window (it starts at `rejected_at`, so a clock going backwards
+/// misses):
+/// - **time-free failures** (syntax, algorithm, signature, issuer, audience, subject, bound
+///   claims, ...) never change;
+/// - **`exp`** stays failed as `now` grows, and every check before it can only pass more
+///   (`nbf`, `iat`); its message names `now`, so answer it through [`rejection_at`];
+/// - **not cached**: `nbf`/`iat` in the future (time cures them), an unknown `kid` (a JWKS
+///   refetch cures it, and the Envoy filter refetches on exactly that code), and any code this
+///   list does not know yet.
+pub fn rejection_window(
+    error: &Error,
+    rejected_at: UnixTime,
+    max_age: u32,
+) -> Option<(UnixTime, UnixTime)> {
+    use Code::*;
+    let reusable = matches!(
+        error.code(),
+        LimitExceeded
+            | JsonInvalid
+            | JsonDuplicateMember
+            | JsonNotObject
+            | JwsMalformed
+            | JwsBase64
+            | JwsHeaderInvalid
+            | JwsAlgNone
+            | JwsAlgUnsupported
+            | JwsAlgNotAllowed
+            | JwsCritUnsupported
+            | JwsSignatureEmpty
+            | JwtClaimsInvalid
+            | JwksNoCompatibleKey
+            | JwkAlgMismatch
+            | JwsSignatureInvalid
+            | JwtExpired
+            | JwtNoTimeClaims
+            | JwtClaimType
+            | JwtClaimMissing
+            | JwtIssuerMismatch
+            | JwtAudienceMismatch
+            | JwtAudienceUnexpected
+            | JwtSubjectMismatch
+            | BoundClaimMismatch
+            | BoundClaimMissing
+            | BoundClaimType
+            | UserClaimMissing
+            | UserClaimNotString
+            | AliasNameEmpty
+            | ClaimMappingNotString
+            | GroupsClaimMissing
+            | GroupsClaimInvalid
+            | JwtClaimAmbiguous
+    );
+    if !reusable {
+        return None;
+    }
+    let until = rejected_at.0.checked_add(i64::from(max_age.max(1)))?;
+    Some((rejected_at, UnixTime(until)))
+}
+
+/// A cached rejection worded as a fresh verification at `now` would word it: the `exp` failure
+/// names the instant evaluated; every other reusable rejection is time-free.
+pub fn rejection_at(error: &Error, now: UnixTime) -> Error {
+    let mut error = error.clone();
+    if let Error::Claim(ClaimError::Expired { now: at, .. }) = &mut error {
+        *at = now.0;
+    }
+    error
 }
 
 fn f64_to_i64(f: f64) -> Option<i64> {
@@ -171,6 +249,12 @@ impl<K: Ord + Clone, V> Cache<K, V> {
                 None
             }
         }
+    }
+
+    /// Counts a miss without a lookup: for a caller that skips the lookup because caching is
+    /// off (capacity 0), so the counters still account for every request.
+    pub fn count_miss(&mut self) {
+        self.misses = self.misses.saturating_add(1);
     }
 
     /// Like [`Cache::get`] but read-only: no counters, no removal.
@@ -288,6 +372,45 @@ mod tests {
         let mut off: Cache<u32, u32> = Cache::new(0);
         off.insert(1, 1, UnixTime(0), UnixTime(5));
         assert_eq!(off.get(&1, UnixTime(1)), None);
+    }
+
+    #[test]
+    fn rejections_are_reused_only_when_time_cannot_cure_them() {
+        use crate::claims::{NbfSource, Wording};
+        let expired = Error::Claim(ClaimError::Expired {
+            exp: 1000,
+            now: 1010,
+            leeway: 0,
+            invented: false,
+            wording: Wording::Standard,
+        });
+        assert_eq!(
+            rejection_window(&expired, UnixTime(1010), 60),
+            Some((UnixTime(1010), UnixTime(1070)))
+        );
+        // Worded as a fresh verification at the later instant would word it.
+        let later = Error::Claim(ClaimError::Expired {
+            exp: 1000,
+            now: 1040,
+            leeway: 0,
+            invented: false,
+            wording: Wording::Standard,
+        });
+        assert_eq!(rejection_at(&expired, UnixTime(1040)), later);
+        assert_ne!(alloc::format!("{expired}"), alloc::format!("{later}"));
+        let early = Error::Claim(ClaimError::NotYetValid {
+            nbf: 2000,
+            now: 1010,
+            leeway: 0,
+            source: NbfSource::Claim,
+            wording: Wording::Standard,
+        });
+        assert_eq!(rejection_window(&early, UnixTime(1010), 60), None);
+        let unknown_kid = Error::Key(crate::jose::KeyError::NoMatchingKey {
+            kid: "k2".into(),
+            available: alloc::vec![Some("k1".into())],
+        });
+        assert_eq!(rejection_window(&unknown_kid, UnixTime(1010), 60), None);
     }
 
     #[test]

@@ -182,21 +182,112 @@ struct Configured {
     cache: Cache<CacheKey, CachedVerification>,
 }
 
-/// `{"ok": {header, payload, key, alias, report}, "window"?: [from, until]}`. The window (when
-/// the answer may be reused, from [`cache::window`]) lets the JS side memoise the parsed object
-/// for exactly as long as this cache would answer.
-fn verified_json(v: &Verified, window: Option<(UnixTime, UnixTime)>) -> String {
-    let body = json!({
-        "ok": {
-            "header": v.header.members,
-            "payload": v.claims,
-            "key": v.key,
-            "alias": v.alias,
-            "report": v.report,
-        },
-        "window": window.map(|(from, until)| [from.0, until.0]),
-    });
-    body.to_string()
+/// A verified token in the boundary's compact form (read by `verified()` in `pkg/src/api.js`):
+/// `v` then seven fields separated by `\n`: window start, window end (both empty when the answer
+/// must not be reused), then the JSON of `header`, `payload`, `key`, `alias` and `report`.
+/// Compact JSON never contains a raw newline, so the JS side splits once and parses each part
+/// when it is first read (a caller that only reads `payload` never parses the report). Each part
+/// is serialized straight from the core's types: no intermediate `Value` tree, no clones.
+/// The window (when the answer may be reused, from [`cache::window`]) lets the JS side memoise
+/// the result for exactly as long as this cache would answer.
+fn verified_text(v: &Verified, window: Option<(UnixTime, UnixTime)>) -> String {
+    let mut out = Vec::with_capacity(1024);
+    out.push(b'v');
+    if let Some((from, until)) = window {
+        out.extend_from_slice(from.0.to_string().as_bytes());
+        out.push(b'\n');
+        out.extend_from_slice(until.0.to_string().as_bytes());
+    } else {
+        out.push(b'\n');
+    }
+    let parts = [
+        serde_json::to_vec(&v.header.members),
+        serde_json::to_vec(&v.claims),
+        serde_json::to_vec(&v.key),
+        serde_json::to_vec(&v.alias),
+    ];
+    for part in parts {
+        let Ok(part) = part else {
+            return fail(Code::JsonInvalid, "result could not be serialized");
+        };
+        out.push(b'\n');
+        out.extend_from_slice(&part);
+    }
+    out.push(b'\n');
+    report_json(&mut out, &v.report);
+    // serde_json and `report_json` write valid UTF-8 and the rest is ASCII.
+    String::from_utf8(out)
+        .unwrap_or_else(|_| fail(Code::JsonInvalid, "result could not be serialized"))
+}
+
+/// `report` as JSON, the same document `serde_json` writes for it (field order, `None` fields
+/// left out), in a few large writes: most of a verified answer is its report, and the generic
+/// serializer's one-write-per-token costs more than the checks themselves in this size-optimised
+/// module. Strings are escaped as JSON requires (`"`, `\\`, control characters), everything else
+/// is copied as is.
+fn report_json(out: &mut Vec<u8>, report: &crate::report::Report) {
+    use crate::report::Outcome;
+    out.extend_from_slice(b"{\"checks\":[");
+    for (i, c) in report.checks.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"id\":");
+        json_str(out, &c.id);
+        out.extend_from_slice(match c.outcome {
+            Outcome::Pass => b",\"outcome\":\"pass\"".as_slice(),
+            Outcome::Fail => b",\"outcome\":\"fail\"".as_slice(),
+            Outcome::Skip => b",\"outcome\":\"skip\"".as_slice(),
+            Outcome::Info => b",\"outcome\":\"info\"".as_slice(),
+        });
+        if let Some(code) = c.code {
+            out.extend_from_slice(b",\"code\":");
+            json_str(out, code.as_str());
+        }
+        out.extend_from_slice(b",\"message\":");
+        json_str(out, &c.message);
+        if let Some(e) = &c.expected {
+            out.extend_from_slice(b",\"expected\":");
+            json_str(out, e);
+        }
+        if let Some(a) = &c.actual {
+            out.extend_from_slice(b",\"actual\":");
+            json_str(out, a);
+        }
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"]}");
+}
+
+/// `text` as a JSON string literal: runs without escapes are copied in one piece.
+fn json_str(out: &mut Vec<u8>, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+        if escape.is_empty() {
+            out.extend_from_slice(b"\\u00");
+            for nibble in [b >> 4, b & 0xf] {
+                out.push(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'));
+            }
+        } else {
+            out.extend_from_slice(escape);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+    out.push(b'"');
 }
 
 impl Configured {
@@ -207,23 +298,37 @@ impl Configured {
         token: &str,
         now: UnixTime,
     ) -> Result<Cow<'_, CachedVerification>, String> {
-        let key = CacheKey::derive(token.as_bytes(), &[], &self.options_fingerprint);
+        let caching = self.cache.stats().capacity > 0;
+        // No cache, no key: hashing the token would be wasted work.
+        let key =
+            caching.then(|| CacheKey::derive(token.as_bytes(), &[], &self.options_fingerprint));
         // `get` counts the hit or miss; `peek` below only borrows the entry.
-        if self.cache.get(&key, now).is_none() {
+        let hit = match &key {
+            Some(k) => self.cache.get(k, now).is_some(),
+            None => {
+                self.cache.count_miss();
+                false
+            }
+        };
+        if !hit {
             self.options.now = now;
             let verified = verify::verify(token, &self.keys, &self.options)
                 .map_err(|rejected| ok_err(&rejected))?;
-            let window = cache::window(&verified.claims, now, self.tolerance, CACHE_MAX_AGE)
-                .filter(|_| self.cache.stats().capacity > 0);
-            let json = verified_json(&verified, window);
+            let window = if caching {
+                cache::window(&verified.claims, now, self.tolerance, CACHE_MAX_AGE)
+            } else {
+                None
+            };
+            let json = verified_text(&verified, window);
             let entry = CachedVerification { verified, json };
-            match window {
-                Some((from, until)) => self.cache.insert(key, entry, from, until),
+            match (key, window) {
+                (Some(key), Some((from, until))) => self.cache.insert(key, entry, from, until),
                 // Caching off, or not cacheable (no numeric `exp`): answered once.
-                None => return Ok(Cow::Owned(entry)),
+                _ => return Ok(Cow::Owned(entry)),
             }
         }
-        match self.cache.peek(&key, now) {
+        let entry = key.as_ref().and_then(|k| self.cache.peek(k, now));
+        match entry {
             Some(entry) => Ok(Cow::Borrowed(entry)),
             None => Err(fail(Code::OptionsInvalid, "verified-token cache refused a fresh entry")),
         }
@@ -233,7 +338,11 @@ impl Configured {
 /// `{"err": <Rejected>}`: the rejection's own serialization carries code, message, claim,
 /// expected, actual and the report.
 fn ok_err(rejected: &verify::Rejected) -> String {
-    match serde_json::to_string(&json!({ "err": rejected })) {
+    #[derive(serde::Serialize)]
+    struct Envelope<'a> {
+        err: &'a verify::Rejected,
+    }
+    match serde_json::to_string(&Envelope { err: rejected }) {
         Ok(s) => s,
         Err(_) => fail(rejected.error.code(), &rejected.error.to_string()),
     }
@@ -351,6 +460,81 @@ impl Verifier {
                 "alias": verified.alias,
             })))
         })
+    }
+
+    /// Benchmark probe (pkg/bench/overhead.mjs): parses `token` once, then runs only the
+    /// signature primitive (key selection by `kid`, hash, public-key check — the same
+    /// [`crate::jose::verify_signature`] `verify` calls) `iterations` times. Returns how many
+    /// verified, or -1 when the token does not parse. It answers nothing a caller could not
+    /// learn from `verify`, so it is safe to ship; it exists so the cost of everything except
+    /// the signature can be measured in this very module.
+    #[wasm_bindgen(js_name = __benchSignature)]
+    pub fn bench_signature(&self, token: &str, iterations: u32) -> i32 {
+        let Some(state) = &self.state else { return -1 };
+        let Ok(jws) = crate::jose::parse_compact(token, &state.options.limits) else {
+            return -1;
+        };
+        let mut verified = 0i32;
+        for _ in 0..iterations {
+            let r = crate::jose::verify_signature(
+                jws.header.alg,
+                jws.header.kid.as_deref(),
+                jws.signing_input,
+                &jws.signature,
+                &state.keys,
+            );
+            if r.is_ok() {
+                verified = verified.saturating_add(1);
+            }
+        }
+        verified
+    }
+
+    /// Benchmark probe (pkg/bench/overhead.mjs), the complement of `__benchSignature`: runs
+    /// `iterations` times what `verify` does for a token it has not cached — parse, `alg`
+    /// allow-list, key selection by `kid`, claims, report, result text — with the public-key
+    /// check left out (the key is chosen as `verify_signature` chooses it, then taken as
+    /// verified). Returns only the length of the last result text (-1 when rejected), so it
+    /// cannot be used to accept a token.
+    #[wasm_bindgen(js_name = __benchOverhead)]
+    pub fn bench_overhead(&mut self, token: &str, now: f64, iterations: u32) -> i32 {
+        let Some(state) = self.state.as_mut() else { return -1 };
+        let Some(now) = unix_time(now) else { return -1 };
+        state.options.now = now;
+        let keys = &state.keys;
+        let mut len = -1i32;
+        for _ in 0..iterations {
+            let verified = verify::verify_with(
+                token,
+                &state.options,
+                crate::claims::Mode::FailFast,
+                |alg, kid, _input, _sig| {
+                    let kid = if keys.source == crate::jose::KeySource::Jwks { kid } else { None };
+                    keys.keys
+                        .iter()
+                        .find(|k| {
+                            (kid.is_none() || k.kid.as_deref() == kid)
+                                && k.alg.is_none_or(|a| a == alg)
+                                && k.key.fits(alg)
+                        })
+                        .map(|k| verify::KeyInfo {
+                            kid: k.kid.clone(),
+                            alg,
+                            kty: k.kty.as_str().into(),
+                            thumbprint: k.thumbprint.clone(),
+                        })
+                        .ok_or(crate::jose::KeyError::KeysMissing { skipped: 0 })
+                },
+            );
+            len = match verified {
+                Ok(v) => {
+                    let window = cache::window(&v.claims, now, state.tolerance, CACHE_MAX_AGE);
+                    i32::try_from(verified_text(&v, window).len()).unwrap_or(i32::MAX)
+                }
+                Err(_) => -1,
+            };
+        }
+        len
     }
 
     /// Cache counters as an envelope.
@@ -638,5 +822,42 @@ pub fn parse_discovery(document: &str, issuer: &str) -> String {
             "warnings": d.warnings,
         })),
         Err(e) => fail_error(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Check, Outcome, Report};
+
+    #[test]
+    fn report_json_is_what_serde_json_writes() {
+        let mut report = Report::default();
+        report
+            .push(Check::new("token", Outcome::Pass, "parsed").with_actual("alg EdDSA, kid \"k\""));
+        report.push(
+            Check::new(
+                "exp",
+                Outcome::Fail,
+                "tab\there, newline\nthere, \\ and \u{1} \u{1f} \u{7f} é ✓",
+            )
+            .with_code(Code::JwtExpired)
+            .with_expected("now < 1000"),
+        );
+        report.push(Check::new("sub", Outcome::Skip, ""));
+        report.push(Check::new("unverified", Outcome::Info, "\r"));
+        let mut ours = Vec::new();
+        report_json(&mut ours, &report);
+        assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(&report).unwrap());
+        // serde_json writes \b and \f where this writes \u0008 and \u000c: the same strings.
+        let mut odd = Report::default();
+        odd.push(Check::new("x", Outcome::Pass, "\u{8}\u{c}"));
+        let mut ours = Vec::new();
+        report_json(&mut ours, &odd);
+        let ours: Value = serde_json::from_slice(&ours).unwrap();
+        assert_eq!(ours, serde_json::to_value(&odd).unwrap());
+        let mut empty = Vec::new();
+        report_json(&mut empty, &Report::default());
+        assert_eq!(empty, b"{\"checks\":[]}");
     }
 }

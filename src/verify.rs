@@ -401,13 +401,11 @@ where
     };
 
     match (first, key) {
-        (None, Some(key)) => Ok(Verified {
-            header: jws.header.clone(),
-            claims: jws.claims.clone(),
-            key,
-            alias,
-            report,
-        }),
+        (None, Some(key)) => {
+            // Moved, not cloned: the parsed token is not needed any more.
+            let jose::CompactJws { header, claims, .. } = jws;
+            Ok(Verified { header, claims, key, alias, report })
+        }
         (first, _) => Err(Rejected { error: first.unwrap_or_else(internal), report }),
     }
 }

@@ -87,11 +87,45 @@ export function createVerifier(options = {}) {
 }
 
 function deepFreeze(value) {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
+    if (Array.isArray(value)) for (let i = 0; i < value.length; i++) deepFreeze(value[i]);
+    else for (const k in value) deepFreeze(value[k]);
   }
   return value;
+}
+
+/**
+ * Reads a verified answer in the boundary's compact form (src/js.rs `verified_text`): `v`, then
+ * window start, window end, header, payload, key, alias and report separated by newlines.
+ * Returns the deeply frozen result and the reuse window. The report (most of the text, read
+ * mostly after failures, which throw with it already parsed) is parsed when first read.
+ */
+function readVerified(text) {
+  const p = text.split('\n');
+  const from = p[0].length > 1 ? Number(p[0].slice(1)) : undefined;
+  const until = p[1] === '' ? undefined : Number(p[1]);
+  const reportText = p[6];
+  let report;
+  const value = Object.freeze({
+    header: deepFreeze(JSON.parse(p[2])),
+    payload: deepFreeze(JSON.parse(p[3])),
+    key: deepFreeze(JSON.parse(p[4])),
+    alias: deepFreeze(JSON.parse(p[5])),
+    get report() {
+      if (report === undefined) report = deepFreeze(JSON.parse(reportText));
+      return report;
+    },
+  });
+  return { value, from, until };
+}
+
+/** A boundary answer of `Verifier.verify`: the compact form, or a `{"err": …}` envelope. */
+function verifiedOrThrow(text) {
+  if (text.charCodeAt(0) === 118 /* v */) return readVerified(text);
+  unwrap(text);
+  // unwrap throws for every envelope verify returns other than the compact form.
+  throw new JwtgateError({ code: 'ERR_OPTIONS_INVALID', message: 'unexpected verifier answer' });
 }
 
 function makeVerifier(config) {
@@ -117,12 +151,10 @@ function makeVerifier(config) {
         }
         if (at >= hit.until) memo.delete(token);
       }
-      const r = JSON.parse(core.verify(token, at));
-      if (r.err !== undefined) throw new JwtgateError(r.err);
-      const value = deepFreeze(r.ok);
-      if (r.window && capacity > 0) {
+      const { value, from, until } = verifiedOrThrow(core.verify(token, at));
+      if (until !== undefined && capacity > 0) {
         if (memo.size >= capacity) memo.delete(memo.keys().next().value);
-        memo.set(token, { value, from: r.window[0], until: r.window[1] });
+        memo.set(token, { value, from, until });
       }
       return value;
     },

@@ -27,7 +27,7 @@ use super::extract::{self, Found, Location};
 use super::jwks::{self, Completed, Keys, Remote};
 use super::metrics::{Counter, Metrics};
 use super::reply::{self, LocalReply};
-use crate::cache::{self as token_cache, Cache, CacheKey};
+use crate::cache::{self as token_cache, Cache};
 use crate::time::UnixTime;
 
 /// The root-context factory registered in `_initialize`.
@@ -72,7 +72,11 @@ struct Vm {
     cfg: Rc<FilterConfig>,
     remotes: BTreeMap<usize, Remote>,
     /// Verified tokens per worker (the core's bounded cache, honouring `exp`).
-    cache: Cache<CacheKey, Rc<Verified>>,
+    cache: Cache<TokenKey, Rc<Verified>>,
+    /// Rejected tokens per worker (the core's rules in [`token_cache::rejection_window`]), so a
+    /// replayed bad token costs a lookup instead of a signature check. Separate from `cache` so
+    /// a flood of bad tokens can never evict good ones.
+    rejected: Cache<TokenKey, FilterError>,
     pending: BTreeMap<u32, Request>,
     metrics: Metrics,
     owner: Option<String>,
@@ -88,6 +92,7 @@ impl Vm {
         }
         Vm {
             cache: Cache::new(cfg.cache_entries),
+            rejected: Cache::new(cfg.cache_entries.min(MAX_REJECTED)),
             cfg: Rc::new(cfg),
             remotes,
             pending: BTreeMap::new(),
@@ -178,14 +183,18 @@ impl Vm {
 
     fn deny(&mut self, err: &FilterError) -> Outcome {
         self.metrics.inc_denied(err.code());
-        log(
-            LogLevel::Debug,
-            &format!(
-                "jwtgate: denied: {} ({})",
-                reply::sanitize(&err.to_string(), 200),
-                err.code()
-            ),
-        );
+        // Asked first: rendering and sanitising the message is most of a denial's own cost,
+        // and Envoy runs at info level in production.
+        if matches!(hostcalls::get_log_level(), Ok(LogLevel::Trace | LogLevel::Debug)) {
+            log(
+                LogLevel::Debug,
+                &format!(
+                    "jwtgate: denied: {} ({})",
+                    reply::sanitize(&err.to_string(), 200),
+                    err.code()
+                ),
+            );
+        }
         Outcome::Reply(reply::for_error(err, &self.cfg.realm, self.cfg.on_jwks_failure))
     }
 
@@ -221,7 +230,11 @@ impl Vm {
                 (None, KeySource::Inline(set)) => set,
                 (None, KeySource::Remote(_)) => continue,
             };
-            let key = cache_key(i, version, &req.found.token);
+            let key = TokenKey(i, version, req.found.token.clone());
+            if let Some(err) = self.rejected.get(&key, now) {
+                first_err.get_or_insert(token_cache_rejection(err, now));
+                continue;
+            }
             let verified = match self.cache.get(&key, now).cloned() {
                 Some(v) => {
                     self.metrics.inc(Counter::CacheHit);
@@ -251,6 +264,13 @@ impl Vm {
                                         }
                                         return Outcome::Wait(alloc::vec![i]);
                                     }
+                                }
+                            }
+                            if let FilterError::Core(core) = &e {
+                                if let Some((from, until)) =
+                                    token_cache::rejection_window(core, now, REJECTED_MAX_AGE)
+                                {
+                                    self.rejected.insert(key, e.clone(), from, until);
                                 }
                             }
                             first_err.get_or_insert(e);
@@ -327,14 +347,24 @@ impl Vm {
     }
 }
 
-/// The cache key: the token, the provider (its options are fixed per VM) and the key-set
-/// version (a new JWKS never answers from entries verified with the old one).
-fn cache_key(provider: usize, keys_version: u64, token: &str) -> CacheKey {
-    let mut keys = [0u8; 32];
-    if let Some(head) = keys.get_mut(..8) {
-        head.copy_from_slice(&keys_version.to_le_bytes());
+/// The cache key: the provider (its options are fixed per VM), the key-set version (a new JWKS
+/// never answers from entries verified with the old one) and the exact token. The token itself,
+/// not a digest: hashing it was most of a cache hit's time in the filter, and comparing tokens
+/// (which differ early, in the payload) costs a few bytes per map level.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct TokenKey(usize, u64, String);
+
+/// Most rejected tokens remembered per worker.
+const MAX_REJECTED: usize = 1024;
+/// Longest a rejection is reused, in seconds.
+const REJECTED_MAX_AGE: u32 = 60;
+
+/// A cached rejection as a fresh verification at `now` would word it.
+fn token_cache_rejection(err: &FilterError, now: UnixTime) -> FilterError {
+    match err {
+        FilterError::Core(e) => FilterError::Core(token_cache::rejection_at(e, now)),
+        other => other.clone(),
     }
-    CacheKey::derive(token.as_bytes(), &(provider as u64).to_le_bytes(), &keys)
 }
 
 /// A claim as header text: strings as-is, numbers and booleans as JSON, objects and arrays as

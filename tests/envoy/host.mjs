@@ -92,22 +92,34 @@ const BUF = { CALL_BODY: 4, VM_CONFIG: 6, PLUGIN_CONFIG: 7 };
 // Envoy registers `authorization` as an inline header: repeated values are joined with ",".
 const INLINE_COALESCED = new Set(['authorization']);
 
-const enc = new TextEncoder();
-const toBuf = (v) => (typeof v === 'string' ? Buffer.from(enc.encode(v)) : Buffer.from(v));
+const toBuf = (v) => (typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v));
+const byteLength = (v) => (typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : v.length);
+const put = (out, v, at) => (typeof v === 'string' ? out.write(v, at, 'utf8') : out.set(v, at));
 
-/** Serialises header pairs as proxy-wasm does: u32 n, n×(u32 klen, u32 vlen), then k\0v\0... */
+/**
+ * Serialises header pairs as proxy-wasm does: u32 n, n×(u32 klen, u32 vlen), then k\0v\0...
+ * One allocation, bytes written in place (as cpp-host's exportPairs does into module memory);
+ * names may be strings or bytes, values bytes.
+ */
 export function serializePairs(pairs) {
-  let size = 4 + pairs.length * 8;
-  for (const [k, v] of pairs) size += k.length + v.length + 2;
-  const out = Buffer.alloc(size);
-  out.writeUInt32LE(pairs.length, 0);
-  let p = 4 + pairs.length * 8;
-  pairs.forEach(([k, v], i) => {
-    out.writeUInt32LE(k.length, 4 + i * 8);
-    out.writeUInt32LE(v.length, 8 + i * 8);
-    toBuf(k).copy(out, p); p += k.length + 1;
-    toBuf(v).copy(out, p); p += v.length + 1;
-  });
+  const n = pairs.length;
+  const lens = new Array(2 * n);
+  let size = 4 + n * 8;
+  for (let i = 0; i < n; i++) {
+    lens[2 * i] = byteLength(pairs[i][0]);
+    lens[2 * i + 1] = byteLength(pairs[i][1]);
+    size += lens[2 * i] + lens[2 * i + 1] + 2;
+  }
+  const out = Buffer.allocUnsafe(size);
+  out.writeUInt32LE(n, 0);
+  let p = 4 + n * 8;
+  for (let i = 0; i < n; i++) {
+    const [k, v] = pairs[i];
+    out.writeUInt32LE(lens[2 * i], 4 + i * 8);
+    out.writeUInt32LE(lens[2 * i + 1], 8 + i * 8);
+    put(out, k, p); p += lens[2 * i]; out[p++] = 0;
+    put(out, v, p); p += lens[2 * i + 1]; out[p++] = 0;
+  }
   return out;
 }
 
@@ -235,7 +247,10 @@ class VM {
     this.current = name;
     this.effective = args[0] ?? 0;
     try {
+      const timing = outer ? this.envoy.timing : null;
+      const t0 = timing ? performance.now() : 0;
       const value = fn(...args);
+      if (timing) timing.vmMs += performance.now() - t0;
       return { ok: true, value };
     } catch (e) {
       this.failed = true;
@@ -330,6 +345,9 @@ export class Envoy {
     this.vmId = o.vmId ?? 'jwtgate';
     this.nowNs = BigInt(Math.round((o.nowMs ?? 1_767_225_600_000) * 1e6)); // 2026-01-01
     this.logLevel = o.logLevel ?? 1; // debug: tests read the filter's debug lines
+    // Benchmarks only: time spent inside the module's callbacks and, within that, inside host
+    // functions (tests/envoy/bench.mjs splits filter-side from host-side cost with it).
+    this.timing = o.timing ? { vmMs: 0, hostcallMs: 0 } : null;
     this.logs = [];
     this.sharedData = o.sharedData ?? new Map(); // vm_id → Map(key → { value, cas })
     this.cas = { next: 1 };
@@ -512,7 +530,14 @@ export class Envoy {
           this.trapNext = null;
           throw new Trap(`unreachable (injected in ${imp.name})`);
         }
-        return impl(...args);
+        const timing = this.timing;
+        if (!timing) return impl(...args);
+        const t0 = performance.now();
+        try {
+          return impl(...args);
+        } finally {
+          timing.hostcallMs += performance.now() - t0;
+        }
       };
       (imp.module === 'env' ? env : wasi)[imp.name] = wrapped;
     }
