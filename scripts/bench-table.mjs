@@ -8,7 +8,8 @@
 //   node.json            `node pkg/bench/verify.mjs --json` (interleaved with jose, fast-jwt,
 //                        jsonwebtoken in one process; medians of rounds, spread over rounds);
 //   envoy.json           the last line of `node tests/envoy/bench.mjs`;
-//   coldstart.json       `node pkg/bench/coldstart.mjs --json`, when that script exists.
+//   overhead.json        `node pkg/bench/overhead.mjs --json` (the cost around the signature);
+//   coldstart.json       `node pkg/bench/coldstart.mjs --json`.
 // Artifact sizes are measured here, from the files the build just wrote.
 //
 // Native rows: the median of the per-round divan medians, spread = (max − min) / 2 over rounds,
@@ -130,11 +131,22 @@ if (existsSync(envoyJson)) {
   }
 }
 
+// Everything around the signature, in wasm (probe exports) and on the JS side.
+const overheadJson = join(dir, 'overhead.json');
+if (existsSync(overheadJson)) {
+  const o = JSON.parse(readFileSync(overheadJson, 'utf8'));
+  for (const r of o.rows) row('around the signature (Node)', r.alg, r.case, r.medianUs, 'µs', r.spread ?? null);
+}
+
 // Node cold start.
 const coldJson = join(dir, 'coldstart.json');
 if (existsSync(coldJson)) {
   const c = JSON.parse(readFileSync(coldJson, 'utf8'));
-  for (const r of c.rows) row('Node cold start', r.alg ?? '—', r.case, r.medianMs, 'ms', r.spread ?? null);
+  for (const r of c.rows) {
+    const jose = c.rows.find((x) => x.alg === r.alg && x.case.startsWith('jose'));
+    const parts = r.importMs === undefined ? '' : ` = import ${r.importMs.toFixed(1)} ms + first verify ${r.firstVerifyMs.toFixed(1)} ms`;
+    row('Node cold start', r.alg ?? '—', `${r.case}${parts}`, r.medianMs, 'ms', r.spread ?? null, jose ? r.medianMs / jose.medianMs : null);
+  }
 }
 
 // Artifact sizes, raw and gzip -9.
@@ -183,6 +195,9 @@ target('RS256 fresh, wasm ÷ jose', wasmRow('RS256', 'fresh')?.xJose, '≤ 0.5',
 target('EdDSA fresh, wasm ÷ jose', wasmRow('EdDSA', 'fresh')?.xJose, '≤ 0.6', (v) => `${v.toFixed(2)}×`);
 target('ES256 fresh, wasm ÷ jose', wasmRow('ES256', 'fresh')?.xJose, '≤ 1.0', (v) => `${v.toFixed(2)}×`);
 target('RS256 cache hit (new string) ÷ fast-jwt cache hit (new string)', wasmRow('RS256', 'cache hit, new string')?.xFast, '≤ 1.0', (v) => `${v.toFixed(2)}×`);
+const probe = (alg) => find('around the signature (Node)', alg, 'in wasm: everything except the signature (probe)')?.value;
+target('RS256: everything except the signature, in wasm', probe('RS256'), '≤ 5', (v) => `${v.toFixed(1)} µs`);
+target('EdDSA: everything except the signature, in wasm', probe('EdDSA'), '≤ 5', (v) => `${v.toFixed(1)} µs`);
 const auth = find('native (divan)', '—', 'authorize 10,000 paths ÷ 10 paths');
 target('authorize 10,000 ÷ 10 paths', auth?.value, '≤ 2', (v) => `${v.toFixed(2)}×`);
 const envoyHit = rows.find((r) => r.where.startsWith('Envoy') && r.alg === 'RS256' && r.what === 'per request: allow cache hit');

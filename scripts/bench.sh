@@ -5,7 +5,8 @@
 #      each call for RS256-2048 / PS256 / ES256 / EdDSA; everything but the signature;
 #      authorize at 10 / 1k / 10k paths; the RSA primitive against the `rsa` crate;
 #   2. the npm package in Node beside jose, fast-jwt and jsonwebtoken, in one process, interleaved
-#      (pkg/bench/verify.mjs), and Node cold start when pkg/bench/coldstart.mjs exists;
+#      (pkg/bench/verify.mjs), the cost around the signature (pkg/bench/overhead.mjs) and Node
+#      cold start beside jose (pkg/bench/coldstart.mjs);
 #   3. the Envoy filter per request in the stand-in proxy-wasm host (tests/envoy/bench.mjs);
 #   4. artifact sizes, raw and gzip -9.
 # Each step's raw output stays in target/bench/ for inspection.
@@ -30,10 +31,10 @@ done
 
 echo "bench: wasm in Node beside jose, fast-jwt, jsonwebtoken" >&2
 node pkg/bench/verify.mjs --json >"$out/node.json"
-if [[ -f pkg/bench/coldstart.mjs ]]; then
-  echo "bench: Node cold start" >&2
-  node pkg/bench/coldstart.mjs --json >"$out/coldstart.json"
-fi
+echo "bench: everything around the signature, in wasm and in JS" >&2
+node pkg/bench/overhead.mjs --json >"$out/overhead.json"
+echo "bench: Node cold start" >&2
+node pkg/bench/coldstart.mjs --json >"$out/coldstart.json"
 echo "bench: Envoy filter in the stand-in host" >&2
 node tests/envoy/bench.mjs | tail -1 >"$out/envoy.json"
 
