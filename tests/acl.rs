@@ -234,8 +234,13 @@ mod property {
         prop_oneof![Just("a"), Just("b"), Just("ab"), Just(""), Just("+")].prop_map(String::from)
     }
 
-    fn rule() -> impl Strategy<Value = String> {
-        (proptest::collection::vec(segment(), 1..4), any::<bool>(), 0..3u8).prop_map(
+    /// A `path` rule of 1 to `max_segments - 1` segments drawn from `segment`, sometimes with a
+    /// trailing `*` (a prefix rule), granting `read`, `list` or `deny`.
+    fn rule_of(
+        segment: impl Strategy<Value = String>,
+        max_segments: usize,
+    ) -> impl Strategy<Value = String> {
+        (proptest::collection::vec(segment, 1..max_segments), any::<bool>(), 0..3u8).prop_map(
             |(segs, glob, caps)| {
                 let mut p = segs.join("/");
                 if glob && !p.ends_with('+') {
@@ -245,6 +250,10 @@ mod property {
                 format!("path \"{p}\" {{ capabilities = [{caps}] }}\n")
             },
         )
+    }
+
+    fn rule() -> impl Strategy<Value = String> {
+        rule_of(segment(), 4)
     }
 
     fn path() -> impl Strategy<Value = String> {
@@ -280,16 +289,7 @@ mod property {
     }
 
     fn odd_rule() -> impl Strategy<Value = String> {
-        (proptest::collection::vec(odd_segment(), 1..5), any::<bool>(), 0..3u8).prop_map(
-            |(segs, glob, caps)| {
-                let mut p = segs.join("/");
-                if glob && !p.ends_with('+') {
-                    p.push('*');
-                }
-                let caps = ["\"read\"", "\"list\"", "\"deny\""][caps as usize];
-                format!("path \"{p}\" {{ capabilities = [{caps}] }}\n")
-            },
-        )
+        rule_of(odd_segment(), 5)
     }
 
     fn odd_path() -> impl Strategy<Value = String> {

@@ -20,9 +20,8 @@
 // signature alone in a tight loop runs with warm caches, while inside a verify it shares them
 // with parsing and serialisation. Figures are medians over rounds of per-round values, in
 // process CPU time per call (the machine is shared: wall time counts other people's work).
-import { generateKeyPairSync } from 'node:crypto';
-import * as jose from 'jose';
 import * as jwtgate from '../index.node.js';
+import { AUD, ISS, fixture, now } from './fixtures.mjs';
 import { Verifier } from '../dist/jwtgate.js';
 
 const args = process.argv.slice(2);
@@ -33,31 +32,6 @@ const arg = (name, dflt) => {
 const ROUNDS = arg('rounds', 7);
 const SLICE_MS = arg('slice', 150);
 const K = 8;
-const now = Math.floor(Date.now() / 1000);
-const ISS = 'https://nomad.example.com';
-const AUD = 'vault.io';
-
-async function fixture(alg) {
-  const { publicKey, privateKey } =
-    alg === 'RS256' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ed25519');
-  const jwk = { ...publicKey.export({ format: 'jwk' }), kid: `bench-${alg}`, alg, use: 'sig' };
-  const token = await new jose.SignJWT({
-    sub: 'global:default:mongo:db:mongo:vault_default',
-    nomad_namespace: 'default',
-    nomad_job_id: 'mongo',
-    nomad_allocation_id: '5a1e3c52-5f5e-4a5b-8c1e-0d9c6f1a2b3c',
-    nomad_task: 'mongo',
-  })
-    .setProtectedHeader({ alg, kid: jwk.kid, typ: 'JWT' })
-    .setIssuer(ISS)
-    .setAudience(AUD)
-    .setIssuedAt(now)
-    .setNotBefore(now)
-    .setExpirationTime(now + 3600)
-    .setJti('0b0d5b8a-6e1d-4b3a-9f2e-7c4d1a2b3c4d')
-    .sign(privateKey);
-  return { alg, token, jwks: { keys: [jwk] } };
-}
 
 function cases(f) {
   const v = jwtgate.createVerifier({ jwks: f.jwks, issuer: ISS, audience: AUD, cacheSize: 0 });

@@ -6,13 +6,14 @@
 //
 // Every case does the whole job (split, decode, key, signature, iss/aud/exp) for RS256 (RSA
 // 2048), PS256, ES256 and EdDSA; the modes are described above `cases`.
-import { generateKeyPairSync, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import * as jose from 'jose';
 import { createVerifier as fastVerifier } from 'fast-jwt';
 import jsonwebtoken from 'jsonwebtoken';
 import * as jwtgate from '../index.node.js';
+import { AUD, ISS, fixture } from './fixtures.mjs';
 
 const args = process.argv.slice(2);
 const arg = (name, dflt) => {
@@ -21,41 +22,8 @@ const arg = (name, dflt) => {
 };
 const ROUNDS = arg('rounds', 5);
 const SLICE_MS = arg('slice', 150);
-const now = Math.floor(Date.now() / 1000);
-const ISS = 'https://nomad.example.com';
-const AUD = 'vault.io';
-
-// The algorithms of the benchmark table, with node:crypto key generation and jose signing.
+// The algorithms of the benchmark table.
 const ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
-const generate = {
-  RS256: () => generateKeyPairSync('rsa', { modulusLength: 2048 }),
-  PS256: () => generateKeyPairSync('rsa', { modulusLength: 2048 }),
-  ES256: () => generateKeyPairSync('ec', { namedCurve: 'P-256' }),
-  EdDSA: () => generateKeyPairSync('ed25519'),
-};
-
-async function fixture(alg) {
-  const { publicKey, privateKey } = generate[alg]();
-  const jwk = { ...publicKey.export({ format: 'jwk' }), kid: `bench-${alg}`, alg, use: 'sig' };
-  const claims = {
-    sub: 'global:default:mongo:db:mongo:vault_default',
-    nomad_namespace: 'default',
-    nomad_job_id: 'mongo',
-    nomad_allocation_id: '5a1e3c52-5f5e-4a5b-8c1e-0d9c6f1a2b3c',
-    nomad_task: 'mongo',
-  };
-  const token = await new jose.SignJWT(claims)
-    .setProtectedHeader({ alg, kid: jwk.kid, typ: 'JWT' })
-    .setIssuer(ISS)
-    .setAudience(AUD)
-    .setIssuedAt(now)
-    .setNotBefore(now)
-    .setExpirationTime(now + 3600)
-    .setJti('0b0d5b8a-6e1d-4b3a-9f2e-7c4d1a2b3c4d')
-    .sign(privateKey);
-  const jwks = { keys: [jwk] };
-  return { alg, token, jwk, jwks, jwksText: JSON.stringify(jwks), pem: publicKey.export({ format: 'pem', type: 'spki' }) };
-}
 
 // Each case: [library, mode, fn]. Modes: "fresh" = a new verification with keys prepared once;
 // "cache hit" = the same token again with the library's result cache; "JWKS each call" = the
