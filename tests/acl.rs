@@ -292,6 +292,25 @@ mod property {
         rule_of(odd_segment(), 5)
     }
 
+    /// The indexed ACL's winning rule equals the unindexed reference's for every path, for
+    /// read and for list.
+    fn agrees_with_reference(
+        policy: jwtgate::policy::Policy,
+        text: &str,
+        paths: &[String],
+    ) -> Result<(), TestCaseError> {
+        let authz = jwtgate::authorize::Authorizer::new(&[policy], &Default::default());
+        let acl: &Acl = authz.acl();
+        for p in paths {
+            for op in [Operation::Read, Operation::List] {
+                let ev = acl.evaluate(p, op);
+                let want = reference::decide(acl.rules(), p, op == Operation::List);
+                prop_assert_eq!(ev.winner, want, "path {:?} op {:?} rules\n{}", p, op, text);
+            }
+        }
+        Ok(())
+    }
+
     fn odd_path() -> impl Strategy<Value = String> {
         (proptest::collection::vec(odd_segment(), 0..6), 0..3u8)
             .prop_map(|(segs, lead)| "/".repeat(lead as usize) + &segs.join("/"))
@@ -309,15 +328,7 @@ mod property {
                 // A pattern the parser refuses is a typed error, not a panic; nothing to match.
                 return Ok(());
             };
-            let authz = jwtgate::authorize::Authorizer::new(&[policy], &Default::default());
-            let acl: &Acl = authz.acl();
-            for p in &paths {
-                for op in [Operation::Read, Operation::List] {
-                    let ev = acl.evaluate(p, op);
-                    let want = reference::decide(acl.rules(), p, op == Operation::List);
-                    prop_assert_eq!(ev.winner, want, "path {:?} op {:?} rules\n{}", p, op, text);
-                }
-            }
+            agrees_with_reference(policy, &text, &paths)?;
         }
     }
 
@@ -330,15 +341,7 @@ mod property {
         ) {
             let text: String = rules.concat();
             let policy = parse_policy("p", &text, &Limits::default()).unwrap();
-            let authz = jwtgate::authorize::Authorizer::new(&[policy], &Default::default());
-            let acl: &Acl = authz.acl();
-            for p in &paths {
-                for op in [Operation::Read, Operation::List] {
-                    let ev = acl.evaluate(p, op);
-                    let want = reference::decide(acl.rules(), p, op == Operation::List);
-                    prop_assert_eq!(ev.winner, want, "path {:?} op {:?} rules\n{}", p, op, text);
-                }
-            }
+            agrees_with_reference(policy, &text, &paths)?;
         }
     }
 }
