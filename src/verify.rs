@@ -52,7 +52,7 @@ use crate::identity::Alias;
 use crate::jose::{self, Algorithm, Header, KeyError, KeySet};
 use crate::limits::Limits;
 use crate::report::{Check, Outcome, Report};
-use crate::role::{VaultConfig, VaultRole};
+use crate::role::{KeySource, VaultConfig, VaultRole};
 use crate::time::UnixTime;
 
 /// Which claim rules apply. Serialized as `{"standard": {..}}` or `{"vault": {..}}`.
@@ -346,9 +346,15 @@ where
         }
         Err(e) => {
             let mut message = e.to_string();
-            if vault.is_some() {
-                message =
-                    format!("error validating token: error verifying token signature: {message}");
+            if let Some(v) = vault {
+                message = match vault_signature_detail(&e, &v.config) {
+                    Some(detail) => format!(
+                        "error validating token: error verifying token signature: {detail} ({message})"
+                    ),
+                    None => format!(
+                        "error validating token: error verifying token signature: {message}"
+                    ),
+                };
             }
             report.push(Check::new("signature", Outcome::Fail, message).with_code(e.code()));
             if stop(&mut first, e.into()) {
@@ -416,4 +422,23 @@ fn internal() -> Error {
         field: String::from("keys"),
         reason: String::from("no key verified the token and no error was recorded"),
     })
+}
+
+/// Vault's own words when no key verified the signature, which depend on the configured key
+/// source (vault-semantics.md a.3): cap's static key set for `jwt_validation_pubkeys`, go-oidc's
+/// remote key set for `jwks_url` and `oidc_discovery_url`. `None` when Vault's wording is not
+/// known (`jwks_pairs`, no key source configured) or the failure is not a failed verification.
+fn vault_signature_detail(e: &KeyError, config: &VaultConfig) -> Option<&'static str> {
+    if !matches!(e, KeyError::SignatureInvalid { .. }) {
+        return None;
+    }
+    match config.key_source? {
+        KeySource::ValidationPubkeys => {
+            Some("no known key successfully validated the token signature")
+        }
+        KeySource::JwksUrl | KeySource::OidcDiscoveryUrl => {
+            Some("failed to verify id token signature")
+        }
+        KeySource::JwksPairs => None,
+    }
 }

@@ -244,7 +244,41 @@ fn tampered_sample_fails_the_signature_with_vault_wording() {
     assert_eq!(r.error.code(), Code::JwsSignatureInvalid);
     let fail = r.report.first_failure().unwrap();
     assert_eq!(fail.id, "signature");
-    assert!(fail.message.starts_with("error validating token: error verifying token signature: "));
+    // The sample config's key source is `jwks_url`: go-oidc's words (vault-semantics.md a.3),
+    // then jwtgate's detail.
+    assert!(
+        fail.message.starts_with(
+            "error validating token: error verifying token signature: failed to verify id token \
+             signature ("
+        ),
+        "{}",
+        fail.message
+    );
+}
+
+#[test]
+fn tampered_sample_with_validation_pubkeys_uses_the_static_key_set_wording() {
+    let limits = Limits::default();
+    let pems = jwtgate::jose::jwk::jwks_to_pem(sample("jwks.json").as_bytes(), &limits).unwrap();
+    let pem = pems.keys[0].pem.clone();
+    let config =
+        serde_json::json!({ "jwt_validation_pubkeys": [pem], "jwt_supported_algs": ["RS256"] });
+    let config = VaultConfig::from_json(config.to_string().as_bytes(), &limits).unwrap();
+    let role = VaultRole::from_json(sample("role.json").as_bytes(), &limits).unwrap();
+    let opts = VerifyOptions::vault(now(), role, "nomad-workloads", config);
+    let keys = KeySet::from_pem(&[pem.as_str()], &limits).unwrap();
+    assert!(verify(sample("token.jwt").trim(), &keys, &opts).is_ok());
+    let r = verify(&tampered(), &keys, &opts).unwrap_err();
+    assert_eq!(r.error.code(), Code::JwsSignatureInvalid);
+    let fail = r.report.first_failure().unwrap();
+    assert!(
+        fail.message.starts_with(
+            "error validating token: error verifying token signature: no known key successfully \
+             validated the token signature ("
+        ),
+        "{}",
+        fail.message
+    );
 }
 
 #[test]
