@@ -47,6 +47,11 @@ fn ids(report: &jwtgate::report::Report) -> Vec<&str> {
     report.checks.iter().map(|c| c.id.as_str()).collect()
 }
 
+/// The ids of the failed checks, in report order.
+fn failed_ids(report: &jwtgate::report::Report) -> Vec<&str> {
+    report.checks.iter().filter(|c| c.outcome == Outcome::Fail).map(|c| c.id.as_str()).collect()
+}
+
 #[test]
 fn sample_passes_the_nomad_tutorial_role_in_vault_order() {
     let token = sample("token.jwt");
@@ -149,17 +154,10 @@ fn explain_lists_every_failure_fail_fast_only_the_first() {
     }
     let fast = verify_with(token.trim(), &opts, Mode::FailFast, reject).unwrap_err();
     assert_eq!(fast.error.code(), Code::JwsSignatureInvalid);
-    assert_eq!(fast.report.checks.iter().filter(|c| c.outcome == Outcome::Fail).count(), 1);
+    assert_eq!(failed_ids(&fast.report).len(), 1);
     let full = verify_with(token.trim(), &opts, Mode::Explain, reject).unwrap_err();
     assert_eq!(full.error.code(), Code::JwsSignatureInvalid, "first failure stays the error");
-    let failed: Vec<_> = full
-        .report
-        .checks
-        .iter()
-        .filter(|c| c.outcome == Outcome::Fail)
-        .map(|c| c.id.as_str())
-        .collect();
-    assert_eq!(failed, ["signature", "exp", "bound_claims.nomad_namespace"]);
+    assert_eq!(failed_ids(&full.report), ["signature", "exp", "bound_claims.nomad_namespace"]);
     let json = serde_json::to_value(&full).unwrap();
     assert_eq!(json["code"], "ERR_JWS_SIGNATURE_INVALID");
     assert!(json["report"]["checks"].as_array().unwrap().len() > 10);
@@ -285,14 +283,7 @@ fn tampered_sample_with_validation_pubkeys_uses_the_static_key_set_wording() {
 fn explain_on_a_tampered_expired_token_lists_both() {
     let later = UnixTime(now().0 + 7200);
     let r = explain(&tampered(), &keys("jwks.json"), &vault_opts(later)).unwrap_err();
-    let failed: Vec<_> = r
-        .report
-        .checks
-        .iter()
-        .filter(|c| c.outcome == Outcome::Fail)
-        .map(|c| c.id.as_str())
-        .collect();
-    assert_eq!(failed, ["signature", "exp"]);
+    assert_eq!(failed_ids(&r.report), ["signature", "exp"]);
 }
 
 #[test]
