@@ -594,22 +594,17 @@ class Worker {
     const headerBytes = headers.reduce((n, [k, v]) => n + k.length + v.length, 0);
     const codecStatus = headerBytes > (envoy.maxRequestHeadersKb ?? 60) * 1024 ? 431
       : headers.some(([, v]) => v.includes(0) || v.includes(13) || v.includes(10)) ? 400 : 0;
-    if (codecStatus) {
-      const ctx = vm.nextContextId++;
-      stream.ctx = ctx;
-      vm.contexts.set(ctx, { kind: 'stream', root: vm.rootId, stream });
-      this.streams.set(ctx, stream);
-      vm.call('proxy_on_context_create', ctx, vm.rootId);
-      stream.state = 'replied';
-      stream.reply = { status: codecStatus, headers: [], body: Buffer.alloc(0), details: 'codec_error' };
-      return stream;
-    }
     // Envoy hands out context ids per VM; streams follow the root id.
     const ctx = vm.nextContextId++;
     stream.ctx = ctx;
     vm.contexts.set(ctx, { kind: 'stream', root: vm.rootId, stream });
     this.streams.set(ctx, stream);
     vm.call('proxy_on_context_create', ctx, vm.rootId);
+    if (codecStatus) {
+      stream.state = 'replied';
+      stream.reply = { status: codecStatus, headers: [], body: Buffer.alloc(0), details: 'codec_error' };
+      return stream;
+    }
     stream.state = 'headers';
     const r = vm.call('proxy_on_request_headers', ctx, headers.length, 0);
     this.afterCallback(stream, r);
