@@ -240,7 +240,9 @@ async function updateAws(token, opts) {
 
 async function clickedFetch(kind) {
   const url = $('fetch-url').value.trim() || (kind === 'discovery' ? lastIss : '');
-  const out = $('keys-out');
+  // Its own element: the re-evaluation after any edit re-renders #keys-out and would otherwise
+  // wipe a fetch error the moment the user touches another field.
+  const out = $('fetch-out');
   if (!url) {
     render(out, h('ul', { class: 'notes' }, note('warn', 'Type a URL first.', 'A JWKS URL, or the issuer (the token\'s iss) for discovery.')));
     return;
@@ -249,10 +251,12 @@ async function clickedFetch(kind) {
   if (kind === 'jwks') {
     const r = await safe(() => api.fetchJwks(url));
     if (r.error) return fetchFailure(out, url, r.error, 'JWKS');
+    render(out);
     $('keys-input').value = JSON.stringify(r.value.jwks ?? r.value, null, 2);
   } else {
     const r = await safe(() => api.discover(url));
     if (r.error) return fetchFailure(out, `${url.replace(/\/+$/, '')}/.well-known/openid-configuration`, r.error, 'discovery document');
+    render(out);
     const jwks = r.value.jwks ?? r.value.keys;
     if (jwks) $('keys-input').value = JSON.stringify(jwks, null, 2);
     else if (r.value.jwks_uri || r.value.document?.jwks_uri) {
