@@ -6,13 +6,16 @@
 //! paused and re-decided when the fetch completes, from whichever context receives the
 //! completion (after `proxy_set_effective_context` to the paused stream).
 
+use alloc::borrow::Cow;
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+use core::borrow::Borrow;
 use core::cell::RefCell;
+use core::cmp::Ordering;
 use core::time::Duration;
 
 use proxy_wasm::hostcalls;
@@ -230,18 +233,19 @@ impl Vm {
                 (None, KeySource::Inline(set)) => set,
                 (None, KeySource::Remote(_)) => continue,
             };
-            let key = TokenKey(i, version, req.found.token.clone());
-            if let Some(err) = self.rejected.get(&key, now) {
+            let lookup = TokenRef { provider: i, version, token: &req.found.token };
+            if let Some(err) = self.rejected.get::<dyn KeyParts>(&lookup, now) {
                 first_err.get_or_insert(token_cache_rejection(err, now));
                 continue;
             }
-            let verified = match self.cache.get(&key, now).cloned() {
+            let verified = match self.cache.get::<dyn KeyParts>(&lookup, now).cloned() {
                 Some(v) => {
                     self.metrics.inc(Counter::CacheHit);
                     v
                 }
                 None => {
                     self.metrics.inc(Counter::CacheMiss);
+                    let key = TokenKey { provider: i, version, token: req.found.token.clone() };
                     match engine::verify(&req.found.token, set, &p.policy, now) {
                         Ok(v) => {
                             let v = Rc::new(v);
@@ -349,10 +353,101 @@ impl Vm {
 
 /// The cache key: the provider (its options are fixed per VM), the key-set version (a new JWKS
 /// never answers from entries verified with the old one) and the exact token. The token itself,
-/// not a digest: hashing it was most of a cache hit's time in the filter, and comparing tokens
-/// (which differ early, in the payload) costs a few bytes per map level.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct TokenKey(usize, u64, String);
+/// not a digest: hashing it was most of a cache hit's time in the filter. Looked up through
+/// [`KeyParts`] with the request's token borrowed ([`TokenRef`]), so a lookup copies nothing.
+#[derive(Clone, Debug)]
+struct TokenKey {
+    provider: usize,
+    version: u64,
+    token: String,
+}
+
+/// A cache key borrowed from the request being decided.
+struct TokenRef<'a> {
+    provider: usize,
+    version: u64,
+    token: &'a str,
+}
+
+/// What cache keys are compared by, for owned and borrowed keys alike.
+trait KeyParts {
+    fn parts(&self) -> (usize, u64, &[u8]);
+}
+
+impl KeyParts for TokenKey {
+    fn parts(&self) -> (usize, u64, &[u8]) {
+        (self.provider, self.version, self.token.as_bytes())
+    }
+}
+
+impl KeyParts for TokenRef<'_> {
+    fn parts(&self) -> (usize, u64, &[u8]) {
+        (self.provider, self.version, self.token.as_bytes())
+    }
+}
+
+/// The order of cache keys: provider, key-set version, then the token by length, by its last
+/// eight bytes and only then byte-wise. Any total order that agrees with equality serves a map;
+/// this one tells two tokens of one issuer apart at once (their signatures differ in the last
+/// bytes, where a byte-wise comparison first walks the header they share).
+fn key_order(a: (usize, u64, &[u8]), b: (usize, u64, &[u8])) -> Ordering {
+    a.0.cmp(&b.0)
+        .then(a.1.cmp(&b.1))
+        .then(a.2.len().cmp(&b.2.len()))
+        .then_with(|| tail(a.2).cmp(tail(b.2)))
+        .then_with(|| a.2.cmp(b.2))
+}
+
+/// The last eight bytes of `t` (all of it when shorter).
+fn tail(t: &[u8]) -> &[u8] {
+    t.len().checked_sub(8).and_then(|at| t.get(at..)).unwrap_or(t)
+}
+
+impl<'a> Borrow<dyn KeyParts + 'a> for TokenKey {
+    fn borrow(&self) -> &(dyn KeyParts + 'a) {
+        self
+    }
+}
+
+impl Ord for dyn KeyParts + '_ {
+    fn cmp(&self, other: &Self) -> Ordering {
+        key_order(self.parts(), other.parts())
+    }
+}
+
+impl PartialOrd for dyn KeyParts + '_ {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for dyn KeyParts + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for dyn KeyParts + '_ {}
+
+impl Ord for TokenKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        key_order(self.parts(), other.parts())
+    }
+}
+
+impl PartialOrd for TokenKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for TokenKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for TokenKey {}
 
 /// Most rejected tokens remembered per worker.
 const MAX_REJECTED: usize = 1024;
@@ -369,27 +464,35 @@ fn token_cache_rejection(err: &FilterError, now: UnixTime) -> FilterError {
 
 /// A claim as header text: strings as-is, numbers and booleans as JSON, objects and arrays as
 /// base64url(JSON) (as Envoy's `jwt_authn` does). A dot path descends into objects; a leading
-/// `/` makes it a JSON pointer.
-fn claim_text(claims: &serde_json::Map<String, Value>, name: &str) -> Option<String> {
-    let value = if name.starts_with('/') {
-        Value::Object(claims.clone()).pointer(name).cloned()?
+/// `/` makes it a JSON pointer (RFC 6901, as `serde_json::Value::pointer` reads it). Strings are
+/// borrowed from the cached claims.
+fn claim_text<'a>(claims: &'a serde_json::Map<String, Value>, name: &str) -> Option<Cow<'a, str>> {
+    let value = if let Some(pointer) = name.strip_prefix('/') {
+        // The first reference token selects a member of the claims object; the rest is a
+        // pointer into that member.
+        let (first, rest) = match pointer.find('/') {
+            Some(at) => pointer.split_at(at),
+            None => (pointer, ""),
+        };
+        let member = claims.get(first.replace("~1", "/").replace("~0", "~").as_str())?;
+        member.pointer(rest)?
     } else {
         let mut parts = name.split('.');
         let mut v = claims.get(parts.next()?)?;
         for part in parts {
             v = v.as_object()?.get(part)?;
         }
-        v.clone()
+        v
     };
     match value {
-        Value::String(s) => Some(s),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
+        Value::String(s) => Some(Cow::Borrowed(s.as_str())),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
         Value::Null => None,
         other => {
             use base64::Engine as _;
-            let json = serde_json::to_vec(&other).ok()?;
-            Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json))
+            let json = serde_json::to_vec(other).ok()?;
+            Some(Cow::Owned(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)))
         }
     }
 }
