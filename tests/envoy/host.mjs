@@ -124,8 +124,11 @@ export function serializePairs(pairs) {
   return out;
 }
 
-/** Parses a serialised pair buffer; a malformed one is an empty map (as cpp-host does). */
-export function parsePairs(buf) {
+/**
+ * Parses a serialised pair buffer; a malformed one is an empty map (as cpp-host does). Values
+ * are copies as bytes, or latin1 strings with `strings`.
+ */
+export function parsePairs(buf, strings = false) {
   try {
     if (buf.length < 4) return [];
     const n = buf.readUInt32LE(0);
@@ -137,7 +140,7 @@ export function parsePairs(buf) {
       const vl = buf.readUInt32LE(8 + i * 8);
       if (p + kl + vl + 2 > buf.length) return [];
       const k = buf.subarray(p, p + kl).toString('latin1'); p += kl + 1;
-      const v = Buffer.from(buf.subarray(p, p + vl)); p += vl + 1;
+      const v = strings ? buf.toString('latin1', p, p + vl) : Buffer.from(buf.subarray(p, p + vl)); p += vl + 1;
       out.push([k, v]);
     }
     return out;
@@ -324,6 +327,12 @@ class VM {
     const out = Buffer.allocUnsafe(len);
     mem.copy(out, 0, ptr, ptr + len);
     return out;
+  }
+  /** Module memory [ptr, ptr + len) in place, for a host function that copies what it keeps. */
+  view(ptr, len) {
+    const mem = this.views();
+    if (ptr + len > mem.length) throw new Trap('out of bounds memory access');
+    return mem.subarray(ptr, ptr + len);
   }
   readStr(ptr, len) {
     const mem = this.views();
@@ -611,7 +620,15 @@ export class Envoy {
 
   // ---- requests ----
   /** Starts a request on a worker (round-robin unless `worker` is given). */
-  request({ worker, method = 'GET', path = '/', authority = 'api.example', scheme = 'https', headers = [] } = {}) {
+  request(req) {
+    return this.start(this.prepare(req));
+  }
+  /**
+   * A request as the codec hands it to the filter chain: the worker it lands on and its header
+   * map, built but not yet seen by any filter. Use each prepared request once (the filter edits
+   * its map).
+   */
+  prepare({ worker, method = 'GET', path = '/', authority = 'api.example', scheme = 'https', headers = [] } = {}) {
     const wk = this.workers[worker ?? (this.rr = ((this.rr ?? -1) + 1) % this.workers.length)];
     const list = [[':method', method], [':path', path], [':authority', authority], [':scheme', scheme]];
     for (const [k, v] of headers) {
@@ -624,11 +641,19 @@ export class Envoy {
     // proxy_get_header_map_pairs copies into module memory), values as views into it.
     const { encoded, offsets, forbidden } = encodeRequestPairs(list);
     for (let i = 0; i < list.length; i++) list[i][1] = encoded.subarray(offsets[2 * i], offsets[2 * i] + offsets[2 * i + 1]);
-    return wk.request(list, encoded, forbidden);
+    return { worker: wk, headers: list, encoded, forbidden };
+  }
+  /** Runs a prepared request through the filter chain (see `prepare`). */
+  start(prepared) {
+    return prepared.worker.request(prepared.headers, prepared.encoded, prepared.forbidden);
   }
   /** request + settle + finish. */
   send(req) {
-    const s = this.request(req);
+    return this.sendPrepared(this.prepare(req));
+  }
+  /** start + settle + finish for a prepared request. */
+  sendPrepared(prepared) {
+    const s = this.start(prepared);
     this.settle();
     s.finish();
     return s;
@@ -951,7 +976,8 @@ function makeHostFunctions(envoy, vm) {
       if (!s || !(s.state === 'headers' || s.state === 'paused')) return S.BadArgument;
       const details = vm.readStr(dp, ds).replace(/\s/g, '_');
       const body = vm.read(bp, bs);
-      const headers = parsePairs(vm.read(hp, hs)).map(([k, v]) => [k.toLowerCase(), v.toString('latin1')]);
+      const headers = parsePairs(vm.view(hp, hs), true);
+      for (const h of headers) h[0] = h[0].toLowerCase();
       if (body.length && !headers.some(([k]) => k === 'content-type')) headers.push(['content-type', 'text/plain']);
       headers.push(['content-length', String(body.length)]);
       const reply = { status, headers, body, details, grpc };
