@@ -6,13 +6,16 @@
 //! paused and re-decided when the fetch completes, from whichever context receives the
 //! completion (after `proxy_set_effective_context` to the paused stream).
 
+use alloc::borrow::Cow;
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use core::cell::RefCell;
+use core::borrow::Borrow;
+use core::cell::{OnceCell, RefCell};
+use core::cmp::Ordering;
 use core::time::Duration;
 
 use proxy_wasm::hostcalls;
@@ -63,7 +66,7 @@ enum Edit {
 /// What to do with a request.
 enum Outcome {
     Continue(Vec<Edit>),
-    Reply(LocalReply),
+    Reply(Rc<LocalReply>),
     /// Keys are being fetched for these providers.
     Wait(Vec<usize>),
 }
@@ -76,10 +79,14 @@ struct Vm {
     /// Rejected tokens per worker (the core's rules in [`token_cache::rejection_window`]), so a
     /// replayed bad token costs a lookup instead of a signature check. Separate from `cache` so
     /// a flood of bad tokens can never evict good ones.
-    rejected: Cache<TokenKey, FilterError>,
+    rejected: Cache<TokenKey, Rejection>,
     pending: BTreeMap<u32, Request>,
     metrics: Metrics,
     owner: Option<String>,
+    /// The reply to a request without a token (it depends on the configuration only).
+    missing_reply: OnceCell<Rc<LocalReply>>,
+    /// `0..providers.len()`: the candidates when no rule names some.
+    all_providers: Rc<[usize]>,
 }
 
 impl Vm {
@@ -91,6 +98,8 @@ impl Vm {
             }
         }
         Vm {
+            missing_reply: OnceCell::new(),
+            all_providers: (0..cfg.providers.len()).collect(),
             cache: Cache::new(cfg.cache_entries),
             rejected: Cache::new(cfg.cache_entries.min(MAX_REJECTED)),
             cfg: Rc::new(cfg),
@@ -127,9 +136,11 @@ impl Vm {
             self.metrics.inc(Counter::CorsPreflightBypassed);
             return Ok(None);
         }
-        let (action, providers, strip_prefix) = match cfg.rule_for(&method, &path) {
-            Some(r) => (r.action, r.providers.clone(), r.strip_prefix.clone()),
-            None => (RuleAction::Require, (0..cfg.providers.len()).collect(), None),
+        let all = Rc::clone(&self.all_providers);
+        let (action, providers, strip_prefix): (_, &[usize], _) = match cfg.rule_for(&method, &path)
+        {
+            Some(r) => (r.action, &r.providers, r.strip_prefix.clone()),
+            None => (RuleAction::Require, &all, None),
         };
         if action == RuleAction::Bypass {
             self.metrics.inc(Counter::Bypassed);
@@ -137,7 +148,7 @@ impl Vm {
         }
         let mut found: Option<Found> = None;
         let mut candidates = Vec::new();
-        for &i in &providers {
+        for &i in providers {
             let Some(p) = cfg.providers.get(i) else {
                 continue;
             };
@@ -182,6 +193,42 @@ impl Vm {
     }
 
     fn deny(&mut self, err: &FilterError) -> Outcome {
+        self.note_denied(err);
+        if matches!(err, FilterError::TokenMissing) {
+            // The same bytes for every request without a token: rendered once per VM.
+            let cfg = &self.cfg;
+            let reply = self
+                .missing_reply
+                .get_or_init(|| Rc::new(reply::for_error(err, &cfg.realm, cfg.on_jwks_failure)));
+            return Outcome::Reply(Rc::clone(reply));
+        }
+        Outcome::Reply(Rc::new(reply::for_error(err, &self.cfg.realm, self.cfg.on_jwks_failure)))
+    }
+
+    /// [`Vm::deny`] for a remembered rejection: the reply rendered for it at this `now` is
+    /// reused (a reply depends only on the error as worded at `now`, a whole second, and on the
+    /// configuration), so a bad token replayed many times a second renders its message once.
+    fn deny_remembered(
+        &mut self,
+        err: &FilterError,
+        slot: &RenderedSlot,
+        now: UnixTime,
+    ) -> Outcome {
+        let cached =
+            RefCell::borrow(slot).as_ref().filter(|r| r.at == now).map(|r| Rc::clone(&r.reply));
+        if let Some(reply) = cached {
+            self.note_denied(err);
+            return Outcome::Reply(reply);
+        }
+        let outcome = self.deny(err);
+        if let Outcome::Reply(reply) = &outcome {
+            *RefCell::borrow_mut(slot) = Some(Rendered { at: now, reply: Rc::clone(reply) });
+        }
+        outcome
+    }
+
+    /// Counts a denial and logs it at debug level.
+    fn note_denied(&mut self, err: &FilterError) {
         self.metrics.inc_denied(err.code());
         // Asked first: rendering and sanitising the message is most of a denial's own cost,
         // and Envoy runs at info level in production.
@@ -195,7 +242,6 @@ impl Vm {
                 ),
             );
         }
-        Outcome::Reply(reply::for_error(err, &self.cfg.realm, self.cfg.on_jwks_failure))
     }
 
     /// Decides a request with the keys at hand, or says which keys to wait for.
@@ -204,6 +250,8 @@ impl Vm {
         let now = UnixTime(i64::try_from(now_ms / 1000).unwrap_or(i64::MAX));
         let mut wait = Vec::new();
         let mut first_err: Option<FilterError> = None;
+        // Set when `first_err` came from the rejection cache: where its reply is remembered.
+        let mut first_slot: Option<RenderedSlot> = None;
         for &i in &req.providers {
             let Some(p) = cfg.providers.get(i) else {
                 continue;
@@ -230,18 +278,32 @@ impl Vm {
                 (None, KeySource::Inline(set)) => set,
                 (None, KeySource::Remote(_)) => continue,
             };
-            let key = TokenKey(i, version, req.found.token.clone());
-            if let Some(err) = self.rejected.get(&key, now) {
-                first_err.get_or_insert(token_cache_rejection(err, now));
+            let lookup = TokenRef { provider: i, version, token: &req.found.token };
+            // `peek` first: one comparison of the token on a hit (`get` finds the entry twice);
+            // `get` then only where it has work to do (dropping an entry found expired).
+            let rejected = match self.rejected.peek::<dyn KeyParts>(&lookup, now) {
+                Some(err) => Some(err),
+                None => self.rejected.get::<dyn KeyParts>(&lookup, now),
+            };
+            if let Some(r) = rejected {
+                if first_err.is_none() {
+                    first_err = Some(token_cache_rejection(&r.err, now));
+                    first_slot = Some(Rc::clone(&r.rendered));
+                }
                 continue;
             }
-            let verified = match self.cache.get(&key, now).cloned() {
+            let cached = match self.cache.peek::<dyn KeyParts>(&lookup, now) {
+                Some(v) => Some(Rc::clone(v)),
+                None => self.cache.get::<dyn KeyParts>(&lookup, now).cloned(),
+            };
+            let verified = match cached {
                 Some(v) => {
                     self.metrics.inc(Counter::CacheHit);
                     v
                 }
                 None => {
                     self.metrics.inc(Counter::CacheMiss);
+                    let key = TokenKey { provider: i, version, token: req.found.token.clone() };
                     match engine::verify(&req.found.token, set, &p.policy, now) {
                         Ok(v) => {
                             let v = Rc::new(v);
@@ -270,7 +332,8 @@ impl Vm {
                                 if let Some((from, until)) =
                                     token_cache::rejection_window(core, now, REJECTED_MAX_AGE)
                                 {
-                                    self.rejected.insert(key, e.clone(), from, until);
+                                    let r = Rejection { err: e.clone(), rendered: Rc::default() };
+                                    self.rejected.insert(key, r, from, until);
                                 }
                             }
                             first_err.get_or_insert(e);
@@ -285,7 +348,10 @@ impl Vm {
             return Outcome::Wait(wait);
         }
         let err = first_err.unwrap_or(FilterError::TokenMissing);
-        self.deny(&err)
+        match first_slot {
+            Some(slot) => self.deny_remembered(&err, &slot, now),
+            None => self.deny(&err),
+        }
     }
 
     fn allow_or_forbid(
@@ -349,10 +415,135 @@ impl Vm {
 
 /// The cache key: the provider (its options are fixed per VM), the key-set version (a new JWKS
 /// never answers from entries verified with the old one) and the exact token. The token itself,
-/// not a digest: hashing it was most of a cache hit's time in the filter, and comparing tokens
-/// (which differ early, in the payload) costs a few bytes per map level.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct TokenKey(usize, u64, String);
+/// not a digest: hashing it was most of a cache hit's time in the filter. Looked up through
+/// [`KeyParts`] with the request's token borrowed ([`TokenRef`]), so a lookup copies nothing.
+#[derive(Clone, Debug)]
+struct TokenKey {
+    provider: usize,
+    version: u64,
+    token: String,
+}
+
+/// A cache key borrowed from the request being decided.
+struct TokenRef<'a> {
+    provider: usize,
+    version: u64,
+    token: &'a str,
+}
+
+/// What cache keys are compared by, for owned and borrowed keys alike.
+trait KeyParts {
+    fn parts(&self) -> (usize, u64, &[u8]);
+}
+
+impl KeyParts for TokenKey {
+    fn parts(&self) -> (usize, u64, &[u8]) {
+        (self.provider, self.version, self.token.as_bytes())
+    }
+}
+
+impl KeyParts for TokenRef<'_> {
+    fn parts(&self) -> (usize, u64, &[u8]) {
+        (self.provider, self.version, self.token.as_bytes())
+    }
+}
+
+/// The order of cache keys: provider, key-set version, then the token by length, by its last
+/// eight bytes and only then byte-wise. Any total order that agrees with equality serves a map;
+/// this one tells two tokens of one issuer apart at once (their signatures differ in the last
+/// bytes, where a byte-wise comparison first walks the header they share).
+fn key_order(a: (usize, u64, &[u8]), b: (usize, u64, &[u8])) -> Ordering {
+    a.0.cmp(&b.0)
+        .then(a.1.cmp(&b.1))
+        .then(a.2.len().cmp(&b.2.len()))
+        .then_with(|| tail(a.2).cmp(tail(b.2)))
+        .then_with(|| word_order(a.2, b.2))
+}
+
+/// A total order on byte strings of one length, eight bytes at a time (the byte-wise `memcmp`
+/// of a wasm build walks a token a byte per step, and a cache hit compares the whole token once).
+fn word_order(x: &[u8], y: &[u8]) -> Ordering {
+    let (mut xs, mut ys) = (x.chunks_exact(8), y.chunks_exact(8));
+    for (p, q) in (&mut xs).zip(&mut ys) {
+        match word(p).cmp(&word(q)) {
+            Ordering::Equal => {}
+            other => return other,
+        }
+    }
+    xs.remainder().cmp(ys.remainder())
+}
+
+/// Eight bytes as a little-endian word (`chunk` is always eight bytes long).
+#[inline(always)]
+fn word(chunk: &[u8]) -> u64 {
+    <[u8; 8]>::try_from(chunk).map(u64::from_le_bytes).unwrap_or(0)
+}
+
+/// The last eight bytes of `t` (all of it when shorter).
+fn tail(t: &[u8]) -> &[u8] {
+    t.len().checked_sub(8).and_then(|at| t.get(at..)).unwrap_or(t)
+}
+
+impl<'a> Borrow<dyn KeyParts + 'a> for TokenKey {
+    fn borrow(&self) -> &(dyn KeyParts + 'a) {
+        self
+    }
+}
+
+impl Ord for dyn KeyParts + '_ {
+    fn cmp(&self, other: &Self) -> Ordering {
+        key_order(self.parts(), other.parts())
+    }
+}
+
+impl PartialOrd for dyn KeyParts + '_ {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for dyn KeyParts + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for dyn KeyParts + '_ {}
+
+impl Ord for TokenKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        key_order(self.parts(), other.parts())
+    }
+}
+
+impl PartialOrd for TokenKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for TokenKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for TokenKey {}
+
+/// A remembered rejection: the error, and the reply last rendered for it.
+struct Rejection {
+    err: FilterError,
+    rendered: RenderedSlot,
+}
+
+/// The reply last rendered for a rejection, shared with the request being denied.
+type RenderedSlot = Rc<RefCell<Option<Rendered>>>;
+
+/// A reply as rendered at `at`.
+struct Rendered {
+    at: UnixTime,
+    reply: Rc<LocalReply>,
+}
 
 /// Most rejected tokens remembered per worker.
 const MAX_REJECTED: usize = 1024;
@@ -369,27 +560,35 @@ fn token_cache_rejection(err: &FilterError, now: UnixTime) -> FilterError {
 
 /// A claim as header text: strings as-is, numbers and booleans as JSON, objects and arrays as
 /// base64url(JSON) (as Envoy's `jwt_authn` does). A dot path descends into objects; a leading
-/// `/` makes it a JSON pointer.
-fn claim_text(claims: &serde_json::Map<String, Value>, name: &str) -> Option<String> {
-    let value = if name.starts_with('/') {
-        Value::Object(claims.clone()).pointer(name).cloned()?
+/// `/` makes it a JSON pointer (RFC 6901, as `serde_json::Value::pointer` reads it). Strings are
+/// borrowed from the cached claims.
+fn claim_text<'a>(claims: &'a serde_json::Map<String, Value>, name: &str) -> Option<Cow<'a, str>> {
+    let value = if let Some(pointer) = name.strip_prefix('/') {
+        // The first reference token selects a member of the claims object; the rest is a
+        // pointer into that member.
+        let (first, rest) = match pointer.find('/') {
+            Some(at) => pointer.split_at(at),
+            None => (pointer, ""),
+        };
+        let member = claims.get(first.replace("~1", "/").replace("~0", "~").as_str())?;
+        member.pointer(rest)?
     } else {
         let mut parts = name.split('.');
         let mut v = claims.get(parts.next()?)?;
         for part in parts {
             v = v.as_object()?.get(part)?;
         }
-        v.clone()
+        v
     };
     match value {
-        Value::String(s) => Some(s),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
+        Value::String(s) => Some(Cow::Borrowed(s.as_str())),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
         Value::Null => None,
         other => {
             use base64::Engine as _;
-            let json = serde_json::to_vec(&other).ok()?;
-            Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json))
+            let json = serde_json::to_vec(other).ok()?;
+            Some(Cow::Owned(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)))
         }
     }
 }
@@ -630,16 +829,16 @@ impl HttpContext for Http {
                 reason: "filter not configured".into(),
             };
             return apply(
-                Outcome::Reply(reply::for_error(&err, "jwtgate", Default::default())),
+                Outcome::Reply(Rc::new(reply::for_error(&err, "jwtgate", Default::default()))),
                 true,
             );
+        };
+        let Ok(mut state) = vm.try_borrow_mut() else {
+            return Action::Continue;
         };
         // Bytes, never `String`: a non-UTF-8 value must not trap the VM.
         let headers = hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default();
         let now = jwks::clock_ms();
-        let Ok(mut state) = vm.try_borrow_mut() else {
-            return Action::Continue;
-        };
         let mut req = match state.admit(&headers) {
             Ok(None) => return Action::Continue,
             Ok(Some(r)) => r,
