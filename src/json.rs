@@ -210,11 +210,15 @@ impl<'de> Visitor<'de> for StrictSeed {
         let inner = self.nested()?;
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            if out.contains_key(&key) {
-                return Err(de::Error::custom(format_args!("{DUPLICATE_TAG}{key}")));
+            // One lookup for both the duplicate check and the insertion.
+            match out.entry(key) {
+                serde_json::map::Entry::Occupied(e) => {
+                    return Err(de::Error::custom(format_args!("{DUPLICATE_TAG}{}", e.key())));
+                }
+                serde_json::map::Entry::Vacant(e) => {
+                    e.insert(map.next_value_seed(inner)?);
+                }
             }
-            let value = map.next_value_seed(inner)?;
-            out.insert(key, value);
         }
         Ok(Value::Object(out))
     }

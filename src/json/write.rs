@@ -18,7 +18,7 @@ pub fn string(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
     let mut rest = text.as_bytes();
     // Copy each run of plain bytes in one piece; only the escaped bytes are handled one by one.
-    while let Some(at) = rest.iter().position(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+    while let Some(at) = first_to_escape(rest) {
         let (plain, tail) = rest.split_at(at);
         out.extend_from_slice(plain);
         let Some((&b, tail)) = tail.split_first() else { break };
@@ -44,6 +44,36 @@ pub fn string(out: &mut Vec<u8>, text: &str) {
     }
     out.extend_from_slice(rest);
     out.push(b'"');
+}
+
+/// The offset of the first byte JSON requires escaping (`"`, `\\`, below 0x20), if any.
+/// Eight bytes at a time: a word without such a byte is skipped whole (the usual case), a word
+/// with one is searched byte by byte.
+fn first_to_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // "Some byte is zero" / "some byte is below 0x20" tests; a flagged word is searched
+    // exactly, so the tests only decide which words may be skipped.
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
+    let needs = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for word in words.by_ref() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let w = u64::from_le_bytes(w);
+        let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH != 0;
+        if below_space
+            || has_zero(w ^ (ONES * u64::from(b'"')))
+            || has_zero(w ^ (ONES * u64::from(b'\\')))
+        {
+            if let Some(i) = word.iter().position(|&b| needs(b)) {
+                return Some(at + i);
+            }
+        }
+        at += 8;
+    }
+    words.remainder().iter().position(|&b| needs(b)).map(|i| at + i)
 }
 
 /// [`string`] as an owned `String`.
@@ -178,6 +208,18 @@ mod tests {
             serde_json::json!([]),
         ] {
             assert_eq!(ours(&v), serde_json::to_string(&v).unwrap());
+        }
+    }
+
+    #[test]
+    fn every_byte_in_every_word_position_is_escaped_as_serde_json_does() {
+        for b in 0u8..0x80 {
+            for at in 0..17 {
+                let mut text = String::from("abcdefghijklmnopq");
+                text.replace_range(at..at + 1, core::str::from_utf8(&[b]).unwrap());
+                let v = Value::String(text);
+                assert_eq!(ours(&v), serde_json::to_string(&v).unwrap(), "byte {b:#x} at {at}");
+            }
         }
     }
 
