@@ -130,12 +130,18 @@ fn first_foreign_byte(text: &[u8]) -> Option<Base64Problem> {
 /// Use this for any base64url member (JWK `n`, `e`, `x`, `y`, ...); [`decode`] is the same with
 /// the error wrapped for a token segment.
 pub fn decode_strict(text: &str) -> Result<Vec<u8>, Base64Problem> {
-    // Our own scan first: it names `=`, `+`/`/` and whitespace, which the engine reports only
-    // as an anonymous invalid byte or padding error.
+    // The engine refuses every byte outside the URL-safe alphabet (`=` included), so a text it
+    // accepts has none; only a refused text needs our own scan, which names `=`, `+`/`/` and
+    // whitespace where the engine reports an anonymous invalid byte or padding error, and
+    // which takes precedence over the engine's length and trailing-bits findings.
+    let e = match STRICT.decode(text) {
+        Ok(bytes) => return Ok(bytes),
+        Err(e) => e,
+    };
     if let Some(problem) = first_foreign_byte(text.as_bytes()) {
         return Err(problem);
     }
-    STRICT.decode(text).map_err(|e| match e {
+    Err(match e {
         DecodeError::InvalidLastSymbol(offset, byte) => {
             Base64Problem::TrailingBits { offset, byte }
         }

@@ -182,13 +182,15 @@ struct Configured {
     cache: Cache<CacheKey, CachedVerification>,
 }
 
-/// A verified token in the boundary's compact form (read by `verified()` in `pkg/src/api.js`):
-/// `v` then seven fields separated by `\n`: window start, window end (both empty when the answer
-/// must not be reused), then the JSON of `header`, `payload`, `key`, `alias` and `report`.
-/// Compact JSON never contains a raw newline, so the JS side splits once and parses each part
-/// when it is first read (a caller that only reads `payload` never parses the report). Each part
-/// is written straight from the core's types by [`crate::json::write`] (the same text serde_json
-/// writes, without its per-token cost in this size-optimised module): no `Value` tree, no clones.
+/// A verified token in the boundary's compact form (read by `readVerified()` in
+/// `pkg/src/api.js`): `v` then four fields separated by `\n`: window start, window end (both
+/// empty when the answer must not be reused), the JSON array `[header, payload, key, alias]`,
+/// and the JSON of `report`. Compact JSON never contains a raw newline, so the JS side finds
+/// the fields with three searches, parses the array with one `JSON.parse`, and parses the
+/// report (most of the text, read mostly after failures, which throw with it already parsed)
+/// only when it is first read. Each part is written straight from the core's types by
+/// [`crate::json::write`] (the same text serde_json writes, without its per-token cost in this
+/// size-optimised module): no `Value` tree, no clones.
 /// The window (when the answer may be reused, from [`cache::window`]) lets the JS side memoise
 /// the result for exactly as long as this cache would answer.
 fn verified_text(v: &Verified, window: Option<(UnixTime, UnixTime)>) -> String {
@@ -202,11 +204,11 @@ fn verified_text(v: &Verified, window: Option<(UnixTime, UnixTime)>) -> String {
     } else {
         out.push(b'\n');
     }
-    out.push(b'\n');
+    out.extend_from_slice(b"\n[");
     write::object(&mut out, &v.header.members);
-    out.push(b'\n');
+    out.push(b',');
     write::object(&mut out, &v.claims);
-    out.push(b'\n');
+    out.push(b',');
     // `KeyInfo` as serde writes it: every field, `kid` null when absent.
     out.extend_from_slice(b"{\"kid\":");
     match &v.key.kid {
@@ -219,7 +221,7 @@ fn verified_text(v: &Verified, window: Option<(UnixTime, UnixTime)>) -> String {
     write::string(&mut out, &v.key.kty);
     out.extend_from_slice(b",\"thumbprint\":");
     write::string(&mut out, &v.key.thumbprint);
-    out.extend_from_slice(b"}\n");
+    out.extend_from_slice(b"},");
     match &v.alias {
         None => out.extend_from_slice(b"null"),
         Some(alias) => match serde_json::to_vec(alias) {
@@ -227,7 +229,7 @@ fn verified_text(v: &Verified, window: Option<(UnixTime, UnixTime)>) -> String {
             Err(_) => return fail(Code::JsonInvalid, "result could not be serialized"),
         },
     }
-    out.push(b'\n');
+    out.extend_from_slice(b"]\n");
     v.report.write_json(&mut out);
     // The writers produce valid UTF-8 and the rest is ASCII.
     String::from_utf8(out)
@@ -791,19 +793,28 @@ mod tests {
                 None => ("v".to_string(), String::new()),
             };
             assert_eq!(parts[..2], [from.as_str(), until.as_str()]);
-            assert_eq!(parts[2], serde_json::to_string(&v.header.members).unwrap());
-            assert_eq!(parts[3], serde_json::to_string(&v.claims).unwrap());
-            assert_eq!(parts[4], serde_json::to_string(&v.key).unwrap());
-            assert_eq!(parts[5], serde_json::to_string(&v.alias).unwrap());
-            assert_eq!(parts[6], serde_json::to_string(&v.report).unwrap());
-            assert_eq!(parts.len(), 7);
+            let array = format!(
+                "[{},{},{},{}]",
+                serde_json::to_string(&v.header.members).unwrap(),
+                serde_json::to_string(&v.claims).unwrap(),
+                serde_json::to_string(&v.key).unwrap(),
+                serde_json::to_string(&v.alias).unwrap()
+            );
+            assert_eq!(parts[2], array);
+            assert_eq!(parts[3], serde_json::to_string(&v.report).unwrap());
+            assert_eq!(parts.len(), 4);
         }
         let mut no_kid = v.clone();
         no_kid.key.kid = None;
         no_kid.alias = None;
         let text = verified_text(&no_kid, None);
         let parts: Vec<&str> = text.split('\n').collect();
-        assert_eq!(parts[4], serde_json::to_string(&no_kid.key).unwrap());
-        assert_eq!(parts[5], "null");
+        let array = format!(
+            "[{},{},{},null]",
+            serde_json::to_string(&no_kid.header.members).unwrap(),
+            serde_json::to_string(&no_kid.claims).unwrap(),
+            serde_json::to_string(&no_kid.key).unwrap()
+        );
+        assert_eq!(parts[2], array);
     }
 }

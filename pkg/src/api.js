@@ -97,21 +97,25 @@ function deepFreeze(value) {
 
 /**
  * Reads a verified answer in the boundary's compact form (src/js.rs `verified_text`): `v`, then
- * window start, window end, header, payload, key, alias and report separated by newlines.
- * Returns the deeply frozen result and the reuse window. The report (most of the text, read
- * mostly after failures, which throw with it already parsed) is parsed when first read.
+ * window start, window end, the JSON array `[header, payload, key, alias]` and the report,
+ * separated by newlines. Returns the deeply frozen result and the reuse window. The array is one
+ * JSON.parse; the report (most of the text, read mostly after failures, which throw with it
+ * already parsed) is parsed when first read.
  */
 function readVerified(text) {
-  const p = text.split('\n');
-  const from = p[0].length > 1 ? Number(p[0].slice(1)) : undefined;
-  const until = p[1] === '' ? undefined : Number(p[1]);
-  const reportText = p[6];
+  const a = text.indexOf('\n');
+  const b = text.indexOf('\n', a + 1);
+  const c = text.indexOf('\n', b + 1);
+  const from = a > 1 ? Number(text.slice(1, a)) : undefined;
+  const until = b > a + 1 ? Number(text.slice(a + 1, b)) : undefined;
+  const parts = JSON.parse(text.slice(b + 1, c));
+  const reportText = text.slice(c + 1);
   let report;
   const value = Object.freeze({
-    header: deepFreeze(JSON.parse(p[2])),
-    payload: deepFreeze(JSON.parse(p[3])),
-    key: deepFreeze(JSON.parse(p[4])),
-    alias: deepFreeze(JSON.parse(p[5])),
+    header: deepFreeze(parts[0]),
+    payload: deepFreeze(parts[1]),
+    key: deepFreeze(parts[2]),
+    alias: deepFreeze(parts[3]),
     get report() {
       if (report === undefined) report = deepFreeze(JSON.parse(reportText));
       return report;

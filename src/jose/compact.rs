@@ -43,9 +43,7 @@ pub struct CompactJws<'a> {
 /// No input panics; every refusal is a typed [`Error`] whose message names the segment or value.
 pub fn parse_compact<'a>(token: &'a str, limits: &Limits) -> Result<CompactJws<'a>, Error> {
     Limits::check("max_token_len", token.len(), limits.max_token_len)?;
-    if let Some((offset, &byte)) =
-        token.as_bytes().iter().enumerate().find(|(_, b)| b.is_ascii_whitespace())
-    {
+    if let Some((offset, byte)) = first_whitespace(token.as_bytes()) {
         return Err(JoseError::Whitespace { offset, byte }.into());
     }
     let mut parts = token.split('.');
@@ -81,6 +79,26 @@ pub fn parse_compact<'a>(token: &'a str, limits: &Limits) -> Result<CompactJws<'
     // `h.len() + 1 + p.len()` is within `token`, which is `h.p.s`.
     let signing_input = token.as_bytes().get(..h.len() + 1 + p.len()).unwrap_or_default();
     Ok(CompactJws { header, claims, signing_input, signature, segments: [h, p, s] })
+}
+
+/// The first ASCII whitespace byte and its offset. Every such byte is at most 0x20, so words of
+/// eight bytes with no byte below 0x21 (the whole of a well-formed token) are skipped without
+/// looking at each byte; the exact search starts at the first word that may hold one.
+fn first_whitespace(bytes: &[u8]) -> Option<(usize, u8)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut start = 0;
+    for word in bytes.chunks_exact(8) {
+        let w = word.iter().rev().fold(0u64, |acc, &b| acc << 8 | u64::from(b));
+        // Non-zero exactly when some byte of `w` is below 0x21.
+        if w.wrapping_sub(ONES * 0x21) & !w & HIGH != 0 {
+            break;
+        }
+        start += 8;
+    }
+    let rest = bytes.get(start..)?;
+    let (i, &b) = rest.iter().enumerate().find(|(_, b)| b.is_ascii_whitespace())?;
+    Some((start + i, b))
 }
 
 /// Decodes `bytes` as UTF-8 strict JSON; the inner `Err` is the JSON type when it is not an
@@ -150,6 +168,26 @@ mod tests {
         );
         let e = parse_compact(&format!("{hp}.AQ.x"), &Limits::default()).unwrap_err();
         assert_eq!(e, Error::Jose(JoseError::SegmentCount { found: 4 }));
+    }
+
+    #[test]
+    fn whitespace_is_found_at_every_offset() {
+        let t = token(H, P, &[1; 40]);
+        for ws in [b' ', b'\t', b'\n', 0x0c, b'\r'] {
+            for at in 0..t.len() {
+                let mut bytes = t.clone().into_bytes();
+                bytes[at] = ws;
+                let e = parse_compact(core::str::from_utf8(&bytes).unwrap(), &Limits::default());
+                assert_eq!(
+                    e.unwrap_err(),
+                    Error::Jose(JoseError::Whitespace { offset: at, byte: ws }),
+                    "{ws:#x} at {at}"
+                );
+            }
+        }
+        // Control bytes that are not whitespace are left to the base64 check.
+        assert_eq!(first_whitespace(b"abcdefgh\x01\x0bxyz"), None);
+        assert_eq!(first_whitespace(b"abcdefgh\x01\x0bx z"), Some((11, b' ')));
     }
 
     #[test]
