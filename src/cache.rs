@@ -18,6 +18,7 @@
 //! both lookup and eviction are `O(log n)`.
 
 use alloc::collections::BTreeMap;
+use core::borrow::Borrow;
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -226,8 +227,13 @@ impl<K: Ord + Clone, V> Cache<K, V> {
     }
 
     /// The value for `key` if it is valid at `now` (`valid_from <= now < expires_at`). An entry
-    /// found expired is removed.
-    pub fn get(&mut self, key: &K, now: UnixTime) -> Option<&V> {
+    /// found expired is removed. `key` may be a borrowed form of `K` (as with `BTreeMap`), so a
+    /// lookup need not build an owned key.
+    pub fn get<Q>(&mut self, key: &Q, now: UnixTime) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         let state = match self.entries.get(key) {
             None => None,
             Some(e) if now >= e.expires_at => Some(false),
@@ -258,7 +264,11 @@ impl<K: Ord + Clone, V> Cache<K, V> {
     }
 
     /// Like [`Cache::get`] but read-only: no counters, no removal.
-    pub fn peek(&self, key: &K, now: UnixTime) -> Option<&V> {
+    pub fn peek<Q>(&self, key: &Q, now: UnixTime) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         self.entries
             .get(key)
             .filter(|e| e.valid_from <= now && now < e.expires_at)
@@ -284,7 +294,11 @@ impl<K: Ord + Clone, V> Cache<K, V> {
     }
 
     /// Removes `key` if present.
-    pub fn remove(&mut self, key: &K) {
+    pub fn remove<Q>(&mut self, key: &Q)
+    where
+        K: Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         if let Some(old) = self.entries.remove(key) {
             self.by_expiry.remove(&(old.expires_at, old.seq));
         }

@@ -350,9 +350,9 @@ mod property {
 /// of 20,000 trie nodes. Dropping it recursed once per node and overflowed the stack — in wasm a
 /// trap that also left the package's Verifier unusable. Found by the `policy` fuzz target
 /// (`tests/vectors/fuzz/policy/deep-plus-pattern`). Runs on a 256 KiB stack so a recursive
-/// drop, build or lookup fails here deterministically.
+/// drop, build, lookup, clone or debug print fails here deterministically.
 #[test]
-fn very_long_wildcard_pattern_builds_evaluates_and_drops_on_a_small_stack() {
+fn very_long_wildcard_pattern_builds_evaluates_clones_and_drops_on_a_small_stack() {
     use jwtgate::policy::{parse_policy, Operation};
     use jwtgate::Limits;
     let handle = std::thread::Builder::new()
@@ -363,11 +363,15 @@ fn very_long_wildcard_pattern_builds_evaluates_and_drops_on_a_small_stack() {
             let policy = parse_policy("deep", &text, &Limits::default()).unwrap();
             let authz = Authorizer::new(&[policy], &TemplateContext::default());
             let hit = "a/".repeat(20_000) + "x";
-            let allowed = authz.authorize(&Request::new(hit, Operation::Read)).allowed;
+            let allowed = authz.authorize(&Request::new(hit.clone(), Operation::Read)).allowed;
             let missed = authz.authorize(&Request::new("a/x", Operation::Read)).allowed;
+            let copy = authz.clone();
             drop(authz);
-            (allowed, missed)
+            let copy_allows = copy.authorize(&Request::new(hit, Operation::Read)).allowed;
+            let printed = format!("{copy:?}").len() > 40_000;
+            drop(copy);
+            (allowed, missed, copy_allows, printed)
         })
         .unwrap();
-    assert_eq!(handle.join().unwrap(), (true, false));
+    assert_eq!(handle.join().unwrap(), (true, false, true, true));
 }

@@ -424,6 +424,9 @@ impl FilterConfig {
     /// a backslash) matches no rule: Envoy forwards it unnormalised unless the connection manager
     /// normalises paths, and `/healthz/../v1/secret` must not ride on a `/healthz` bypass.
     pub fn rule_for(&self, method: &str, path: &str) -> Option<&Rule> {
+        if self.rules.is_empty() {
+            return None;
+        }
         let path = path.split('?').next().unwrap_or(path);
         if !is_normal_path(path) {
             return None;

@@ -6,13 +6,16 @@
 //! paused and re-decided when the fetch completes, from whichever context receives the
 //! completion (after `proxy_set_effective_context` to the paused stream).
 
+use alloc::borrow::Cow;
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+use core::borrow::Borrow;
 use core::cell::RefCell;
+use core::cmp::Ordering;
 use core::time::Duration;
 
 use proxy_wasm::hostcalls;
@@ -80,6 +83,8 @@ struct Vm {
     pending: BTreeMap<u32, Request>,
     metrics: Metrics,
     owner: Option<String>,
+    /// `0..providers.len()`: the candidates when no rule names some.
+    all_providers: Rc<[usize]>,
 }
 
 impl Vm {
@@ -91,6 +96,7 @@ impl Vm {
             }
         }
         Vm {
+            all_providers: (0..cfg.providers.len()).collect(),
             cache: Cache::new(cfg.cache_entries),
             rejected: Cache::new(cfg.cache_entries.min(MAX_REJECTED)),
             cfg: Rc::new(cfg),
@@ -127,9 +133,11 @@ impl Vm {
             self.metrics.inc(Counter::CorsPreflightBypassed);
             return Ok(None);
         }
-        let (action, providers, strip_prefix) = match cfg.rule_for(&method, &path) {
-            Some(r) => (r.action, r.providers.clone(), r.strip_prefix.clone()),
-            None => (RuleAction::Require, (0..cfg.providers.len()).collect(), None),
+        let all = Rc::clone(&self.all_providers);
+        let (action, providers, strip_prefix): (_, &[usize], _) = match cfg.rule_for(&method, &path)
+        {
+            Some(r) => (r.action, &r.providers, r.strip_prefix.clone()),
+            None => (RuleAction::Require, &all, None),
         };
         if action == RuleAction::Bypass {
             self.metrics.inc(Counter::Bypassed);
@@ -137,7 +145,7 @@ impl Vm {
         }
         let mut found: Option<Found> = None;
         let mut candidates = Vec::new();
-        for &i in &providers {
+        for &i in providers {
             let Some(p) = cfg.providers.get(i) else {
                 continue;
             };
@@ -230,18 +238,29 @@ impl Vm {
                 (None, KeySource::Inline(set)) => set,
                 (None, KeySource::Remote(_)) => continue,
             };
-            let key = TokenKey(i, version, req.found.token.clone());
-            if let Some(err) = self.rejected.get(&key, now) {
+            let lookup = TokenRef { provider: i, version, token: &req.found.token };
+            // `peek` first: one comparison of the token on a hit (`get` finds the entry twice);
+            // `get` then only where it has work to do (dropping an entry found expired).
+            let rejected = match self.rejected.peek::<dyn KeyParts>(&lookup, now) {
+                Some(err) => Some(err),
+                None => self.rejected.get::<dyn KeyParts>(&lookup, now),
+            };
+            if let Some(err) = rejected {
                 first_err.get_or_insert(token_cache_rejection(err, now));
                 continue;
             }
-            let verified = match self.cache.get(&key, now).cloned() {
+            let cached = match self.cache.peek::<dyn KeyParts>(&lookup, now) {
+                Some(v) => Some(Rc::clone(v)),
+                None => self.cache.get::<dyn KeyParts>(&lookup, now).cloned(),
+            };
+            let verified = match cached {
                 Some(v) => {
                     self.metrics.inc(Counter::CacheHit);
                     v
                 }
                 None => {
                     self.metrics.inc(Counter::CacheMiss);
+                    let key = TokenKey { provider: i, version, token: req.found.token.clone() };
                     match engine::verify(&req.found.token, set, &p.policy, now) {
                         Ok(v) => {
                             let v = Rc::new(v);
@@ -349,10 +368,120 @@ impl Vm {
 
 /// The cache key: the provider (its options are fixed per VM), the key-set version (a new JWKS
 /// never answers from entries verified with the old one) and the exact token. The token itself,
-/// not a digest: hashing it was most of a cache hit's time in the filter, and comparing tokens
-/// (which differ early, in the payload) costs a few bytes per map level.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct TokenKey(usize, u64, String);
+/// not a digest: hashing it was most of a cache hit's time in the filter. Looked up through
+/// [`KeyParts`] with the request's token borrowed ([`TokenRef`]), so a lookup copies nothing.
+#[derive(Clone, Debug)]
+struct TokenKey {
+    provider: usize,
+    version: u64,
+    token: String,
+}
+
+/// A cache key borrowed from the request being decided.
+struct TokenRef<'a> {
+    provider: usize,
+    version: u64,
+    token: &'a str,
+}
+
+/// What cache keys are compared by, for owned and borrowed keys alike.
+trait KeyParts {
+    fn parts(&self) -> (usize, u64, &[u8]);
+}
+
+impl KeyParts for TokenKey {
+    fn parts(&self) -> (usize, u64, &[u8]) {
+        (self.provider, self.version, self.token.as_bytes())
+    }
+}
+
+impl KeyParts for TokenRef<'_> {
+    fn parts(&self) -> (usize, u64, &[u8]) {
+        (self.provider, self.version, self.token.as_bytes())
+    }
+}
+
+/// The order of cache keys: provider, key-set version, then the token by length, by its last
+/// eight bytes and only then byte-wise. Any total order that agrees with equality serves a map;
+/// this one tells two tokens of one issuer apart at once (their signatures differ in the last
+/// bytes, where a byte-wise comparison first walks the header they share).
+fn key_order(a: (usize, u64, &[u8]), b: (usize, u64, &[u8])) -> Ordering {
+    a.0.cmp(&b.0)
+        .then(a.1.cmp(&b.1))
+        .then(a.2.len().cmp(&b.2.len()))
+        .then_with(|| tail(a.2).cmp(tail(b.2)))
+        .then_with(|| word_order(a.2, b.2))
+}
+
+/// A total order on byte strings of one length, eight bytes at a time (the byte-wise `memcmp`
+/// of a wasm build walks a token a byte per step, and a cache hit compares the whole token once).
+fn word_order(x: &[u8], y: &[u8]) -> Ordering {
+    let (mut xs, mut ys) = (x.chunks_exact(8), y.chunks_exact(8));
+    for (p, q) in (&mut xs).zip(&mut ys) {
+        match word(p).cmp(&word(q)) {
+            Ordering::Equal => {}
+            other => return other,
+        }
+    }
+    xs.remainder().cmp(ys.remainder())
+}
+
+/// Eight bytes as a little-endian word (`chunk` is always eight bytes long).
+#[inline(always)]
+fn word(chunk: &[u8]) -> u64 {
+    <[u8; 8]>::try_from(chunk).map(u64::from_le_bytes).unwrap_or(0)
+}
+
+/// The last eight bytes of `t` (all of it when shorter).
+fn tail(t: &[u8]) -> &[u8] {
+    t.len().checked_sub(8).and_then(|at| t.get(at..)).unwrap_or(t)
+}
+
+impl<'a> Borrow<dyn KeyParts + 'a> for TokenKey {
+    fn borrow(&self) -> &(dyn KeyParts + 'a) {
+        self
+    }
+}
+
+impl Ord for dyn KeyParts + '_ {
+    fn cmp(&self, other: &Self) -> Ordering {
+        key_order(self.parts(), other.parts())
+    }
+}
+
+impl PartialOrd for dyn KeyParts + '_ {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for dyn KeyParts + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for dyn KeyParts + '_ {}
+
+impl Ord for TokenKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        key_order(self.parts(), other.parts())
+    }
+}
+
+impl PartialOrd for TokenKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for TokenKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for TokenKey {}
 
 /// Most rejected tokens remembered per worker.
 const MAX_REJECTED: usize = 1024;
@@ -369,27 +498,35 @@ fn token_cache_rejection(err: &FilterError, now: UnixTime) -> FilterError {
 
 /// A claim as header text: strings as-is, numbers and booleans as JSON, objects and arrays as
 /// base64url(JSON) (as Envoy's `jwt_authn` does). A dot path descends into objects; a leading
-/// `/` makes it a JSON pointer.
-fn claim_text(claims: &serde_json::Map<String, Value>, name: &str) -> Option<String> {
-    let value = if name.starts_with('/') {
-        Value::Object(claims.clone()).pointer(name).cloned()?
+/// `/` makes it a JSON pointer (RFC 6901, as `serde_json::Value::pointer` reads it). Strings are
+/// borrowed from the cached claims.
+fn claim_text<'a>(claims: &'a serde_json::Map<String, Value>, name: &str) -> Option<Cow<'a, str>> {
+    let value = if let Some(pointer) = name.strip_prefix('/') {
+        // The first reference token selects a member of the claims object; the rest is a
+        // pointer into that member.
+        let (first, rest) = match pointer.find('/') {
+            Some(at) => pointer.split_at(at),
+            None => (pointer, ""),
+        };
+        let member = claims.get(first.replace("~1", "/").replace("~0", "~").as_str())?;
+        member.pointer(rest)?
     } else {
         let mut parts = name.split('.');
         let mut v = claims.get(parts.next()?)?;
         for part in parts {
             v = v.as_object()?.get(part)?;
         }
-        v.clone()
+        v
     };
     match value {
-        Value::String(s) => Some(s),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
+        Value::String(s) => Some(Cow::Borrowed(s.as_str())),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
         Value::Null => None,
         other => {
             use base64::Engine as _;
-            let json = serde_json::to_vec(&other).ok()?;
-            Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json))
+            let json = serde_json::to_vec(other).ok()?;
+            Some(Cow::Owned(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)))
         }
     }
 }
@@ -634,12 +771,12 @@ impl HttpContext for Http {
                 true,
             );
         };
-        // Bytes, never `String`: a non-UTF-8 value must not trap the VM.
-        let headers = hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default();
-        let now = jwks::clock_ms();
         let Ok(mut state) = vm.try_borrow_mut() else {
             return Action::Continue;
         };
+        // Bytes, never `String`: a non-UTF-8 value must not trap the VM.
+        let headers = hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default();
+        let now = jwks::clock_ms();
         let mut req = match state.admit(&headers) {
             Ok(None) => return Action::Continue,
             Ok(Some(r)) => r,

@@ -71,27 +71,43 @@ fn truncate(s: &str, max: usize) -> &str {
     s.get(..end).unwrap_or_default()
 }
 
-/// `{"code":…,"message":…}`, escaped by serde_json.
+/// `{"code":…,"message":…}`, each string escaped by serde_json (the bytes a serialised
+/// two-member object has, without building one).
 fn json_body(code: &str, message: &str) -> Vec<u8> {
-    let mut map = serde_json::Map::new();
-    map.insert("code".into(), serde_json::Value::String(code.into()));
-    map.insert("message".into(), serde_json::Value::String(message.into()));
-    serde_json::to_vec(&serde_json::Value::Object(map)).unwrap_or_default()
+    let (Ok(code), Ok(message)) = (serde_json::to_vec(code), serde_json::to_vec(message)) else {
+        return Vec::new();
+    };
+    let mut body = Vec::with_capacity(code.len() + message.len() + 24);
+    body.extend_from_slice(b"{\"code\":");
+    body.extend_from_slice(&code);
+    body.extend_from_slice(b",\"message\":");
+    body.extend_from_slice(&message);
+    body.push(b'}');
+    body
 }
 
 /// Keeps only what RFC 6750 allows in a quoted `error_description` (`%x20-21 / %x23-5B /
 /// %x5D-7E`): control characters (CR, LF, NUL), `"`, `\` and non-ASCII become `?`. Truncated
 /// to `max` bytes.
 pub fn sanitize(s: &str, max: usize) -> String {
-    let mut out = String::with_capacity(s.len().min(max));
-    for c in s.chars() {
+    // Most messages need no change: then the answer is a prefix, taken without walking chars.
+    if s.bytes().all(|b| matches!(b, b' '..=b'~') && b != b'"' && b != b'\\') {
+        return String::from(s.get(..s.len().min(max)).unwrap_or(s));
+    }
+    // Byte by byte: every character becomes one ASCII byte, so a UTF-8 continuation byte is
+    // skipped (its character's lead byte already wrote `?`).
+    let mut out = Vec::with_capacity(s.len().min(max));
+    for &b in s.as_bytes() {
         if out.len() >= max {
             break;
         }
-        let ok = matches!(c, ' '..='~') && c != '"' && c != '\\';
-        out.push(if ok { c } else { '?' });
+        if b & 0xc0 == 0x80 {
+            continue;
+        }
+        let ok = matches!(b, b' '..=b'~') && b != b'"' && b != b'\\';
+        out.push(if ok { b } else { b'?' });
     }
-    out
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// A header value built from a claim: visible ASCII and spaces only. Returns `None` when the
@@ -110,6 +126,29 @@ mod tests {
     fn sanitize_keeps_only_rfc6750_characters() {
         assert_eq!(sanitize("a \"b\"\\c\r\nd\u{e9}", 100), "a ?b??c??d?");
         assert_eq!(sanitize("abcdef", 3), "abc");
+    }
+
+    #[test]
+    fn sanitize_agrees_with_a_character_by_character_reference() {
+        let reference = |s: &str, max: usize| {
+            let mut out = String::new();
+            for c in s.chars() {
+                if out.len() >= max {
+                    break;
+                }
+                let ok = matches!(c, ' '..='~') && c != '"' && c != '\\';
+                out.push(if ok { c } else { '?' });
+            }
+            out
+        };
+        let long = "é\"x".repeat(100);
+        for s in
+            ["", "plain text", "é", "aé\"b\\c\u{1F600}d\r\n\0", "\u{7f}\u{80}\u{7ff}\u{800}", &long]
+        {
+            for max in [0, 1, 2, 3, 5, 100, 256] {
+                assert_eq!(sanitize(s, max), reference(s, max), "{s:?} at {max}");
+            }
+        }
     }
 
     #[test]

@@ -29,9 +29,9 @@
 //! `kv/private/*` deny — we follow the fixed behaviour, as for the 2026 templating fix).
 
 use alloc::collections::BTreeMap;
+use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use alloc::{boxed::Box, format};
 use core::cmp::Ordering;
 
 use serde::Serialize;
@@ -188,38 +188,20 @@ fn is_zero(v: &i64) -> bool {
     *v == 0
 }
 
+/// One node of the segment-wildcard trie. Nodes live in one arena (`Acl::wild`, root at index
+/// 0) and name their children by index: a pattern with N segments builds a chain N nodes deep,
+/// and a boxed tree would drop, clone and debug-print that chain recursively — a stack overflow,
+/// a trap in wasm, for long patterns (found by the `policy` fuzz target; regression:
+/// `tests/vectors/fuzz/policy/deep-plus-pattern`).
 #[derive(Clone, Debug, Default)]
 struct WildNode {
-    literal: BTreeMap<String, WildNode>,
-    plus: Option<Box<WildNode>>,
+    literal: BTreeMap<String, usize>,
+    plus: Option<usize>,
     /// A rule without trailing `*` whose segments end here.
     end: Option<usize>,
     /// Trailing-`*` rules whose last (prefix-matched) segment is the key, attached to the node
     /// reached by all their other segments.
     globs: BTreeMap<String, usize>,
-}
-
-impl Drop for WildNode {
-    /// Iterative: a pattern with N segments builds a chain N nodes deep, and the derived
-    /// (recursive) drop overflowed the stack for long patterns — a trap in wasm (found by the
-    /// `policy` fuzz target; regression: `tests/vectors/fuzz/policy/deep-plus-pattern`).
-    fn drop(&mut self) {
-        let mut pending: Vec<WildNode> = Vec::new();
-        self.take_children(&mut pending);
-        while let Some(mut node) = pending.pop() {
-            node.take_children(&mut pending);
-            // `node` now has no children: dropping it here recurses no further.
-        }
-    }
-}
-
-impl WildNode {
-    fn take_children(&mut self, into: &mut Vec<WildNode>) {
-        into.extend(core::mem::take(&mut self.literal).into_values());
-        if let Some(plus) = self.plus.take() {
-            into.push(*plus);
-        }
-    }
 }
 
 /// The compiled ACL for one set of (rendered) policies.
@@ -230,7 +212,8 @@ pub struct Acl {
     exact: Radix<usize>,
     prefix: Radix<usize>,
     wildcard_keys: BTreeMap<String, usize>,
-    wild: WildNode,
+    /// The segment-wildcard trie's arena; empty until the first such rule, then the root is 0.
+    wild: Vec<WildNode>,
 }
 
 /// Why a matching rule did not decide.
@@ -416,14 +399,24 @@ impl Acl {
         };
         let segments: Vec<&str> = body.split('/').collect();
         let walk = if glob { segments.len().saturating_sub(1) } else { segments.len() };
-        let mut node = &mut self.wild;
-        for seg in segments.iter().take(walk) {
-            node = if *seg == "+" {
-                node.plus.get_or_insert_with(Box::default)
-            } else {
-                node.literal.entry((*seg).to_string()).or_default()
-            };
+        if self.wild.is_empty() {
+            self.wild.push(WildNode::default());
         }
+        let mut at = 0;
+        for seg in segments.iter().take(walk) {
+            let next = self.wild.len();
+            let Some(node) = self.wild.get_mut(at) else { return };
+            let child = if *seg == "+" {
+                *node.plus.get_or_insert(next)
+            } else {
+                *node.literal.entry((*seg).to_string()).or_insert(next)
+            };
+            if child == next {
+                self.wild.push(WildNode::default());
+            }
+            at = child;
+        }
+        let Some(node) = self.wild.get_mut(at) else { return };
         if glob {
             let last = segments.last().copied().unwrap_or("");
             node.globs.insert(last.to_string(), id);
@@ -438,9 +431,10 @@ impl Acl {
             return;
         }
         let parts: Vec<&str> = path.split('/').collect();
-        let mut stack: Vec<(&WildNode, usize)> = alloc::vec![(&self.wild, 0)];
+        let mut stack: Vec<(usize, usize)> = alloc::vec![(0, 0)];
         let mut ids = Vec::new();
-        while let Some((node, i)) = stack.pop() {
+        while let Some((at, i)) = stack.pop() {
+            let Some(node) = self.wild.get(at) else { continue };
             let Some(part) = parts.get(i) else {
                 if let Some(id) = node.end {
                     ids.push(id);
@@ -461,9 +455,9 @@ impl Acl {
                 }
             }
             if let Some(child) = node.literal.get(*part) {
-                stack.push((child, i + 1));
+                stack.push((*child, i + 1));
             }
-            if let Some(child) = &node.plus {
+            if let Some(child) = node.plus {
                 stack.push((child, i + 1));
             }
         }

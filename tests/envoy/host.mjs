@@ -87,6 +87,7 @@ const START_ALLOWED = new Set([
   'fd_fdstat_set_flags', 'fd_prestat_get', 'fd_prestat_dir_name', 'emscripten_notify_memory_growth',
 ]);
 
+const EMPTY = Buffer.alloc(0);
 const MAP = { REQUEST_HEADERS: 0, REQUEST_TRAILERS: 1, RESPONSE_HEADERS: 2, RESPONSE_TRAILERS: 3, CALL_HEADERS: 6, CALL_TRAILERS: 7 };
 const BUF = { CALL_BODY: 4, VM_CONFIG: 6, PLUGIN_CONFIG: 7 };
 // Envoy registers `authorization` as an inline header: repeated values are joined with ",".
@@ -123,8 +124,11 @@ export function serializePairs(pairs) {
   return out;
 }
 
-/** Parses a serialised pair buffer; a malformed one is an empty map (as cpp-host does). */
-export function parsePairs(buf) {
+/**
+ * Parses a serialised pair buffer; a malformed one is an empty map (as cpp-host does). Values
+ * are copies as bytes, or latin1 strings with `strings`.
+ */
+export function parsePairs(buf, strings = false) {
   try {
     if (buf.length < 4) return [];
     const n = buf.readUInt32LE(0);
@@ -136,7 +140,7 @@ export function parsePairs(buf) {
       const vl = buf.readUInt32LE(8 + i * 8);
       if (p + kl + vl + 2 > buf.length) return [];
       const k = buf.subarray(p, p + kl).toString('latin1'); p += kl + 1;
-      const v = Buffer.from(buf.subarray(p, p + vl)); p += vl + 1;
+      const v = strings ? buf.toString('latin1', p, p + vl) : Buffer.from(buf.subarray(p, p + vl)); p += vl + 1;
       out.push([k, v]);
     }
     return out;
@@ -145,14 +149,94 @@ export function parsePairs(buf) {
   }
 }
 
+/**
+ * Lays out request headers (names as strings, values as strings or bytes) as proxy-wasm pairs in
+ * one pass, as a codec fills a header map: strings written once (UTF-8) into a slab shared by
+ * consecutive requests. Returns the bytes, each value's (offset, length), and whether a value
+ * holds a byte the codec refuses (NUL, CR, LF).
+ */
+function encodeRequestPairs(pairs) {
+  const n = pairs.length;
+  // An upper bound (3 bytes per UTF-16 unit); only what is written is taken from the slab.
+  let bound = 4 + n * 8;
+  for (let i = 0; i < n; i++) {
+    const [k, v] = pairs[i];
+    bound += 3 * k.length + (typeof v === 'string' ? 3 * v.length : v.length) + 2;
+  }
+  if (slab.length - slabUsed < bound) {
+    slab = Buffer.allocUnsafe(Math.max(SLAB_SIZE, bound));
+    slabUsed = 0;
+  }
+  const start = slabUsed;
+  const out = slab;
+  const offsets = new Array(2 * n);
+  out.writeUInt32LE(n, start);
+  let p = start + 4 + n * 8;
+  for (let i = 0; i < n; i++) {
+    const [k, v] = pairs[i];
+    const kl = writeString(out, k, p);
+    p += kl;
+    out[p++] = 0;
+    const vl = typeof v === 'string' ? writeString(out, v, p) : (out.set(v, p), v.length);
+    offsets[2 * i] = p - start;
+    offsets[2 * i + 1] = vl;
+    p += vl;
+    out[p++] = 0;
+    out.writeUInt32LE(kl, start + 4 + i * 8);
+    out.writeUInt32LE(vl, start + 8 + i * 8);
+  }
+  slabUsed = p;
+  const encoded = out.subarray(start, p);
+  // CR and LF anywhere: then look value by value (a name may hold them; the codec check is on
+  // values). NUL: the first one at or after each value must be its terminator.
+  let forbidden = false;
+  if (encoded.indexOf(10) !== -1 || encoded.indexOf(13) !== -1) {
+    for (let i = 0; i < n && !forbidden; i++) {
+      const v = encoded.subarray(offsets[2 * i], offsets[2 * i] + offsets[2 * i + 1]);
+      forbidden = v.indexOf(10) !== -1 || v.indexOf(13) !== -1;
+    }
+  }
+  for (let i = 0; i < n && !forbidden; i++) {
+    forbidden = encoded.indexOf(0, offsets[2 * i]) !== offsets[2 * i] + offsets[2 * i + 1];
+  }
+  return { encoded, offsets, forbidden };
+}
+
+// Request header maps are carved from slabs (as Node pools small Buffers): one allocation per
+// many requests instead of one per request.
+const SLAB_SIZE = 64 * 1024;
+let slab = Buffer.allocUnsafe(0);
+let slabUsed = 0;
+
+/** Writes `s` as UTF-8 at `at`; short ASCII strings without a native call. Returns the length. */
+function writeString(out, s, at) {
+  const len = s.length;
+  if (len <= 32) {
+    let i = 0;
+    for (; i < len; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      out[at + i] = c;
+    }
+    if (i === len) return len;
+  }
+  return out.write(s, at, 'utf8');
+}
+
+/** NUL, CR or LF: bytes Envoy's codecs refuse in a header value. */
+function forbiddenInValue(v) {
+  return v.indexOf(10) !== -1 || v.indexOf(13) !== -1 || v.indexOf(0) !== -1;
+}
+
 class Trap extends Error {}
 
 /** One HTTP stream through the filter. */
 export class Stream {
-  constructor(worker, id, headers) {
+  constructor(worker, id, headers, encoded = null) {
     this.worker = worker;
     this.id = id;
     this.headers = headers; // [[lower-case name, Buffer]]
+    this.encoded = encoded; // `headers` serialised as pairs; null once they change
     this.state = 'new'; // 'headers' | 'paused' | 'continued' | 'replied' | 'done'
     this.reply = null; // { status, headers: [[k, v]], body: Buffer, details }
     this.pendingReply = null;
@@ -198,70 +282,114 @@ class VM {
     this.nextMetricId = 1;
     this.lastCalloutStatus = { code: 0, message: '' };
     this.ticks = new Map(); // root id → { period, next }
-    this.hostcallCounts = new Map();
     const imports = envoy.buildImports(this);
     this.instance = new WebAssembly.Instance(envoy.module, imports);
     this.exports = this.instance.exports;
     this.memory = this.exports.memory;
+    this.allocFn = this.exports.malloc ?? this.exports.proxy_on_memory_allocate;
+    this.viewOf = null;
+  }
+
+  /** How often each hostcall was made, by name (counted per import slot, not per name lookup). */
+  get hostcallCounts() {
+    const m = new Map();
+    this.hostcallNames.forEach((n, i) => {
+      if (this.hostcallTally[i]) m.set(n, (m.get(n) ?? 0) + this.hostcallTally[i]);
+    });
+    return m;
   }
 
   // ---- memory helpers ----
+  // Views over the module's memory are made once per memory growth (growing detaches the old
+  // ArrayBuffer, so identity tells), not on every access.
+  views() {
+    const b = this.memory.buffer;
+    if (b !== this.viewOf) {
+      this.viewOf = b;
+      this.viewU8 = new Uint8Array(b);
+      this.viewDv = new DataView(b);
+      this.viewBuf = Buffer.from(b);
+    }
+    return this.viewBuf;
+  }
   u8() {
-    return new Uint8Array(this.memory.buffer);
+    this.views();
+    return this.viewU8;
   }
   dv() {
-    return new DataView(this.memory.buffer);
+    this.views();
+    return this.viewDv;
   }
+  /** A copy of module memory [ptr, ptr + len) (the module may reuse it once the call returns). */
   read(ptr, len) {
-    if (ptr + len > this.memory.buffer.byteLength) throw new Trap('out of bounds memory access');
-    return Buffer.from(this.u8().subarray(ptr, ptr + len));
+    const mem = this.views();
+    if (ptr + len > mem.length) throw new Trap('out of bounds memory access');
+    const out = Buffer.allocUnsafe(len);
+    mem.copy(out, 0, ptr, ptr + len);
+    return out;
+  }
+  /** Module memory [ptr, ptr + len) in place, for a host function that copies what it keeps. */
+  view(ptr, len) {
+    const mem = this.views();
+    if (ptr + len > mem.length) throw new Trap('out of bounds memory access');
+    return mem.subarray(ptr, ptr + len);
   }
   readStr(ptr, len) {
-    return this.read(ptr, len).toString('latin1');
+    const mem = this.views();
+    if (ptr + len > mem.length) throw new Trap('out of bounds memory access');
+    return mem.toString('latin1', ptr, ptr + len);
   }
   writeU32(ptr, v) {
     this.dv().setUint32(ptr, v >>> 0, true);
   }
+  /** Allocates `size` bytes with the module's allocator (as Envoy does for every returned value). */
+  malloc(size) {
+    const ptr = this.allocFn(size);
+    if (ptr === 0 && size > 0) throw new Trap('module allocator failed');
+    return ptr;
+  }
   /** Copies bytes into module memory allocated with the module's allocator. */
   alloc(bytes) {
-    const fn = this.exports.malloc ?? this.exports.proxy_on_memory_allocate;
-    const ptr = fn(bytes.length);
-    if (ptr === 0 && bytes.length > 0) throw new Trap('module allocator failed');
+    const ptr = this.malloc(bytes.length);
     this.u8().set(bytes, ptr);
     return ptr;
   }
   /** Writes (ptr, size) of a copy of `bytes` to the two out-pointers; empty ⇒ (0, 0). */
   writeOut(bytes, ptrPtr, sizePtr) {
     const ptr = bytes.length ? this.alloc(bytes) : 0;
-    this.writeU32(ptrPtr, ptr);
-    this.writeU32(sizePtr, bytes.length);
+    const dv = this.dv();
+    dv.setUint32(ptrPtr, ptr, true);
+    dv.setUint32(sizePtr, bytes.length, true);
   }
 
   /** Calls an export as Envoy does: traps fail the VM; deferred actions run afterwards. */
-  call(name, ...args) {
+  call(name, a, b, c, d, e) {
     const fn = this.exports[name];
     if (!fn) return { ok: true, value: undefined, missing: true };
     if (this.failed) return { ok: false, error: 'vm failed' };
     const outer = this.current === null;
-    const prev = [this.current, this.effective];
+    const prevCurrent = this.current;
+    const prevEffective = this.effective;
     this.current = name;
-    this.effective = args[0] ?? 0;
+    this.effective = a ?? 0;
     try {
       const timing = outer ? this.envoy.timing : null;
       const t0 = timing ? performance.now() : 0;
-      const value = fn(...args);
+      // Extra arguments are ignored by a wasm function, missing ones are never passed here.
+      const value = fn(a, b, c, d, e);
       if (timing) timing.vmMs += performance.now() - t0;
       return { ok: true, value };
-    } catch (e) {
+    } catch (err) {
       this.failed = true;
       this.failedAtNs = this.envoy.nowNs;
-      const msg = `Function: ${name} failed: ${e?.message ?? e}`;
+      const msg = `Function: ${name} failed: ${err?.message ?? err}`;
       this.envoy.log(this.name, 4, `Wasm VM failed ${msg}`);
       this.failure = msg;
       return { ok: false, error: msg };
     } finally {
-      [this.current, this.effective] = prev;
-      if (outer) this.runDeferred();
+      this.current = prevCurrent;
+      this.effective = prevEffective;
+      if (outer && this.deferred.length) this.runDeferred();
     }
   }
 
@@ -468,6 +596,11 @@ export class Envoy {
   }
   /** Moves the virtual clock forward by `ms`, firing ticks, responses and timeouts in order. */
   advance(ms) {
+    // Nothing scheduled and no tick period set: only the clock moves.
+    if (this.events.length === 0 && !this.workers.some((wk) => wk.vm && wk.vm.ticks.size > 0)) {
+      this.nowNs += BigInt(Math.round(ms * 1e6));
+      return;
+    }
     const target = this.nowNs + BigInt(Math.round(ms * 1e6));
     for (let guard = 0; guard < 100_000; guard++) {
       const e = this.nextEvent(target);
@@ -487,21 +620,40 @@ export class Envoy {
 
   // ---- requests ----
   /** Starts a request on a worker (round-robin unless `worker` is given). */
-  request({ worker, method = 'GET', path = '/', authority = 'api.example', scheme = 'https', headers = [] } = {}) {
+  request(req) {
+    return this.start(this.prepare(req));
+  }
+  /**
+   * A request as the codec hands it to the filter chain: the worker it lands on and its header
+   * map, built but not yet seen by any filter. Use each prepared request once (the filter edits
+   * its map).
+   */
+  prepare({ worker, method = 'GET', path = '/', authority = 'api.example', scheme = 'https', headers = [] } = {}) {
     const wk = this.workers[worker ?? (this.rr = ((this.rr ?? -1) + 1) % this.workers.length)];
     const list = [[':method', method], [':path', path], [':authority', authority], [':scheme', scheme]];
-    for (const [k, v] of headers) list.push([k.toLowerCase(), v]);
-    const map = [];
-    for (const [k, v] of list) {
-      const existing = INLINE_COALESCED.has(k) && map.find(([n]) => n === k);
-      if (existing) existing[1] = Buffer.concat([existing[1], Buffer.from(','), toBuf(v)]);
-      else map.push([k, toBuf(v)]);
+    for (const [k, v] of headers) {
+      const name = k.toLowerCase();
+      const existing = INLINE_COALESCED.has(name) ? list.find(([n]) => n === name) : undefined;
+      if (existing) existing[1] = Buffer.concat([toBuf(existing[1]), Buffer.from(','), toBuf(v)]);
+      else list.push([name, v]);
     }
-    return wk.request(map);
+    // The codec's work, done once: the map laid out as proxy-wasm pairs (what
+    // proxy_get_header_map_pairs copies into module memory), values as views into it.
+    const { encoded, offsets, forbidden } = encodeRequestPairs(list);
+    for (let i = 0; i < list.length; i++) list[i][1] = encoded.subarray(offsets[2 * i], offsets[2 * i] + offsets[2 * i + 1]);
+    return { worker: wk, headers: list, encoded, forbidden };
+  }
+  /** Runs a prepared request through the filter chain (see `prepare`). */
+  start(prepared) {
+    return prepared.worker.request(prepared.headers, prepared.encoded, prepared.forbidden);
   }
   /** request + settle + finish. */
   send(req) {
-    const s = this.request(req);
+    return this.sendPrepared(this.prepare(req));
+  }
+  /** start + settle + finish for a prepared request. */
+  sendPrepared(prepared) {
+    const s = this.start(prepared);
     this.settle();
     s.finish();
     return s;
@@ -513,33 +665,45 @@ export class Envoy {
     const wasi = {};
     const host = makeHostFunctions(this, vm);
     vm.host = host; // direct access for the host's own tests
+    const envoy = this;
+    const names = [];
+    const counts = [];
+    vm.hostcallNames = names;
+    vm.hostcallTally = counts;
     for (const imp of this.moduleInfo.imports) {
       if (imp.kind !== 'func') continue;
-      const impl = host[imp.name] ?? ((...args) => {
-        this.unexpectedHostcalls.push(imp.name);
+      const name = imp.name;
+      const impl = host[name] ?? (() => {
+        envoy.unexpectedHostcalls.push(name);
         return Status.Unimplemented;
       });
-      const wrapped = (...args) => {
-        vm.hostcallCounts.set(imp.name, (vm.hostcallCounts.get(imp.name) ?? 0) + 1);
-        if (vm.restricted && !START_ALLOWED.has(imp.name)) {
-          throw new Trap(`restricted_callback: ${imp.name} called during start-up`);
+      const slot = names.length;
+      names.push(name);
+      counts.push(0);
+      const allowedAtStart = START_ALLOWED.has(name);
+      // Fixed parameters rather than rest/spread: no array per hostcall. Extra arguments are
+      // undefined and every host function declares exactly the ones it reads.
+      const wrapped = (a, b, c, d, e, f, g, h, i, j) => {
+        counts[slot]++;
+        if (vm.restricted && !allowedAtStart) {
+          throw new Trap(`restricted_callback: ${name} called during start-up`);
         }
         // Fault injection for tests of the trap path: the next call of this hostcall traps,
         // as a filter bug (unreachable, out-of-bounds access) would.
-        if (this.trapNext === imp.name) {
-          this.trapNext = null;
-          throw new Trap(`unreachable (injected in ${imp.name})`);
+        if (envoy.trapNext === name) {
+          envoy.trapNext = null;
+          throw new Trap(`unreachable (injected in ${name})`);
         }
-        const timing = this.timing;
-        if (!timing) return impl(...args);
+        const timing = envoy.timing;
+        if (!timing) return impl(a, b, c, d, e, f, g, h, i, j);
         const t0 = performance.now();
         try {
-          return impl(...args);
+          return impl(a, b, c, d, e, f, g, h, i, j);
         } finally {
           timing.hostcallMs += performance.now() - t0;
         }
       };
-      (imp.module === 'env' ? env : wasi)[imp.name] = wrapped;
+      (imp.module === 'env' ? env : wasi)[name] = wrapped;
     }
     return { env, wasi_snapshot_preview1: wasi, wasi_unstable: wasi };
   }
@@ -562,10 +726,11 @@ class Worker {
     this.streams = new Map();
   }
 
-  request(headers) {
+  /** `forbidden`: whether a value holds a byte the codec refuses, when the caller knows. */
+  request(headers, encoded = null, forbidden = undefined) {
     const envoy = this.envoy;
     const id = envoy.nextStreamId++;
-    const stream = new Stream(this, id, headers);
+    const stream = new Stream(this, id, headers, encoded);
     if (this.unfiltered) {
       stream.state = 'continued';
       stream.unfiltered = true;
@@ -591,9 +756,10 @@ class Worker {
     // Envoy's codecs refuse NUL, CR and LF in header values with a 400 before any filter runs;
     // the filter still gets a context and on_log (but never on_request_headers).
     // Envoy's default max_request_headers_kb (60 KiB): larger header blocks get 431 from the codec.
-    const headerBytes = headers.reduce((n, [k, v]) => n + k.length + v.length, 0);
+    let headerBytes = 0;
+    for (let i = 0; i < headers.length; i++) headerBytes += headers[i][0].length + headers[i][1].length;
     const codecStatus = headerBytes > (envoy.maxRequestHeadersKb ?? 60) * 1024 ? 431
-      : headers.some(([, v]) => v.includes(0) || v.includes(13) || v.includes(10)) ? 400 : 0;
+      : (forbidden ?? headers.some(([, v]) => forbiddenInValue(v))) ? 400 : 0;
     // Envoy hands out context ids per VM; streams follow the root id.
     const ctx = vm.nextContextId++;
     stream.ctx = ctx;
@@ -663,21 +829,25 @@ class Worker {
 
 function makeHostFunctions(envoy, vm) {
   const S = Status;
-  const streamMap = (type) => {
+  // The header map a map type names, as a holder `{ headers, encoded?, readonly? }` (a Stream
+  // for request headers), or null when that map is not available in this callback.
+  const mapOf = (type) => {
     if (type === MAP.REQUEST_HEADERS) {
       const s = vm.effectiveStream();
       // Request headers exist only while the filter holds the request (headers callback or
       // paused from it). After continue they belong to the upstream: BadArgument.
       if (!s || !(s.state === 'headers' || s.state === 'paused')) return null;
-      return { get: () => s.headers, set: (h) => { s.headers = h; } };
+      return s;
     }
     if (type === MAP.CALL_HEADERS || type === MAP.CALL_TRAILERS) {
       if (!vm.callCtx) return null;
-      const key = type === MAP.CALL_HEADERS ? 'headers' : 'trailers';
-      return { get: () => vm.callCtx[key], set: () => {} , readonly: true };
+      return type === MAP.CALL_HEADERS ? vm.callCtx.headerMap : vm.callCtx.trailerMap;
     }
     return null;
   };
+  // The serialised pairs of a map, kept until the map changes (Envoy's map is already laid
+  // out; only the copy into module memory is per call).
+  const encodedOf = (m) => m.encoded ?? (m.encoded = serializePairs(m.headers));
 
   return {
     proxy_log(level, ptr, size) {
@@ -726,58 +896,79 @@ function makeHostFunctions(envoy, vm) {
       return S.NotFound;
     },
     proxy_get_header_map_value(type, kp, ks, vpp, vsp) {
-      const m = streamMap(type);
+      const m = mapOf(type);
       if (!m) return S.BadArgument;
       const key = vm.readStr(kp, ks).toLowerCase();
-      const e = m.get().find(([k]) => k === key);
-      if (!e) return S.NotFound;
-      vm.writeOut(e[1], vpp, vsp);
-      return S.Ok;
+      const list = m.headers;
+      for (let i = 0; i < list.length; i++) {
+        if (list[i][0] === key) {
+          vm.writeOut(list[i][1], vpp, vsp);
+          return S.Ok;
+        }
+      }
+      return S.NotFound;
     },
     proxy_get_header_map_pairs(type, pp, sp) {
-      const m = streamMap(type);
+      const m = mapOf(type);
       if (!m) return S.BadArgument;
-      const pairs = m.get();
-      vm.writeOut(pairs.length ? serializePairs(pairs) : Buffer.alloc(0), pp, sp);
+      vm.writeOut(m.headers.length ? encodedOf(m) : EMPTY, pp, sp);
       return S.Ok;
     },
     proxy_get_header_map_size(type, sp) {
-      const m = streamMap(type);
+      const m = mapOf(type);
       if (!m) return S.BadArgument;
-      vm.writeU32(sp, serializePairs(m.get()).length);
+      vm.writeU32(sp, encodedOf(m).length);
       return S.Ok;
     },
     proxy_set_header_map_pairs(type, p, size) {
-      const m = streamMap(type);
+      const m = mapOf(type);
       if (!m || m.readonly) return S.BadArgument;
-      m.set(parsePairs(vm.read(p, size)).map(([k, v]) => [k.toLowerCase(), v]));
+      m.headers = parsePairs(vm.read(p, size)).map(([k, v]) => [k.toLowerCase(), v]);
+      m.encoded = null;
       return S.Ok;
     },
     proxy_add_header_map_value(type, kp, ks, vp, vs) {
-      const m = streamMap(type);
+      const m = mapOf(type);
       if (!m || m.readonly) return S.BadArgument;
-      m.get().push([vm.readStr(kp, ks).toLowerCase(), vm.read(vp, vs)]);
+      m.headers.push([vm.readStr(kp, ks).toLowerCase(), vm.read(vp, vs)]);
+      m.encoded = null;
       return S.Ok;
     },
     proxy_replace_header_map_value(type, kp, ks, vp, vs) {
-      const m = streamMap(type);
+      const m = mapOf(type);
       if (!m || m.readonly) return S.BadArgument;
       const key = vm.readStr(kp, ks).toLowerCase();
-      const list = m.get();
-      const at = list.findIndex(([k]) => k === key);
       const value = vm.read(vp, vs);
-      // setCopy: the first entry takes the value, the others go.
-      const rest = list.filter(([k], i) => k !== key || i === at);
-      if (at < 0) rest.push([key, value]);
-      else rest.find(([k]) => k === key)[1] = value;
-      m.set(rest);
+      // setCopy: the first entry takes the value, the others go; absent ⇒ appended.
+      const list = m.headers;
+      let kept = 0;
+      let seen = false;
+      for (let i = 0; i < list.length; i++) {
+        const e = list[i];
+        if (e[0] === key) {
+          if (seen) continue;
+          seen = true;
+          list[kept++] = [key, value];
+        } else {
+          list[kept++] = e;
+        }
+      }
+      list.length = kept;
+      if (!seen) list.push([key, value]);
+      m.encoded = null;
       return S.Ok;
     },
     proxy_remove_header_map_value(type, kp, ks) {
-      const m = streamMap(type);
+      const m = mapOf(type);
       if (!m || m.readonly) return S.BadArgument;
       const key = vm.readStr(kp, ks).toLowerCase();
-      m.set(m.get().filter(([k]) => k !== key));
+      const list = m.headers;
+      let kept = 0;
+      for (let i = 0; i < list.length; i++) if (list[i][0] !== key) list[kept++] = list[i];
+      if (kept !== list.length) {
+        list.length = kept;
+        m.encoded = null;
+      }
       return S.Ok;
     },
     proxy_send_local_response(status, dp, ds, bp, bs, hp, hs, grpc) {
@@ -785,7 +976,8 @@ function makeHostFunctions(envoy, vm) {
       if (!s || !(s.state === 'headers' || s.state === 'paused')) return S.BadArgument;
       const details = vm.readStr(dp, ds).replace(/\s/g, '_');
       const body = vm.read(bp, bs);
-      const headers = parsePairs(vm.read(hp, hs)).map(([k, v]) => [k.toLowerCase(), v.toString('latin1')]);
+      const headers = parsePairs(vm.view(hp, hs), true);
+      for (const h of headers) h[0] = h[0].toLowerCase();
       if (body.length && !headers.some(([k]) => k === 'content-type')) headers.push(['content-type', 'text/plain']);
       headers.push(['content-length', String(body.length)]);
       const reply = { status, headers, body, details, grpc };
@@ -991,7 +1183,7 @@ function deliver(envoy, vm, root, token, res, timeoutMs) {
       headers = headers.map(([k, v]) => [k, toBuf(v)]);
       vm.lastCalloutStatus = { code: 0, message: '' };
     }
-    vm.callCtx = { headers, body, trailers: [] };
+    vm.callCtx = { body, headerMap: { headers, readonly: true }, trailerMap: { headers: [], readonly: true } };
     const streamsBefore = [...envoy.workers.flatMap((wk) => [...wk.streams.values()])];
     const r = vm.call('proxy_on_http_call_response', root, token, headers.length, body.length, 0);
     vm.callCtx = null;
