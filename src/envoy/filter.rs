@@ -14,7 +14,7 @@ use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::borrow::Borrow;
-use core::cell::RefCell;
+use core::cell::{OnceCell, RefCell};
 use core::cmp::Ordering;
 use core::time::Duration;
 
@@ -66,7 +66,7 @@ enum Edit {
 /// What to do with a request.
 enum Outcome {
     Continue(Vec<Edit>),
-    Reply(LocalReply),
+    Reply(Rc<LocalReply>),
     /// Keys are being fetched for these providers.
     Wait(Vec<usize>),
 }
@@ -79,10 +79,12 @@ struct Vm {
     /// Rejected tokens per worker (the core's rules in [`token_cache::rejection_window`]), so a
     /// replayed bad token costs a lookup instead of a signature check. Separate from `cache` so
     /// a flood of bad tokens can never evict good ones.
-    rejected: Cache<TokenKey, FilterError>,
+    rejected: Cache<TokenKey, Rejection>,
     pending: BTreeMap<u32, Request>,
     metrics: Metrics,
     owner: Option<String>,
+    /// The reply to a request without a token (it depends on the configuration only).
+    missing_reply: OnceCell<Rc<LocalReply>>,
     /// `0..providers.len()`: the candidates when no rule names some.
     all_providers: Rc<[usize]>,
 }
@@ -96,6 +98,7 @@ impl Vm {
             }
         }
         Vm {
+            missing_reply: OnceCell::new(),
             all_providers: (0..cfg.providers.len()).collect(),
             cache: Cache::new(cfg.cache_entries),
             rejected: Cache::new(cfg.cache_entries.min(MAX_REJECTED)),
@@ -190,6 +193,42 @@ impl Vm {
     }
 
     fn deny(&mut self, err: &FilterError) -> Outcome {
+        self.note_denied(err);
+        if matches!(err, FilterError::TokenMissing) {
+            // The same bytes for every request without a token: rendered once per VM.
+            let cfg = &self.cfg;
+            let reply = self
+                .missing_reply
+                .get_or_init(|| Rc::new(reply::for_error(err, &cfg.realm, cfg.on_jwks_failure)));
+            return Outcome::Reply(Rc::clone(reply));
+        }
+        Outcome::Reply(Rc::new(reply::for_error(err, &self.cfg.realm, self.cfg.on_jwks_failure)))
+    }
+
+    /// [`Vm::deny`] for a remembered rejection: the reply rendered for it at this `now` is
+    /// reused (a reply depends only on the error as worded at `now`, a whole second, and on the
+    /// configuration), so a bad token replayed many times a second renders its message once.
+    fn deny_remembered(
+        &mut self,
+        err: &FilterError,
+        slot: &RenderedSlot,
+        now: UnixTime,
+    ) -> Outcome {
+        let cached =
+            RefCell::borrow(slot).as_ref().filter(|r| r.at == now).map(|r| Rc::clone(&r.reply));
+        if let Some(reply) = cached {
+            self.note_denied(err);
+            return Outcome::Reply(reply);
+        }
+        let outcome = self.deny(err);
+        if let Outcome::Reply(reply) = &outcome {
+            *RefCell::borrow_mut(slot) = Some(Rendered { at: now, reply: Rc::clone(reply) });
+        }
+        outcome
+    }
+
+    /// Counts a denial and logs it at debug level.
+    fn note_denied(&mut self, err: &FilterError) {
         self.metrics.inc_denied(err.code());
         // Asked first: rendering and sanitising the message is most of a denial's own cost,
         // and Envoy runs at info level in production.
@@ -203,7 +242,6 @@ impl Vm {
                 ),
             );
         }
-        Outcome::Reply(reply::for_error(err, &self.cfg.realm, self.cfg.on_jwks_failure))
     }
 
     /// Decides a request with the keys at hand, or says which keys to wait for.
@@ -212,6 +250,8 @@ impl Vm {
         let now = UnixTime(i64::try_from(now_ms / 1000).unwrap_or(i64::MAX));
         let mut wait = Vec::new();
         let mut first_err: Option<FilterError> = None;
+        // Set when `first_err` came from the rejection cache: where its reply is remembered.
+        let mut first_slot: Option<RenderedSlot> = None;
         for &i in &req.providers {
             let Some(p) = cfg.providers.get(i) else {
                 continue;
@@ -245,8 +285,11 @@ impl Vm {
                 Some(err) => Some(err),
                 None => self.rejected.get::<dyn KeyParts>(&lookup, now),
             };
-            if let Some(err) = rejected {
-                first_err.get_or_insert(token_cache_rejection(err, now));
+            if let Some(r) = rejected {
+                if first_err.is_none() {
+                    first_err = Some(token_cache_rejection(&r.err, now));
+                    first_slot = Some(Rc::clone(&r.rendered));
+                }
                 continue;
             }
             let cached = match self.cache.peek::<dyn KeyParts>(&lookup, now) {
@@ -289,7 +332,8 @@ impl Vm {
                                 if let Some((from, until)) =
                                     token_cache::rejection_window(core, now, REJECTED_MAX_AGE)
                                 {
-                                    self.rejected.insert(key, e.clone(), from, until);
+                                    let r = Rejection { err: e.clone(), rendered: Rc::default() };
+                                    self.rejected.insert(key, r, from, until);
                                 }
                             }
                             first_err.get_or_insert(e);
@@ -304,7 +348,10 @@ impl Vm {
             return Outcome::Wait(wait);
         }
         let err = first_err.unwrap_or(FilterError::TokenMissing);
-        self.deny(&err)
+        match first_slot {
+            Some(slot) => self.deny_remembered(&err, &slot, now),
+            None => self.deny(&err),
+        }
     }
 
     fn allow_or_forbid(
@@ -482,6 +529,21 @@ impl PartialEq for TokenKey {
 }
 
 impl Eq for TokenKey {}
+
+/// A remembered rejection: the error, and the reply last rendered for it.
+struct Rejection {
+    err: FilterError,
+    rendered: RenderedSlot,
+}
+
+/// The reply last rendered for a rejection, shared with the request being denied.
+type RenderedSlot = Rc<RefCell<Option<Rendered>>>;
+
+/// A reply as rendered at `at`.
+struct Rendered {
+    at: UnixTime,
+    reply: Rc<LocalReply>,
+}
 
 /// Most rejected tokens remembered per worker.
 const MAX_REJECTED: usize = 1024;
@@ -767,7 +829,7 @@ impl HttpContext for Http {
                 reason: "filter not configured".into(),
             };
             return apply(
-                Outcome::Reply(reply::for_error(&err, "jwtgate", Default::default())),
+                Outcome::Reply(Rc::new(reply::for_error(&err, "jwtgate", Default::default()))),
                 true,
             );
         };
