@@ -187,107 +187,51 @@ struct Configured {
 /// must not be reused), then the JSON of `header`, `payload`, `key`, `alias` and `report`.
 /// Compact JSON never contains a raw newline, so the JS side splits once and parses each part
 /// when it is first read (a caller that only reads `payload` never parses the report). Each part
-/// is serialized straight from the core's types: no intermediate `Value` tree, no clones.
+/// is written straight from the core's types by [`crate::json::write`] (the same text serde_json
+/// writes, without its per-token cost in this size-optimised module): no `Value` tree, no clones.
 /// The window (when the answer may be reused, from [`cache::window`]) lets the JS side memoise
 /// the result for exactly as long as this cache would answer.
 fn verified_text(v: &Verified, window: Option<(UnixTime, UnixTime)>) -> String {
-    let mut out = Vec::with_capacity(1024);
+    use crate::json::write;
+    let mut out = Vec::with_capacity(2048);
     out.push(b'v');
     if let Some((from, until)) = window {
-        out.extend_from_slice(from.0.to_string().as_bytes());
+        write::signed(&mut out, from.0);
         out.push(b'\n');
-        out.extend_from_slice(until.0.to_string().as_bytes());
+        write::signed(&mut out, until.0);
     } else {
         out.push(b'\n');
     }
-    let parts = [
-        serde_json::to_vec(&v.header.members),
-        serde_json::to_vec(&v.claims),
-        serde_json::to_vec(&v.key),
-        serde_json::to_vec(&v.alias),
-    ];
-    for part in parts {
-        let Ok(part) = part else {
-            return fail(Code::JsonInvalid, "result could not be serialized");
-        };
-        out.push(b'\n');
-        out.extend_from_slice(&part);
+    out.push(b'\n');
+    write::object(&mut out, &v.header.members);
+    out.push(b'\n');
+    write::object(&mut out, &v.claims);
+    out.push(b'\n');
+    // `KeyInfo` as serde writes it: every field, `kid` null when absent.
+    out.extend_from_slice(b"{\"kid\":");
+    match &v.key.kid {
+        Some(kid) => write::string(&mut out, kid),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"alg\":");
+    write::string(&mut out, v.key.alg.as_str());
+    out.extend_from_slice(b",\"kty\":");
+    write::string(&mut out, &v.key.kty);
+    out.extend_from_slice(b",\"thumbprint\":");
+    write::string(&mut out, &v.key.thumbprint);
+    out.extend_from_slice(b"}\n");
+    match &v.alias {
+        None => out.extend_from_slice(b"null"),
+        Some(alias) => match serde_json::to_vec(alias) {
+            Ok(text) => out.extend_from_slice(&text),
+            Err(_) => return fail(Code::JsonInvalid, "result could not be serialized"),
+        },
     }
     out.push(b'\n');
-    report_json(&mut out, &v.report);
-    // serde_json and `report_json` write valid UTF-8 and the rest is ASCII.
+    v.report.write_json(&mut out);
+    // The writers produce valid UTF-8 and the rest is ASCII.
     String::from_utf8(out)
         .unwrap_or_else(|_| fail(Code::JsonInvalid, "result could not be serialized"))
-}
-
-/// `report` as JSON, the same document `serde_json` writes for it (field order, `None` fields
-/// left out), in a few large writes: most of a verified answer is its report, and the generic
-/// serializer's one-write-per-token costs more than the checks themselves in this size-optimised
-/// module. Strings are escaped as JSON requires (`"`, `\\`, control characters), everything else
-/// is copied as is.
-fn report_json(out: &mut Vec<u8>, report: &crate::report::Report) {
-    use crate::report::Outcome;
-    out.extend_from_slice(b"{\"checks\":[");
-    for (i, c) in report.checks.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        out.extend_from_slice(b"{\"id\":");
-        json_str(out, &c.id);
-        out.extend_from_slice(match c.outcome {
-            Outcome::Pass => b",\"outcome\":\"pass\"".as_slice(),
-            Outcome::Fail => b",\"outcome\":\"fail\"".as_slice(),
-            Outcome::Skip => b",\"outcome\":\"skip\"".as_slice(),
-            Outcome::Info => b",\"outcome\":\"info\"".as_slice(),
-        });
-        if let Some(code) = c.code {
-            out.extend_from_slice(b",\"code\":");
-            json_str(out, code.as_str());
-        }
-        out.extend_from_slice(b",\"message\":");
-        json_str(out, &c.message);
-        if let Some(e) = &c.expected {
-            out.extend_from_slice(b",\"expected\":");
-            json_str(out, e);
-        }
-        if let Some(a) = &c.actual {
-            out.extend_from_slice(b",\"actual\":");
-            json_str(out, a);
-        }
-        out.push(b'}');
-    }
-    out.extend_from_slice(b"]}");
-}
-
-/// `text` as a JSON string literal: runs without escapes are copied in one piece.
-fn json_str(out: &mut Vec<u8>, text: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let escape: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0..=0x1f => b"",
-            _ => continue,
-        };
-        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
-        if escape.is_empty() {
-            out.extend_from_slice(b"\\u00");
-            for nibble in [b >> 4, b & 0xf] {
-                out.push(HEX.get(usize::from(nibble)).copied().unwrap_or(b'0'));
-            }
-        } else {
-            out.extend_from_slice(escape);
-        }
-        start = i + 1;
-    }
-    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
-    out.push(b'"');
 }
 
 impl Configured {
@@ -828,36 +772,38 @@ pub fn parse_discovery(document: &str, issuer: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{Check, Outcome, Report};
 
     #[test]
-    fn report_json_is_what_serde_json_writes() {
-        let mut report = Report::default();
-        report
-            .push(Check::new("token", Outcome::Pass, "parsed").with_actual("alg EdDSA, kid \"k\""));
-        report.push(
-            Check::new(
-                "exp",
-                Outcome::Fail,
-                "tab\there, newline\nthere, \\ and \u{1} \u{1f} \u{7f} é ✓",
-            )
-            .with_code(Code::JwtExpired)
-            .with_expected("now < 1000"),
-        );
-        report.push(Check::new("sub", Outcome::Skip, ""));
-        report.push(Check::new("unverified", Outcome::Info, "\r"));
-        let mut ours = Vec::new();
-        report_json(&mut ours, &report);
-        assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(&report).unwrap());
-        // serde_json writes \b and \f where this writes \u0008 and \u000c: the same strings.
-        let mut odd = Report::default();
-        odd.push(Check::new("x", Outcome::Pass, "\u{8}\u{c}"));
-        let mut ours = Vec::new();
-        report_json(&mut ours, &odd);
-        let ours: Value = serde_json::from_slice(&ours).unwrap();
-        assert_eq!(ours, serde_json::to_value(&odd).unwrap());
-        let mut empty = Vec::new();
-        report_json(&mut empty, &Report::default());
-        assert_eq!(empty, b"{\"checks\":[]}");
+    fn verified_text_parts_are_what_serde_json_writes() {
+        let s = |f: &str| std::fs::read_to_string(format!("tests/fixtures/sample/{f}")).unwrap();
+        let limits = Limits::default();
+        let keys = KeySet::from_jwks(s("jwks.json").as_bytes(), &limits).unwrap();
+        let role = VaultRole::from_json(s("role.json").as_bytes(), &limits).unwrap();
+        let config = VaultConfig::from_json(s("config.json").as_bytes(), &limits).unwrap();
+        let opts = VerifyOptions::vault(UnixTime(1_767_225_900), role, "nomad-workloads", config);
+        let v = verify::verify(s("token.jwt").trim(), &keys, &opts).unwrap();
+        assert!(v.alias.is_some());
+        for window in [None, Some((UnixTime(-5), UnixTime(1_767_226_000)))] {
+            let text = verified_text(&v, window);
+            let parts: Vec<&str> = text.split('\n').collect();
+            let (from, until) = match window {
+                Some((f, u)) => (format!("v{}", f.0), u.0.to_string()),
+                None => ("v".to_string(), String::new()),
+            };
+            assert_eq!(parts[..2], [from.as_str(), until.as_str()]);
+            assert_eq!(parts[2], serde_json::to_string(&v.header.members).unwrap());
+            assert_eq!(parts[3], serde_json::to_string(&v.claims).unwrap());
+            assert_eq!(parts[4], serde_json::to_string(&v.key).unwrap());
+            assert_eq!(parts[5], serde_json::to_string(&v.alias).unwrap());
+            assert_eq!(parts[6], serde_json::to_string(&v.report).unwrap());
+            assert_eq!(parts.len(), 7);
+        }
+        let mut no_kid = v.clone();
+        no_kid.key.kid = None;
+        no_kid.alias = None;
+        let text = verified_text(&no_kid, None);
+        let parts: Vec<&str> = text.split('\n').collect();
+        assert_eq!(parts[4], serde_json::to_string(&no_kid.key).unwrap());
+        assert_eq!(parts[5], "null");
     }
 }

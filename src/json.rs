@@ -13,6 +13,8 @@ use serde_json::{Map, Number, Value};
 use crate::error::Code;
 use crate::limits::{LimitExceeded, Limits};
 
+pub mod write;
+
 /// A JSON document was refused. `what` names the document, e.g. `"JOSE header"` or `"JWKS"`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]

@@ -33,12 +33,22 @@ impl UnixTime {
         let d = doy - (153 * mp + 2) / 5 + 1;
         let m = if mp < 10 { mp + 3 } else { mp - 9 };
         let y = yoe + era * 400 + i64::from(m <= 2);
-        format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-            secs / 3600,
-            (secs % 3600) / 60,
-            secs % 60
-        )
+        let (h, min, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
+        if !(0..=9999).contains(&y) {
+            return format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}Z");
+        }
+        // Four-digit years (every realistic instant) without the formatting machinery, which
+        // is slow in the size-built wasm module and runs for every time claim of every report.
+        let mut out = String::with_capacity(20);
+        for (n, width, sep) in
+            [(y, 4, '-'), (m, 2, '-'), (d, 2, 'T'), (h, 2, ':'), (min, 2, ':'), (s, 2, 'Z')]
+        {
+            for place in [1000, 100, 10, 1].into_iter().skip(4 - width) {
+                out.push(char::from(b'0' + (n / place % 10) as u8));
+            }
+            out.push(sep);
+        }
+        out
     }
 }
 

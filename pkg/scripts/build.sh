@@ -24,9 +24,12 @@ export CARGO_TARGET_DIR="$root/target/js"
 # The Ed25519 and SHA-2 crates alone at opt-level 3: EdDSA verify 24% faster for +3% gzip size.
 # p256 + primeorder at opt-level 3: ES256 verify in Node 1.39 -> 1.12 ms (-19%, side by side,
 # CPU time) for +3.5 KB gzip (+1.1%); adding elliptic-curve, ecdsa and crypto-bigint changed
-# neither. ES256 stays ~6x jose: p256 0.13's "32-bit" field still multiplies in u128, which
-# wasm emulates (__multi3 is 28% of the profile). jwtgate's own RSA code needs no override:
+# neither (measured with p256 0.13, whose field multiplied in u128 that wasm emulates; 0.14,
+# used since, is 1.8x faster for ES256 and 35% smaller for the three curves). jwtgate's own RSA code needs no override:
 # forced to opt-level 3 (as a separate crate) it measured the same as at z, side by side.
+# base64 + dlmalloc at opt-level 3: the cost around the signature (pkg/bench/overhead.mjs probe)
+# 20.8 -> 18.4 us RS256, 19.2 -> 17.3 us EdDSA (-10%, side by side, CPU time) for +0 B gzip;
+# serde_json/serde at 3 on top changed nothing measurable for +2.4 KB gzip, so they stay at z.
 export CARGO_PROFILE_RELEASE_OPT_LEVEL="${JWTGATE_OPT_LEVEL:-z}"
 # The per-crate lines apply to both modules (same dependency builds, so the second is a relink).
 per_crate=(
@@ -34,6 +37,8 @@ per_crate=(
   --config 'profile.release.package.sha2.opt-level=3'
   --config 'profile.release.package.p256.opt-level=3'
   --config 'profile.release.package.primeorder.opt-level=3'
+  --config 'profile.release.package.base64.opt-level=3'
+  --config 'profile.release.package.dlmalloc.opt-level=3'
 )
 
 out="$pkg/dist"

@@ -2,7 +2,8 @@
 //! NumericDates, Go-style durations for deltas. No clock, no locale.
 
 use alloc::format;
-use alloc::string::{String, ToString};
+use alloc::string::String;
+use alloc::vec::Vec;
 
 use serde_json::Value;
 
@@ -10,22 +11,41 @@ use crate::UnixTime;
 
 /// A JSON value as compact JSON text (strings quoted), for expected/actual fields.
 pub fn json(v: &Value) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| String::from("?"))
+    crate::json::write::value_text(v)
 }
 
 /// A list of strings as a JSON array.
 pub fn list(items: &[String]) -> String {
-    serde_json::to_string(items).unwrap_or_else(|_| String::from("[?]"))
+    crate::json::write::list_text(items)
 }
 
 /// A quoted string.
 pub fn quoted(s: &str) -> String {
-    json(&Value::String(s.to_string()))
+    crate::json::write::string_text(s)
+}
+
+/// `s` as Rust's `{:?}` writes a string. Plain printable ASCII (claim names, almost always)
+/// is quoted directly, without the formatting machinery; anything else goes through `{:?}`.
+pub fn debug_quoted(s: &str) -> String {
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\') {
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        out
+    } else {
+        format!("{s:?}")
+    }
 }
 
 /// `1700000000 (2023-11-14T22:13:20Z)`.
 pub fn time(t: i64) -> String {
-    format!("{t} ({})", UnixTime(t).to_iso8601())
+    let mut out = Vec::with_capacity(40);
+    crate::json::write::signed(&mut out, t);
+    out.extend_from_slice(b" (");
+    out.extend_from_slice(UnixTime(t).to_iso8601().as_bytes());
+    out.push(b')');
+    String::from_utf8(out).unwrap_or_else(|_| format!("{t} ({})", UnixTime(t).to_iso8601()))
 }
 
 /// A non-negative number of seconds as `1h2m3s` / `45s`.
@@ -43,6 +63,30 @@ pub fn duration(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_renderings_match_the_formatting_machinery() {
+        for s in
+            ["exp", "nomad_job_id", "a b", "q\"uote", "back\\slash", "tab\t", "é", "\u{7f}", ""]
+        {
+            assert_eq!(debug_quoted(s), format!("{s:?}"));
+            assert_eq!(quoted(s), serde_json::to_string(s).unwrap());
+        }
+        for t in [
+            0,
+            -1,
+            1_700_000_000,
+            253_402_300_799,
+            253_402_300_800,
+            -62_167_219_201,
+            i64::MIN / 1000,
+        ] {
+            assert_eq!(time(t), format!("{t} ({})", UnixTime(t).to_iso8601()));
+        }
+        let items = [String::from("a"), String::from("\"b\n")];
+        assert_eq!(list(&items), serde_json::to_string(&items).unwrap());
+        assert_eq!(list(&[]), "[]");
+    }
 
     #[test]
     fn durations_read_like_go() {

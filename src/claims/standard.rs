@@ -94,9 +94,13 @@ pub fn check(
         }
     }
     for claim in required {
-        let id = format!("required.{claim}");
+        let mut id = String::with_capacity(9 + claim.len());
+        id.push_str("required.");
+        id.push_str(claim);
         if claims.contains_key(claim) {
-            report.push(Check::new(id, Outcome::Pass, format!("{claim:?} is present")));
+            let mut message = render::debug_quoted(claim);
+            message.push_str(" is present");
+            report.push(Check::new(id, Outcome::Pass, message));
         } else if fail(report, &id, ClaimError::Missing { claim: String::from(claim) }) {
             return finish(first);
         }
