@@ -139,7 +139,7 @@ export function parsePairs(buf, strings = false) {
       const kl = buf.readUInt32LE(4 + i * 8);
       const vl = buf.readUInt32LE(8 + i * 8);
       if (p + kl + vl + 2 > buf.length) return [];
-      const k = buf.subarray(p, p + kl).toString('latin1'); p += kl + 1;
+      const k = buf.toString('latin1', p, p + kl); p += kl + 1;
       const v = strings ? buf.toString('latin1', p, p + vl) : Buffer.from(buf.subarray(p, p + vl)); p += vl + 1;
       out.push([k, v]);
     }
