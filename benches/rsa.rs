@@ -15,10 +15,10 @@ use std::sync::LazyLock;
 use divan::{black_box, Bencher};
 use jwtgate::jose::rsa::{PreparedRsaKey, RsaHash, RsaScheme};
 use jwtgate::Limits;
+use rsa::sha2::{Sha256, Sha512};
 use rsa::signature::Verifier as _;
 use rsa::{BigUint, RsaPublicKey};
 use serde_json::Value;
-use sha2::{Sha256, Sha512};
 
 fn main() {
     divan::main();

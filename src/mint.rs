@@ -276,7 +276,7 @@ pub fn mint<R: CryptoRngCore>(
             let sk = rsa::RsaPrivateKey::new(rng, 2048).map_err(|_| crypto.clone())?;
             let digest = Sha256::digest(signing_input.as_bytes());
             let sig = sk
-                .sign_with_rng(rng, rsa::Pkcs1v15Sign::new::<Sha256>(), &digest)
+                .sign_with_rng(rng, rsa::Pkcs1v15Sign::new::<rsa::sha2::Sha256>(), &digest)
                 .map_err(|_| crypto.clone())?;
             let n = b64(&sk.n().to_bytes_be());
             let e = b64(&sk.e().to_bytes_be());

@@ -8,14 +8,16 @@
 
 use alloc::boxed::Box;
 use alloc::format;
+use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use core::cell::OnceCell;
+use core::cell::{OnceCell, RefCell};
 
 use serde_json::Value;
 
 use super::error::FilterError;
+use super::reply::LocalReply;
 use crate::authorize::{Authorizer, IdentityExtras, Request};
 use crate::claims::StandardOptions;
 use crate::jose::{Algorithm, KeySet};
@@ -71,6 +73,35 @@ pub struct Verified {
     /// The policies rendered for this identity, built on first use and kept with the cached
     /// token, so a cache hit skips templating too.
     authorizer: OnceCell<Authorizer>,
+    /// The last authorization decided for this identity: a workload tends to repeat its
+    /// request (the same secret read again), and the answer is a function of the rendered
+    /// policies and the request alone.
+    last: RefCell<Option<Decision>>,
+}
+
+/// One authorization answer and the request it answers.
+#[derive(Clone, Debug)]
+struct Decision {
+    method: String,
+    target: String,
+    prefix: Option<String>,
+    answer: Result<(), FilterError>,
+    /// The local reply rendered for a refusal (it depends on the answer alone).
+    reply: Option<Rc<LocalReply>>,
+}
+
+impl Verified {
+    /// The reply kept for the last decision, if it was a refusal already rendered.
+    pub fn denial_reply(&self) -> Option<Rc<LocalReply>> {
+        self.last.borrow().as_ref().and_then(|d| d.reply.clone())
+    }
+
+    /// Keeps the reply rendered for the last decision (a refusal).
+    pub fn keep_denial_reply(&self, reply: Rc<LocalReply>) {
+        if let Some(d) = self.last.borrow_mut().as_mut() {
+            d.reply = Some(reply);
+        }
+    }
 }
 
 fn invalid(field: &str, reason: impl Into<String>) -> FilterError {
@@ -176,7 +207,7 @@ pub fn verify(
     let mut opts = policy.options.clone();
     opts.now = now;
     match crate::verify::verify(token, keys, &opts) {
-        Ok(v) => Ok(Verified { inner: v, authorizer: OnceCell::new() }),
+        Ok(v) => Ok(Verified { inner: v, authorizer: OnceCell::new(), last: RefCell::new(None) }),
         Err(rejected) => Err(FilterError::Core(rejected.error)),
     }
 }
@@ -194,6 +225,34 @@ pub fn authorize(
     if policy.policies.is_empty() {
         return Ok(());
     }
+    let remembered = verified.last.borrow().as_ref().and_then(|d| {
+        (d.method == method && d.target == target && d.prefix.as_deref() == prefix)
+            .then(|| d.answer.clone())
+    });
+    if let Some(answer) = remembered {
+        return answer;
+    }
+    let answer = decide(verified, policy, method, target, prefix, now);
+    *verified.last.borrow_mut() = Some(Decision {
+        method: String::from(method),
+        target: String::from(target),
+        prefix: prefix.map(String::from),
+        answer: answer.clone(),
+        reply: None,
+    });
+    answer
+}
+
+/// [`authorize`] without the memo. The policies are rendered once per identity (at the first
+/// request's `now`); nothing after that depends on the time.
+fn decide(
+    verified: &Verified,
+    policy: &ProviderPolicy,
+    method: &str,
+    target: &str,
+    prefix: Option<&str>,
+    now: UnixTime,
+) -> Result<(), FilterError> {
     let options =
         HttpOptions { prefix: String::from(prefix.unwrap_or("/v1/")), ..HttpOptions::default() };
     let request = Request::from_http(method, target, &options)

@@ -369,7 +369,16 @@ impl Vm {
         let prefix = req.strip_prefix.as_deref();
         if let Err(e) = engine::authorize(verified, &p.policy, &req.method, &req.path, prefix, now)
         {
-            return self.deny(&e);
+            // A repeated forbidden request: the reply rendered for the remembered decision.
+            if let Some(reply) = verified.denial_reply() {
+                self.note_denied(&e);
+                return Outcome::Reply(reply);
+            }
+            let outcome = self.deny(&e);
+            if let Outcome::Reply(reply) = &outcome {
+                verified.keep_denial_reply(Rc::clone(reply));
+            }
+            return outcome;
         }
         let mut edits = Vec::new();
         // Every configured claim header is ours: copies sent by the client are removed even

@@ -83,9 +83,10 @@ pub enum Completed {
 
 fn now_ms() -> u64 {
     match hostcalls::get_current_time() {
+        // Whole seconds and milliseconds apart: `as_millis` is a `u128`, which wasm emulates.
         Ok(t) => t
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+            .map(|d| d.as_secs().saturating_mul(1000).saturating_add(u64::from(d.subsec_millis())))
             .unwrap_or(0),
         Err(_) => 0,
     }

@@ -165,9 +165,9 @@ impl PublicKey {
     /// The uncompressed SEC1 encoding of an EC point (empty for other keys).
     pub(crate) fn sec1_uncompressed(&self) -> Vec<u8> {
         match self {
-            PublicKey::P256(k) => k.to_encoded_point(false).as_bytes().to_vec(),
-            PublicKey::P384(k) => k.to_encoded_point(false).as_bytes().to_vec(),
-            PublicKey::P521(k) => k.to_encoded_point(false).as_bytes().to_vec(),
+            PublicKey::P256(k) => k.to_sec1_point(false).as_bytes().to_vec(),
+            PublicKey::P384(k) => k.to_sec1_point(false).as_bytes().to_vec(),
+            PublicKey::P521(k) => k.to_sec1_point(false).as_bytes().to_vec(),
             PublicKey::Rsa(_) | PublicKey::Ed25519(_) => Vec::new(),
         }
     }

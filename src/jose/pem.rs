@@ -21,7 +21,6 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use base64::Engine as _;
-use rsa::pkcs1;
 use x509_cert::der::asn1::{AnyRef, BitStringRef, UintRef};
 use x509_cert::der::pem::LineEnding;
 use x509_cert::der::{Decode as _, Encode as _};

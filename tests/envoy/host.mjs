@@ -139,7 +139,7 @@ export function parsePairs(buf, strings = false) {
       const kl = buf.readUInt32LE(4 + i * 8);
       const vl = buf.readUInt32LE(8 + i * 8);
       if (p + kl + vl + 2 > buf.length) return [];
-      const k = buf.subarray(p, p + kl).toString('latin1'); p += kl + 1;
+      const k = buf.toString('latin1', p, p + kl); p += kl + 1;
       const v = strings ? buf.toString('latin1', p, p + vl) : Buffer.from(buf.subarray(p, p + vl)); p += vl + 1;
       out.push([k, v]);
     }
@@ -240,6 +240,12 @@ export class Stream {
     this.state = 'new'; // 'headers' | 'paused' | 'continued' | 'replied' | 'done'
     this.reply = null; // { status, headers: [[k, v]], body: Buffer, details }
     this.pendingReply = null;
+    // Set later; declared here so every stream has one shape (V8 keeps property access fast).
+    this.vm = undefined;
+    this.ctx = undefined;
+    this.unfiltered = undefined;
+    this.finished = undefined;
+    this.filterState = undefined;
   }
   /** First value of a forwarded (upstream) request header as a string, or undefined. */
   header(name) {
@@ -324,9 +330,7 @@ class VM {
   read(ptr, len) {
     const mem = this.views();
     if (ptr + len > mem.length) throw new Trap('out of bounds memory access');
-    const out = Buffer.allocUnsafe(len);
-    mem.copy(out, 0, ptr, ptr + len);
-    return out;
+    return Uint8Array.prototype.slice.call(mem, ptr, ptr + len); // a Buffer copy
   }
   /** Module memory [ptr, ptr + len) in place, for a host function that copies what it keeps. */
   view(ptr, len) {

@@ -392,10 +392,10 @@ mod tests {
             )
             .unwrap();
             assert_eq!(key.modulus_bits(), bits);
-            let pss = rsa::pss::SigningKey::<sha2::Sha256>::new(sk.clone())
+            let pss = rsa::pss::SigningKey::<rsa::sha2::Sha256>::new(sk.clone())
                 .sign_with_rng(&mut rng, msg)
                 .to_vec();
-            let pkcs = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(sk).sign(msg).to_vec();
+            let pkcs = rsa::pkcs1v15::SigningKey::<rsa::sha2::Sha256>::new(sk).sign(msg).to_vec();
             assert_eq!((pss.len(), pkcs.len()), (key.modulus_len(), key.modulus_len()));
             assert!(key.verify(RsaScheme::Pss, RsaHash::Sha256, msg, &pss), "{bits} pss");
             assert!(key.verify(RsaScheme::Pkcs1v15, RsaHash::Sha256, msg, &pkcs), "{bits}");
