@@ -230,6 +230,22 @@ function forbiddenInValue(v) {
 
 class Trap extends Error {}
 
+/** Index of the first entry named `key` at or after `from` in a header list, or -1. */
+function indexOfKey(list, key, from) {
+  for (let i = from; i < list.length; i++) if (list[i][0] === key) return i;
+  return -1;
+}
+
+/** Removes every entry named `key` at or after `from`, in place; whether any was there. */
+function dropKey(list, key, from) {
+  const first = indexOfKey(list, key, from);
+  if (first === -1) return false;
+  let kept = first;
+  for (let i = first + 1; i < list.length; i++) if (list[i][0] !== key) list[kept++] = list[i];
+  list.length = kept;
+  return true;
+}
+
 /** One HTTP stream through the filter. */
 export class Stream {
   constructor(worker, id, headers, encoded = null) {
@@ -284,7 +300,7 @@ class VM {
     this.callCtx = null; // call response data during on_http_call_response
     this.configBuffer = null;
     this.nextCallToken = 0;
-    this.metricIds = new Map(); // id → metric name
+    this.metricIds = new Map(); // id → the metric (`envoy.metrics`' entry for its name)
     this.nextMetricId = 1;
     this.lastCalloutStatus = { code: 0, message: '' };
     this.ticks = new Map(); // root id → { period, next }
@@ -342,6 +358,16 @@ class VM {
     const mem = this.views();
     if (ptr + len > mem.length) throw new Trap('out of bounds memory access');
     return mem.toString('latin1', ptr, ptr + len);
+  }
+  /** A header name as the host keys maps: Envoy's LowerCaseString, a copy lower-cased in ASCII. */
+  readKey(ptr, len) {
+    const mem = this.views();
+    if (ptr + len > mem.length) throw new Trap('out of bounds memory access');
+    const key = mem.toString('latin1', ptr, ptr + len);
+    for (let i = ptr; i < ptr + len; i++) {
+      if (mem[i] >= 0x41 && mem[i] <= 0x5a) return key.replace(/[A-Z]+/g, (u) => u.toLowerCase());
+    }
+    return key;
   }
   writeU32(ptr, v) {
     this.dv().setUint32(ptr, v >>> 0, true);
@@ -902,7 +928,7 @@ function makeHostFunctions(envoy, vm) {
     proxy_get_header_map_value(type, kp, ks, vpp, vsp) {
       const m = mapOf(type);
       if (!m) return S.BadArgument;
-      const key = vm.readStr(kp, ks).toLowerCase();
+      const key = vm.readKey(kp, ks);
       const list = m.headers;
       for (let i = 0; i < list.length; i++) {
         if (list[i][0] === key) {
@@ -934,45 +960,31 @@ function makeHostFunctions(envoy, vm) {
     proxy_add_header_map_value(type, kp, ks, vp, vs) {
       const m = mapOf(type);
       if (!m || m.readonly) return S.BadArgument;
-      m.headers.push([vm.readStr(kp, ks).toLowerCase(), vm.read(vp, vs)]);
+      m.headers.push([vm.readKey(kp, ks), vm.read(vp, vs)]);
       m.encoded = null;
       return S.Ok;
     },
     proxy_replace_header_map_value(type, kp, ks, vp, vs) {
       const m = mapOf(type);
       if (!m || m.readonly) return S.BadArgument;
-      const key = vm.readStr(kp, ks).toLowerCase();
+      const key = vm.readKey(kp, ks);
       const value = vm.read(vp, vs);
       // setCopy: the first entry takes the value, the others go; absent ⇒ appended.
       const list = m.headers;
-      let kept = 0;
-      let seen = false;
-      for (let i = 0; i < list.length; i++) {
-        const e = list[i];
-        if (e[0] === key) {
-          if (seen) continue;
-          seen = true;
-          list[kept++] = [key, value];
-        } else {
-          list[kept++] = e;
-        }
+      const at = indexOfKey(list, key, 0);
+      if (at === -1) list.push([key, value]);
+      else {
+        list[at] = [key, value];
+        dropKey(list, key, at + 1);
       }
-      list.length = kept;
-      if (!seen) list.push([key, value]);
       m.encoded = null;
       return S.Ok;
     },
     proxy_remove_header_map_value(type, kp, ks) {
       const m = mapOf(type);
       if (!m || m.readonly) return S.BadArgument;
-      const key = vm.readStr(kp, ks).toLowerCase();
-      const list = m.headers;
-      let kept = 0;
-      for (let i = 0; i < list.length; i++) if (list[i][0] !== key) list[kept++] = list[i];
-      if (kept !== list.length) {
-        list.length = kept;
-        m.encoded = null;
-      }
+      const key = vm.readKey(kp, ks);
+      if (dropKey(m.headers, key, 0)) m.encoded = null;
       return S.Ok;
     },
     proxy_send_local_response(status, dp, ds, bp, bs, hp, hs, grpc) {
@@ -1073,30 +1085,28 @@ function makeHostFunctions(envoy, vm) {
       const name = vm.readStr(np, ns);
       if (!envoy.metrics.has(name)) envoy.metrics.set(name, { type, value: 0n });
       const id = vm.nextMetricId++ * 4 + type;
-      vm.metricIds.set(id, name);
+      vm.metricIds.set(id, envoy.metrics.get(name));
       vm.writeU32(idPtr, id);
       return S.Ok;
     },
     proxy_increment_metric(id, offset) {
-      const name = vm.metricIds.get(id);
-      if (!name) return S.NotFound;
-      const m = envoy.metrics.get(name);
+      const m = vm.metricIds.get(id);
+      if (!m) return S.NotFound;
       if (m.type === 0 && offset <= 0n) return S.BadArgument;
       m.value += offset;
       return S.Ok;
     },
     proxy_record_metric(id, value) {
-      const name = vm.metricIds.get(id);
-      if (!name) return S.NotFound;
-      const m = envoy.metrics.get(name);
+      const m = vm.metricIds.get(id);
+      if (!m) return S.NotFound;
       if (m.type === 0) m.value += value;
       else m.value = value;
       return S.Ok;
     },
     proxy_get_metric(id, ptr) {
-      const name = vm.metricIds.get(id);
-      if (!name) return S.NotFound;
-      vm.dv().setBigUint64(ptr, BigInt.asUintN(64, envoy.metrics.get(name).value), true);
+      const m = vm.metricIds.get(id);
+      if (!m) return S.NotFound;
+      vm.dv().setBigUint64(ptr, BigInt.asUintN(64, m.value), true);
       return S.Ok;
     },
     // WASI, as Envoy implements it.
