@@ -230,9 +230,39 @@ function forbiddenInValue(v) {
 
 class Trap extends Error {}
 
+/**
+ * A header map key: the name a hostcall passes (bytes in module memory), matched as Envoy's
+ * LowerCaseString is (ASCII case-insensitively against the map's lower-case names) in place;
+ * the name as a string only when the map keeps it (a new entry).
+ */
+class Key {
+  constructor(vm, ptr, len) {
+    this.mem = vm.u8();
+    if (ptr + len > this.mem.length) throw new Trap('out of bounds memory access');
+    this.vm = vm;
+    this.ptr = ptr;
+    this.len = len;
+  }
+  /** Whether `name` (a map entry's lower-case name) is this key. */
+  is(name) {
+    const { mem, ptr, len } = this;
+    if (name.length !== len) return false;
+    for (let i = 0; i < len; i++) {
+      const c = mem[ptr + i];
+      if (name.charCodeAt(i) !== (c >= 0x41 && c <= 0x5a ? c + 0x20 : c)) return false;
+    }
+    return true;
+  }
+  /** The name as the map keeps it: a copy, ASCII lower-cased. */
+  name() {
+    const key = this.vm.readStr(this.ptr, this.len);
+    return /[A-Z]/.test(key) ? key.replace(/[A-Z]+/g, (u) => u.toLowerCase()) : key;
+  }
+}
+
 /** Index of the first entry named `key` at or after `from` in a header list, or -1. */
 function indexOfKey(list, key, from) {
-  for (let i = from; i < list.length; i++) if (list[i][0] === key) return i;
+  for (let i = from; i < list.length; i++) if (key.is(list[i][0])) return i;
   return -1;
 }
 
@@ -241,7 +271,7 @@ function dropKey(list, key, from) {
   const first = indexOfKey(list, key, from);
   if (first === -1) return false;
   let kept = first;
-  for (let i = first + 1; i < list.length; i++) if (list[i][0] !== key) list[kept++] = list[i];
+  for (let i = first + 1; i < list.length; i++) if (!key.is(list[i][0])) list[kept++] = list[i];
   list.length = kept;
   return true;
 }
@@ -358,16 +388,6 @@ class VM {
     const mem = this.views();
     if (ptr + len > mem.length) throw new Trap('out of bounds memory access');
     return mem.toString('latin1', ptr, ptr + len);
-  }
-  /** A header name as the host keys maps: Envoy's LowerCaseString, a copy lower-cased in ASCII. */
-  readKey(ptr, len) {
-    const mem = this.views();
-    if (ptr + len > mem.length) throw new Trap('out of bounds memory access');
-    const key = mem.toString('latin1', ptr, ptr + len);
-    for (let i = ptr; i < ptr + len; i++) {
-      if (mem[i] >= 0x41 && mem[i] <= 0x5a) return key.replace(/[A-Z]+/g, (u) => u.toLowerCase());
-    }
-    return key;
   }
   writeU32(ptr, v) {
     this.dv().setUint32(ptr, v >>> 0, true);
@@ -928,15 +948,11 @@ function makeHostFunctions(envoy, vm) {
     proxy_get_header_map_value(type, kp, ks, vpp, vsp) {
       const m = mapOf(type);
       if (!m) return S.BadArgument;
-      const key = vm.readKey(kp, ks);
       const list = m.headers;
-      for (let i = 0; i < list.length; i++) {
-        if (list[i][0] === key) {
-          vm.writeOut(list[i][1], vpp, vsp);
-          return S.Ok;
-        }
-      }
-      return S.NotFound;
+      const at = indexOfKey(list, new Key(vm, kp, ks), 0);
+      if (at === -1) return S.NotFound;
+      vm.writeOut(list[at][1], vpp, vsp);
+      return S.Ok;
     },
     proxy_get_header_map_pairs(type, pp, sp) {
       const m = mapOf(type);
@@ -960,21 +976,21 @@ function makeHostFunctions(envoy, vm) {
     proxy_add_header_map_value(type, kp, ks, vp, vs) {
       const m = mapOf(type);
       if (!m || m.readonly) return S.BadArgument;
-      m.headers.push([vm.readKey(kp, ks), vm.read(vp, vs)]);
+      m.headers.push([new Key(vm, kp, ks).name(), vm.read(vp, vs)]);
       m.encoded = null;
       return S.Ok;
     },
     proxy_replace_header_map_value(type, kp, ks, vp, vs) {
       const m = mapOf(type);
       if (!m || m.readonly) return S.BadArgument;
-      const key = vm.readKey(kp, ks);
+      const key = new Key(vm, kp, ks);
       const value = vm.read(vp, vs);
       // setCopy: the first entry takes the value, the others go; absent ⇒ appended.
       const list = m.headers;
       const at = indexOfKey(list, key, 0);
-      if (at === -1) list.push([key, value]);
+      if (at === -1) list.push([key.name(), value]);
       else {
-        list[at] = [key, value];
+        list[at] = [list[at][0], value];
         dropKey(list, key, at + 1);
       }
       m.encoded = null;
@@ -983,8 +999,7 @@ function makeHostFunctions(envoy, vm) {
     proxy_remove_header_map_value(type, kp, ks) {
       const m = mapOf(type);
       if (!m || m.readonly) return S.BadArgument;
-      const key = vm.readKey(kp, ks);
-      if (dropKey(m.headers, key, 0)) m.encoded = null;
+      if (dropKey(m.headers, new Key(vm, kp, ks), 0)) m.encoded = null;
       return S.Ok;
     },
     proxy_send_local_response(status, dp, ds, bp, bs, hp, hs, grpc) {
