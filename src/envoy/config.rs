@@ -10,6 +10,7 @@
 
 use alloc::borrow::ToOwned;
 use alloc::format;
+use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
@@ -58,8 +59,8 @@ pub enum FetchFailureStatus {
 /// One header a token may be read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HeaderSource {
-    /// Lower-case header name.
-    pub name: String,
+    /// Lower-case header name (shared with the requests that find a token there).
+    pub name: Rc<str>,
     /// Prefix before the token, compared ASCII case-insensitively (`Bearer `).
     pub value_prefix: String,
 }
@@ -439,12 +440,12 @@ impl FilterConfig {
 
 /// Whether `path` is already in the form a normalising proxy would forward.
 fn is_normal_path(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    if lower.contains("%2e")
-        || lower.contains("%2f")
-        || lower.contains("%5c")
-        || path.contains('\\')
-    {
+    // An encoded `.`, `/` or `\` (any case), looked for in place: this runs on every request.
+    let encoded = path
+        .as_bytes()
+        .windows(3)
+        .any(|w| matches!(w, [b'%', b'2', b'e' | b'E' | b'f' | b'F'] | [b'%', b'5', b'c' | b'C']));
+    if encoded || path.contains('\\') {
         return false;
     }
     if path.contains("//") {
@@ -500,7 +501,10 @@ fn provider(p: RawProvider, field: &str, limits: &Limits) -> Result<Provider, Fi
                         format!("{:?} is not a header name", h.name),
                     ));
                 }
-                out.push(HeaderSource { name, value_prefix: h.value_prefix.unwrap_or_default() });
+                out.push(HeaderSource {
+                    name: name.into(),
+                    value_prefix: h.value_prefix.unwrap_or_default(),
+                });
             }
             out
         }

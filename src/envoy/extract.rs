@@ -6,6 +6,7 @@
 //! entries and as a comma after the scheme.
 
 use alloc::format;
+use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -15,8 +16,8 @@ use super::error::FilterError;
 /// Where a token was found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Location {
-    /// A request header (lower-case name).
-    Header(String),
+    /// A request header (lower-case name, shared with the configuration).
+    Header(Rc<str>),
     /// A query parameter.
     Param(String),
     /// A cookie.
@@ -56,7 +57,7 @@ pub fn find(
     // The first credential, then any others (a request almost always has one: no vector).
     let mut found = Credentials { first: None, rest: Vec::new() };
     for source in &provider.from_headers {
-        let mut values = headers.iter().filter(|(n, _)| *n == source.name).map(|(_, v)| v);
+        let mut values = headers.iter().filter(|(n, _)| **n == *source.name).map(|(_, v)| v);
         let Some(value) = values.next() else { continue };
         if values.next().is_some() {
             return Err(FilterError::TokenMultiple {
@@ -67,7 +68,7 @@ pub fn find(
             // Another scheme (e.g. `Basic`) in the same header: not our credential.
             continue;
         };
-        let location = Location::Header(source.name.clone());
+        let location = Location::Header(Rc::clone(&source.name));
         push(&mut found, checked(trim(rest), location, max_len)?);
     }
     if !provider.from_params.is_empty() {

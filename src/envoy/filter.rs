@@ -50,8 +50,9 @@ struct Request {
     method: String,
     path: String,
     found: Found,
-    /// Candidate providers (indexes), in configuration order.
-    providers: Vec<usize>,
+    /// Candidate providers (indexes), in configuration order (shared with the VM's list of
+    /// every provider when that is what they are).
+    providers: Rc<[usize]>,
     strip_prefix: Option<String>,
     /// An unknown `kid` already caused one refetch for this request.
     kid_refetched: bool,
@@ -59,13 +60,21 @@ struct Request {
 
 /// A header change to apply before continuing.
 enum Edit {
-    Set(String, String),
-    Remove(String),
+    Set(Rc<str>, String),
+    Remove(Rc<str>),
+}
+
+/// The header changes for a request let through: those its identity implies (claim headers,
+/// the same for every request with that token or without one, so built once and shared) and
+/// the request's own (the token taken from where it was found).
+struct Edits {
+    shared: Rc<[Edit]>,
+    own: Option<Edit>,
 }
 
 /// What to do with a request.
 enum Outcome {
-    Continue(Vec<Edit>),
+    Continue(Edits),
     Reply(Rc<LocalReply>),
     /// Keys are being fetched for these providers.
     Wait(Vec<usize>),
@@ -75,7 +84,7 @@ struct Vm {
     cfg: Rc<FilterConfig>,
     remotes: BTreeMap<usize, Remote>,
     /// Verified tokens per worker (the core's bounded cache, honouring `exp`).
-    cache: Cache<TokenKey, Rc<Verified>>,
+    cache: Cache<TokenKey, Rc<Identity>>,
     /// Rejected tokens per worker (the core's rules in [`token_cache::rejection_window`]), so a
     /// replayed bad token costs a lookup instead of a signature check. Separate from `cache` so
     /// a flood of bad tokens can never evict good ones.
@@ -85,6 +94,8 @@ struct Vm {
     owner: Option<String>,
     /// The reply to a request without a token (it depends on the configuration only).
     missing_reply: OnceCell<Rc<LocalReply>>,
+    /// The edits for a request allowed without a token: every claim header removed.
+    unclaimed: OnceCell<Rc<[Edit]>>,
     /// `0..providers.len()`: the candidates when no rule names some.
     all_providers: Rc<[usize]>,
 }
@@ -99,6 +110,7 @@ impl Vm {
         }
         Vm {
             missing_reply: OnceCell::new(),
+            unclaimed: OnceCell::new(),
             all_providers: (0..cfg.providers.len()).collect(),
             cache: Cache::new(cfg.cache_entries),
             rejected: Cache::new(cfg.cache_entries.min(MAX_REJECTED)),
@@ -122,33 +134,61 @@ impl Vm {
     }
 
     /// First look at a request: rules, CORS, token extraction. `None` = let it through untouched.
-    fn admit(&mut self, headers: &[(String, Vec<u8>)]) -> Result<Option<Request>, Outcome> {
+    /// The request's `:method` and `:path` are moved out of `headers`, not copied.
+    fn admit(&mut self, mut headers: Vec<(String, Vec<u8>)>) -> Result<Option<Request>, Outcome> {
         let cfg = Rc::clone(&self.cfg);
-        let get = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_slice());
-        let method = String::from_utf8_lossy(get(":method").unwrap_or_default()).into_owned();
-        let raw_path = get(":path").unwrap_or_default();
-        let path = String::from_utf8_lossy(raw_path).into_owned();
-        if cfg.bypass_cors_preflight
-            && method == "OPTIONS"
-            && get("origin").is_some()
-            && get("access-control-request-method").is_some()
-        {
-            self.metrics.inc(Counter::CorsPreflightBypassed);
-            return Ok(None);
-        }
         let all = Rc::clone(&self.all_providers);
-        let (action, providers, strip_prefix): (_, &[usize], _) = match cfg.rule_for(&method, &path)
-        {
-            Some(r) => (r.action, &r.providers, r.strip_prefix.clone()),
-            None => (RuleAction::Require, &all, None),
+        let (found, providers, strip_prefix) = {
+            let method = String::from_utf8_lossy(header(&headers, ":method").unwrap_or_default());
+            let raw_path = header(&headers, ":path").unwrap_or_default();
+            let path = String::from_utf8_lossy(raw_path);
+            if cfg.bypass_cors_preflight
+                && method == "OPTIONS"
+                && header(&headers, "origin").is_some()
+                && header(&headers, "access-control-request-method").is_some()
+            {
+                self.metrics.inc(Counter::CorsPreflightBypassed);
+                return Ok(None);
+            }
+            let (action, listed, strip_prefix): (_, &[usize], _) =
+                match cfg.rule_for(&method, &path) {
+                    Some(r) => (r.action, &r.providers, r.strip_prefix.clone()),
+                    None => (RuleAction::Require, &all, None),
+                };
+            if action == RuleAction::Bypass {
+                self.metrics.inc(Counter::Bypassed);
+                return Ok(None);
+            }
+            let Some((found, candidates)) = self.find_token(&cfg, &headers, raw_path, listed)?
+            else {
+                return Err(self.no_token(action));
+            };
+            // Every listed provider is a candidate (the usual case): the VM's list, shared.
+            let providers = if *candidates == *all { Rc::clone(&all) } else { candidates.into() };
+            (found, providers, strip_prefix)
         };
-        if action == RuleAction::Bypass {
-            self.metrics.inc(Counter::Bypassed);
-            return Ok(None);
-        }
+        Ok(Some(Request {
+            method: take_text(&mut headers, ":method"),
+            path: take_text(&mut headers, ":path"),
+            found,
+            providers,
+            strip_prefix,
+            kid_refetched: false,
+        }))
+    }
+
+    /// The token the `listed` providers find in the request, and which of them found it; a
+    /// denial when a provider's location is malformed or two providers find different tokens.
+    fn find_token(
+        &mut self,
+        cfg: &FilterConfig,
+        headers: &[(String, Vec<u8>)],
+        raw_path: &[u8],
+        listed: &[usize],
+    ) -> Result<Option<(Found, Vec<usize>)>, Outcome> {
         let mut found: Option<Found> = None;
         let mut candidates = Vec::new();
-        for &i in providers {
+        for &i in listed {
             let Some(p) = cfg.providers.get(i) else {
                 continue;
             };
@@ -169,27 +209,27 @@ impl Vm {
                 }
             }
         }
-        let Some(found) = found else {
-            if action == RuleAction::AllowMissing {
-                self.metrics.inc(Counter::Allowed);
-                // Claim headers are ours to set: a client must not be able to inject them.
-                let edits = cfg
-                    .providers
-                    .iter()
-                    .flat_map(|p| p.claim_to_headers.iter().map(|c| Edit::Remove(c.header.clone())))
-                    .collect();
-                return Err(Outcome::Continue(edits));
-            }
-            return Err(self.deny(&FilterError::TokenMissing));
-        };
-        Ok(Some(Request {
-            method,
-            path,
-            found,
-            providers: candidates,
-            strip_prefix,
-            kid_refetched: false,
-        }))
+        Ok(found.map(|f| (f, candidates)))
+    }
+
+    /// A request without a token: let through without claim headers where the rule allows
+    /// that, denied otherwise.
+    fn no_token(&mut self, action: RuleAction) -> Outcome {
+        if action != RuleAction::AllowMissing {
+            return self.deny(&FilterError::TokenMissing);
+        }
+        self.metrics.inc(Counter::Allowed);
+        // Claim headers are ours to set: a client must not be able to inject them.
+        let cfg = &self.cfg;
+        let shared = self.unclaimed.get_or_init(|| {
+            cfg.providers
+                .iter()
+                .flat_map(|p| {
+                    p.claim_to_headers.iter().map(|c| Edit::Remove(c.header.as_str().into()))
+                })
+                .collect()
+        });
+        Outcome::Continue(Edits { shared: Rc::clone(shared), own: None })
     }
 
     fn deny(&mut self, err: &FilterError) -> Outcome {
@@ -252,7 +292,7 @@ impl Vm {
         let mut first_err: Option<FilterError> = None;
         // Set when `first_err` came from the rejection cache: where its reply is remembered.
         let mut first_slot: Option<RenderedSlot> = None;
-        for &i in &req.providers {
+        for &i in req.providers.iter() {
             let Some(p) = cfg.providers.get(i) else {
                 continue;
             };
@@ -296,7 +336,7 @@ impl Vm {
                 Some(v) => Some(Rc::clone(v)),
                 None => self.cache.get::<dyn KeyParts>(&lookup, now).cloned(),
             };
-            let verified = match cached {
+            let identity = match cached {
                 Some(v) => {
                     self.metrics.inc(Counter::CacheHit);
                     v
@@ -306,10 +346,10 @@ impl Vm {
                     let key = TokenKey { provider: i, version, token: req.found.token.clone() };
                     match engine::verify(&req.found.token, set, &p.policy, now) {
                         Ok(v) => {
-                            let v = Rc::new(v);
+                            let v = Rc::new(Identity { verified: v, claim_edits: OnceCell::new() });
                             // Only inside the token's own validity, capped at five minutes.
                             if let Some((from, until)) =
-                                token_cache::window(&v.inner.claims, now, 0, 300)
+                                token_cache::window(&v.verified.inner.claims, now, 0, 300)
                             {
                                 self.cache.insert(key, Rc::clone(&v), from, until);
                             }
@@ -342,7 +382,7 @@ impl Vm {
                     }
                 }
             };
-            return self.allow_or_forbid(req, i, &verified, now_ms);
+            return self.allow_or_forbid(req, i, &identity, now_ms);
         }
         if !wait.is_empty() {
             return Outcome::Wait(wait);
@@ -358,13 +398,14 @@ impl Vm {
         &mut self,
         req: &Request,
         provider: usize,
-        verified: &Verified,
+        identity: &Identity,
         now_ms: u64,
     ) -> Outcome {
         let cfg = Rc::clone(&self.cfg);
         let Some(p) = cfg.providers.get(provider) else {
             return self.deny(&FilterError::TokenMissing);
         };
+        let verified = &identity.verified;
         let now = UnixTime(i64::try_from(now_ms / 1000).unwrap_or(i64::MAX));
         let prefix = req.strip_prefix.as_deref();
         if let Err(e) = engine::authorize(verified, &p.policy, &req.method, &req.path, prefix, now)
@@ -380,35 +421,21 @@ impl Vm {
             }
             return outcome;
         }
-        let mut edits = Vec::new();
-        // Every configured claim header is ours: copies sent by the client are removed even
-        // when another provider's token verified (set headers below replace them anyway).
-        for other in cfg.providers.iter().flat_map(|q| q.claim_to_headers.iter()) {
-            if !p.claim_to_headers.iter().any(|c| c.header == other.header) {
-                edits.push(Edit::Remove(other.header.clone()));
-            }
-        }
-        for c in &p.claim_to_headers {
-            match claim_text(&verified.inner.claims, &c.claim)
-                .as_deref()
-                .and_then(reply::header_value)
-            {
-                Some(v) => edits.push(Edit::Set(c.header.clone(), v.to_string())),
-                None => edits.push(Edit::Remove(c.header.clone())),
-            }
-        }
-        if !p.forward {
+        let shared = identity.claim_edits.get_or_init(|| claim_edits(&cfg, p, verified));
+        let own = if p.forward {
+            None
+        } else {
             match &req.found.location {
-                Location::Header(name) => edits.push(Edit::Remove(name.clone())),
+                Location::Header(name) => Some(Edit::Remove(Rc::clone(name))),
                 Location::Param(name) => {
-                    edits.push(Edit::Set(":path".into(), without_param(&req.path, name)))
+                    Some(Edit::Set(":path".into(), without_param(&req.path, name)))
                 }
                 // Like Envoy's jwt_authn: cookies are left alone (rewriting them breaks others).
-                Location::Cookie(_) => {}
+                Location::Cookie(_) => None,
             }
-        }
+        };
         self.metrics.inc(Counter::Allowed);
-        Outcome::Continue(edits)
+        Outcome::Continue(Edits { shared: Rc::clone(shared), own })
     }
 
     /// Makes sure a fetch is running for each provider in `providers`.
@@ -420,6 +447,48 @@ impl Vm {
             }
         }
     }
+}
+
+/// A verified token as the filter caches it: the core's answer, and the claim-header edits it
+/// implies (a function of the claims and the configuration), built on its first allowed request.
+struct Identity {
+    verified: Verified,
+    claim_edits: OnceCell<Rc<[Edit]>>,
+}
+
+/// The claim-header edits for an identity verified by provider `p`: its own claim headers set
+/// (or removed when the claim is absent or unusable), and every other provider's removed —
+/// every configured claim header is ours, so copies sent by the client never pass.
+fn claim_edits(cfg: &FilterConfig, p: &super::config::Provider, verified: &Verified) -> Rc<[Edit]> {
+    let mut edits = Vec::new();
+    for other in cfg.providers.iter().flat_map(|q| q.claim_to_headers.iter()) {
+        if !p.claim_to_headers.iter().any(|c| c.header == other.header) {
+            edits.push(Edit::Remove(other.header.as_str().into()));
+        }
+    }
+    for c in &p.claim_to_headers {
+        let name: Rc<str> = c.header.as_str().into();
+        match claim_text(&verified.inner.claims, &c.claim).as_deref().and_then(reply::header_value)
+        {
+            Some(v) => edits.push(Edit::Set(name, v.to_string())),
+            None => edits.push(Edit::Remove(name)),
+        }
+    }
+    edits.into()
+}
+
+/// The first value of header `name`.
+fn header<'a>(headers: &'a [(String, Vec<u8>)], name: &str) -> Option<&'a [u8]> {
+    headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_slice())
+}
+
+/// The first value of header `name` as text (invalid UTF-8 replaced), moved out of `headers`.
+fn take_text(headers: &mut [(String, Vec<u8>)], name: &str) -> String {
+    let Some((_, value)) = headers.iter_mut().find(|(n, _)| n == name) else {
+        return String::new();
+    };
+    String::from_utf8(core::mem::take(value))
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// The cache key: the provider (its options are fixed per VM), the key-set version (a new JWKS
@@ -621,15 +690,15 @@ fn without_param(path: &str, name: &str) -> String {
 fn apply(outcome: Outcome, in_headers_callback: bool) -> Action {
     match outcome {
         Outcome::Continue(edits) => {
-            for e in edits {
+            for e in edits.shared.iter().chain(&edits.own) {
                 let _ = match e {
                     Edit::Set(name, value) => hostcalls::set_map_value_bytes(
                         MapType::HttpRequestHeaders,
-                        &name,
+                        name,
                         Some(value.as_bytes()),
                     ),
                     Edit::Remove(name) => {
-                        hostcalls::remove_map_value(MapType::HttpRequestHeaders, &name)
+                        hostcalls::remove_map_value(MapType::HttpRequestHeaders, name)
                     }
                 };
             }
@@ -848,7 +917,7 @@ impl HttpContext for Http {
         // Bytes, never `String`: a non-UTF-8 value must not trap the VM.
         let headers = hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default();
         let now = jwks::clock_ms();
-        let mut req = match state.admit(&headers) {
+        let mut req = match state.admit(headers) {
             Ok(None) => return Action::Continue,
             Ok(Some(r)) => r,
             Err(outcome) => return apply(outcome, true),

@@ -22,7 +22,6 @@ use alloc::vec::Vec;
 
 use base64::Engine as _;
 use x509_cert::der::asn1::{AnyRef, BitStringRef, UintRef};
-use x509_cert::der::pem::LineEnding;
 use x509_cert::der::{Decode as _, Encode as _};
 use x509_cert::spki::{AlgorithmIdentifierRef, ObjectIdentifier, SubjectPublicKeyInfoRef};
 
@@ -195,9 +194,25 @@ fn encode_spki(
 
 /// `-----BEGIN PUBLIC KEY-----` PEM for `key`.
 pub(crate) fn to_pem(key: &PublicKey) -> Result<String, KeyError> {
-    let der = spki_der(key)?;
-    x509_cert::der::pem::encode_string("PUBLIC KEY", LineEnding::LF, &der)
-        .map_err(|e| KeyError::PemInvalid { reason: format!("cannot encode pem: {e}") })
+    Ok(public_key_pem(&spki_der(key)?))
+}
+
+/// RFC 7468 §2 text for an SPKI: standard base64 in lines of 64 characters, every line ended by
+/// LF (what `der`'s PEM encoder writes, which the tests pin). Written with the base64 crate the
+/// module already uses rather than a second base64 and PEM implementation.
+fn public_key_pem(der: &[u8]) -> String {
+    const BEGIN: &str = "-----BEGIN PUBLIC KEY-----\n";
+    const END: &str = "-----END PUBLIC KEY-----\n";
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = String::with_capacity(BEGIN.len() + b64.len() + b64.len() / 64 + 1 + END.len());
+    out.push_str(BEGIN);
+    // Base64 text is ASCII, so every 64-byte chunk is whole characters.
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(core::str::from_utf8(line).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str(END);
+    out
 }
 
 fn der_error(what: &str, e: x509_cert::der::Error) -> KeyError {
@@ -255,4 +270,48 @@ fn split_blocks(text: &str) -> Vec<Block> {
         out.push(block);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The PEM text is what `der`'s RFC 7468 encoder writes for every length across several
+    /// 64-character line boundaries (48 bytes of DER fill one line exactly).
+    #[test]
+    fn public_key_pem_matches_der_pem_encoder_at_every_length() {
+        // From 1: an SPKI is never empty (`der` writes an empty line for no bytes).
+        for len in 1..200 {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
+            let reference =
+                der::pem::encode_string("PUBLIC KEY", der::pem::LineEnding::LF, &bytes).unwrap();
+            assert_eq!(public_key_pem(&bytes), reference, "{len} bytes");
+        }
+    }
+
+    /// `to_pem` writes exactly what `der`'s RFC 7468 encoder writes (the encoder it replaced)
+    /// for every key type.
+    #[test]
+    fn to_pem_matches_der_pem_encoder() {
+        let limits = Limits::default();
+        let jwks = include_bytes!("../../tests/fixtures/sample/jwks.json");
+        let mut keys: Vec<PublicKey> =
+            KeySet::from_jwks(jwks, &limits).unwrap().keys.into_iter().map(|k| k.key).collect();
+        let pems = include_str!("../../tests/vectors/keys/pem.json");
+        let doc: serde_json::Value = serde_json::from_str(pems).unwrap();
+        for case in doc["cases"].as_array().unwrap() {
+            for pem in case["pems"].as_array().into_iter().flatten() {
+                if let Ok(set) = KeySet::from_pem(&[pem.as_str().unwrap()], &limits) {
+                    keys.extend(set.keys.into_iter().map(|k| k.key));
+                }
+            }
+        }
+        let kinds: alloc::collections::BTreeSet<&str> = keys.iter().map(PublicKey::kind).collect();
+        assert!(kinds.len() >= 4, "{kinds:?}");
+        for key in &keys {
+            let der = spki_der(key).unwrap();
+            let reference = der::pem::encode_string("PUBLIC KEY", der::pem::LineEnding::LF, &der);
+            assert_eq!(to_pem(key).unwrap(), reference.unwrap(), "{}", key.kind());
+        }
+    }
 }

@@ -230,6 +230,52 @@ function forbiddenInValue(v) {
 
 class Trap extends Error {}
 
+/**
+ * A header map key: the name a hostcall passes (bytes in module memory), matched as Envoy's
+ * LowerCaseString is (ASCII case-insensitively against the map's lower-case names) in place;
+ * the name as a string only when the map keeps it (a new entry).
+ */
+class Key {
+  constructor(vm, ptr, len) {
+    this.mem = vm.u8();
+    if (ptr + len > this.mem.length) throw new Trap('out of bounds memory access');
+    this.vm = vm;
+    this.ptr = ptr;
+    this.len = len;
+  }
+  /** Whether `name` (a map entry's lower-case name) is this key. */
+  is(name) {
+    const { mem, ptr, len } = this;
+    if (name.length !== len) return false;
+    for (let i = 0; i < len; i++) {
+      const c = mem[ptr + i];
+      if (name.charCodeAt(i) !== (c >= 0x41 && c <= 0x5a ? c + 0x20 : c)) return false;
+    }
+    return true;
+  }
+  /** The name as the map keeps it: a copy, ASCII lower-cased. */
+  name() {
+    const key = this.vm.readStr(this.ptr, this.len);
+    return /[A-Z]/.test(key) ? key.replace(/[A-Z]+/g, (u) => u.toLowerCase()) : key;
+  }
+}
+
+/** Index of the first entry named `key` at or after `from` in a header list, or -1. */
+function indexOfKey(list, key, from) {
+  for (let i = from; i < list.length; i++) if (key.is(list[i][0])) return i;
+  return -1;
+}
+
+/** Removes every entry named `key` at or after `from`, in place; whether any was there. */
+function dropKey(list, key, from) {
+  const first = indexOfKey(list, key, from);
+  if (first === -1) return false;
+  let kept = first;
+  for (let i = first + 1; i < list.length; i++) if (!key.is(list[i][0])) list[kept++] = list[i];
+  list.length = kept;
+  return true;
+}
+
 /** One HTTP stream through the filter. */
 export class Stream {
   constructor(worker, id, headers, encoded = null) {
@@ -284,7 +330,7 @@ class VM {
     this.callCtx = null; // call response data during on_http_call_response
     this.configBuffer = null;
     this.nextCallToken = 0;
-    this.metricIds = new Map(); // id → metric name
+    this.metricIds = new Map(); // id → the metric (`envoy.metrics`' entry for its name)
     this.nextMetricId = 1;
     this.lastCalloutStatus = { code: 0, message: '' };
     this.ticks = new Map(); // root id → { period, next }
@@ -902,15 +948,11 @@ function makeHostFunctions(envoy, vm) {
     proxy_get_header_map_value(type, kp, ks, vpp, vsp) {
       const m = mapOf(type);
       if (!m) return S.BadArgument;
-      const key = vm.readStr(kp, ks).toLowerCase();
       const list = m.headers;
-      for (let i = 0; i < list.length; i++) {
-        if (list[i][0] === key) {
-          vm.writeOut(list[i][1], vpp, vsp);
-          return S.Ok;
-        }
-      }
-      return S.NotFound;
+      const at = indexOfKey(list, new Key(vm, kp, ks), 0);
+      if (at === -1) return S.NotFound;
+      vm.writeOut(list[at][1], vpp, vsp);
+      return S.Ok;
     },
     proxy_get_header_map_pairs(type, pp, sp) {
       const m = mapOf(type);
@@ -934,45 +976,30 @@ function makeHostFunctions(envoy, vm) {
     proxy_add_header_map_value(type, kp, ks, vp, vs) {
       const m = mapOf(type);
       if (!m || m.readonly) return S.BadArgument;
-      m.headers.push([vm.readStr(kp, ks).toLowerCase(), vm.read(vp, vs)]);
+      m.headers.push([new Key(vm, kp, ks).name(), vm.read(vp, vs)]);
       m.encoded = null;
       return S.Ok;
     },
     proxy_replace_header_map_value(type, kp, ks, vp, vs) {
       const m = mapOf(type);
       if (!m || m.readonly) return S.BadArgument;
-      const key = vm.readStr(kp, ks).toLowerCase();
+      const key = new Key(vm, kp, ks);
       const value = vm.read(vp, vs);
       // setCopy: the first entry takes the value, the others go; absent ⇒ appended.
       const list = m.headers;
-      let kept = 0;
-      let seen = false;
-      for (let i = 0; i < list.length; i++) {
-        const e = list[i];
-        if (e[0] === key) {
-          if (seen) continue;
-          seen = true;
-          list[kept++] = [key, value];
-        } else {
-          list[kept++] = e;
-        }
+      const at = indexOfKey(list, key, 0);
+      if (at === -1) list.push([key.name(), value]);
+      else {
+        list[at] = [list[at][0], value];
+        dropKey(list, key, at + 1);
       }
-      list.length = kept;
-      if (!seen) list.push([key, value]);
       m.encoded = null;
       return S.Ok;
     },
     proxy_remove_header_map_value(type, kp, ks) {
       const m = mapOf(type);
       if (!m || m.readonly) return S.BadArgument;
-      const key = vm.readStr(kp, ks).toLowerCase();
-      const list = m.headers;
-      let kept = 0;
-      for (let i = 0; i < list.length; i++) if (list[i][0] !== key) list[kept++] = list[i];
-      if (kept !== list.length) {
-        list.length = kept;
-        m.encoded = null;
-      }
+      if (dropKey(m.headers, new Key(vm, kp, ks), 0)) m.encoded = null;
       return S.Ok;
     },
     proxy_send_local_response(status, dp, ds, bp, bs, hp, hs, grpc) {
@@ -1073,30 +1100,28 @@ function makeHostFunctions(envoy, vm) {
       const name = vm.readStr(np, ns);
       if (!envoy.metrics.has(name)) envoy.metrics.set(name, { type, value: 0n });
       const id = vm.nextMetricId++ * 4 + type;
-      vm.metricIds.set(id, name);
+      vm.metricIds.set(id, envoy.metrics.get(name));
       vm.writeU32(idPtr, id);
       return S.Ok;
     },
     proxy_increment_metric(id, offset) {
-      const name = vm.metricIds.get(id);
-      if (!name) return S.NotFound;
-      const m = envoy.metrics.get(name);
+      const m = vm.metricIds.get(id);
+      if (!m) return S.NotFound;
       if (m.type === 0 && offset <= 0n) return S.BadArgument;
       m.value += offset;
       return S.Ok;
     },
     proxy_record_metric(id, value) {
-      const name = vm.metricIds.get(id);
-      if (!name) return S.NotFound;
-      const m = envoy.metrics.get(name);
+      const m = vm.metricIds.get(id);
+      if (!m) return S.NotFound;
       if (m.type === 0) m.value += value;
       else m.value = value;
       return S.Ok;
     },
     proxy_get_metric(id, ptr) {
-      const name = vm.metricIds.get(id);
-      if (!name) return S.NotFound;
-      vm.dv().setBigUint64(ptr, BigInt.asUintN(64, envoy.metrics.get(name).value), true);
+      const m = vm.metricIds.get(id);
+      if (!m) return S.NotFound;
+      vm.dv().setBigUint64(ptr, BigInt.asUintN(64, m.value), true);
       return S.Ok;
     },
     // WASI, as Envoy implements it.
