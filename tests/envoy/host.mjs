@@ -253,10 +253,21 @@ class Key {
     }
     return true;
   }
-  /** The name as the map keeps it: a copy, ASCII lower-cased. */
+  /**
+   * The name as the map keeps it: ASCII lower-cased. Names seen before come from the VM's table
+   * (a filter sets the same few names on every request; a string is immutable, so sharing one
+   * is a copy), others are decoded; the table is bounded.
+   */
   name() {
-    const key = this.vm.readStr(this.ptr, this.len);
-    return /[A-Z]/.test(key) ? key.replace(/[A-Z]+/g, (u) => u.toLowerCase()) : key;
+    const { mem, ptr, len, vm } = this;
+    let h = len;
+    for (let i = 0; i < len; i++) h = (Math.imul(h, 31) + (mem[ptr + i] | 0x20)) | 0;
+    const known = vm.keyNames.get(h);
+    if (known !== undefined && this.is(known)) return known;
+    const raw = vm.readStr(ptr, len);
+    const key = /[A-Z]/.test(raw) ? raw.replace(/[A-Z]+/g, (u) => u.toLowerCase()) : raw;
+    if (vm.keyNames.size < 256) vm.keyNames.set(h, key);
+    return key;
   }
 }
 
@@ -339,7 +350,10 @@ class VM {
     this.exports = this.instance.exports;
     this.memory = this.exports.memory;
     this.allocFn = this.exports.malloc ?? this.exports.proxy_on_memory_allocate;
-    this.viewOf = null;
+    this.viewU8 = new Uint8Array(0);
+    this.viewDv = null;
+    this.viewBuf = null;
+    this.keyNames = new Map(); // hash of a header name's bytes → the name (see Key#name)
   }
 
   /** How often each hostcall was made, by name (counted per import slot, not per name lookup). */
@@ -352,12 +366,12 @@ class VM {
   }
 
   // ---- memory helpers ----
-  // Views over the module's memory are made once per memory growth (growing detaches the old
-  // ArrayBuffer, so identity tells), not on every access.
+  // Views over the module's memory are made once per memory growth, not on every access:
+  // growing detaches the old ArrayBuffer, and a view of a detached buffer has length 0 (so the
+  // `memory.buffer` getter, a runtime call, is only asked then).
   views() {
-    const b = this.memory.buffer;
-    if (b !== this.viewOf) {
-      this.viewOf = b;
+    if (this.viewU8.byteLength === 0) {
+      const b = this.memory.buffer;
       this.viewU8 = new Uint8Array(b);
       this.viewDv = new DataView(b);
       this.viewBuf = Buffer.from(b);
