@@ -124,11 +124,19 @@ export function serializePairs(pairs) {
   return out;
 }
 
+/** A copy of `u8[start, end)` as a Buffer (from Node's pool when small, without species lookups). */
+function copyBytes(u8, start, end) {
+  const out = Buffer.allocUnsafe(end - start);
+  out.set(u8.subarray(start, end));
+  return out;
+}
+
 /**
  * Parses a serialised pair buffer; a malformed one is an empty map (as cpp-host does). Values
- * are copies as bytes, or latin1 strings with `strings`.
+ * are copies as bytes, or latin1 strings with `strings`; names are latin1 strings, or what
+ * `nameAt(offset, length)` makes of them.
  */
-export function parsePairs(buf, strings = false) {
+export function parsePairs(buf, strings = false, nameAt = null) {
   try {
     if (buf.length < 4) return [];
     const n = buf.readUInt32LE(0);
@@ -139,8 +147,8 @@ export function parsePairs(buf, strings = false) {
       const kl = buf.readUInt32LE(4 + i * 8);
       const vl = buf.readUInt32LE(8 + i * 8);
       if (p + kl + vl + 2 > buf.length) return [];
-      const k = buf.toString('latin1', p, p + kl); p += kl + 1;
-      const v = strings ? buf.toString('latin1', p, p + vl) : Buffer.from(buf.subarray(p, p + vl)); p += vl + 1;
+      const k = nameAt ? nameAt(p, kl) : buf.toString('latin1', p, p + kl); p += kl + 1;
+      const v = strings ? buf.toString('latin1', p, p + vl) : copyBytes(buf, p, p + vl); p += vl + 1;
       out.push([k, v]);
     }
     return out;
@@ -390,7 +398,7 @@ class VM {
   read(ptr, len) {
     const mem = this.views();
     if (ptr + len > mem.length) throw new Trap('out of bounds memory access');
-    return Uint8Array.prototype.slice.call(mem, ptr, ptr + len); // a Buffer copy
+    return copyBytes(this.viewU8, ptr, ptr + len);
   }
   /** Module memory [ptr, ptr + len) in place, for a host function that copies what it keeps. */
   view(ptr, len) {
@@ -1021,8 +1029,8 @@ function makeHostFunctions(envoy, vm) {
       if (!s || !(s.state === 'headers' || s.state === 'paused')) return S.BadArgument;
       const details = vm.readStr(dp, ds).replace(/\s/g, '_');
       const body = vm.read(bp, bs);
-      const headers = parsePairs(vm.view(hp, hs), true);
-      for (const h of headers) h[0] = h[0].toLowerCase();
+      // Names lower-cased as Envoy keys them (LowerCaseString).
+      const headers = parsePairs(vm.view(hp, hs), true, (at, len) => new Key(vm, hp + at, len).name());
       if (body.length && !headers.some(([k]) => k === 'content-type')) headers.push(['content-type', 'text/plain']);
       headers.push(['content-length', String(body.length)]);
       const reply = { status, headers, body, details, grpc };
