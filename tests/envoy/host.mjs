@@ -231,6 +231,13 @@ function writeString(out, s, at) {
   return out.write(s, at, 'utf8');
 }
 
+/** The size of a request's header block, names and values, as the codec limits it. */
+function headerBytesOf(headers) {
+  let n = 0;
+  for (let i = 0; i < headers.length; i++) n += headers[i][0].length + headers[i][1].length;
+  return n;
+}
+
 /** NUL, CR or LF: bytes Envoy's codecs refuse in a header value. */
 function forbiddenInValue(v) {
   return v.indexOf(10) !== -1 || v.indexOf(13) !== -1 || v.indexOf(0) !== -1;
@@ -713,11 +720,13 @@ export class Envoy {
     // proxy_get_header_map_pairs copies into module memory), values as views into it.
     const { encoded, offsets, forbidden } = encodeRequestPairs(list);
     for (let i = 0; i < list.length; i++) list[i][1] = encoded.subarray(offsets[2 * i], offsets[2 * i] + offsets[2 * i + 1]);
-    return { worker: wk, headers: list, encoded, forbidden };
+    // The codec sizes the header block as it parses it (Envoy keeps a map's byte size as entries
+    // are added), before any filter runs.
+    return { worker: wk, headers: list, encoded, forbidden, headerBytes: headerBytesOf(list) };
   }
   /** Runs a prepared request through the filter chain (see `prepare`). */
   start(prepared) {
-    return prepared.worker.request(prepared.headers, prepared.encoded, prepared.forbidden);
+    return prepared.worker.request(prepared.headers, prepared.encoded, prepared.forbidden, prepared.headerBytes);
   }
   /** request + settle + finish. */
   send(req) {
@@ -798,8 +807,11 @@ class Worker {
     this.streams = new Map();
   }
 
-  /** `forbidden`: whether a value holds a byte the codec refuses, when the caller knows. */
-  request(headers, encoded = null, forbidden = undefined) {
+  /**
+   * `forbidden`: whether a value holds a byte the codec refuses, `headerBytes`: the header
+   * block's size (`headerBytesOf`), when the caller knows.
+   */
+  request(headers, encoded = null, forbidden = undefined, headerBytes = headerBytesOf(headers)) {
     const envoy = this.envoy;
     const id = envoy.nextStreamId++;
     const stream = new Stream(this, id, headers, encoded);
@@ -828,8 +840,6 @@ class Worker {
     // Envoy's codecs refuse NUL, CR and LF in header values with a 400 before any filter runs;
     // the filter still gets a context and on_log (but never on_request_headers).
     // Envoy's default max_request_headers_kb (60 KiB): larger header blocks get 431 from the codec.
-    let headerBytes = 0;
-    for (let i = 0; i < headers.length; i++) headerBytes += headers[i][0].length + headers[i][1].length;
     const codecStatus = headerBytes > (envoy.maxRequestHeadersKb ?? 60) * 1024 ? 431
       : (forbidden ?? headers.some(([, v]) => forbiddenInValue(v))) ? 400 : 0;
     // Envoy hands out context ids per VM; streams follow the root id.
