@@ -363,6 +363,9 @@ class VM {
     const imports = envoy.buildImports(this);
     this.instance = new WebAssembly.Instance(envoy.module, imports);
     this.exports = this.instance.exports;
+    // The callbacks by name, as a host resolves them once at load (cpp-host getFunctions): the
+    // exports object is a large frozen dictionary, slow to look names up in per call.
+    this.callbacks = new Map(Object.entries(this.exports).filter(([, v]) => typeof v === 'function'));
     this.memory = this.exports.memory;
     this.allocFn = this.exports.malloc ?? this.exports.proxy_on_memory_allocate;
     this.viewU8 = new Uint8Array(0);
@@ -443,7 +446,7 @@ class VM {
 
   /** Calls an export as Envoy does: traps fail the VM; deferred actions run afterwards. */
   call(name, a, b, c, d, e) {
-    const fn = this.exports[name];
+    const fn = this.callbacks.get(name);
     if (!fn) return { ok: true, value: undefined, missing: true };
     if (this.failed) return { ok: false, error: 'vm failed' };
     const outer = this.current === null;
