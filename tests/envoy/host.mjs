@@ -124,11 +124,19 @@ export function serializePairs(pairs) {
   return out;
 }
 
+/** A copy of `u8[start, end)` as a Buffer (from Node's pool when small, without species lookups). */
+function copyBytes(u8, start, end) {
+  const out = Buffer.allocUnsafe(end - start);
+  out.set(u8.subarray(start, end));
+  return out;
+}
+
 /**
  * Parses a serialised pair buffer; a malformed one is an empty map (as cpp-host does). Values
- * are copies as bytes, or latin1 strings with `strings`.
+ * are copies as bytes, or latin1 strings with `strings`; names are latin1 strings, or what
+ * `nameAt(offset, length)` makes of them.
  */
-export function parsePairs(buf, strings = false) {
+export function parsePairs(buf, strings = false, nameAt = null) {
   try {
     if (buf.length < 4) return [];
     const n = buf.readUInt32LE(0);
@@ -139,8 +147,8 @@ export function parsePairs(buf, strings = false) {
       const kl = buf.readUInt32LE(4 + i * 8);
       const vl = buf.readUInt32LE(8 + i * 8);
       if (p + kl + vl + 2 > buf.length) return [];
-      const k = buf.toString('latin1', p, p + kl); p += kl + 1;
-      const v = strings ? buf.toString('latin1', p, p + vl) : Buffer.from(buf.subarray(p, p + vl)); p += vl + 1;
+      const k = nameAt ? nameAt(p, kl) : buf.toString('latin1', p, p + kl); p += kl + 1;
+      const v = strings ? buf.toString('latin1', p, p + vl) : copyBytes(buf, p, p + vl); p += vl + 1;
       out.push([k, v]);
     }
     return out;
@@ -223,6 +231,13 @@ function writeString(out, s, at) {
   return out.write(s, at, 'utf8');
 }
 
+/** The size of a request's header block, names and values, as the codec limits it. */
+function headerBytesOf(headers) {
+  let n = 0;
+  for (let i = 0; i < headers.length; i++) n += headers[i][0].length + headers[i][1].length;
+  return n;
+}
+
 /** NUL, CR or LF: bytes Envoy's codecs refuse in a header value. */
 function forbiddenInValue(v) {
   return v.indexOf(10) !== -1 || v.indexOf(13) !== -1 || v.indexOf(0) !== -1;
@@ -253,10 +268,21 @@ class Key {
     }
     return true;
   }
-  /** The name as the map keeps it: a copy, ASCII lower-cased. */
+  /**
+   * The name as the map keeps it: ASCII lower-cased. Names seen before come from the VM's table
+   * (a filter sets the same few names on every request; a string is immutable, so sharing one
+   * is a copy), others are decoded; the table is bounded.
+   */
   name() {
-    const key = this.vm.readStr(this.ptr, this.len);
-    return /[A-Z]/.test(key) ? key.replace(/[A-Z]+/g, (u) => u.toLowerCase()) : key;
+    const { mem, ptr, len, vm } = this;
+    let h = len;
+    for (let i = 0; i < len; i++) h = (Math.imul(h, 31) + (mem[ptr + i] | 0x20)) | 0;
+    const known = vm.keyNames.get(h);
+    if (known !== undefined && this.is(known)) return known;
+    const raw = vm.readStr(ptr, len);
+    const key = /[A-Z]/.test(raw) ? raw.replace(/[A-Z]+/g, (u) => u.toLowerCase()) : raw;
+    if (vm.keyNames.size < 256) vm.keyNames.set(h, key);
+    return key;
   }
 }
 
@@ -337,9 +363,15 @@ class VM {
     const imports = envoy.buildImports(this);
     this.instance = new WebAssembly.Instance(envoy.module, imports);
     this.exports = this.instance.exports;
+    // The callbacks by name, as a host resolves them once at load (cpp-host getFunctions): the
+    // exports object is a large frozen dictionary, slow to look names up in per call.
+    this.callbacks = new Map(Object.entries(this.exports).filter(([, v]) => typeof v === 'function'));
     this.memory = this.exports.memory;
     this.allocFn = this.exports.malloc ?? this.exports.proxy_on_memory_allocate;
-    this.viewOf = null;
+    this.viewU8 = new Uint8Array(0);
+    this.viewDv = null;
+    this.viewBuf = null;
+    this.keyNames = new Map(); // hash of a header name's bytes → the name (see Key#name)
   }
 
   /** How often each hostcall was made, by name (counted per import slot, not per name lookup). */
@@ -352,12 +384,12 @@ class VM {
   }
 
   // ---- memory helpers ----
-  // Views over the module's memory are made once per memory growth (growing detaches the old
-  // ArrayBuffer, so identity tells), not on every access.
+  // Views over the module's memory are made once per memory growth, not on every access:
+  // growing detaches the old ArrayBuffer, and a view of a detached buffer has length 0 (so the
+  // `memory.buffer` getter, a runtime call, is only asked then).
   views() {
-    const b = this.memory.buffer;
-    if (b !== this.viewOf) {
-      this.viewOf = b;
+    if (this.viewU8.byteLength === 0) {
+      const b = this.memory.buffer;
       this.viewU8 = new Uint8Array(b);
       this.viewDv = new DataView(b);
       this.viewBuf = Buffer.from(b);
@@ -376,7 +408,7 @@ class VM {
   read(ptr, len) {
     const mem = this.views();
     if (ptr + len > mem.length) throw new Trap('out of bounds memory access');
-    return Uint8Array.prototype.slice.call(mem, ptr, ptr + len); // a Buffer copy
+    return copyBytes(this.viewU8, ptr, ptr + len);
   }
   /** Module memory [ptr, ptr + len) in place, for a host function that copies what it keeps. */
   view(ptr, len) {
@@ -414,7 +446,7 @@ class VM {
 
   /** Calls an export as Envoy does: traps fail the VM; deferred actions run afterwards. */
   call(name, a, b, c, d, e) {
-    const fn = this.exports[name];
+    const fn = this.callbacks.get(name);
     if (!fn) return { ok: true, value: undefined, missing: true };
     if (this.failed) return { ok: false, error: 'vm failed' };
     const outer = this.current === null;
@@ -691,11 +723,13 @@ export class Envoy {
     // proxy_get_header_map_pairs copies into module memory), values as views into it.
     const { encoded, offsets, forbidden } = encodeRequestPairs(list);
     for (let i = 0; i < list.length; i++) list[i][1] = encoded.subarray(offsets[2 * i], offsets[2 * i] + offsets[2 * i + 1]);
-    return { worker: wk, headers: list, encoded, forbidden };
+    // The codec sizes the header block as it parses it (Envoy keeps a map's byte size as entries
+    // are added), before any filter runs.
+    return { worker: wk, headers: list, encoded, forbidden, headerBytes: headerBytesOf(list) };
   }
   /** Runs a prepared request through the filter chain (see `prepare`). */
   start(prepared) {
-    return prepared.worker.request(prepared.headers, prepared.encoded, prepared.forbidden);
+    return prepared.worker.request(prepared.headers, prepared.encoded, prepared.forbidden, prepared.headerBytes);
   }
   /** request + settle + finish. */
   send(req) {
@@ -776,8 +810,11 @@ class Worker {
     this.streams = new Map();
   }
 
-  /** `forbidden`: whether a value holds a byte the codec refuses, when the caller knows. */
-  request(headers, encoded = null, forbidden = undefined) {
+  /**
+   * `forbidden`: whether a value holds a byte the codec refuses, `headerBytes`: the header
+   * block's size (`headerBytesOf`), when the caller knows.
+   */
+  request(headers, encoded = null, forbidden = undefined, headerBytes = headerBytesOf(headers)) {
     const envoy = this.envoy;
     const id = envoy.nextStreamId++;
     const stream = new Stream(this, id, headers, encoded);
@@ -806,8 +843,6 @@ class Worker {
     // Envoy's codecs refuse NUL, CR and LF in header values with a 400 before any filter runs;
     // the filter still gets a context and on_log (but never on_request_headers).
     // Envoy's default max_request_headers_kb (60 KiB): larger header blocks get 431 from the codec.
-    let headerBytes = 0;
-    for (let i = 0; i < headers.length; i++) headerBytes += headers[i][0].length + headers[i][1].length;
     const codecStatus = headerBytes > (envoy.maxRequestHeadersKb ?? 60) * 1024 ? 431
       : (forbidden ?? headers.some(([, v]) => forbiddenInValue(v))) ? 400 : 0;
     // Envoy hands out context ids per VM; streams follow the root id.
@@ -1007,8 +1042,8 @@ function makeHostFunctions(envoy, vm) {
       if (!s || !(s.state === 'headers' || s.state === 'paused')) return S.BadArgument;
       const details = vm.readStr(dp, ds).replace(/\s/g, '_');
       const body = vm.read(bp, bs);
-      const headers = parsePairs(vm.view(hp, hs), true);
-      for (const h of headers) h[0] = h[0].toLowerCase();
+      // Names lower-cased as Envoy keys them (LowerCaseString).
+      const headers = parsePairs(vm.view(hp, hs), true, (at, len) => new Key(vm, hp + at, len).name());
       if (body.length && !headers.some(([k]) => k === 'content-type')) headers.push(['content-type', 'text/plain']);
       headers.push(['content-length', String(body.length)]);
       const reply = { status, headers, body, details, grpc };
