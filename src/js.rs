@@ -195,7 +195,7 @@ struct Configured {
 /// the result for exactly as long as this cache would answer.
 fn verified_text(v: &Verified, window: Option<(UnixTime, UnixTime)>) -> String {
     use crate::json::write;
-    let mut out = Vec::with_capacity(2048);
+    let mut out = write::Out::with_capacity(2048);
     out.push(b'v');
     if let Some((from, until)) = window {
         write::signed(&mut out, from.0);
@@ -232,7 +232,7 @@ fn verified_text(v: &Verified, window: Option<(UnixTime, UnixTime)>) -> String {
     out.extend_from_slice(b"]\n");
     v.report.write_json(&mut out);
     // The writers produce valid UTF-8 and the rest is ASCII.
-    String::from_utf8(out)
+    String::from_utf8(out.into_vec())
         .unwrap_or_else(|_| fail(Code::JsonInvalid, "result could not be serialized"))
 }
 

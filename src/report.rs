@@ -106,7 +106,7 @@ impl Report {
     /// it (field order, `None` fields left out), in a few large writes — most of a verified
     /// answer is its report, and the generic serializer cost more than the checks themselves
     /// in the size-optimised wasm module.
-    pub fn write_json(&self, out: &mut Vec<u8>) {
+    pub fn write_json(&self, out: &mut crate::json::write::Out) {
         use crate::json::write::string;
         out.extend_from_slice(b"{\"checks\":[");
         for (i, c) in self.checks.iter().enumerate() {
@@ -162,11 +162,11 @@ mod tests {
         report.push(Check::new("sub", Outcome::Skip, ""));
         report.push(Check::new("unverified", Outcome::Info, "\r"));
         report.push(Check::new("x", Outcome::Pass, "\u{8}\u{c}"));
-        let mut ours = Vec::new();
+        let mut ours = crate::json::write::Out::with_capacity(1);
         report.write_json(&mut ours);
-        assert_eq!(ours, serde_json::to_vec(&report).unwrap());
-        let mut empty = Vec::new();
+        assert_eq!(ours.into_vec(), serde_json::to_vec(&report).unwrap());
+        let mut empty = crate::json::write::Out::with_capacity(0);
         Report::default().write_json(&mut empty);
-        assert_eq!(empty, b"{\"checks\":[]}");
+        assert_eq!(empty.into_vec(), b"{\"checks\":[]}");
     }
 }

@@ -22,13 +22,13 @@ impl UnixTime {
     /// ISO-8601 UTC, e.g. `2023-11-14T22:13:20Z` (proleptic Gregorian calendar, computed with
     /// H. Hinnant's days-to-civil algorithm so no date library or clock is needed).
     pub fn to_iso8601(self) -> String {
-        let mut out = alloc::vec::Vec::with_capacity(20);
+        let mut out = crate::json::write::Out::with_capacity(20);
         self.write_iso8601(&mut out);
-        crate::json::write::into_text(out)
+        out.into_text()
     }
 
     /// Appends [`Self::to_iso8601`] to `out`.
-    pub fn write_iso8601(self, out: &mut alloc::vec::Vec<u8>) {
+    pub fn write_iso8601(self, out: &mut crate::json::write::Out) {
         let days = self.0.div_euclid(86_400);
         let secs = self.0.rem_euclid(86_400);
         let z = days + 719_468;

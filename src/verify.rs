@@ -49,6 +49,7 @@ use crate::claims::{standard, vault, ClaimError, Mode, StandardOptions, VaultCon
 use crate::error::Error;
 use crate::identity::Alias;
 use crate::jose::{self, Algorithm, Header, KeyError, KeySet};
+use crate::json::write::Out;
 use crate::limits::Limits;
 use crate::report::{Check, Outcome, Report, Text};
 use crate::role::{KeySource, VaultConfig, VaultRole};
@@ -280,7 +281,7 @@ where
     let jws = match jose::parse_compact(token, &opts.limits) {
         Ok(jws) => {
             // "alg RS256, kid \"k1\", 11 claims", built without the formatting machinery.
-            let mut actual = Vec::with_capacity(64);
+            let mut actual = Out::with_capacity(64);
             actual.extend_from_slice(b"alg ");
             actual.extend_from_slice(jws.header.alg.as_str().as_bytes());
             actual.extend_from_slice(b", kid ");
@@ -290,7 +291,7 @@ where
             actual.extend_from_slice(b" claims");
             report.push(
                 Check::new("token", Outcome::Pass, "compact JWS parsed strictly")
-                    .with_actual(crate::json::write::into_text(actual)),
+                    .with_actual(actual.into_text()),
             );
             jws
         }
@@ -342,14 +343,14 @@ where
     // Signature.
     let key = match verifier(header.alg, header.kid.as_deref(), jws.signing_input, &jws.signature) {
         Ok(key) => {
-            let mut actual = Vec::with_capacity(80);
+            let mut actual = Out::with_capacity(80);
             actual.extend_from_slice(b"kid ");
             push_kid(&mut actual, key.kid.as_deref());
             actual.extend_from_slice(b", thumbprint ");
             actual.extend_from_slice(key.thumbprint.as_bytes());
             report.push(
                 Check::new("signature", Outcome::Pass, verified_message(&key.kty))
-                    .with_actual(crate::json::write::into_text(actual)),
+                    .with_actual(actual.into_text()),
             );
             Some(key)
         }
@@ -426,7 +427,7 @@ where
 }
 
 /// Appends a `kid` as the report shows it: JSON-quoted, or `none`.
-fn push_kid(out: &mut Vec<u8>, kid: Option<&str>) {
+fn push_kid(out: &mut Out, kid: Option<&str>) {
     match kid {
         Some(kid) => crate::json::write::string(out, kid),
         None => out.extend_from_slice(b"none"),
@@ -440,10 +441,10 @@ fn allowed_text(allowed: &[Algorithm]) -> Text {
     if allowed == Algorithm::ALL {
         return Text::Borrowed(ALL_TEXT);
     }
-    let mut expected = Vec::with_capacity(96);
+    let mut expected = Out::with_capacity(96);
     expected.extend_from_slice(b"one of ");
     crate::json::write::list(&mut expected, allowed.iter().map(|a| a.as_str()));
-    Text::Owned(crate::json::write::into_text(expected))
+    Text::Owned(expected.into_text())
 }
 
 /// `signature verified with <kty> key`, constant for the three key types.

@@ -3,7 +3,6 @@
 
 use alloc::format;
 use alloc::string::String;
-use alloc::vec::Vec;
 
 use serde_json::Value;
 
@@ -40,12 +39,12 @@ pub fn debug_quoted(s: &str) -> String {
 
 /// `1700000000 (2023-11-14T22:13:20Z)`.
 pub fn time(t: i64) -> String {
-    let mut out = Vec::with_capacity(40);
+    let mut out = crate::json::write::Out::with_capacity(40);
     crate::json::write::signed(&mut out, t);
     out.extend_from_slice(b" (");
     UnixTime(t).write_iso8601(&mut out);
     out.push(b')');
-    crate::json::write::into_text(out)
+    out.into_text()
 }
 
 /// A non-negative number of seconds as `1h2m3s` / `45s`.

@@ -288,11 +288,11 @@ fn present_message(claim: &str) -> Text {
 
 /// `<prefix><tol>s`, without the formatting machinery (the time checks' pass messages).
 fn with_tolerance(prefix: &str, tol: i64) -> String {
-    let mut out = Vec::with_capacity(prefix.len() + 8);
+    let mut out = crate::json::write::Out::with_capacity(prefix.len() + 8);
     out.extend_from_slice(prefix.as_bytes());
     crate::json::write::signed(&mut out, tol);
     out.push(b's');
-    crate::json::write::into_text(out)
+    out.into_text()
 }
 
 fn finish(first: Option<ClaimError>) -> Result<(), ClaimError> {
