@@ -31,7 +31,7 @@ use serde_json::{json, Map, Value};
 
 use crate::error::Code;
 use crate::json::JsonError;
-use crate::report::{Check, Outcome};
+use crate::report::{Check, Outcome, Text};
 use crate::time::UnixTime;
 
 pub mod trust;
@@ -118,7 +118,7 @@ fn claim_strings(claims: &Map<String, Value>, name: &str) -> Option<Vec<String>>
     }
 }
 
-fn fail(id: &str, code: Code, message: String) -> Check {
+fn fail(id: impl Into<Text>, code: Code, message: String) -> Check {
     Check::new(id, Outcome::Fail, message).with_code(code)
 }
 
@@ -157,7 +157,7 @@ pub fn preflight(
             Outcome::Pass,
             "provider URL is https, without port or query",
         )
-        .with_actual(url),
+        .with_actual(url.to_string()),
     });
     // Token length (botocore clientTokenType: 4..20000).
     let len = token.chars().count();
@@ -182,7 +182,8 @@ pub fn preflight(
     });
     // Algorithm.
     out.push(if ACCEPTED_ALGS.contains(&alg) {
-        Check::new("aws.alg", Outcome::Pass, "algorithm accepted by STS").with_actual(alg)
+        Check::new("aws.alg", Outcome::Pass, "algorithm accepted by STS")
+            .with_actual(alg.to_string())
     } else {
         let hint = if alg == "EdDSA" {
             " (a Nomad cluster created before 1.7 signs with Ed25519 until its keyring is rotated)"
@@ -198,12 +199,12 @@ pub fn preflight(
             ),
         )
         .with_expected(ACCEPTED_ALGS.join(", "))
-        .with_actual(alg)
+        .with_actual(alg.to_string())
     });
     // Issuer = provider URL, exactly.
     let iss = claims.get("iss").and_then(Value::as_str);
     out.push(match iss {
-        Some(i) if i == url => Check::new("aws.iss", Outcome::Pass, "iss equals the provider URL exactly").with_actual(i),
+        Some(i) if i == url => Check::new("aws.iss", Outcome::Pass, "iss equals the provider URL exactly").with_actual(i.to_string()),
         Some(i) => {
             let hint = if i.trim_end_matches('/') == url.trim_end_matches('/') {
                 " (they differ only by a trailing slash: IAM compares strings exactly)"
@@ -211,8 +212,8 @@ pub fn preflight(
                 ""
             };
             fail("aws.iss", invalid, format!("InvalidIdentityToken: No OpenIDConnect provider found in your account for {i}{hint}"))
-                .with_expected(url)
-                .with_actual(i)
+                .with_expected(url.to_string())
+                .with_actual(i.to_string())
         }
         None => fail(
             "aws.iss",
@@ -221,7 +222,7 @@ pub fn preflight(
              found (Nomad sets iss only when the server's oidc_issuer is configured)"
                 .to_string(),
         )
-        .with_expected(url),
+        .with_expected(url.to_string()),
     });
     // Audience.
     let aud = claim_strings(claims, "aud").unwrap_or_default();
@@ -239,7 +240,7 @@ pub fn preflight(
         if let Some(v) = claims.get(name) {
             if !(v.is_i64() || v.is_u64()) {
                 out.push(fail(
-                    &format!("aws.{name}"),
+                    format!("aws.{name}"),
                     invalid,
                     format!("InvalidIdentityToken: timestamps in the token must be formatted as an integer ({name})"),
                 ).with_actual(v.to_string()));
@@ -392,7 +393,7 @@ pub fn evaluate(
         if !action_matches {
             steps.push(
                 Check::new(
-                    &id,
+                    id.clone(),
                     Outcome::Skip,
                     format!("{effect} statement {label}: Action does not cover {ACTION}"),
                 )
@@ -400,7 +401,7 @@ pub fn evaluate(
             );
         } else if !principal_matches {
             steps.push(
-                Check::new(&id, Outcome::Skip, format!("{effect} statement {label}: Principal.Federated does not name the provider"))
+                Check::new(id.clone(), Outcome::Skip, format!("{effect} statement {label}: Principal.Federated does not name the provider"))
                     .with_expected(arn.clone())
                     .with_actual(s.federated.join(", ")),
             );
@@ -421,7 +422,7 @@ pub fn evaluate(
                 );
             }
             steps.push(Check::new(
-                &id,
+                id.clone(),
                 Outcome::Info,
                 format!(
                     "{effect} statement {label} {}",

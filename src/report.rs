@@ -1,6 +1,6 @@
 //! The explained answer: every check in order, with expected and actual values.
 
-use alloc::string::String;
+use alloc::borrow::Cow;
 use alloc::vec::Vec;
 
 use serde::Serialize;
@@ -22,29 +22,34 @@ pub enum Outcome {
     Info,
 }
 
+/// The text of a check: borrowed when it is fixed (most ids and messages, and every id and
+/// message of a passing standard verify), owned when it is rendered from values. Fixed text is
+/// then neither allocated, copied nor freed on every verify.
+pub type Text = Cow<'static, str>;
+
 /// One step of a decision. Serialized as `{ id, outcome, code?, message, expected?, actual? }`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Check {
     /// Stable identifier of the check, e.g. `signature`, `exp`, `bound_claims./nomad_namespace`.
-    pub id: String,
+    pub id: Text,
     /// What happened.
     pub outcome: Outcome,
     /// The error code when the check failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<Code>,
     /// Human-readable explanation (for a failure: Vault's wording first, where Vault has one).
-    pub message: String,
+    pub message: Text,
     /// The value the configuration expects, rendered for display.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expected: Option<String>,
+    pub expected: Option<Text>,
     /// The value the token (or request) has, rendered for display.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub actual: Option<String>,
+    pub actual: Option<Text>,
 }
 
 impl Check {
     /// A check with the given id, outcome and message, and no code or values.
-    pub fn new(id: impl Into<String>, outcome: Outcome, message: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<Text>, outcome: Outcome, message: impl Into<Text>) -> Self {
         Check {
             id: id.into(),
             outcome,
@@ -62,13 +67,13 @@ impl Check {
     }
 
     /// Sets the expected value.
-    pub fn with_expected(mut self, expected: impl Into<String>) -> Self {
+    pub fn with_expected(mut self, expected: impl Into<Text>) -> Self {
         self.expected = Some(expected.into());
         self
     }
 
     /// Sets the actual value.
-    pub fn with_actual(mut self, actual: impl Into<String>) -> Self {
+    pub fn with_actual(mut self, actual: impl Into<Text>) -> Self {
         self.actual = Some(actual.into());
         self
     }

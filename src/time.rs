@@ -22,6 +22,13 @@ impl UnixTime {
     /// ISO-8601 UTC, e.g. `2023-11-14T22:13:20Z` (proleptic Gregorian calendar, computed with
     /// H. Hinnant's days-to-civil algorithm so no date library or clock is needed).
     pub fn to_iso8601(self) -> String {
+        let mut out = alloc::vec::Vec::with_capacity(20);
+        self.write_iso8601(&mut out);
+        crate::json::write::into_text(out)
+    }
+
+    /// Appends [`Self::to_iso8601`] to `out`.
+    pub fn write_iso8601(self, out: &mut alloc::vec::Vec<u8>) {
         let days = self.0.div_euclid(86_400);
         let secs = self.0.rem_euclid(86_400);
         let z = days + 719_468;
@@ -35,20 +42,29 @@ impl UnixTime {
         let y = yoe + era * 400 + i64::from(m <= 2);
         let (h, min, s) = (secs / 3600, (secs % 3600) / 60, secs % 60);
         if !(0..=9999).contains(&y) {
-            return format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}Z");
+            let text = format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}Z");
+            out.extend_from_slice(text.as_bytes());
+            return;
         }
         // Four-digit years (every realistic instant) without the formatting machinery, which
         // is slow in the size-built wasm module and runs for every time claim of every report.
-        let mut out = String::with_capacity(20);
+        let mut text = [0u8; 20];
+        let mut at = 0;
         for (n, width, sep) in
-            [(y, 4, '-'), (m, 2, '-'), (d, 2, 'T'), (h, 2, ':'), (min, 2, ':'), (s, 2, 'Z')]
+            [(y, 4, b'-'), (m, 2, b'-'), (d, 2, b'T'), (h, 2, b':'), (min, 2, b':'), (s, 2, b'Z')]
         {
             for place in [1000, 100, 10, 1].into_iter().skip(4 - width) {
-                out.push(char::from(b'0' + (n / place % 10) as u8));
+                if let Some(digit) = text.get_mut(at) {
+                    *digit = b'0' + (n / place % 10) as u8;
+                }
+                at += 1;
             }
-            out.push(sep);
+            if let Some(byte) = text.get_mut(at) {
+                *byte = sep;
+            }
+            at += 1;
         }
-        out
+        out.extend_from_slice(&text);
     }
 }
 

@@ -35,6 +35,7 @@
 //! # Ok::<(), jwtgate::Error>(())
 //! ```
 
+use alloc::borrow::Cow;
 use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -44,14 +45,12 @@ use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::claims::{
-    render, standard, vault, ClaimError, Mode, StandardOptions, VaultContext, Wording,
-};
+use crate::claims::{standard, vault, ClaimError, Mode, StandardOptions, VaultContext, Wording};
 use crate::error::Error;
 use crate::identity::Alias;
 use crate::jose::{self, Algorithm, Header, KeyError, KeySet};
 use crate::limits::Limits;
-use crate::report::{Check, Outcome, Report};
+use crate::report::{Check, Outcome, Report, Text};
 use crate::role::{KeySource, VaultConfig, VaultRole};
 use crate::time::UnixTime;
 
@@ -115,13 +114,22 @@ impl VerifyOptions {
 
     /// The algorithms this verification accepts.
     pub fn allowed_algorithms(&self) -> Vec<Algorithm> {
+        self.allowed().into_owned()
+    }
+
+    /// [`Self::allowed_algorithms`], borrowing the constant list in the common case (standard
+    /// profile, no allow-list) instead of building it on every verify.
+    fn allowed(&self) -> Cow<'static, [Algorithm]> {
         let base = match &self.profile {
             Profile::Vault(v) => v.config.allowed_algorithms(),
+            Profile::Standard(_) if self.algorithms.is_none() => {
+                return Cow::Borrowed(&Algorithm::ALL)
+            }
             Profile::Standard(_) => Algorithm::ALL.to_vec(),
         };
         match &self.algorithms {
-            None => base,
-            Some(list) => base.into_iter().filter(|a| list.contains(a)).collect(),
+            None => Cow::Owned(base),
+            Some(list) => Cow::Owned(base.into_iter().filter(|a| list.contains(a)).collect()),
         }
     }
 }
@@ -242,7 +250,8 @@ pub fn verify_with<F>(
 where
     F: FnMut(Algorithm, Option<&str>, &[u8], &[u8]) -> Result<KeyInfo, KeyError>,
 {
-    let mut report = Report::default();
+    // Room for every check of a standard verify (twelve) without regrowing.
+    let mut report = Report { checks: Vec::with_capacity(16) };
     let mut first: Option<Error> = None;
     // Records a failure; true = stop now.
     let stop = |first: &mut Option<Error>, e: Error| -> bool {
@@ -271,17 +280,17 @@ where
     let jws = match jose::parse_compact(token, &opts.limits) {
         Ok(jws) => {
             // "alg RS256, kid \"k1\", 11 claims", built without the formatting machinery.
-            let mut actual = String::with_capacity(64);
-            actual.push_str("alg ");
-            actual.push_str(jws.header.alg.as_str());
-            actual.push_str(", kid ");
+            let mut actual = Vec::with_capacity(64);
+            actual.extend_from_slice(b"alg ");
+            actual.extend_from_slice(jws.header.alg.as_str().as_bytes());
+            actual.extend_from_slice(b", kid ");
             push_kid(&mut actual, jws.header.kid.as_deref());
-            actual.push_str(", ");
-            push_count(&mut actual, jws.claims.len());
-            actual.push_str(" claims");
+            actual.extend_from_slice(b", ");
+            crate::json::write::unsigned(&mut actual, jws.claims.len() as u64);
+            actual.extend_from_slice(b" claims");
             report.push(
                 Check::new("token", Outcome::Pass, "compact JWS parsed strictly")
-                    .with_actual(actual),
+                    .with_actual(crate::json::write::into_text(actual)),
             );
             jws
         }
@@ -292,23 +301,19 @@ where
         }
     };
     let header = &jws.header;
-    let allowed = opts.allowed_algorithms();
+    let allowed = opts.allowed();
     let wording = if vault.is_some() { Wording::Vault } else { Wording::Standard };
     let alg_check = |report: &mut Report| -> Result<(), ClaimError> {
         if allowed.contains(&header.alg) {
-            let mut expected = Vec::with_capacity(96);
-            expected.extend_from_slice(b"one of ");
-            crate::json::write::list(&mut expected, allowed.iter().map(|a| a.as_str()));
-            let expected = String::from_utf8(expected).unwrap_or_default();
             report.push(
                 Check::new("alg", Outcome::Pass, "alg is allowed")
-                    .with_expected(expected)
-                    .with_actual(render::quoted(header.alg.as_str())),
+                    .with_expected(allowed_text(&allowed))
+                    .with_actual(header.alg.quoted()),
             );
             Ok(())
         } else {
             let err =
-                ClaimError::AlgNotAllowed { alg: header.alg, allowed: allowed.clone(), wording };
+                ClaimError::AlgNotAllowed { alg: header.alg, allowed: allowed.to_vec(), wording };
             report.push(vault::failure("alg", &err));
             Err(err)
         }
@@ -337,16 +342,15 @@ where
     // Signature.
     let key = match verifier(header.alg, header.kid.as_deref(), jws.signing_input, &jws.signature) {
         Ok(key) => {
-            let mut message = String::with_capacity(32);
-            message.push_str("signature verified with ");
-            message.push_str(&key.kty);
-            message.push_str(" key");
-            let mut actual = String::with_capacity(80);
-            actual.push_str("kid ");
+            let mut actual = Vec::with_capacity(80);
+            actual.extend_from_slice(b"kid ");
             push_kid(&mut actual, key.kid.as_deref());
-            actual.push_str(", thumbprint ");
-            actual.push_str(&key.thumbprint);
-            report.push(Check::new("signature", Outcome::Pass, message).with_actual(actual));
+            actual.extend_from_slice(b", thumbprint ");
+            actual.extend_from_slice(key.thumbprint.as_bytes());
+            report.push(
+                Check::new("signature", Outcome::Pass, verified_message(&key.kty))
+                    .with_actual(crate::json::write::into_text(actual)),
+            );
             Some(key)
         }
         Err(e) => {
@@ -422,18 +426,40 @@ where
 }
 
 /// Appends a `kid` as the report shows it: JSON-quoted, or `none`.
-fn push_kid(out: &mut String, kid: Option<&str>) {
+fn push_kid(out: &mut Vec<u8>, kid: Option<&str>) {
     match kid {
-        Some(kid) => out.push_str(&render::quoted(kid)),
-        None => out.push_str("none"),
+        Some(kid) => crate::json::write::string(out, kid),
+        None => out.extend_from_slice(b"none"),
     }
 }
 
-/// Appends `n` in decimal.
-fn push_count(out: &mut String, n: usize) {
-    let mut digits = Vec::with_capacity(20);
-    crate::json::write::unsigned(&mut digits, n as u64);
-    out.push_str(core::str::from_utf8(&digits).unwrap_or_default());
+/// `one of ["RS256",…]`: the `alg` check's expected value. Constant for the usual list (all
+/// ten algorithms), so it is written once, not on every verify.
+fn allowed_text(allowed: &[Algorithm]) -> Text {
+    const ALL_TEXT: &str = "one of [\"RS256\",\"RS384\",\"RS512\",\"PS256\",\"PS384\",\"PS512\",\"ES256\",\"ES384\",\"ES512\",\"EdDSA\"]";
+    if allowed == Algorithm::ALL {
+        return Text::Borrowed(ALL_TEXT);
+    }
+    let mut expected = Vec::with_capacity(96);
+    expected.extend_from_slice(b"one of ");
+    crate::json::write::list(&mut expected, allowed.iter().map(|a| a.as_str()));
+    Text::Owned(crate::json::write::into_text(expected))
+}
+
+/// `signature verified with <kty> key`, constant for the three key types.
+fn verified_message(kty: &str) -> Text {
+    match kty {
+        "RSA" => Text::Borrowed("signature verified with RSA key"),
+        "EC" => Text::Borrowed("signature verified with EC key"),
+        "OKP" => Text::Borrowed("signature verified with OKP key"),
+        other => {
+            let mut message = String::with_capacity(32);
+            message.push_str("signature verified with ");
+            message.push_str(other);
+            message.push_str(" key");
+            Text::Owned(message)
+        }
+    }
 }
 
 /// Unreachable in practice (a missing key always records an error); kept typed, not a panic.
@@ -460,5 +486,22 @@ fn vault_signature_detail(e: &KeyError, config: &VaultConfig) -> Option<&'static
             Some("failed to verify id token signature")
         }
         KeySource::JwksPairs => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_texts_are_what_the_writers_build() {
+        let names = |algs: &[Algorithm]| -> Vec<&str> { algs.iter().map(|a| a.as_str()).collect() };
+        for allowed in [&Algorithm::ALL[..], &[Algorithm::EdDSA], &Algorithm::ALL[1..], &[]] {
+            let want = format!("one of {}", serde_json::to_string(&names(allowed)).unwrap());
+            assert_eq!(allowed_text(allowed), want);
+        }
+        for kty in ["RSA", "EC", "OKP", "oct"] {
+            assert_eq!(verified_message(kty), format!("signature verified with {kty} key"));
+        }
     }
 }

@@ -44,12 +44,12 @@ fn reject(alg: Algorithm, _: Option<&str>, _: &[u8], _: &[u8]) -> Result<KeyInfo
 }
 
 fn ids(report: &jwtgate::report::Report) -> Vec<&str> {
-    report.checks.iter().map(|c| c.id.as_str()).collect()
+    report.checks.iter().map(|c| &*c.id).collect()
 }
 
 /// The ids of the failed checks, in report order.
 fn failed_ids(report: &jwtgate::report::Report) -> Vec<&str> {
-    report.checks.iter().filter(|c| c.outcome == Outcome::Fail).map(|c| c.id.as_str()).collect()
+    report.checks.iter().filter(|c| c.outcome == Outcome::Fail).map(|c| &*c.id).collect()
 }
 
 #[test]

@@ -17,7 +17,7 @@ fn err_outcome(e: &jwtgate::Error, report: &Report) -> Outcome {
     Outcome::Err {
         code: e.code().as_str().to_string(),
         message: e.to_string(),
-        check: report.first_failure().map(|c| c.id.clone()),
+        check: report.first_failure().map(|c| c.id.to_string()),
     }
 }
 

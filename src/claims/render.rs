@@ -43,9 +43,9 @@ pub fn time(t: i64) -> String {
     let mut out = Vec::with_capacity(40);
     crate::json::write::signed(&mut out, t);
     out.extend_from_slice(b" (");
-    out.extend_from_slice(UnixTime(t).to_iso8601().as_bytes());
+    UnixTime(t).write_iso8601(&mut out);
     out.push(b')');
-    String::from_utf8(out).unwrap_or_else(|_| format!("{t} ({})", UnixTime(t).to_iso8601()))
+    crate::json::write::into_text(out)
 }
 
 /// A non-negative number of seconds as `1h2m3s` / `45s`.

@@ -5,8 +5,8 @@
 //! without `exp` is only refused because `requiredClaims` defaults to `["exp"]`.
 
 use alloc::string::String;
+use alloc::vec;
 use alloc::vec::Vec;
-use alloc::{format, vec};
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use super::vault::failure;
 use super::{render, ClaimError, Mode, NbfSource, Wording};
 use crate::json::type_name;
-use crate::report::{Check, Outcome, Report};
+use crate::report::{Check, Outcome, Report, Text};
 use crate::time::UnixTime;
 
 /// Options of the standard profile. JSON (camelCase) as the JS API takes it.
@@ -71,7 +71,7 @@ pub fn check(
     report: &mut Report,
 ) -> Result<(), ClaimError> {
     let mut first: Option<ClaimError> = None;
-    let mut fail = |report: &mut Report, id: &str, err: ClaimError| -> bool {
+    let mut fail = |report: &mut Report, id: Text, err: ClaimError| -> bool {
         report.push(failure(id, &err));
         first.get_or_insert(err);
         mode == Mode::FailFast
@@ -94,14 +94,10 @@ pub fn check(
         }
     }
     for claim in required {
-        let mut id = String::with_capacity(9 + claim.len());
-        id.push_str("required.");
-        id.push_str(claim);
+        let id = required_id(claim);
         if claims.contains_key(claim) {
-            let mut message = render::debug_quoted(claim);
-            message.push_str(" is present");
-            report.push(Check::new(id, Outcome::Pass, message));
-        } else if fail(report, &id, ClaimError::Missing { claim: String::from(claim) }) {
+            report.push(Check::new(id, Outcome::Pass, present_message(claim)));
+        } else if fail(report, id, ClaimError::Missing { claim: String::from(claim) }) {
             return finish(first);
         }
     }
@@ -113,14 +109,14 @@ pub fn check(
         let iss = claims.get("iss");
         let ok = iss.and_then(Value::as_str).is_some_and(|s| opts.issuer.iter().any(|i| i == s));
         if ok {
-            report.push(pass("iss", "iss is accepted", &render::list(&opts.issuer), iss));
+            report.push(pass("iss", "iss is accepted", render::list(&opts.issuer), iss));
         } else {
             let err = ClaimError::Issuer {
                 expected: opts.issuer.clone(),
                 actual: iss.map(render::json),
                 wording: Wording::Standard,
             };
-            if fail(report, "iss", err) {
+            if fail(report, Text::Borrowed("iss"), err) {
                 return finish(first);
             }
         }
@@ -132,14 +128,14 @@ pub fn check(
         Some(want) => {
             let sub = claims.get("sub");
             if sub.and_then(Value::as_str) == Some(want.as_str()) {
-                report.push(pass("sub", "sub matches", &render::quoted(want), sub));
+                report.push(pass("sub", "sub matches", render::quoted(want), sub));
             } else {
                 let err = ClaimError::Subject {
                     expected: want.clone(),
                     actual: sub.map(render::json),
                     wording: Wording::Standard,
                 };
-                if fail(report, "sub", err) {
+                if fail(report, Text::Borrowed("sub"), err) {
                     return finish(first);
                 }
             }
@@ -161,7 +157,7 @@ pub fn check(
             report.push(pass(
                 "aud",
                 "aud contains an accepted audience",
-                &render::list(&opts.audience),
+                render::list(&opts.audience),
                 aud,
             ));
         } else {
@@ -170,7 +166,7 @@ pub fn check(
                 actual: aud.map(render::json),
                 wording: Wording::Standard,
             };
-            if fail(report, "aud", err) {
+            if fail(report, Text::Borrowed("aud"), err) {
                 return finish(first);
             }
         }
@@ -184,7 +180,7 @@ pub fn check(
         None => report.push(Check::new("iat", Outcome::Skip, "token has no iat")),
         Some(Value::Number(_)) => report.push(Check::new("iat", Outcome::Pass, "iat is a number")),
         Some(other) => {
-            if fail(report, "iat", type_err("iat", other)) {
+            if fail(report, Text::Borrowed("iat"), type_err("iat", other)) {
                 return finish(first);
             }
         }
@@ -203,18 +199,22 @@ pub fn check(
                     source: NbfSource::Claim,
                     wording: Wording::Standard,
                 };
-                if fail(report, "nbf", err) {
+                if fail(report, Text::Borrowed("nbf"), err) {
                     return finish(first);
                 }
             } else {
                 report.push(
-                    Check::new("nbf", Outcome::Pass, format!("nbf is not after now + {tol}s"))
-                        .with_actual(render::time(nbf as i64)),
+                    Check::new(
+                        "nbf",
+                        Outcome::Pass,
+                        with_tolerance("nbf is not after now + ", tol),
+                    )
+                    .with_actual(render::time(nbf as i64)),
                 );
             }
         }
         Some(other) => {
-            if fail(report, "nbf", type_err("nbf", other)) {
+            if fail(report, Text::Borrowed("nbf"), type_err("nbf", other)) {
                 return finish(first);
             }
         }
@@ -233,23 +233,66 @@ pub fn check(
                     invented: false,
                     wording: Wording::Standard,
                 };
-                if fail(report, "exp", err) {
+                if fail(report, Text::Borrowed("exp"), err) {
                     return finish(first);
                 }
             } else {
                 report.push(
-                    Check::new("exp", Outcome::Pass, format!("now is before exp + {tol}s"))
+                    Check::new("exp", Outcome::Pass, with_tolerance("now is before exp + ", tol))
                         .with_actual(render::time(exp as i64)),
                 );
             }
         }
         Some(other) => {
-            if fail(report, "exp", type_err("exp", other)) {
+            if fail(report, Text::Borrowed("exp"), type_err("exp", other)) {
                 return finish(first);
             }
         }
     }
     finish(first)
+}
+
+/// The registered claims a check is usually required for, with their report id and message
+/// (what [`required_id`] and [`present_message`] would build), so the common case allocates
+/// nothing.
+const REQUIRED_TEXT: [(&str, &str, &str); 7] = [
+    ("iss", "required.iss", "\"iss\" is present"),
+    ("sub", "required.sub", "\"sub\" is present"),
+    ("aud", "required.aud", "\"aud\" is present"),
+    ("exp", "required.exp", "\"exp\" is present"),
+    ("nbf", "required.nbf", "\"nbf\" is present"),
+    ("iat", "required.iat", "\"iat\" is present"),
+    ("jti", "required.jti", "\"jti\" is present"),
+];
+
+/// `required.<claim>`.
+fn required_id(claim: &str) -> Text {
+    if let Some((_, id, _)) = REQUIRED_TEXT.iter().find(|(c, _, _)| *c == claim) {
+        return Text::Borrowed(id);
+    }
+    let mut id = String::with_capacity(9 + claim.len());
+    id.push_str("required.");
+    id.push_str(claim);
+    Text::Owned(id)
+}
+
+/// `"<claim>" is present`, the claim quoted as `{:?}` quotes it.
+fn present_message(claim: &str) -> Text {
+    if let Some((_, _, message)) = REQUIRED_TEXT.iter().find(|(c, _, _)| *c == claim) {
+        return Text::Borrowed(message);
+    }
+    let mut message = render::debug_quoted(claim);
+    message.push_str(" is present");
+    Text::Owned(message)
+}
+
+/// `<prefix><tol>s`, without the formatting machinery (the time checks' pass messages).
+fn with_tolerance(prefix: &str, tol: i64) -> String {
+    let mut out = Vec::with_capacity(prefix.len() + 8);
+    out.extend_from_slice(prefix.as_bytes());
+    crate::json::write::signed(&mut out, tol);
+    out.push(b's');
+    crate::json::write::into_text(out)
 }
 
 fn finish(first: Option<ClaimError>) -> Result<(), ClaimError> {
@@ -259,9 +302,14 @@ fn finish(first: Option<ClaimError>) -> Result<(), ClaimError> {
     }
 }
 
-fn pass(id: &str, message: &str, expected: &str, actual: Option<&Value>) -> Check {
+fn pass(
+    id: &'static str,
+    message: &'static str,
+    expected: String,
+    actual: Option<&Value>,
+) -> Check {
     let mut c = Check::new(id, Outcome::Pass, message).with_expected(expected);
-    c.actual = actual.map(render::json);
+    c.actual = actual.map(|v| Text::from(render::json(v)));
     c
 }
 
@@ -278,6 +326,7 @@ fn type_err(claim: &str, v: &Value) -> ClaimError {
 mod tests {
     use super::*;
     use crate::error::Code;
+    use alloc::format;
     use serde_json::json;
 
     fn run(claims: Value, opts: StandardOptions, now: i64) -> Result<(), Code> {
@@ -295,6 +344,21 @@ mod tests {
         assert_eq!(run(json!({"exp": 200, "nbf": 100}), o.clone(), 94), Err(Code::JwtNotYetValid));
         assert_eq!(run(json!({"nbf": 100}), o.clone(), 100), Err(Code::JwtClaimMissing));
         assert_eq!(run(json!({"exp": "200"}), o, 100), Err(Code::JwtClaimType));
+    }
+
+    #[test]
+    fn fixed_texts_are_what_the_formatting_machinery_writes() {
+        for claim in ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "nomad_job_id", "q\"", "é"]
+        {
+            assert_eq!(required_id(claim), format!("required.{claim}"));
+            assert_eq!(present_message(claim), format!("{claim:?} is present"));
+        }
+        for tol in [0, 5, -3, i64::MAX, i64::MIN] {
+            assert_eq!(
+                with_tolerance("nbf is not after now + ", tol),
+                format!("nbf is not after now + {tol}s")
+            );
+        }
     }
 
     #[test]

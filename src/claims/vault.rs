@@ -28,7 +28,7 @@ use super::registered::{self, Registered};
 use super::{bound, mapping, render, ClaimError, Mode, NbfSource, Wording};
 use crate::error::Error;
 use crate::identity::Alias;
-use crate::report::{Check, Outcome, Report};
+use crate::report::{Check, Outcome, Report, Text};
 use crate::role::{
     ConfigError, VaultConfig, VaultRole, DEFAULT_CLAIM_LEEWAY, DEFAULT_CLOCK_SKEW_LEEWAY,
 };
@@ -60,7 +60,7 @@ impl Run<'_> {
     }
 
     /// Records a failure; returns `true` when evaluation must stop.
-    fn fail(&mut self, id: &str, err: ClaimError) -> bool {
+    fn fail(&mut self, id: impl Into<Text>, err: ClaimError) -> bool {
         self.report.push(failure(id, &err));
         if self.first.is_none() {
             self.first = Some(err);
@@ -77,10 +77,10 @@ impl Run<'_> {
 }
 
 /// A failed check built from an error: its message, code, expected and actual.
-pub(crate) fn failure(id: &str, err: &ClaimError) -> Check {
+pub(crate) fn failure(id: impl Into<Text>, err: &ClaimError) -> Check {
     let mut c = Check::new(id, Outcome::Fail, err.to_string()).with_code(err.code());
-    c.expected = err.expected();
-    c.actual = err.actual();
+    c.expected = err.expected().map(Text::from);
+    c.actual = err.actual().map(Text::from);
     c
 }
 
@@ -211,7 +211,7 @@ pub fn check_claims(
             Ok(Some(v)) => {
                 run.push(
                     Check::new(
-                        &id,
+                        id.clone(),
                         Outcome::Pass,
                         format!("metadata {dest:?} from claim {source:?}"),
                     )
@@ -220,7 +220,7 @@ pub fn check_claims(
                 metadata.insert(dest.clone(), v);
             }
             Ok(None) => run.push(Check::new(
-                &id,
+                id.clone(),
                 Outcome::Info,
                 format!(
                     "claim {source:?} not in token: metadata {dest:?} is not set (Vault skips \
@@ -228,7 +228,7 @@ pub fn check_claims(
                 ),
             )),
             Err(e) => {
-                if run.fail(&id, e) {
+                if run.fail(id.clone(), e) {
                     return run.finish(Alias::default());
                 }
             }
@@ -267,13 +267,13 @@ pub fn check_claims(
             Ok(()) => {
                 let actual = super::pointer::get(claims, key).map(render::json).unwrap_or_default();
                 run.push(
-                    Check::new(&id, Outcome::Pass, format!("claim {key:?} matches"))
+                    Check::new(id.clone(), Outcome::Pass, format!("claim {key:?} matches"))
                         .with_expected(render::json(want))
                         .with_actual(actual),
                 );
             }
             Err(e) => {
-                if run.fail(&id, e) {
+                if run.fail(id.clone(), e) {
                     return run.finish(Alias::default());
                 }
             }

@@ -272,7 +272,7 @@ fn decide(
         .iter()
         .rev()
         .find(|c| c.outcome == crate::report::Outcome::Fail)
-        .map(|c| c.message.clone())
+        .map(|c| c.message.to_string())
         .unwrap_or_else(|| {
             format!(
                 "no policy grants {} on {:?}",

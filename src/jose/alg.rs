@@ -60,6 +60,22 @@ impl Algorithm {
         }
     }
 
+    /// The `alg` value as a JSON string literal (`"RS256"`), as reports show it.
+    pub const fn quoted(self) -> &'static str {
+        match self {
+            Algorithm::RS256 => "\"RS256\"",
+            Algorithm::RS384 => "\"RS384\"",
+            Algorithm::RS512 => "\"RS512\"",
+            Algorithm::PS256 => "\"PS256\"",
+            Algorithm::PS384 => "\"PS384\"",
+            Algorithm::PS512 => "\"PS512\"",
+            Algorithm::ES256 => "\"ES256\"",
+            Algorithm::ES384 => "\"ES384\"",
+            Algorithm::ES512 => "\"ES512\"",
+            Algorithm::EdDSA => "\"EdDSA\"",
+        }
+    }
+
     /// Parses an `alg` value, case-sensitively (RFC 7515 §4.1.1).
     pub fn from_name(name: &str) -> Option<Algorithm> {
         Algorithm::ALL.into_iter().find(|a| a.as_str() == name)
@@ -123,6 +139,13 @@ mod tests {
         assert_eq!(Algorithm::from_name("rs256"), None);
         assert_eq!(Algorithm::from_name("EDDSA"), None);
         assert_eq!(Algorithm::from_name("Ed25519"), None);
+    }
+
+    #[test]
+    fn quoted_is_the_json_string() {
+        for alg in Algorithm::ALL {
+            assert_eq!(alg.quoted(), serde_json::to_string(alg.as_str()).unwrap());
+        }
     }
 
     #[test]

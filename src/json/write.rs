@@ -110,7 +110,7 @@ pub fn list<'a>(out: &mut Vec<u8>, items: impl IntoIterator<Item = &'a str>) {
 }
 
 /// The writers only ever produce UTF-8 (they copy `str` runs and ASCII); never lossy in practice.
-fn into_text(out: Vec<u8>) -> String {
+pub fn into_text(out: Vec<u8>) -> String {
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
