@@ -132,21 +132,21 @@ function copyBytes(u8, start, end) {
 }
 
 /**
- * Parses a serialised pair buffer; a malformed one is an empty map (as cpp-host does). Values
- * are copies as bytes, or latin1 strings with `strings`; names are latin1 strings, or what
- * `nameAt(offset, length)` makes of them.
+ * Parses a serialised pair buffer, `buf[start, end)`; a malformed one is an empty map (as
+ * cpp-host does). Values are copies as bytes, or latin1 strings with `strings`; names are latin1
+ * strings, or what `nameAt(offset in buf, length)` makes of them.
  */
-export function parsePairs(buf, strings = false, nameAt = null) {
+export function parsePairs(buf, strings = false, nameAt = null, start = 0, end = buf.length) {
   try {
-    if (buf.length < 4) return [];
-    const n = buf.readUInt32LE(0);
-    if (n > 1024 || buf.length > 1 << 20) return [];
-    let p = 4 + n * 8;
+    if (end - start < 4) return [];
+    const n = buf.readUInt32LE(start);
+    if (n > 1024 || end - start > 1 << 20 || start + 4 + n * 8 > end) return [];
+    let p = start + 4 + n * 8;
     const out = [];
     for (let i = 0; i < n; i++) {
-      const kl = buf.readUInt32LE(4 + i * 8);
-      const vl = buf.readUInt32LE(8 + i * 8);
-      if (p + kl + vl + 2 > buf.length) return [];
+      const kl = buf.readUInt32LE(start + 4 + i * 8);
+      const vl = buf.readUInt32LE(start + 8 + i * 8);
+      if (p + kl + vl + 2 > end) return [];
       const k = nameAt ? nameAt(p, kl) : buf.toString('latin1', p, p + kl); p += kl + 1;
       const v = strings ? buf.toString('latin1', p, p + vl) : copyBytes(buf, p, p + vl); p += vl + 1;
       out.push([k, v]);
@@ -409,6 +409,12 @@ class VM {
     const mem = this.views();
     if (ptr + len > mem.length) throw new Trap('out of bounds memory access');
     return copyBytes(this.viewU8, ptr, ptr + len);
+  }
+  /** All of module memory (a Buffer), once [ptr, ptr + len) is known to lie inside it. */
+  memoryHolding(ptr, len) {
+    const mem = this.views();
+    if (ptr + len > mem.length) throw new Trap('out of bounds memory access');
+    return mem;
   }
   /** Module memory [ptr, ptr + len) in place, for a host function that copies what it keeps. */
   view(ptr, len) {
@@ -1040,10 +1046,11 @@ function makeHostFunctions(envoy, vm) {
     proxy_send_local_response(status, dp, ds, bp, bs, hp, hs, grpc) {
       const s = vm.effectiveStream();
       if (!s || !(s.state === 'headers' || s.state === 'paused')) return S.BadArgument;
-      const details = vm.readStr(dp, ds).replace(/\s/g, '_');
+      const details = ds ? vm.readStr(dp, ds).replace(/\s/g, '_') : '';
       const body = vm.read(bp, bs);
-      // Names lower-cased as Envoy keys them (LowerCaseString).
-      const headers = parsePairs(vm.view(hp, hs), true, (at, len) => new Key(vm, hp + at, len).name());
+      // Read in place; names lower-cased as Envoy keys them (LowerCaseString).
+      const mem = vm.memoryHolding(hp, hs);
+      const headers = parsePairs(mem, true, (at, len) => new Key(vm, at, len).name(), hp, hp + hs);
       if (body.length && !headers.some(([k]) => k === 'content-type')) headers.push(['content-type', 'text/plain']);
       headers.push(['content-length', String(body.length)]);
       const reply = { status, headers, body, details, grpc };
