@@ -11,8 +11,9 @@ use alloc::vec::Vec;
 
 use serde_json::{Map, Number, Value};
 
-/// The writers' output: bytes kept zero-filled [`AHEAD`] bytes past the text, so each piece is
-/// stored a word (or two overlapping words) at a time and every call checks room once.
+/// The writers' output: an initialised buffer with the text at `..len`, so each piece is stored
+/// a word (or two overlapping words) at a time after one room check. Bytes past `len` are
+/// scratch (spare capacity, or what a longer word store left behind); only `..len` is read.
 ///
 /// Why not a `Vec<u8>` with `extend_from_slice`/`push`: in the size-built wasm module these
 /// stay out-of-line calls, and a short `extend_from_slice` becomes a `memory.copy`, which V8 in
@@ -23,16 +24,13 @@ pub struct Out {
     len: usize,
 }
 
-/// Zeroed bytes kept past the text: one word store may run this far past a piece's end.
-const AHEAD: usize = 16;
-
 /// Pieces longer than this are copied with one `memory.copy` (cheaper than the words then).
 const LONG: usize = 16;
 
 impl Out {
     /// An empty buffer with room for `capacity` bytes before it regrows.
     pub fn with_capacity(capacity: usize) -> Out {
-        Out { buf: alloc::vec![0; capacity + AHEAD], len: 0 }
+        Out { buf: alloc::vec![0; capacity], len: 0 }
     }
 
     /// The text written so far.
@@ -40,10 +38,10 @@ impl Out {
         self.buf.get(..self.len).unwrap_or_default()
     }
 
-    /// The bytes from the end of the text on, at least `n + AHEAD` of them.
+    /// The bytes from the end of the text on, at least `n` of them.
     #[inline(always)]
     fn room(&mut self, n: usize) -> &mut [u8] {
-        let need = self.len + n + AHEAD;
+        let need = self.len + n;
         if self.buf.len() < need {
             self.buf.resize(need.max(2 * self.buf.len()), 0);
         }
