@@ -319,12 +319,9 @@ impl Vm {
                 (None, KeySource::Remote(_)) => continue,
             };
             let lookup = TokenRef { provider: i, version, token: &req.found.token };
-            // `peek` first: one comparison of the token on a hit (`get` finds the entry twice);
-            // `get` then only where it has work to do (dropping an entry found expired).
-            let rejected = match self.rejected.peek::<dyn KeyParts>(&lookup, now) {
-                Some(err) => Some(err),
-                None => self.rejected.get::<dyn KeyParts>(&lookup, now),
-            };
+            // Most tokens are not in the rejection cache: `get` finds that in one search (and
+            // drops an entry found expired); its second search happens only on a hit.
+            let rejected = self.rejected.get::<dyn KeyParts>(&lookup, now);
             if let Some(r) = rejected {
                 if first_err.is_none() {
                     first_err = Some(token_cache_rejection(&r.err, now));
@@ -332,6 +329,8 @@ impl Vm {
                 }
                 continue;
             }
+            // Most tokens here are cached: `peek` answers a hit in one search (`get` finds the
+            // entry twice); `get` then only on a miss, to drop an entry found expired.
             let cached = match self.cache.peek::<dyn KeyParts>(&lookup, now) {
                 Some(v) => Some(Rc::clone(v)),
                 None => self.cache.get::<dyn KeyParts>(&lookup, now).cloned(),
