@@ -17,6 +17,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const dir = process.argv[2];
@@ -115,6 +116,7 @@ if (existsSync(nodeJson)) {
   for (const r of node.rows) {
     const where = r.lib === 'jwtgate' ? 'wasm in Node' : `Node peer (${r.lib})`;
     row(where, r.alg, `${r.lib} ${r.mode}`, r.medianUs, 'µs', r.spread, r.xJose, r.xFastJwt);
+    rows[rows.length - 1].xJoseCpu = r.xJoseCpu ?? null;
   }
 }
 
@@ -186,6 +188,10 @@ const fmt = (v, unit) => {
 };
 const ratio = (v) => (v === null || v === undefined ? '' : v.toFixed(2));
 console.log(`# jwtgate benchmark (${new Date().toISOString()}; node ${process.version}${node ? `, ${node.rounds} rounds × ${node.sliceMs} ms` : ''}; native rounds: ${nativeFiles.length})`);
+if (node?.load) {
+  console.log('');
+  console.log(`Load during the Node run (1-min average): ${node.load.before.toFixed(2)} before, ${node.load.after.toFixed(2)} after, on ${availableParallelism()} cores. jose's rows depend on it: its WebCrypto work runs on libuv's thread pool, fast when a core is free.`);
+}
 console.log('');
 console.log('| where | alg | case | median | spread | × jose | × fast-jwt |');
 console.log('|---|---|---|---:|---:|---:|---:|');
@@ -202,9 +208,13 @@ const targets = [];
 const target = (name, value, limit, show) =>
   targets.push(`| ${name} | ${value === undefined || value === null ? 'not measured' : show(value)} | ${limit} | ${value === undefined || value === null ? '—' : value <= Number(limit.replace(/[^\d.]/g, '')) ? 'met' : 'NOT met'} |`);
 const wasmRow = (alg, mode) => find('wasm in Node', alg, `jwtgate ${mode}`);
-target('RS256 fresh, wasm ÷ jose', wasmRow('RS256', 'fresh')?.xJose, '≤ 0.5', (v) => `${v.toFixed(2)}×`);
-target('EdDSA fresh, wasm ÷ jose', wasmRow('EdDSA', 'fresh')?.xJose, '≤ 0.6', (v) => `${v.toFixed(2)}×`);
-target('ES256 fresh, wasm ÷ jose', wasmRow('ES256', 'fresh')?.xJose, '≤ 1.0', (v) => `${v.toFixed(2)}×`);
+// Wall time decides (what a caller awaiting the answer sees); the CPU-time ratio is shown beside
+// it because jose's wall time depends on whether its thread-pool work found a free core.
+const withCpu = (row) => (v) => `${v.toFixed(2)}× (CPU time: ${row.xJoseCpu == null ? '—' : `${row.xJoseCpu.toFixed(2)}×`})`;
+for (const [alg, limit] of [['RS256', '≤ 0.5'], ['EdDSA', '≤ 0.6'], ['ES256', '≤ 1.0']]) {
+  const r = wasmRow(alg, 'fresh');
+  target(`${alg} fresh, wasm ÷ jose`, r?.xJose, limit, withCpu(r));
+}
 target('RS256 cache hit (new string) ÷ fast-jwt cache hit (new string)', wasmRow('RS256', 'cache hit, new string')?.xFast, '≤ 1.0', (v) => `${v.toFixed(2)}×`);
 const probe = (alg) => find('around the signature (Node)', alg, 'in wasm: everything except the signature (probe)')?.value;
 target('RS256: everything except the signature, in wasm', probe('RS256'), '≤ 5', (v) => `${v.toFixed(1)} µs`);
