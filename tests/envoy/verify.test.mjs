@@ -149,6 +149,42 @@ test('Vault role + templated policy: own path allowed, another job 403, wrong me
   assert.equal(e.metric('jwtgate.cache_hit'), 3n, JSON.stringify(Object.fromEntries([...e.metrics].map(([k, v]) => [k, String(v.value)]))));
 });
 
+test('Vault policy answers remembered per identity are keyed by the whole request (method and path)', () => {
+  const e = envoy({
+    providers: [{ name: 'nomad', issuer: 'https://nomad.example:4646', jwks: jwks(ES), vault: tutorialVault }],
+    rules: [{ prefix: '/v1/', strip_prefix: '/v1/' }],
+  }, { workers: 1 });
+  assert.equal(e.loadError, null, JSON.stringify(e.logs));
+  const token = mint(ES, nomadClaims(T0));
+  const send = (method, path) => e.send({ method, path, headers: auth(token) });
+  const own = '/v1/kv/data/default/mongo/config';
+  const other = '/v1/kv/data/default/redis/config';
+  // Alternating requests with one cached identity: every answer is the one for that request,
+  // however the previous request was decided.
+  const sequence = [
+    ['GET', own, 'continued'], ['GET', own, 'continued'], ['GET', other, 403], ['GET', other, 403],
+    ['GET', own, 'continued'], ['POST', own, 403], ['GET', own, 'continued'], ['GET', '/v1/kv/data/batch/mongo/config', 403],
+    ['GET', own, 'continued'],
+  ];
+  const denials = [];
+  for (const [method, path, want] of sequence) {
+    const r = send(method, path);
+    if (want === 'continued') {
+      assert.equal(r.state, 'continued', `${method} ${path}: ${r.json && r.json.message}`);
+    } else {
+      assert.equal(r.reply && r.reply.status, want, `${method} ${path}`);
+      assert.equal(r.json.code, 'ERR_POLICY_DENIED');
+      denials.push([`${method} ${path}`, r.json.message]);
+    }
+  }
+  // A repeated refusal carries the same explanation as the first one for that request.
+  assert.equal(denials[0][1], denials[1][1]);
+  // Each refused request is explained in its own terms (the path it asked for).
+  assert.match(denials[0][1], /redis/);
+  assert.doesNotMatch(denials[2][1], /redis/);
+  assert.equal(e.metric('jwtgate.cache_miss'), 1n);
+});
+
 test('several providers: the token is tried against each in order; rules can restrict them', () => {
   const nomadKey = keyPair('ES256', 'nomad');
   const ciKey = keyPair('EdDSA', 'ci');
