@@ -190,7 +190,7 @@ const ratio = (v) => (v === null || v === undefined ? '' : v.toFixed(2));
 console.log(`# jwtgate benchmark (${new Date().toISOString()}; node ${process.version}${node ? `, ${node.rounds} rounds × ${node.sliceMs} ms` : ''}; native rounds: ${nativeFiles.length})`);
 if (node?.load) {
   console.log('');
-  console.log(`Load during the Node run (1-min average): ${node.load.before.toFixed(2)} before, ${node.load.after.toFixed(2)} after, on ${availableParallelism()} cores. jose's rows depend on it: its WebCrypto work runs on libuv's thread pool, fast when a core is free.`);
+  console.log(`Load during the Node run (1-min average): ${node.load.before.toFixed(2)} before, ${node.load.after.toFixed(2)} after, on ${availableParallelism()} cores. jose's rows move with the machine's scheduling (WebCrypto hands each verification to libuv's thread pool and back), so compare its ratios across runs with care.`);
 }
 console.log('');
 console.log('| where | alg | case | median | spread | × jose | × fast-jwt |');
@@ -209,7 +209,7 @@ const target = (name, value, limit, show) =>
   targets.push(`| ${name} | ${value === undefined || value === null ? 'not measured' : show(value)} | ${limit} | ${value === undefined || value === null ? '—' : value <= Number(limit.replace(/[^\d.]/g, '')) ? 'met' : 'NOT met'} |`);
 const wasmRow = (alg, mode) => find('wasm in Node', alg, `jwtgate ${mode}`);
 // Wall time decides (what a caller awaiting the answer sees); the CPU-time ratio is shown beside
-// it because jose's wall time depends on whether its thread-pool work found a free core.
+// it because jose's figures move with the scheduling of its thread-pool handoff.
 const withCpu = (row) => (v) => `${v.toFixed(2)}× (CPU time: ${row.xJoseCpu == null ? '—' : `${row.xJoseCpu.toFixed(2)}×`})`;
 for (const [alg, limit] of [['RS256', '≤ 0.5'], ['EdDSA', '≤ 0.6'], ['ES256', '≤ 1.0']]) {
   const r = wasmRow(alg, 'fresh');

@@ -86,10 +86,10 @@ async function cases(f) {
 }
 
 // One slice of `fn`: wall time and process CPU time per call, in µs. Both are kept because
-// they answer different questions for jose: it verifies through WebCrypto, whose work runs on
-// libuv's thread pool, so its wall time is short when a second core is free (the pool works
-// beside the main thread) and long when the machine is busy; its CPU time counts that work
-// wherever it ran and moves much less with the load.
+// jose verifies through WebCrypto, which hands each verification to libuv's thread pool and
+// back: what that handoff costs depends on how the machine schedules the pool's thread (on a
+// 2-vCPU VM it has varied 2x between runs minutes apart, in wall and CPU time alike), while
+// the synchronous verifiers (jwtgate, fast-jwt, jsonwebtoken) move much less.
 async function slice(fn, isAsync) {
   let n = 0;
   const end = performance.now() + SLICE_MS;
@@ -116,7 +116,8 @@ const median = (xs) => {
 };
 
 async function run() {
-  // The 1-minute load average before and after: jose's figures depend on it (see `slice`).
+  // The 1-minute load average before and after: jose's figures move with the machine's
+  // scheduling (see `slice`), so the table says what the machine was doing.
   const loadBefore = loadavg()[0];
   const all = [];
   for (const alg of ALGS) {
