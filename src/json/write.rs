@@ -107,9 +107,11 @@ impl Out {
         self.buf
     }
 
-    /// The text as a `String` (the writers only ever write UTF-8).
+    /// The text as a `String`. The writers only ever write UTF-8 (they copy `str` runs and
+    /// ASCII), so the lossy fallback never runs in practice.
     pub fn into_text(self) -> String {
-        into_text(self.into_vec())
+        String::from_utf8(self.into_vec())
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 }
 
@@ -223,11 +225,6 @@ pub fn list<'a>(out: &mut Out, items: impl IntoIterator<Item = &'a str>) {
         string(out, item);
     }
     out.push(b']');
-}
-
-/// The writers only ever produce UTF-8 (they copy `str` runs and ASCII); never lossy in practice.
-pub fn into_text(out: Vec<u8>) -> String {
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// `n` in decimal.
