@@ -3,6 +3,7 @@
 pub mod alg;
 pub mod compact;
 pub mod discovery;
+pub mod es256;
 pub mod header;
 pub mod jwk;
 pub mod pem;

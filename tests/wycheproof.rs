@@ -1,7 +1,8 @@
 //! Runs every Wycheproof signature vector in `tests/vectors/wycheproof/` through the same code
 //! path a JWS takes: the group's public key is loaded as a JWK into a `KeySet` (and, as a
 //! cross-check of the PEM parser, from its SPKI PEM with the same thumbprint), then
-//! `verify_signature` checks the raw signature for the file's JWS algorithm.
+//! `verify_signature` checks the raw signature for the file's JWS algorithm — on a key already
+//! used once (ES256: its precomputed tables) and on a key's first use (ES256: `p256` itself).
 //!
 //! Expected results come from the vector (`valid` → accept, `invalid` → reject), from the
 //! manifest's `acceptable` policy (by flag) for `acceptable` vectors, and from its
@@ -104,6 +105,16 @@ fn wycheproof_vectors() {
                     set.skipped, pem.skipped
                 ),
             }
+            // A P-256 key verifies its first signature through `p256` and builds its
+            // precomputed tables on the second (src/jose/es256.rs). Use the group's set once
+            // up front so every vector below runs on the tables, and check each vector again
+            // on a fresh set (first use: `p256` itself): both paths must give the answer.
+            let jwk_text = jwk.to_string();
+            if let Some(first) = group["tests"].as_array().unwrap().first() {
+                let (msg, sig) =
+                    (hex(first["msg"].as_str().unwrap()), hex(first["sig"].as_str().unwrap()));
+                let _ = verify_signature(alg, None, &msg, &sig, &set);
+            }
             for t in group["tests"].as_array().unwrap() {
                 in_file += 1;
                 let id = t["tcId"].as_u64().unwrap();
@@ -132,6 +143,13 @@ fn wycheproof_vectors() {
                     }
                 };
                 let got = verify_signature(alg, None, &msg, &sig, &set).is_ok();
+                let fresh = KeySet::from_jwks(jwk_text.as_bytes(), &limits).unwrap();
+                let got_first_use = verify_signature(alg, None, &msg, &sig, &fresh).is_ok();
+                if got_first_use != got {
+                    failures.push(format!(
+                        "{file} tcId {id}: a key's first use answers {got_first_use}, later uses {got}"
+                    ));
+                }
                 counts.0 += 1;
                 if got {
                     counts.1 += 1;

@@ -1,8 +1,9 @@
 //! The signature primitive for each of the ten algorithms, over the JWS signing input.
 //!
-//! ECDSA and Ed25519 checks are done by the RustCrypto / dalek crates, RSA by the prepared-key
-//! module [`super::rsa`] (public-data arithmetic, exact padding checks); this module only chooses the scheme,
-//! the hash and the exact signature encoding. Results are a plain `bool` on purpose: callers
+//! ECDSA and Ed25519 checks are done by the RustCrypto / dalek crates (ES256 with precomputed
+//! multiples of the key and the generator, [`super::es256`]), RSA by the prepared-key module
+//! [`super::rsa`] (public-data arithmetic, exact padding checks); this module only chooses the
+//! scheme, the hash and the exact signature encoding. Results are a plain `bool` on purpose: callers
 //! learn *that* a key did not verify, never *why* (no padding/point oracle in messages).
 //!
 //! # Acceptance rules
@@ -31,10 +32,8 @@ pub fn verify(alg: Algorithm, key: &PublicKey, msg: &[u8], sig: &[u8]) -> bool {
         (PS256, PublicKey::Rsa(k)) => k.verify(RsaScheme::Pss, RsaHash::Sha256, msg, sig),
         (PS384, PublicKey::Rsa(k)) => k.verify(RsaScheme::Pss, RsaHash::Sha384, msg, sig),
         (PS512, PublicKey::Rsa(k)) => k.verify(RsaScheme::Pss, RsaHash::Sha512, msg, sig),
-        (ES256, PublicKey::P256(k)) => {
-            // from_slice takes exactly 2 × 32 bytes and refuses r or s = 0 or ≥ n.
-            p256::ecdsa::Signature::from_slice(sig).is_ok_and(|s| k.verify(msg, &s).is_ok())
-        }
+        // Exactly 2 × 32 bytes, r and s in [1, n-1] (`Signature::from_slice`), then u₁·G + u₂·Q.
+        (ES256, PublicKey::P256(k)) => k.verify(msg, sig),
         (ES384, PublicKey::P384(k)) => {
             p384::ecdsa::Signature::from_slice(sig).is_ok_and(|s| k.verify(msg, &s).is_ok())
         }
