@@ -3,10 +3,12 @@
 pub mod alg;
 pub mod compact;
 pub mod discovery;
+pub mod eddsa;
 pub mod es256;
 pub mod header;
 pub mod jwk;
 pub mod pem;
+pub mod precompute;
 pub mod rsa;
 pub mod select;
 pub mod signature;

@@ -6,7 +6,7 @@
 //! | HCL v1 tokens and tree (why not an HCL crate: see its docs) | [`hcl`] |
 //! | tree → [`Policy`], every documented per-path key, Vault's validation | [`parse`] |
 //! | `{{identity.…}}` / `{{time.now…}}` rendering, exactly as `identitytpl` | [`template`] |
-//! | Go duration strings (`time.now.plus.1h`, `*_wrapping_ttl`) | [`duration`] |
+//! | Go duration strings (`time.now.plus.1h`, `*_wrapping_ttl`) | [`crate::duration`] |
 //! | exact / prefix / segment-wildcard stores, merging, priority, decision | [`acl`] |
 //! | byte radix tree used by the exact and prefix stores | [`radix`] |
 //! | request-body parameter constraints | [`params`] |

@@ -48,7 +48,7 @@ pub enum PublicKey {
     /// NIST P-521 (ES512).
     P521(p521::ecdsa::VerifyingKey),
     /// Ed25519 (EdDSA).
-    Ed25519(ed25519_dalek::VerifyingKey),
+    Ed25519(super::eddsa::PreparedEd25519Key),
 }
 
 impl core::fmt::Debug for PublicKey {
@@ -131,7 +131,7 @@ impl PublicKey {
             PublicKey::Ed25519(k) => alloc::vec![
                 ("crv", "Ed25519".into()),
                 ("kty", "OKP".into()),
-                ("x", b64(k.as_bytes())),
+                ("x", b64(k.verifying_key().as_bytes())),
             ],
             PublicKey::P256(_) | PublicKey::P384(_) | PublicKey::P521(_) => {
                 let point = self.sec1_uncompressed();
@@ -625,7 +625,7 @@ pub(crate) fn ed25519_key(x: &[u8]) -> Result<PublicKey, KeyError> {
     if key.is_weak() {
         return Err(KeyError::SmallOrderKey);
     }
-    Ok(PublicKey::Ed25519(key))
+    Ok(PublicKey::Ed25519(super::eddsa::PreparedEd25519Key::new(key)))
 }
 
 /// The limit error for too many keys (shared with PEM).

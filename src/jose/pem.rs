@@ -176,7 +176,9 @@ pub(crate) fn spki_der(key: &PublicKey) -> Result<Vec<u8>, KeyError> {
             let point = key.sec1_uncompressed();
             encode_spki(EC_PUBLIC_KEY, Some(AnyRef::from(&curve)), &point).map_err(encode_err)
         }
-        PublicKey::Ed25519(k) => encode_spki(ED25519, None, k.as_bytes()).map_err(encode_err),
+        PublicKey::Ed25519(k) => {
+            encode_spki(ED25519, None, k.verifying_key().as_bytes()).map_err(encode_err)
+        }
     }
 }
 

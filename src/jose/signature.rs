@@ -1,7 +1,7 @@
 //! The signature primitive for each of the ten algorithms, over the JWS signing input.
 //!
-//! ECDSA and Ed25519 checks are done by the RustCrypto / dalek crates (ES256 with precomputed
-//! multiples of the key and the generator, [`super::es256`]), RSA by the prepared-key module
+//! ECDSA and Ed25519 checks are done by the RustCrypto / dalek crates (ES256 and EdDSA with
+//! precomputed multiples of the key, [`super::es256`], [`super::eddsa`]), RSA by the prepared-key module
 //! [`super::rsa`] (public-data arithmetic, exact padding checks); this module only chooses the
 //! scheme, the hash and the exact signature encoding. Results are a plain `bool` on purpose: callers
 //! learn *that* a key did not verify, never *why* (no padding/point oracle in messages).
@@ -40,8 +40,8 @@ pub fn verify(alg: Algorithm, key: &PublicKey, msg: &[u8], sig: &[u8]) -> bool {
         (ES512, PublicKey::P521(k)) => {
             p521::ecdsa::Signature::from_slice(sig).is_ok_and(|s| k.verify(msg, &s).is_ok())
         }
-        (EdDSA, PublicKey::Ed25519(k)) => ed25519_dalek::Signature::from_slice(sig)
-            .is_ok_and(|s| k.verify_strict(msg, &s).is_ok()),
+        // Exactly 64 bytes, then `verify_strict`'s checks and equation ([`super::eddsa`]).
+        (EdDSA, PublicKey::Ed25519(k)) => k.verify(msg, sig),
         _ => false,
     }
 }
