@@ -55,7 +55,9 @@ fn requests(n: usize) -> Vec<Request> {
     ]
 }
 
-#[divan::bench(args = SIZES)]
+// 64 iterations per sample (~0.5 ms): single-iteration samples of a few microseconds let one
+// interrupt or cache refill move the median by 2x between runs.
+#[divan::bench(args = SIZES, sample_size = 64)]
 fn authorize(bencher: Bencher, n: usize) {
     let authz = Authorizer::new(&[policy(n)], &context());
     let reqs = requests(n);
