@@ -1,10 +1,11 @@
 //! The signature primitive for each of the ten algorithms, over the JWS signing input.
 //!
 //! ECDSA and Ed25519 checks are done by the RustCrypto / dalek crates (ES256 and EdDSA with
-//! precomputed multiples of the key, [`super::es256`], [`super::eddsa`]), RSA by the prepared-key module
-//! [`super::rsa`] (public-data arithmetic, exact padding checks); this module only chooses the
-//! scheme, the hash and the exact signature encoding. Results are a plain `bool` on purpose: callers
-//! learn *that* a key did not verify, never *why* (no padding/point oracle in messages).
+//! precomputed multiples of the key: [`super::es256`], [`super::eddsa`]), RSA by the
+//! prepared-key module [`super::rsa`] (public-data arithmetic, exact padding checks); this module
+//! only chooses the scheme, the hash and the exact signature encoding. Results are a plain
+//! `bool` on purpose: callers learn *that* a key did not verify, never *why* (no padding/point
+//! oracle in messages).
 //!
 //! # Acceptance rules
 //! | alg | rule |
