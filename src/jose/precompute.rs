@@ -206,6 +206,15 @@ mod tests {
         }
     }
 
+    /// Tables are built behind `&self`, so the lazy cell must keep key sets shareable across
+    /// threads (a verifier behind an `Arc`, a server's shared JWKS).
+    #[test]
+    fn key_sets_stay_send_and_sync() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<crate::jose::KeySet>();
+        shareable::<crate::jose::PublicKey>();
+    }
+
     #[test]
     fn built_on_the_call_after_the_plain_uses() {
         let p = Precomputed::<u32>::new();
