@@ -5,11 +5,14 @@
 //! A signature check multiplies two fixed points (the curve's generator and the public key) by
 //! scalars derived from the token. The curve crates do it with a joint double-and-add: ~250
 //! doublings shared by both scalars plus the additions, with small tables rebuilt per call.
-//! Here each point gets a table of `k·256ⁱ·P` for `k` in `1..=8` and each of the 33 byte
-//! positions `i`; a scalar is written in signed radix 16 (digits in `[-8, 8]`), the even digits
-//! are added straight from row `i`, the odd ones into a second sum that is multiplied by 16 at
-//! the end. One multiplication is then ~64 table additions and 4 doublings, and no doubling
-//! is shared or repeated. The point arithmetic (complete formulas) is the curve crates' own.
+//! Here each point gets a [`Table`]: a scalar is written in signed radix 2^`W` (digits in
+//! `[−2^(W−1), 2^(W−1)]`), and digit `j` adds a multiple of `2^(W·j)·P` straight from the table.
+//! Storing a row for every digit position needs no doubling at all (`T = 1`); storing one for
+//! every `T`-th position keeps `T` running sums instead, combined with `(T−1)·W` doublings at
+//! the end, for a `T` times smaller table. One multiplication is then about `256/W` additions.
+//! Each curve picks `W` and `T` per point (see the modules): wider windows save additions and
+//! cost memory and build time, so the shared generator gets a wider one than per-key tables.
+//! The point arithmetic (complete formulas) is the curve crates' own.
 //!
 //! # Variable time: public data only
 //! Which entries are read and which additions are skipped depend on the scalar's digits. Every
@@ -17,8 +20,8 @@
 //! Never use this with a secret scalar.
 //!
 //! # When a table is built
-//! A table costs 0.3–1.3 ms to build and pays back 40–420 µs per verification (measured in
-//! Node, see the modules), so building one when a key is loaded would slow down every key set
+//! A key's table costs 0.3–2.5 ms to build and pays back 40–420 µs per verification (measured
+//! in Node, see the modules), so building one when a key is loaded would slow down every key set
 //! parsed for a single token (the CLI, a JWKS fetched per call). A key answers its first
 //! [`PLAIN_USES`] verifications through the curve crate unchanged and builds its table on the
 //! next one.
@@ -27,20 +30,16 @@ use core::ops::Neg;
 use core::sync::atomic::{AtomicU8, Ordering};
 
 use alloc::boxed::Box;
+use alloc::vec::Vec;
 use once_cell::race::OnceBox;
 
 /// Verifications a key answers through the curve crate before it builds its table.
 pub const PLAIN_USES: u8 = 1;
 
-/// Byte positions of a scalar, plus one for the carry out of the top signed digit.
-pub(crate) const ROWS: usize = 33;
-/// Multiples `1·P ..= 8·P` kept per position: signed radix-16 digits lie in `[-8, 8]`.
-pub(crate) const MULTIPLES: usize = 8;
-/// Signed radix-16 digits of a scalar below 2²⁵⁶: 64 nibbles and a carry.
-const DIGITS: usize = 2 * ROWS - 1;
-
-/// `rows[i][k-1] = k·256ⁱ·P`: what [`mul_vartime`] reads.
-pub(crate) type Rows<E> = [[E; MULTIPLES]; ROWS];
+/// Scalars are below 2²⁵⁶.
+const SCALAR_BITS: usize = 256;
+/// Signed digits of a scalar in the narrowest window supported (4 bits): 64 and a carry.
+const MAX_DIGITS: usize = SCALAR_BITS / 4 + 1;
 
 /// A curve point type, as the table schedule needs it.
 pub(crate) trait FixedBasePoint: Copy {
@@ -55,63 +54,103 @@ pub(crate) trait FixedBasePoint: Copy {
     fn double(self) -> Self;
     /// `self += entry`.
     fn add_entry(&mut self, entry: Self::Entry);
+    /// The points as table entries, in order (one shared inversion where that is a
+    /// normalisation).
+    fn entries(points: Vec<Self>) -> Vec<Self::Entry>;
 }
 
-/// `k·256ⁱ·p` for `k` in `1..=8` and every row `i`, in `P`'s own form (8 doublings per row).
-pub(crate) fn multiples<P: FixedBasePoint>(p: P) -> Rows<P> {
-    let mut rows = [[P::identity(); MULTIPLES]; ROWS];
-    let mut base = p;
-    for row in rows.iter_mut() {
-        let mut multiple = base;
-        for slot in row.iter_mut() {
-            *slot = multiple;
-            multiple = multiple.add(base);
+/// Multiples of a fixed point `P` for signed radix-2^`W` scalars (`4 ≤ W ≤ 8`), one row per
+/// `T` digit positions (`1 ≤ T ≤ 4`): row `i` holds `k·2^(W·T·i)·P` for `k` in `1..=2^(W−1)`.
+#[derive(Clone)]
+pub(crate) struct Table<E, const W: usize, const T: usize> {
+    entries: Box<[E]>,
+}
+
+impl<E: Copy + Neg<Output = E>, const W: usize, const T: usize> Table<E, W, T> {
+    /// Signed digits of a scalar below 2²⁵⁶, the carry out of the top window included.
+    const DIGITS: usize = SCALAR_BITS.div_ceil(W) + 1;
+    /// Multiples kept per row: digits lie in `[−2^(W−1), 2^(W−1)]`.
+    const MULTIPLES: usize = 1 << (W - 1);
+    /// Rows: one per `T` digit positions.
+    const ROWS: usize = Self::DIGITS.div_ceil(T);
+    /// Rejects, at compile time, shapes the digit recoding (`i8` digits, at most
+    /// [`MAX_DIGITS`]) and the fixed array of sums do not cover.
+    const SHAPE_OK: () = assert!(4 <= W && W <= 8 && 1 <= T && T <= 4);
+
+    /// Builds the table of `p` (not the identity): `MULTIPLES − 1` additions per row and
+    /// `W·T` doublings between rows, then one conversion of every point to an entry.
+    pub(crate) fn new<P: FixedBasePoint<Entry = E>>(p: P) -> Self {
+        let () = Self::SHAPE_OK;
+        let mut points = Vec::with_capacity(Self::ROWS * Self::MULTIPLES);
+        let mut base = p;
+        for row in 0..Self::ROWS {
+            let mut multiple = base;
+            for _ in 0..Self::MULTIPLES {
+                points.push(multiple);
+                multiple = multiple.add(base);
+            }
+            if row + 1 < Self::ROWS {
+                for _ in 0..W * T {
+                    base = base.double();
+                }
+            }
         }
-        for _ in 0..8 {
-            base = base.double();
+        Table { entries: P::entries(points).into_boxed_slice() }
+    }
+
+    /// Entries held (tests and the memory figures in the curve modules).
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// `k·P` for the scalar `k` (little-endian bytes, `< 2²⁵⁶`).
+    pub(crate) fn mul_vartime<P: FixedBasePoint<Entry = E>>(&self, k_le: &[u8; 32]) -> P {
+        let digits = signed_digits(k_le, W);
+        let mut sums = [P::identity(); T];
+        for (j, &d) in digits.iter().take(Self::DIGITS).enumerate() {
+            if d == 0 {
+                continue;
+            }
+            let at = (j / T) * Self::MULTIPLES + usize::from(d.unsigned_abs()) - 1;
+            if let (Some(&entry), Some(sum)) = (self.entries.get(at), sums.get_mut(j % T)) {
+                sum.add_entry(if d > 0 { entry } else { -entry });
+            }
         }
+        // Σ sums[a]·2^(W·a), highest first.
+        let mut result = P::identity();
+        for (a, &sum) in sums.iter().enumerate().rev() {
+            result = result.add(sum);
+            if a > 0 {
+                for _ in 0..W {
+                    result = result.double();
+                }
+            }
+        }
+        result
     }
-    rows
 }
 
-/// `k·P` for the scalar `k` (little-endian bytes, `< 2²⁵⁶`) from `P`'s rows.
-pub(crate) fn mul_vartime<P: FixedBasePoint>(rows: &Rows<P::Entry>, k_le: &[u8; 32]) -> P {
-    let digits = signed_radix16(k_le);
-    let mut even = P::identity();
-    let mut odd = P::identity();
-    for (i, row) in rows.iter().enumerate() {
-        add_multiple(&mut even, row, digits.get(2 * i).copied().unwrap_or(0));
-        add_multiple(&mut odd, row, digits.get(2 * i + 1).copied().unwrap_or(0));
-    }
-    for _ in 0..4 {
-        odd = odd.double();
-    }
-    even.add(odd)
-}
-
-/// `acc += d·P` for a digit `d` in `[-8, 8]`, `row[j] = (j+1)·P`; nothing for `d = 0`.
-fn add_multiple<P: FixedBasePoint>(acc: &mut P, row: &[P::Entry; MULTIPLES], d: i8) {
-    let Some(&entry) = row.get(usize::from(d.unsigned_abs()).wrapping_sub(1)) else { return };
-    acc.add_entry(if d > 0 { entry } else { -entry });
-}
-
-/// `k = Σ dᵢ·16ⁱ` with every `dᵢ` in `[-8, 8]`, little-endian.
+/// `k = Σ dⱼ·2^(w·j)` with every `dⱼ` in `[−2^(w−1), 2^(w−1))`, little-endian, for `4 ≤ w ≤ 8`;
+/// digits past `256/w + 1` are zero.
 ///
-/// Nibbles are in `[0, 15]`; each one above 7 (after the incoming carry) becomes
-/// `nibble − 16` and carries 1 into the next. `k < 2²⁵⁶`, so the last carry lands in digit 64.
-fn signed_radix16(k_le: &[u8; 32]) -> [i8; DIGITS] {
-    let mut digits = [0i8; DIGITS];
-    for (pair, byte) in digits.chunks_exact_mut(2).zip(k_le) {
-        if let [lo, hi] = pair {
-            *lo = (byte & 0x0f) as i8;
-            *hi = (byte >> 4) as i8;
-        }
-    }
-    let mut carry = 0;
-    for d in digits.iter_mut() {
-        let v = *d + carry;
-        carry = (v + 8) >> 4;
-        *d = v - (carry << 4);
+/// Each `w`-bit window (plus the incoming carry) at or above `2^(w−1)` becomes
+/// `window − 2^w` and carries 1 into the next. `k < 2²⁵⁶`, so the last carry lands in digit
+/// `⌈256/w⌉` and is 0 or 1.
+fn signed_digits(k_le: &[u8; 32], w: usize) -> [i8; MAX_DIGITS] {
+    let mut digits = [0i8; MAX_DIGITS];
+    let mask = (1u16 << w) - 1;
+    let half = 1i16 << (w - 1);
+    let mut carry = 0i16;
+    for (j, d) in digits.iter_mut().enumerate().take(SCALAR_BITS.div_ceil(w) + 1) {
+        let bit = j * w;
+        let lo = k_le.get(bit / 8).copied().unwrap_or(0);
+        let hi = k_le.get(bit / 8 + 1).copied().unwrap_or(0);
+        let window = (u16::from_le_bytes([lo, hi]) >> (bit % 8)) & mask;
+        // `window + carry` ≤ 2^w, so the digit and the carry fit in `i16`, the digit in `i8`.
+        let v = window as i16 + carry;
+        carry = (v + half) >> w;
+        *d = (v - (carry << w)) as i8;
     }
     digits
 }
@@ -168,41 +207,53 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// Σ dᵢ·16ⁱ back to little-endian bytes (two's-complement carries per nibble).
-    fn recompose(digits: &[i8; DIGITS]) -> Option<[u8; 32]> {
-        let mut nibbles = [0u8; DIGITS];
-        let mut borrow = 0i16;
-        for (n, &d) in nibbles.iter_mut().zip(digits) {
-            let v = i16::from(d) + borrow;
-            borrow = v.div_euclid(16);
-            *n = v.rem_euclid(16) as u8;
+    /// `Σ dⱼ·2^(w·j)` back to little-endian bytes, or `None` when it is negative or ≥ 2²⁵⁶.
+    fn recompose(digits: &[i8; MAX_DIGITS], w: usize) -> Option<[u8; 32]> {
+        // Normalise to windows in [0, 2^w) with signed carries, then lay the bits out.
+        let mut windows = [0u16; MAX_DIGITS];
+        let mut carry = 0i32;
+        for (out, &d) in windows.iter_mut().zip(digits) {
+            let v = i32::from(d) + carry;
+            carry = v.div_euclid(1 << w);
+            *out = v.rem_euclid(1 << w) as u16;
         }
-        if borrow != 0 || nibbles.last() != Some(&0) {
+        if carry != 0 {
             return None;
         }
         let mut out = [0u8; 32];
-        for (o, pair) in out.iter_mut().zip(nibbles.chunks_exact(2)) {
-            *o = pair.first()? | (pair.get(1)? << 4);
+        for (j, &window) in windows.iter().enumerate() {
+            for b in 0..w {
+                if window >> b & 1 == 1 {
+                    let bit = j * w + b;
+                    *out.get_mut(bit / 8)? |= 1 << (bit % 8);
+                }
+            }
         }
         Some(out)
     }
 
+    fn digits_in_range(digits: &[i8; MAX_DIGITS], w: usize) -> bool {
+        let half = 1i16 << (w - 1);
+        digits.iter().all(|&d| (-half..half).contains(&i16::from(d)))
+    }
+
     proptest! {
         #[test]
-        fn signed_radix16_digits_recompose(bytes in any::<[u8; 31]>(), top in 0u8..0x80) {
-            let mut k = [0u8; 32];
-            k[..31].copy_from_slice(&bytes);
-            k[31] = top;
-            let digits = signed_radix16(&k);
-            prop_assert!(digits.iter().all(|d| (-8..=8).contains(d)));
-            prop_assert_eq!(recompose(&digits), Some(k));
+        fn signed_digits_recompose(k in any::<[u8; 32]>(), w in 4usize..=8) {
+            let digits = signed_digits(&k, w);
+            prop_assert!(digits_in_range(&digits, w));
+            prop_assert_eq!(recompose(&digits, w), Some(k));
         }
     }
 
     #[test]
-    fn signed_radix16_extremes() {
-        for k in [[0u8; 32], [0xff; 32], [0x88; 32], [0x77; 32]] {
-            assert_eq!(recompose(&signed_radix16(&k)), Some(k));
+    fn signed_digits_extremes() {
+        for w in 4..=8 {
+            for k in [[0u8; 32], [0xff; 32], [0x80; 32], [0x7f; 32], [0x88; 32], [0x55; 32]] {
+                let digits = signed_digits(&k, w);
+                assert!(digits_in_range(&digits, w), "w = {w}");
+                assert_eq!(recompose(&digits, w), Some(k), "w = {w}");
+            }
         }
     }
 
