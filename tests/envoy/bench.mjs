@@ -35,7 +35,7 @@ const arg = (name, dflt) => {
 };
 const ROUNDS = arg('rounds', 25);
 const BATCH = arg('batch', 200);
-// A cache miss checks a signature (ES256 ≈ 1 ms in this build): smaller batches.
+// A cache miss checks a signature (0.1–0.3 ms in this build): smaller batches.
 const MISS_BATCH = Math.max(1, Math.round(BATCH / 20));
 const WARMUP = 2000;
 // Cache misses need a token never seen before, for every request: warm-up (two batches) included.
