@@ -6,7 +6,7 @@
 //! scalars derived from the token. The curve crates do it with a joint double-and-add: ~250
 //! doublings shared by both scalars plus the additions, with small tables rebuilt per call.
 //! Here each point gets a [`Table`]: a scalar is written in signed radix 2^`W` (digits in
-//! `[−2^(W−1), 2^(W−1)]`), and digit `j` adds a multiple of `2^(W·j)·P` straight from the table.
+//! `[−2^(W−1), 2^(W−1))`), and digit `j` adds a multiple of `2^(W·j)·P` straight from the table.
 //! Storing a row for every digit position needs no doubling at all (`T = 1`); storing one for
 //! every `T`-th position keeps `T` running sums instead, combined with `(T−1)·W` doublings at
 //! the end, for a `T` times smaller table. One multiplication is then about `256/W` additions.
@@ -69,7 +69,7 @@ pub(crate) struct Table<E, const W: usize, const T: usize> {
 impl<E: Copy + Neg<Output = E>, const W: usize, const T: usize> Table<E, W, T> {
     /// Signed digits of a scalar below 2²⁵⁶, the carry out of the top window included.
     const DIGITS: usize = SCALAR_BITS.div_ceil(W) + 1;
-    /// Multiples kept per row: digits lie in `[−2^(W−1), 2^(W−1)]`.
+    /// Multiples kept per row, `1·P ..= 2^(W−1)·P`: digits lie in `[−2^(W−1), 2^(W−1))`.
     const MULTIPLES: usize = 1 << (W - 1);
     /// Rows: one per `T` digit positions.
     const ROWS: usize = Self::DIGITS.div_ceil(T);
