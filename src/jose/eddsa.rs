@@ -6,12 +6,16 @@
 //! 250 doublings shared by both scalars, plus a table of `A`'s multiples rebuilt per call.
 //! `A` is fixed for as long as the key set lives, so both points get fixed-base tables
 //! ([`super::precompute`]): measured in V8 (Node 20, wasm32, opt-level 3), a verification takes
-//! 80–96 µs against 132–173 µs through `verify_strict`. A table is 33 × 8 `EdwardsPoint`s
-//! (42 KB), built in about 0.3 ms: no normalisation, so no inversion. The crate's own
-//! fixed-base tables (`EdwardsBasepointTable`, feature `precomputed-tables`) were measured too:
-//! 87–99 µs, 2.4 ms to build (each point is normalised on its own), and the feature adds the
-//! crate's static base-point tables to every module (+12 KB gzip here, +28 KB for the minting
-//! module).
+//! 80–96 µs against 132–173 µs through `verify_strict`. A key's table is 33 × 8 `EdwardsPoint`s
+//! (42 KB), built in about 0.3 ms: no normalisation, so no inversion. The base point's, shared
+//! by every key and built once per process (about 2 ms in Node), is wider: 6-bit digits with a
+//! row per digit (44 × 32 points, 225 KB), 44 additions instead of 64: in the npm module the
+//! signature check went from 88 to 76 µs (signature probe, CPU time, side by side). A 5-bit key
+//! table saved another 5 µs for 69 KB per key instead of 42, so keys keep the narrow one. The
+//! crate's own fixed-base tables (`EdwardsBasepointTable`, feature `precomputed-tables`) were
+//! measured too: 87–99 µs, 2.4 ms to build (each point is normalised on its own), and the
+//! feature adds the crate's static base-point tables to every module (+12 KB gzip here, +28 KB
+//! for the minting module).
 //!
 //! Only the schedule is ours. Decompression, the small-order checks, the scalar check and the
 //! point arithmetic are `curve25519-dalek`'s, and the equation and every check are those of
@@ -32,11 +36,13 @@ use sha2::{Digest, Sha512};
 
 use super::precompute::{FixedBasePoint, Precomputed, Table};
 
-/// Tables of the base point and of keys: 4-bit signed digits, a row for every second one
-/// (33 × 8 `EdwardsPoint`s, 42 KB): 64 additions and 4 doublings per multiplication. Wider
-/// windows would pay less per verification than for P-256 (Edwards additions are cheaper) and
-/// cost 160 bytes per entry.
+/// A key's table: 4-bit signed digits, a row for every second one (33 × 8 `EdwardsPoint`s,
+/// 42 KB): 64 additions and 4 doublings per multiplication. Entries are 160 bytes, so wider
+/// windows cost more memory per addition saved than for P-256 (see the module docs).
 type EdwardsTable = Table<EdwardsPoint, 4, 2>;
+/// The base point's table: 6-bit signed digits, a row per digit (44 × 32 points, 225 KB, once
+/// per process): 44 additions per multiplication.
+type BasepointTable = Table<EdwardsPoint, 6, 1>;
 
 /// An Ed25519 public key prepared for EdDSA, with its table built on its second use.
 #[derive(Clone)]
@@ -90,7 +96,7 @@ impl FixedBasePoint for EdwardsPoint {
 }
 
 /// The base point's rows, shared by every key.
-static BASEPOINT_TABLE: OnceBox<EdwardsTable> = OnceBox::new();
+static BASEPOINT_TABLE: OnceBox<BasepointTable> = OnceBox::new();
 
 /// `verify_strict` with both multiplications from tables: `s` canonical, `R` a valid encoding of
 /// a point not of small order, the key not of small order, `k = SHA-512(R ‖ A ‖ M) mod ℓ`, and
@@ -111,7 +117,7 @@ fn verify_strict_with_tables(
     }
     let digest = Sha512::new().chain_update(r_bytes).chain_update(key.as_bytes()).chain_update(msg);
     let k = Scalar::from_bytes_mod_order_wide(&digest.finalize().into());
-    let b = BASEPOINT_TABLE.get_or_init(|| Box::new(EdwardsTable::new(ED25519_BASEPOINT_POINT)));
+    let b = BASEPOINT_TABLE.get_or_init(|| Box::new(BasepointTable::new(ED25519_BASEPOINT_POINT)));
     let expected = b.mul_vartime::<EdwardsPoint>(s.as_bytes())
         + minus_a.mul_vartime::<EdwardsPoint>(k.as_bytes());
     expected.compress().as_bytes() == r_bytes
@@ -139,11 +145,14 @@ mod tests {
     fn edge_scalars_match_plain_multiplication() {
         let table = EdwardsTable::new(ED25519_BASEPOINT_POINT);
         assert_eq!(table.len(), 33 * 8);
+        let wide = BasepointTable::new(ED25519_BASEPOINT_POINT);
+        assert_eq!(wide.len(), 44 * 32);
         let l_minus_1 = -Scalar::ONE;
         for k in [[0u8; 32], [1; 32], [0x88; 32], [0xff; 32], [0x7f; 32], *l_minus_1.as_bytes()] {
             // Unreduced values too: B has order ℓ, so [k]B = [k mod ℓ]B.
             let expected = ED25519_BASEPOINT_POINT * Scalar::from_bytes_mod_order(k);
             assert_eq!(table.mul_vartime::<EdwardsPoint>(&k), expected);
+            assert_eq!(wide.mul_vartime::<EdwardsPoint>(&k), expected);
         }
     }
 
