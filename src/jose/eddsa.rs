@@ -89,6 +89,9 @@ impl FixedBasePoint for EdwardsPoint {
     fn add_entry(&mut self, entry: EdwardsPoint) {
         *self += entry;
     }
+    fn from_entry(entry: EdwardsPoint) -> Self {
+        entry
+    }
     fn entries(points: Vec<Self>) -> Vec<EdwardsPoint> {
         // Extended coordinates as they are: no normalisation, so no inversion.
         points

@@ -115,6 +115,9 @@ impl FixedBasePoint for ProjectivePoint {
         // Mixed addition: one multiplication fewer than projective + projective.
         *self += entry;
     }
+    fn from_entry(entry: AffinePoint) -> Self {
+        ProjectivePoint::from(entry)
+    }
     fn entries(points: Vec<Self>) -> Vec<AffinePoint> {
         // Affine entries for mixed additions, normalised NORMALISE_BATCH points per inversion
         // (tables hold a multiple of that; a remainder would be normalised point by point).

@@ -54,6 +54,8 @@ pub(crate) trait FixedBasePoint: Copy {
     fn double(self) -> Self;
     /// `self += entry`.
     fn add_entry(&mut self, entry: Self::Entry);
+    /// The point an entry stands for.
+    fn from_entry(entry: Self::Entry) -> Self;
     /// The points as table entries, in order (one shared inversion where that is a
     /// normalisation).
     fn entries(points: Vec<Self>) -> Vec<Self::Entry>;
@@ -107,27 +109,36 @@ impl<E: Copy + Neg<Output = E>, const W: usize, const T: usize> Table<E, W, T> {
     /// `k·P` for the scalar `k` (little-endian bytes, `< 2²⁵⁶`).
     pub(crate) fn mul_vartime<P: FixedBasePoint<Entry = E>>(&self, k_le: &[u8; 32]) -> P {
         let digits = signed_digits(k_le, W);
-        let mut sums = [P::identity(); T];
+        // Each running sum starts as its first entry: adding an entry to the identity would
+        // cost a full addition, and so would adding a sum to an empty result below.
+        let mut sums: [Option<P>; T] = [None; T];
         for (j, &d) in digits.iter().take(Self::DIGITS).enumerate() {
             if d == 0 {
                 continue;
             }
             let at = (j / T) * Self::MULTIPLES + usize::from(d.unsigned_abs()) - 1;
             if let (Some(&entry), Some(sum)) = (self.entries.get(at), sums.get_mut(j % T)) {
-                sum.add_entry(if d > 0 { entry } else { -entry });
-            }
-        }
-        // Σ sums[a]·2^(W·a), highest first.
-        let mut result = P::identity();
-        for (a, &sum) in sums.iter().enumerate().rev() {
-            result = result.add(sum);
-            if a > 0 {
-                for _ in 0..W {
-                    result = result.double();
+                let entry = if d > 0 { entry } else { -entry };
+                match sum {
+                    Some(sum) => sum.add_entry(entry),
+                    None => *sum = Some(P::from_entry(entry)),
                 }
             }
         }
-        result
+        // Σ sums[a]·2^(W·a), highest first; an empty sum is the identity.
+        let mut result: Option<P> = None;
+        for (a, &sum) in sums.iter().enumerate().rev() {
+            result = match (result, sum) {
+                (Some(r), Some(s)) => Some(r.add(s)),
+                (r, s) => r.or(s),
+            };
+            if let (true, Some(r)) = (a > 0, result.as_mut()) {
+                for _ in 0..W {
+                    *r = r.double();
+                }
+            }
+        }
+        result.unwrap_or_else(P::identity)
     }
 }
 
