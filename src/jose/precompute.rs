@@ -5,7 +5,7 @@
 //! A signature check multiplies two fixed points (the curve's generator and the public key) by
 //! scalars derived from the token. The curve crates do it with a joint double-and-add: ~250
 //! doublings shared by both scalars plus the additions, with small tables rebuilt per call.
-//! Here each point gets a [`Table`]: a scalar is written in signed radix 2^`W` (digits in
+//! Here each point gets a `Table`: a scalar is written in signed radix 2^`W` (digits in
 //! `[−2^(W−1), 2^(W−1))`), and digit `j` adds a multiple of `2^(W·j)·P` straight from the table.
 //! Storing a row for every digit position needs no doubling at all (`T = 1`); storing one for
 //! every `T`-th position keeps `T` running sums instead, combined with `(T−1)·W` doublings at
