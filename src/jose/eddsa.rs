@@ -98,7 +98,7 @@ impl FixedBasePoint for EdwardsPoint {
     }
 }
 
-/// The base point's rows, shared by every key.
+/// The base point's table, shared by every key.
 static BASEPOINT_TABLE: OnceBox<BasepointTable> = OnceBox::new();
 
 /// `verify_strict` with both multiplications from tables: `s` canonical, `R` a valid encoding of
