@@ -180,6 +180,16 @@ mod tests {
         }
     }
 
+    /// 264 points: four normalisation batches and a remainder normalised point by point.
+    #[test]
+    fn a_shape_with_a_partial_batch_normalises_every_point() {
+        let narrow = Table::<AffinePoint, 4, 2>::new(ProjectivePoint::GENERATOR);
+        assert_eq!(narrow.len() % NORMALISE_BATCH, 8);
+        for k in edge_scalars() {
+            assert_eq!(mul(&narrow, &k), ProjectivePoint::GENERATOR * k);
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(32))]
 
