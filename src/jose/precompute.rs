@@ -87,9 +87,10 @@ impl<E: Copy + Neg<Output = E>, const W: usize, const T: usize> Table<E, W, T> {
         let mut base = p;
         for row in 0..Self::ROWS {
             let mut multiple = base;
-            for _ in 0..Self::MULTIPLES {
-                points.push(multiple);
+            points.push(multiple);
+            for _ in 1..Self::MULTIPLES {
                 multiple = multiple.add(base);
+                points.push(multiple);
             }
             if row + 1 < Self::ROWS {
                 for _ in 0..W * T {
