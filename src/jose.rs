@@ -3,8 +3,8 @@
 pub mod alg;
 pub mod compact;
 pub mod discovery;
+pub mod ecdsa;
 pub mod eddsa;
-pub mod es256;
 pub mod header;
 pub mod jwk;
 pub mod pem;

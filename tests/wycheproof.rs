@@ -2,7 +2,7 @@
 //! path a JWS takes: the group's public key is loaded as a JWK into a `KeySet` (and, as a
 //! cross-check of the PEM parser, from its SPKI PEM with the same thumbprint), then
 //! `verify_signature` checks the raw signature for the file's JWS algorithm — on a key already
-//! used many times (ES256, EdDSA: its precomputed tables) and on a key's first use (the curve
+//! used many times (ES*, EdDSA: its precomputed tables) and on a key's first use (the curve
 //! crates themselves).
 //!
 //! Expected results come from the vector (`valid` → accept, `invalid` → reject), from the
@@ -106,14 +106,20 @@ fn wycheproof_vectors() {
                     set.skipped, pem.skipped
                 ),
             }
-            // P-256 and Ed25519 keys verify their first signatures through the curve crates and
-            // then build precomputed tables (src/jose/es256.rs, eddsa.rs). Use the group's set
-            // that many times up front (a well-formed but wrong signature counts) so every
-            // vector below runs on the tables, and check each vector again on a fresh set
-            // (first use: the crates themselves): both paths must give the same answer.
+            // EC and Ed25519 keys verify their first signatures through the curve crates and
+            // then build precomputed tables (src/jose/ecdsa.rs, eddsa.rs). Use the group's set
+            // that many times up front (a well-formed but wrong signature counts; one of the
+            // wrong length would not) so every vector below runs on the tables, and check each
+            // vector again on a fresh set (first use: the crates themselves): both paths must
+            // give the same answer.
             let jwk_text = jwk.to_string();
+            let well_formed = match alg {
+                Algorithm::ES384 => vec![1; 96],
+                Algorithm::ES512 => vec![1; 132],
+                _ => vec![1; 64],
+            };
             for _ in 0..=precompute::PLAIN_USES {
-                let _ = verify_signature(alg, None, b"warm-up", &[1; 64], &set);
+                let _ = verify_signature(alg, None, b"warm-up", &well_formed, &set);
             }
             for t in group["tests"].as_array().unwrap() {
                 in_file += 1;

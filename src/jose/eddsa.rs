@@ -39,10 +39,10 @@ use super::precompute::{FixedBasePoint, Precomputed, Table};
 /// A key's table: 4-bit signed digits, a row for every second one (33 × 8 `EdwardsPoint`s,
 /// 42 KB): 64 additions and 4 doublings per multiplication. Entries are 160 bytes, so wider
 /// windows cost more memory per addition saved than for P-256 (see the module docs).
-type EdwardsTable = Table<EdwardsPoint, 4, 2>;
+type EdwardsTable = Table<EdwardsPoint, 4, 2, 256>;
 /// The base point's table: 6-bit signed digits, a row per digit (44 × 32 points, 225 KB, once
 /// per process): 44 additions per multiplication.
-type BasepointTable = Table<EdwardsPoint, 6, 1>;
+type BasepointTable = Table<EdwardsPoint, 6, 1, 256>;
 
 /// An Ed25519 public key prepared for EdDSA, with its table built on its second use.
 #[derive(Clone)]

@@ -42,11 +42,11 @@ pub enum PublicKey {
     /// RSA (RS*/PS*), prepared once for fast repeated verification.
     Rsa(super::rsa::PreparedRsaKey),
     /// NIST P-256 (ES256), with precomputed multiples built on its second use.
-    P256(super::es256::PreparedP256Key),
-    /// NIST P-384 (ES384).
-    P384(p384::ecdsa::VerifyingKey),
-    /// NIST P-521 (ES512).
-    P521(p521::ecdsa::VerifyingKey),
+    P256(super::ecdsa::PreparedP256Key),
+    /// NIST P-384 (ES384), with precomputed multiples built on its second use.
+    P384(super::ecdsa::PreparedP384Key),
+    /// NIST P-521 (ES512), with precomputed multiples built on its second use.
+    P521(super::ecdsa::PreparedP521Key),
     /// Ed25519 (EdDSA).
     Ed25519(super::eddsa::PreparedEd25519Key),
 }
@@ -166,8 +166,8 @@ impl PublicKey {
     pub(crate) fn sec1_uncompressed(&self) -> Vec<u8> {
         match self {
             PublicKey::P256(k) => k.verifying_key().to_sec1_point(false).as_bytes().to_vec(),
-            PublicKey::P384(k) => k.to_sec1_point(false).as_bytes().to_vec(),
-            PublicKey::P521(k) => k.to_sec1_point(false).as_bytes().to_vec(),
+            PublicKey::P384(k) => k.verifying_key().to_sec1_point(false).as_bytes().to_vec(),
+            PublicKey::P521(k) => k.verifying_key().to_sec1_point(false).as_bytes().to_vec(),
             PublicKey::Rsa(_) | PublicKey::Ed25519(_) => Vec::new(),
         }
     }
@@ -601,10 +601,14 @@ pub(crate) fn ec_key(curve: Curve, x: &[u8], y: &[u8]) -> Result<PublicKey, KeyE
     sec1.extend_from_slice(y);
     let key = match curve {
         Curve::P256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1)
-            .map(|k| PublicKey::P256(super::es256::PreparedP256Key::new(k)))
+            .map(|k| PublicKey::P256(super::ecdsa::PreparedP256Key::new(k)))
             .ok(),
-        Curve::P384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map(PublicKey::P384).ok(),
-        Curve::P521 => p521::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).map(PublicKey::P521).ok(),
+        Curve::P384 => p384::ecdsa::VerifyingKey::from_sec1_bytes(&sec1)
+            .map(|k| PublicKey::P384(super::ecdsa::PreparedP384Key::new(k)))
+            .ok(),
+        Curve::P521 => p521::ecdsa::VerifyingKey::from_sec1_bytes(&sec1)
+            .map(|k| PublicKey::P521(super::ecdsa::PreparedP521Key::new(k)))
+            .ok(),
     };
     key.ok_or_else(|| KeyError::JwkInvalid {
         member: "x",

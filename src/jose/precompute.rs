@@ -1,15 +1,17 @@
-//! Fixed-base scalar multiplication from per-key tables, shared by ES256 ([`super::es256`]) and
+//! Fixed-base scalar multiplication from per-key tables, shared by ECDSA ([`super::ecdsa`]) and
 //! EdDSA ([`super::eddsa`]), and the rule for when a key builds its table.
 //!
 //! # The schedule
 //! A signature check multiplies two fixed points (the curve's generator and the public key) by
-//! scalars derived from the token. The curve crates do it with a joint double-and-add: ~250
-//! doublings shared by both scalars plus the additions, with small tables rebuilt per call.
+//! scalars derived from the token. The curve crates do it with a joint double-and-add: a
+//! doubling per bit of the scalars (256 to 521), shared by both, plus the additions, with small
+//! tables rebuilt per call.
 //! Here each point gets a `Table`: a scalar is written in signed radix 2^`W` (digits in
 //! `[−2^(W−1), 2^(W−1))`), and digit `j` adds a multiple of `2^(W·j)·P` straight from the table.
 //! Storing a row for every digit position needs no doubling at all (`T = 1`); storing one for
 //! every `T`-th position keeps `T` running sums instead, combined with `(T−1)·W` doublings at
-//! the end, for a `T` times smaller table. One multiplication is then about `256/W` additions.
+//! the end, for a `T` times smaller table. One multiplication of a `BITS`-bit scalar is then
+//! about `BITS/W` additions.
 //! Each curve picks `W` and `T` per point (see the modules): wider windows save additions and
 //! cost memory and build time, so the shared generator gets a wider one than per-key tables.
 //! The point arithmetic (complete formulas) is the curve crates' own.
@@ -20,7 +22,7 @@
 //! Never use this with a secret scalar.
 //!
 //! # When a table is built
-//! A key's table costs 0.3–2.5 ms to build and pays back 40–420 µs per verification (measured
+//! A key's table costs 0.3–6 ms to build and pays back 40 µs–2.2 ms per verification (measured
 //! in Node, see the modules), so building one when a key is loaded would slow down every key set
 //! parsed for a single token (the CLI, a JWKS fetched per call). A key answers its first
 //! [`PLAIN_USES`] verifications through the curve crate unchanged and builds its table on the
@@ -36,10 +38,11 @@ use once_cell::race::OnceBox;
 /// Verifications a key answers through the curve crate before it builds its table.
 pub const PLAIN_USES: u8 = 1;
 
-/// Scalars are below 2²⁵⁶.
-const SCALAR_BITS: usize = 256;
-/// Signed digits of a scalar in the narrowest window supported (4 bits): 64 and a carry.
-const MAX_DIGITS: usize = SCALAR_BITS / 4 + 1;
+/// The widest scalars supported: P-521's, in whole bytes (66).
+const MAX_SCALAR_BITS: usize = 528;
+/// Signed digits of the widest scalar in the narrowest window supported (4 bits): 132 and a
+/// carry.
+const MAX_DIGITS: usize = MAX_SCALAR_BITS / 4 + 1;
 
 /// A curve point type, as the table schedule needs it.
 pub(crate) trait FixedBasePoint: Copy {
@@ -61,23 +64,27 @@ pub(crate) trait FixedBasePoint: Copy {
     fn entries(points: Vec<Self>) -> Vec<Self::Entry>;
 }
 
-/// Multiples of a fixed point `P` for signed radix-2^`W` scalars (`4 ≤ W ≤ 8`), one row per
-/// `T` digit positions (`1 ≤ T ≤ 4`): row `i` holds `k·2^(W·T·i)·P` for `k` in `1..=2^(W−1)`.
+/// Multiples of a fixed point `P` for scalars below 2^`BITS` (`BITS ≤ 528`) in signed
+/// radix 2^`W` (`4 ≤ W ≤ 8`), one row per `T` digit positions (`1 ≤ T ≤ 4`): row `i` holds
+/// `k·2^(W·T·i)·P` for `k` in `1..=2^(W−1)`.
 #[derive(Clone)]
-pub(crate) struct Table<E, const W: usize, const T: usize> {
+pub(crate) struct Table<E, const W: usize, const T: usize, const BITS: usize> {
     entries: Box<[E]>,
 }
 
-impl<E: Copy + Neg<Output = E>, const W: usize, const T: usize> Table<E, W, T> {
-    /// Signed digits of a scalar below 2²⁵⁶, the carry out of the top window included.
-    const DIGITS: usize = SCALAR_BITS.div_ceil(W) + 1;
+impl<E: Copy + Neg<Output = E>, const W: usize, const T: usize, const BITS: usize>
+    Table<E, W, T, BITS>
+{
+    /// Signed digits of a scalar below 2^`BITS`, the carry out of the top window included.
+    const DIGITS: usize = BITS.div_ceil(W) + 1;
     /// Multiples kept per row, `1·P ..= 2^(W−1)·P`: digits lie in `[−2^(W−1), 2^(W−1))`.
     const MULTIPLES: usize = 1 << (W - 1);
     /// Rows: one per `T` digit positions.
     const ROWS: usize = Self::DIGITS.div_ceil(T);
     /// Rejects, at compile time, shapes the digit recoding (`i8` digits, at most
     /// [`MAX_DIGITS`]) and the fixed array of sums do not cover.
-    const SHAPE_OK: () = assert!(4 <= W && W <= 8 && 1 <= T && T <= 4);
+    const SHAPE_OK: () =
+        assert!(4 <= W && W <= 8 && 1 <= T && T <= 4 && 0 < BITS && BITS <= MAX_SCALAR_BITS);
 
     /// Builds the table of `p` (not the identity): `MULTIPLES − 1` additions per row and
     /// `W·T` doublings between rows, then one conversion of every point to an entry.
@@ -107,9 +114,9 @@ impl<E: Copy + Neg<Output = E>, const W: usize, const T: usize> Table<E, W, T> {
         self.entries.len()
     }
 
-    /// `k·P` for the scalar `k` (little-endian bytes, `< 2²⁵⁶`).
-    pub(crate) fn mul_vartime<P: FixedBasePoint<Entry = E>>(&self, k_le: &[u8; 32]) -> P {
-        let digits = signed_digits(k_le, W);
+    /// `k·P` for the scalar `k` (little-endian bytes, `< 2^BITS`; bytes past `k_le` are zero).
+    pub(crate) fn mul_vartime<P: FixedBasePoint<Entry = E>>(&self, k_le: &[u8]) -> P {
+        let digits = signed_digits(k_le, W, BITS);
         // Each running sum starts as its first entry: adding an entry to the identity would
         // cost a full addition, and so would adding a sum to an empty result below.
         let mut sums: [Option<P>; T] = [None; T];
@@ -143,18 +150,19 @@ impl<E: Copy + Neg<Output = E>, const W: usize, const T: usize> Table<E, W, T> {
     }
 }
 
-/// `k = Σ dⱼ·2^(w·j)` with every `dⱼ` in `[−2^(w−1), 2^(w−1))`, little-endian, for `4 ≤ w ≤ 8`;
-/// digits past `256/w + 1` are zero.
+/// `k = Σ dⱼ·2^(w·j)` with every `dⱼ` in `[−2^(w−1), 2^(w−1))`, little-endian, for `4 ≤ w ≤ 8`
+/// and `k < 2^bits` (`bits ≤ 528`; a scalar reduced mod the group order); digits past
+/// `bits/w + 1` are zero.
 ///
 /// Each `w`-bit window (plus the incoming carry) at or above `2^(w−1)` becomes
-/// `window − 2^w` and carries 1 into the next. `k < 2²⁵⁶`, so the last carry lands in digit
-/// `⌈256/w⌉` and is 0 or 1.
-fn signed_digits(k_le: &[u8; 32], w: usize) -> [i8; MAX_DIGITS] {
+/// `window − 2^w` and carries 1 into the next. `k < 2^bits`, so the last carry lands in digit
+/// `⌈bits/w⌉` and is 0 or 1.
+fn signed_digits(k_le: &[u8], w: usize, bits: usize) -> [i8; MAX_DIGITS] {
     let mut digits = [0i8; MAX_DIGITS];
     let mask = (1u16 << w) - 1;
     let half = 1i16 << (w - 1);
     let mut carry = 0i16;
-    for (j, d) in digits.iter_mut().enumerate().take(SCALAR_BITS.div_ceil(w) + 1) {
+    for (j, d) in digits.iter_mut().enumerate().take(bits.div_ceil(w) + 1) {
         let bit = j * w;
         let lo = k_le.get(bit / 8).copied().unwrap_or(0);
         let hi = k_le.get(bit / 8 + 1).copied().unwrap_or(0);
@@ -219,8 +227,9 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// `Σ dⱼ·2^(w·j)` back to little-endian bytes, or `None` when it is negative or ≥ 2²⁵⁶.
-    fn recompose(digits: &[i8; MAX_DIGITS], w: usize) -> Option<[u8; 32]> {
+    /// `Σ dⱼ·2^(w·j)` back to `len` little-endian bytes, or `None` when it is negative or
+    /// does not fit.
+    fn recompose(digits: &[i8; MAX_DIGITS], w: usize, len: usize) -> Option<Vec<u8>> {
         // Normalise to windows in [0, 2^w) with signed carries, then lay the bits out.
         let mut windows = [0u16; MAX_DIGITS];
         let mut carry = 0i32;
@@ -232,7 +241,7 @@ mod tests {
         if carry != 0 {
             return None;
         }
-        let mut out = [0u8; 32];
+        let mut out = alloc::vec![0u8; len];
         for (j, &window) in windows.iter().enumerate() {
             for b in 0..w {
                 if window >> b & 1 == 1 {
@@ -249,22 +258,45 @@ mod tests {
         digits.iter().all(|&d| (-half..half).contains(&i16::from(d)))
     }
 
+    /// The scalar sizes in use: P-256 and Ed25519 (256 bits), P-384, P-521 (in 66 bytes).
+    const SIZES: [(usize, usize); 3] = [(256, 32), (384, 48), (521, 66)];
+
+    /// `bytes` cut to a scalar below 2^`bits`.
+    fn below(mut bytes: Vec<u8>, bits: usize) -> Vec<u8> {
+        bytes.truncate(bits.div_ceil(8));
+        if let (Some(top), 1..=7) = (bytes.last_mut(), bits % 8) {
+            *top &= (1u8 << (bits % 8)) - 1;
+        }
+        bytes
+    }
+
     proptest! {
         #[test]
-        fn signed_digits_recompose(k in any::<[u8; 32]>(), w in 4usize..=8) {
-            let digits = signed_digits(&k, w);
+        fn signed_digits_recompose(
+            k in proptest::collection::vec(any::<u8>(), 66),
+            size in 0usize..3,
+            w in 4usize..=8,
+        ) {
+            let (bits, len) = SIZES[size];
+            let k = below(k, bits);
+            let digits = signed_digits(&k, w, bits);
             prop_assert!(digits_in_range(&digits, w));
-            prop_assert_eq!(recompose(&digits, w), Some(k));
+            // Only the digits a table of this size reads are set.
+            prop_assert!(digits[bits.div_ceil(w) + 1..].iter().all(|&d| d == 0));
+            prop_assert_eq!(recompose(&digits, w, len), Some(k));
         }
     }
 
     #[test]
     fn signed_digits_extremes() {
-        for w in 4..=8 {
-            for k in [[0u8; 32], [0xff; 32], [0x80; 32], [0x7f; 32], [0x88; 32], [0x55; 32]] {
-                let digits = signed_digits(&k, w);
-                assert!(digits_in_range(&digits, w), "w = {w}");
-                assert_eq!(recompose(&digits, w), Some(k), "w = {w}");
+        for (bits, len) in SIZES {
+            for w in 4..=8 {
+                for byte in [0u8, 0xff, 0x80, 0x7f, 0x88, 0x55] {
+                    let k = below(alloc::vec![byte; len], bits);
+                    let digits = signed_digits(&k, w, bits);
+                    assert!(digits_in_range(&digits, w), "bits = {bits}, w = {w}");
+                    assert_eq!(recompose(&digits, w, len), Some(k), "bits = {bits}, w = {w}");
+                }
             }
         }
     }

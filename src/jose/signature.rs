@@ -1,7 +1,7 @@
 //! The signature primitive for each of the ten algorithms, over the JWS signing input.
 //!
-//! ECDSA and Ed25519 checks are done by the RustCrypto / dalek crates (ES256 and EdDSA with
-//! precomputed multiples of the key: [`super::es256`], [`super::eddsa`]), RSA by the
+//! ECDSA and Ed25519 checks are done by the RustCrypto / dalek crates (with precomputed
+//! multiples of the key: [`super::ecdsa`], [`super::eddsa`]), RSA by the
 //! prepared-key module [`super::rsa`] (public-data arithmetic, exact padding checks); this module
 //! only chooses the scheme, the hash and the exact signature encoding. Results are a plain
 //! `bool` on purpose: callers learn *that* a key did not verify, never *why* (no padding/point
@@ -17,8 +17,6 @@
 //!
 //! The signature is always verified over `signing_input` exactly as given (RFC 7515 §5.2).
 
-use p256::ecdsa::signature::Verifier as _;
-
 use super::rsa::{RsaHash, RsaScheme};
 use super::{Algorithm, PublicKey};
 
@@ -33,14 +31,11 @@ pub fn verify(alg: Algorithm, key: &PublicKey, msg: &[u8], sig: &[u8]) -> bool {
         (PS256, PublicKey::Rsa(k)) => k.verify(RsaScheme::Pss, RsaHash::Sha256, msg, sig),
         (PS384, PublicKey::Rsa(k)) => k.verify(RsaScheme::Pss, RsaHash::Sha384, msg, sig),
         (PS512, PublicKey::Rsa(k)) => k.verify(RsaScheme::Pss, RsaHash::Sha512, msg, sig),
-        // Exactly 2 × 32 bytes, r and s in [1, n-1] (`Signature::from_slice`), then u₁·G + u₂·Q.
+        // Exactly 2 × 32 / 48 / 66 bytes, r and s in [1, n-1] (`Signature::from_slice`), then
+        // u₁·G + u₂·Q ([`super::ecdsa`]).
         (ES256, PublicKey::P256(k)) => k.verify(msg, sig),
-        (ES384, PublicKey::P384(k)) => {
-            p384::ecdsa::Signature::from_slice(sig).is_ok_and(|s| k.verify(msg, &s).is_ok())
-        }
-        (ES512, PublicKey::P521(k)) => {
-            p521::ecdsa::Signature::from_slice(sig).is_ok_and(|s| k.verify(msg, &s).is_ok())
-        }
+        (ES384, PublicKey::P384(k)) => k.verify(msg, sig),
+        (ES512, PublicKey::P521(k)) => k.verify(msg, sig),
         // Exactly 64 bytes, then `verify_strict`'s checks and equation ([`super::eddsa`]).
         (EdDSA, PublicKey::Ed25519(k)) => k.verify(msg, sig),
         _ => false,
