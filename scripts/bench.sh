@@ -5,7 +5,7 @@
 #      each call for RS256-2048 / PS256 / ES256 / EdDSA; everything but the signature;
 #      authorize at 10 / 1k / 10k paths; the RSA primitive against the `rsa` crate;
 #   2. the npm package in Node beside jose, fast-jwt and jsonwebtoken, in one process, interleaved
-#      (pkg/bench/verify.mjs), the cost around the signature (pkg/bench/overhead.mjs) and Node
+#      (pkg/bench/verify.mjs; also ES384 and ES512), the cost around the signature (pkg/bench/overhead.mjs) and Node
 #      cold start beside jose (pkg/bench/coldstart.mjs);
 #   3. the Envoy filter per request in the stand-in proxy-wasm host (tests/envoy/bench.mjs);
 #   4. artifact sizes, raw and gzip -9.

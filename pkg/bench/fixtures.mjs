@@ -1,5 +1,6 @@
 // The token every Node benchmark verifies: a Nomad-shaped workload identity signed with a fresh
-// node:crypto key (RS256 / PS256 = RSA 2048, ES256 = P-256, EdDSA = Ed25519) by jose, valid for
+// node:crypto key (RS256 / PS256 = RSA 2048, ES256 / ES384 / ES512 = P-256 / P-384 / P-521,
+// EdDSA = Ed25519) by jose, valid for
 // an hour from now, with its one-key JWKS. Shared by verify.mjs and overhead.mjs so both time the
 // same work.
 import { generateKeyPairSync } from 'node:crypto';
@@ -15,6 +16,8 @@ const generate = {
   RS256: () => generateKeyPairSync('rsa', { modulusLength: 2048 }),
   PS256: () => generateKeyPairSync('rsa', { modulusLength: 2048 }),
   ES256: () => generateKeyPairSync('ec', { namedCurve: 'P-256' }),
+  ES384: () => generateKeyPairSync('ec', { namedCurve: 'P-384' }),
+  ES512: () => generateKeyPairSync('ec', { namedCurve: 'P-521' }),
   EdDSA: () => generateKeyPairSync('ed25519'),
 };
 

@@ -7,7 +7,7 @@
 //   node bench/verify.mjs [--rounds N] [--slice MS] [--json]
 //
 // Every case does the whole job (split, decode, key, signature, iss/aud/exp) for RS256 (RSA
-// 2048), PS256, ES256 and EdDSA; the modes are described above `cases`.
+// 2048), PS256, ES256, ES384, ES512 and EdDSA; the modes are described above `cases`.
 import { createPublicKey } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -26,7 +26,7 @@ const arg = (name, dflt) => {
 const ROUNDS = arg('rounds', 5);
 const SLICE_MS = arg('slice', 150);
 // The algorithms of the benchmark table.
-const ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+const ALGS = ['RS256', 'PS256', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
 // Each case: [library, mode, fn]. Modes: "fresh" = a new verification with keys prepared once;
 // "cache hit" = the same token again with the library's result cache; "JWKS each call" = the
