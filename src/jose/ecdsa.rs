@@ -33,8 +33,8 @@ use sha2::Digest;
 use super::precompute::{FixedBasePoint, Precomputed, Table};
 
 /// Points normalised per field inversion when a table is built: one inversion per 64 points
-/// costs under 2% of the build, and the arrays stay at about 15 KB of stack for P-256 (the
-/// slice form of `BatchNormalize` would need the curve crates' `alloc` feature and the crates
+/// costs under 2% of the build, and the arrays stay within 15–25 KB of stack (P-256 to P-521;
+/// the slice form of `BatchNormalize` would need the curve crates' `alloc` feature and the crates
 /// it pulls in).
 const NORMALISE_BATCH: usize = 64;
 
