@@ -86,3 +86,18 @@ test('minted identities: valid in both; tampered, wrong-key, alg:none and expire
     }
   }
 });
+
+// Numbers in the claims come back as jose returns them (JSON.parse of the payload): read
+// correctly rounded, not within one unit in the last place (serde_json's default, which gave
+// 7.385800000000001e-25 for the first of these).
+test('float claims come back as jose returns them', async () => {
+  const literals = ['0.73858e-24', '1.2345678901234567890123', '5e-324', '1.7976931348623157e308', '0.1', '123456789012345678901234567890', '-2.5e-300', '9007199254740993'];
+  const claims = `{"iss":"https://nomad.example.com","exp":4102444800,${literals.map((l, i) => `"n${i}":${l}`).join(',')}}`;
+  const token = S.token(claims);
+  const ourPayload = verify(token, { jwks: S.jwks, now: 1767225600 }).payload;
+  const { payload } = await jose.jwtVerify(token, jose.createLocalJWKSet(S.jwks), { currentDate: new Date(1767225600 * 1000) });
+  for (let i = 0; i < literals.length; i++) {
+    assert.equal(ourPayload[`n${i}`], payload[`n${i}`], literals[i]);
+    assert.equal(ourPayload[`n${i}`], Number(literals[i]), literals[i]);
+  }
+});

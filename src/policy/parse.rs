@@ -336,15 +336,65 @@ impl Ctx<'_> {
     }
 }
 
+/// An HCL number literal as JSON: an integer that fits `i64` as itself, a float as the number
+/// Rust's `f64` grammar reads it (`1.`, `01.5` and `1.e3` included), anything else (`0x1f`, a
+/// float beyond `f64`'s range) as its text.
+///
+/// Floats go through serde_json's correctly rounded reader (its `float_roundtrip` feature, see
+/// Cargo.toml), the one every JSON number jwtgate reads goes through, request bodies included,
+/// so a policy literal and the same number in a body read as the same `f64`. The literal is
+/// first respelled in JSON's stricter grammar ([`json_float_text`]).
+fn number_json(n: &str) -> Json {
+    if let Ok(i) = n.parse::<i64>() {
+        return Json::from(i);
+    }
+    json_float_text(n)
+        .and_then(|text| serde_json::from_str::<f64>(&text).ok())
+        .map_or_else(|| Json::String(n.to_string()), Json::from)
+}
+
+/// `literal`, a float in Rust's grammar (`-`? digits with an optional `.` and fraction, then an
+/// optional exponent; the lexer never starts one with `+` or `.`), spelled as JSON spells it:
+/// leading zeros dropped, a `.` with no digits after it dropped. `None` when it is not such a
+/// float.
+fn json_float_text(literal: &str) -> Option<String> {
+    let (sign, unsigned) = match literal.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", literal),
+    };
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e)),
+        None => (unsigned, None),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(int) || !digits(frac) || (int.is_empty() && frac.is_empty()) {
+        return None;
+    }
+    let mut out = String::with_capacity(literal.len() + 1);
+    out.push_str(sign);
+    let int = int.trim_start_matches('0');
+    out.push_str(if int.is_empty() { "0" } else { int });
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    if let Some(exponent) = exponent {
+        let exp_digits = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+        if exp_digits.is_empty() || !digits(exp_digits) {
+            return None;
+        }
+        out.push('e');
+        out.push_str(exponent);
+    }
+    Some(out)
+}
+
 /// The tree as JSON (labels become nested object keys, as HCL v1's decoder does).
 fn to_json(v: &Value) -> Json {
     match v {
         Value::Str(s) => Json::String(s.clone()),
-        Value::Number(n) => n
-            .parse::<i64>()
-            .map(Json::from)
-            .or_else(|_| n.parse::<f64>().map(Json::from))
-            .unwrap_or_else(|_| Json::String(n.clone())),
+        Value::Number(n) => number_json(n),
         Value::Bool(b) => Json::Bool(*b),
         Value::List(items) => Json::Array(items.iter().map(|(_, v)| to_json(v)).collect()),
         Value::Object(body) => {
@@ -470,5 +520,70 @@ mod tests {
         assert!(e.to_string().contains("invalid key \"paths\""));
         let e = parse("path \"a/{{x\" { capabilities = [] }").unwrap_err();
         assert_eq!(e.code(), crate::Code::TemplateUnbalanced);
+    }
+
+    #[test]
+    fn number_literals_read_as_rust_reads_them() {
+        let cases: [(&str, Json); 14] = [
+            ("42", Json::from(42)),
+            ("-7", Json::from(-7)),
+            ("1.5", Json::from(1.5)),
+            ("1.", Json::from(1.0)),
+            ("01.5", Json::from(1.5)),
+            ("-00.25", Json::from(-0.25)),
+            ("1.e3", Json::from(1000.0)),
+            ("2E+2", Json::from(200.0)),
+            ("-0.0", Json::from(-0.0)),
+            ("0.73858e-24", Json::from(7.3858e-25)),
+            ("99999999999999999999", Json::from(1e20)),
+            ("0x1f", Json::String("0x1f".into())),
+            ("1e400", Json::String("1e400".into())),
+            ("1e", Json::String("1e".into())),
+        ];
+        for (literal, expected) in cases {
+            assert_eq!(number_json(literal), expected, "{literal}");
+        }
+    }
+
+    /// The literal Cargo.toml names: serde_json's default float reading gives
+    /// 7.385800000000001e-25, core's and Go's give 7.3858e-25. Before, the policy was read by
+    /// core and the body by serde_json, so the two never compared equal.
+    #[test]
+    fn a_policy_float_matches_the_same_number_in_a_request_body() {
+        let policy =
+            parse("path \"kv/*\" {\n capabilities = [\"update\"]\n allowed_parameters = { \"ratio\" = [0.73858e-24, 1.] }\n}\n")
+                .unwrap();
+        let allowed = policy.paths[0].allowed_parameters.clone().unwrap();
+        assert_eq!(allowed["ratio"], [Json::from(7.3858e-25), Json::from(1.0)]);
+        let none = BTreeMap::new();
+        for body in [r#"{"ratio": 7.3858e-25}"#, r#"{"ratio": 0.73858e-24}"#, r#"{"ratio": 1.0}"#] {
+            let body: serde_json::Map<String, Json> = serde_json::from_str(body).unwrap();
+            assert!(super::super::params::check(&[], &allowed, &none, &body).is_ok(), "{body:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Over the lexer's number alphabet: a literal Rust reads as a finite float is that
+        /// float, exactly; one it cannot read (or reads as infinite) stays text.
+        #[test]
+        fn float_literals_match_rusts_reader(literal in "-?[0-9][0-9.eE+x-]{0,14}") {
+            let expected = match (literal.parse::<i64>(), literal.parse::<f64>()) {
+                (Ok(i), _) => Json::from(i),
+                (Err(_), Ok(f)) if f.is_finite() => Json::from(f),
+                _ => Json::String(literal.clone()),
+            };
+            proptest::prop_assert_eq!(number_json(&literal), expected);
+        }
+
+        /// Long mantissas and exponents past ±22, where best-effort readers round differently.
+        #[test]
+        fn long_float_literals_are_correctly_rounded(
+            int in "[0-9]{1,12}", frac in "[0-9]{0,14}", exp in -330i32..310,
+        ) {
+            let literal = alloc::format!("{int}.{frac}e{exp}");
+            let exact: f64 = literal.parse().unwrap();
+            let expected = if exact.is_finite() { Json::from(exact) } else { Json::String(literal.clone()) };
+            proptest::prop_assert_eq!(number_json(&literal), expected);
+        }
     }
 }
