@@ -12,18 +12,12 @@ rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
 # A dedicated target dir: the cdylib build must not invalidate the native build's artifacts.
 export CARGO_TARGET_DIR="${JWTGATE_ENVOY_TARGET_DIR:-$root/target/envoy}"
 # opt-level z, measured on this module: 2.5% smaller gzipped than the profile's s before
-# wasm-opt and 6% after it. The same per-crate opt-level 3 overrides as pkg/scripts/build.sh
-# (Ed25519, SHA-2, P-256 and its field crates: signature speed on a cache miss, measured
-# there), and the same wasm-opt inlining of __multi3 alone (see inline_only there).
+# wasm-opt and 6% after it. The signature crates at opt-level 3 and the wasm-opt inlining of
+# __multi3 alone, as for the npm package (scripts/wasm-settings.sh).
 export CARGO_PROFILE_RELEASE_OPT_LEVEL="${JWTGATE_OPT_LEVEL:-z}"
+source scripts/wasm-settings.sh
 cargo rustc --quiet --lib --release --target wasm32-unknown-unknown \
-  --no-default-features --features envoy --crate-type cdylib \
-  --config 'profile.release.package.curve25519-dalek.opt-level=3' \
-  --config 'profile.release.package.sha2.opt-level=3' \
-  --config 'profile.release.package.p256.opt-level=3' \
-  --config 'profile.release.package.primeorder.opt-level=3' \
-  --config 'profile.release.package.primefield.opt-level=3' \
-  --config 'profile.release.package.crypto-bigint.opt-level=3'
+  --no-default-features --features envoy --crate-type cdylib "${signature_crates[@]}"
 raw="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/jwtgate.wasm"
 out="$CARGO_TARGET_DIR/jwtgate_envoy.wasm"
 
@@ -40,11 +34,9 @@ fi
 tmp="$out.tmp"
 rm -f "$tmp"
 if [[ -n "$wasm_opt" ]] \
-  && node scripts/wasm-inline-only.mjs "$raw" "$tmp.in" __multi3 >&2 2>"$out.log" \
-  && "$wasm_opt" --no-inline --pass-arg='no-inline@~*' --always-inline-max-function-size=200 \
-      -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-sign-ext \
-      --enable-mutable-globals --enable-nontrapping-float-to-int --enable-reference-types \
-      --enable-multivalue "$tmp.in" -o "$tmp" 2>>"$out.log" \
+  && node scripts/wasm-inline-only.mjs "$raw" "$tmp.in" "${inline_only[@]}" >&2 2>"$out.log" \
+  && "$wasm_opt" "${inline_flags[@]}" -Oz --strip-debug --strip-producers "${wasm_features[@]}" \
+      "$tmp.in" -o "$tmp" 2>>"$out.log" \
   && node -e 'new WebAssembly.Module(require("fs").readFileSync(process.argv[1]))' "$tmp" 2>>"$out.log"; then
   mv "$tmp" "$out"
 else

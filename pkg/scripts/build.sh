@@ -21,29 +21,18 @@ export CARGO_TARGET_DIR="$root/target/js"
 # side by side with s and 3 (wasm-opt -Oz/-O3 after each), z is 14% smaller gzipped than s and
 # 33% smaller than 3, and verify speed differed by less than the run-to-run noise for RS256 and
 # by about 12% for EdDSA (3 fastest). Override with JWTGATE_OPT_LEVEL.
-# The Ed25519 and SHA-2 crates alone at opt-level 3: EdDSA verify 24% faster for +3% gzip size.
-# p256 + primeorder at opt-level 3: ES256 verify in Node 1.39 -> 1.12 ms (-19%, side by side,
-# CPU time) for +3.5 KB gzip (+1.1%); adding elliptic-curve, ecdsa and crypto-bigint changed
-# neither (measured with p256 0.13, whose field multiplied in u128 that wasm emulates; 0.14,
-# used since, is 1.8x faster for ES256 and 35% smaller for the three curves). jwtgate's own RSA code needs no override:
-# forced to opt-level 3 (as a separate crate) it measured the same as at z, side by side.
-# primefield + crypto-bigint (p256 0.14's field multiplication) at opt-level 3, once __multi3
-# is inlined (see inline_only): ES256 signature 156 -> 146 us (-6%, side by side, CPU
-# time) for +0.2 KB gzip; before that inlining they changed nothing measurable.
 # base64 + dlmalloc at opt-level 3: the cost around the signature (pkg/bench/overhead.mjs probe)
 # 20.8 -> 18.4 us RS256, 19.2 -> 17.3 us EdDSA (-10%, side by side, CPU time) for +0 B gzip;
 # serde_json/serde at 3 on top changed nothing measurable for +2.4 KB gzip, so they stay at z.
 export CARGO_PROFILE_RELEASE_OPT_LEVEL="${JWTGATE_OPT_LEVEL:-z}"
-# The per-crate lines apply to both modules (same dependency builds, so the second is a relink).
+# Opt-level 3 for the signature crates (scripts/wasm-settings.sh) and for base64 + dlmalloc
+# (above). The per-crate lines apply to both modules (same dependency builds, so the second is a
+# relink).
+source "$root/scripts/wasm-settings.sh"
 per_crate=(
-  --config 'profile.release.package.curve25519-dalek.opt-level=3'
-  --config 'profile.release.package.sha2.opt-level=3'
-  --config 'profile.release.package.p256.opt-level=3'
-  --config 'profile.release.package.primeorder.opt-level=3'
+  "${signature_crates[@]}"
   --config 'profile.release.package.base64.opt-level=3'
   --config 'profile.release.package.dlmalloc.opt-level=3'
-  --config 'profile.release.package.primefield.opt-level=3'
-  --config 'profile.release.package.crypto-bigint.opt-level=3'
 )
 
 out="$pkg/dist"
@@ -60,16 +49,6 @@ if [[ -z "${JWTGATE_NO_WASM_OPT:-}" ]]; then
   elif command -v wasm-opt >/dev/null; then wasm_opt="$(command -v wasm-opt)"; fi
 fi
 
-# wasm-opt inlines __multi3 and nothing else (scripts/wasm-inline-only.mjs): the 64x64->128-bit
-# product wasm32 has no instruction for. p256's field arithmetic (64-bit limbs) calls it ~24
-# times per field multiplication, each call passing its result through the shadow stack;
-# inlined, binaryen folds the operands' zero high halves away. Measured side by side (signature
-# probe, CPU time): ES256 198 -> 159 us (-20%); RS256 and EdDSA unchanged (their arithmetic
-# never calls it); +7.3 KB gzip (276.4 -> 283.7), the copies in the P-256/384/521 code. Letting
-# every small function be inlined instead costs +42 KB on the Envoy module.
-inline_only=(__multi3)
-inline_flags=(--no-inline --pass-arg='no-inline@~*' --always-inline-max-function-size=200)
-
 # build_module FEATURE NAME: cargo → wasm-bindgen → wasm-opt into $tmp/NAME.js + NAME_bg.wasm.
 build_module() {
   local feature="$1" name="$2"
@@ -82,9 +61,8 @@ build_module() {
   cp "$wasm" "$tmp/plain.wasm"
   if node "$root/scripts/wasm-inline-only.mjs" "$tmp/plain.wasm" "$tmp/inline.wasm" \
       "${inline_only[@]}" >&2 2>"$log" \
-    && "$wasm_opt" "${inline_flags[@]}" -Oz --enable-bulk-memory --enable-sign-ext \
-      --enable-mutable-globals --enable-nontrapping-float-to-int --enable-reference-types \
-      --enable-multivalue "$tmp/inline.wasm" -o "$wasm" 2>>"$log" \
+    && "$wasm_opt" "${inline_flags[@]}" -Oz "${wasm_features[@]}" "$tmp/inline.wasm" \
+      -o "$wasm" 2>>"$log" \
     && node "$pkg/scripts/check-module.mjs" "$tmp" "$name" 2>>"$log"; then
     :
   else
