@@ -153,3 +153,32 @@ test('renderPolicies renders the tutorial policy for the verified alias (was a T
   assert.ok(JSON.stringify(r.rendered).includes('kv/data/default/mongo/*'), JSON.stringify(r.rendered));
   assert.deepEqual(r.dropped, []);
 });
+
+test('tokens reach the core as UTF-8 whatever their characters and length (encodeInto boundary)', () => {
+  const now = 1800000000;
+  const m = mintTestIdentity({ audience: 'vault.io', ttl: 600, now });
+  const v = jwtgate.createVerifier({ jwks: m.jwks, audience: 'vault.io', cacheSize: 0 });
+  const code = (token) => {
+    try {
+      v.verify(token, { now });
+      return 'verified';
+    } catch (e) {
+      assert.ok(e instanceof JwtgateError);
+      return `${e.code}: ${e.message}`;
+    }
+  };
+  const [h, p, s] = m.token.split('.');
+  // Non-ASCII characters and a lone surrogate (written as U+FFFD, EF BF BD, as wasm-bindgen's
+  // own copy writes it) are refused at their first UTF-8 byte.
+  const at4 = (c) => `${h}.${p}.${s.slice(0, 4)}${c}${s.slice(5)}`;
+  assert.match(code(at4('é')), /^ERR_JWS_BASE64: segment 3 \(signature\).*byte 0xc3 at offset 4$/);
+  assert.match(code(at4('\ud800')), /^ERR_JWS_BASE64: segment 3 \(signature\).*byte 0xef at offset 4$/);
+  assert.match(code(`${h}.${p}.${'😀'.repeat(3)}`), /^ERR_JWS_BASE64: .*byte 0xf0 at offset 0$/);
+  // The reused buffer never carries bytes of one token into the next: a long token (past the
+  // buffer, its own allocation), then a shorter one, then the real one.
+  assert.match(code(`${m.token}${'A'.repeat(40000)}`), /^ERR_(LIMIT_EXCEEDED|JWS_BASE64)/);
+  assert.match(code(`${h}.${p}.${s}${'A'.repeat(3000)}`), /^ERR_/);
+  assert.match(code(`${h}.${p}.${s.slice(0, -2)}`), /^ERR_/);
+  assert.equal(code(m.token), 'verified');
+  assert.equal(code(`${m.token}`), 'verified');
+});
