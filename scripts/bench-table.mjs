@@ -17,7 +17,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const dir = process.argv[2];
@@ -186,8 +186,27 @@ const fmt = (v, unit) => {
   const digits = v >= 100 ? 0 : v >= 10 ? 1 : 2;
   return `${v.toFixed(digits)} ${unit}`;
 };
+/** The CPU's model name, with family/model numbers where /proc/cpuinfo gives them. */
+function cpuName() {
+  const name = cpus()[0]?.model ?? 'unknown';
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const field = (key) => info.match(new RegExp(`^${key}\\s*: (.*)$`, 'm'))?.[1];
+    const [family, model] = [field('cpu family'), field('model')];
+    return family && model ? `${name} (family ${family}, model ${model})` : name;
+  } catch {
+    return name;
+  }
+}
 const ratio = (v) => (v === null || v === undefined ? '' : v.toFixed(2));
 console.log(`# jwtgate benchmark (${new Date().toISOString()}; node ${process.version}${node ? `, ${node.rounds} rounds × ${node.sliceMs} ms` : ''}; native rounds: ${nativeFiles.length})`);
+// The ratios belong to the CPU: the peers' RSA and ECDSA run natively in OpenSSL, whose speed
+// differs between processors far more than V8's wasm does. RS256 through jose measured about
+// 136 us on the Zen 4 host of ../shared/research/perf-anchors.md and 70 us on a Zen 5 one, whose
+// OpenSSL gets full-width AVX-512 IFMA, while jwtgate's wasm measured 70 us there. Both report
+// only "AMD EPYC" as their model, hence the family and model numbers (Linux).
+console.log('');
+console.log(`CPU: ${cpuName()}, ${availableParallelism()} cores.`);
 if (node?.load) {
   console.log('');
   console.log(`Load during the Node run (1-min average): ${node.load.before.toFixed(2)} before, ${node.load.after.toFixed(2)} after, on ${availableParallelism()} cores. jose's rows move with the machine's scheduling (WebCrypto hands each verification to libuv's thread pool and back), so compare its ratios across runs with care.`);

@@ -31,6 +31,11 @@ signature_crates=(
 # probe, CPU time): ES256 198 -> 159 us (-20%); RS256 and EdDSA unchanged (their arithmetic
 # never calls it); +7.3 KB gzip (276.4 -> 283.7), the copies in the P-256/384/521 code. Letting
 # every small function be inlined instead costs +42 KB on the Envoy module.
+# Measured alternative that lost: 32-bit limbs for the RustCrypto curves (RUSTFLAGS
+# --cfg cpubits="32"; crypto-bigint and the curve crates pick 64-bit words on wasm32) made the
+# signature checks (probe, CPU time, side by side) of ES256 98 -> 172 us and ES384 610 -> 733 us
+# slower, ES512 638 -> 441 us faster; -3.8 KB gzip. Stable rustc sets a cfg for every crate or
+# none, so P-521 cannot have it alone.
 inline_only=(__multi3)
 inline_flags=(--no-inline --pass-arg='no-inline@~*' --always-inline-max-function-size=200)
 
