@@ -68,6 +68,10 @@ pub(crate) fn parse_options<T: serde::de::DeserializeOwned>(text: &str) -> Resul
 
 // Without libstd the module brings its own allocator and panic handler (a trap: jwtgate code
 // never panics on input; this only keeps a bug from becoming undefined behaviour).
+// dlmalloc is what libstd uses on wasm32. rlsf's TLSF `GlobalTlsf` (the one other allocator
+// with a safe constructor, which `forbid(unsafe_code)` needs) measured slower in this module
+// (side by side, CPU time): 60 small allocations held and freed 2.4 -> 2.9 us, the overhead
+// probe of pkg/bench/overhead.mjs 6.8 -> 7.4 us per RS256 token, for -1.3 KB gzip.
 #[cfg(all(target_arch = "wasm32", not(feature = "std")))]
 #[global_allocator]
 static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
