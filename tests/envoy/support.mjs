@@ -2,7 +2,7 @@
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Envoy } from './host.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -10,10 +10,12 @@ export const BUILD_COMMAND = 'bash scripts/build-envoy.sh   (or: make test-envoy
 
 /**
  * Path of the built filter as deployed (release, wasm-opt'ed: scripts/build-envoy.sh); throws
- * with the build command when it is missing.
+ * with the build command when it is missing. The directory is the build script's own:
+ * JWTGATE_ENVOY_TARGET_DIR (relative to the repository) or target/envoy, never a
+ * CARGO_TARGET_DIR the caller's shell exports for other projects (the build ignores it too).
  */
 export function wasmPath() {
-  const dir = process.env.CARGO_TARGET_DIR ?? join(root, 'target', 'envoy');
+  const dir = resolve(root, process.env.JWTGATE_ENVOY_TARGET_DIR || join('target', 'envoy'));
   const p = join(dir, 'jwtgate_envoy.wasm');
   if (!existsSync(p)) throw new Error(`built filter not found at ${p}; build it with:\n  ${BUILD_COMMAND}`);
   return p;
