@@ -9,7 +9,8 @@
 //                        jsonwebtoken in one process; medians of rounds, spread over rounds);
 //   envoy.json           the last line of `node tests/envoy/bench.mjs`;
 //   overhead.json        `node pkg/bench/overhead.mjs --json` (the cost around the signature);
-//   coldstart.json       `node pkg/bench/coldstart.mjs --json`.
+//   coldstart.json       `node pkg/bench/coldstart.mjs --json`;
+//   sizes.json           `node pkg/bench/sizes.mjs --json` (browser downloads beside jose's).
 // Artifact sizes are measured here, from the files the build just wrote.
 //
 // Native rows: the median of the per-round divan medians, spread = (max − min) / 2 over rounds,
@@ -180,6 +181,15 @@ try {
   // Not built: the table simply has no row for it.
 }
 
+// What a browser downloads, beside jose's bundle (esbuild, minified); KB = 1000 B like the
+// targets below.
+const sizesJson = join(dir, 'sizes.json');
+const downloads = existsSync(sizesJson) ? JSON.parse(readFileSync(sizesJson, 'utf8')) : null;
+for (const r of downloads?.rows ?? []) {
+  row('browser download', '—', `${r.what}, raw`, r.raw / 1000, 'KB');
+  row('browser download', '—', `${r.what}, gzip -9`, r.gzip / 1000, 'KB');
+}
+
 // One table.
 const fmt = (v, unit) => {
   if (unit === '×') return `${v.toFixed(2)}×`;
@@ -249,6 +259,12 @@ const envoyHitFilter = rows.find((r) => r.where.startsWith('Envoy') && r.alg ===
 target('Envoy cache hit, filter code only ÷ Node API cache hit (RS256, new string)', envoyHitFilter && nodeHit ? envoyHitFilter.value / nodeHit.value : null, '≤ 3', (v) => `${v.toFixed(1)}× (${envoyHitFilter.value.toFixed(1)} µs)`);
 const kib = (label) => find('artifact', '—', `${label} gzip -9`)?.value;
 target('npm package .wasm, gzip -9 (KB = 1000 B)', kib('pkg/dist/jwtgate_bg.wasm') && (kib('pkg/dist/jwtgate_bg.wasm') * 1024) / 1000, '≤ 160', (v) => `${v.toFixed(0)} KB`);
+const joseSubset = downloads?.rows.find((r) => r.what.includes('verification subset'));
+if (joseSubset) {
+  const wasmKB = kib('pkg/dist/jwtgate_bg.wasm') && (kib('pkg/dist/jwtgate_bg.wasm') * 1024) / 1000;
+  const ratio = wasmKB ? ` (jwtgate .wasm: ${(wasmKB / (joseSubset.gzip / 1000)).toFixed(0)}×)` : '';
+  targets.push(`| peer: jose's browser bundle, verification subset, gzip -9 | ${(joseSubset.gzip / 1000).toFixed(1)} KB${ratio} | — | jose verifies with the browser's WebCrypto; jwtgate carries its own signature code and the policy engine |`);
+}
 target('Envoy filter .wasm, gzip -9 (KB = 1000 B)', kib('Envoy filter .wasm') && (kib('Envoy filter .wasm') * 1024) / 1000, '≤ 140', (v) => `${v.toFixed(0)} KB`);
 console.log('');
 console.log('| issue 7 target | this run | target | |');

@@ -8,7 +8,8 @@
 #      (pkg/bench/verify.mjs; also ES384 and ES512), the cost around the signature (pkg/bench/overhead.mjs) and Node
 #      cold start beside jose (pkg/bench/coldstart.mjs);
 #   3. the Envoy filter per request in the stand-in proxy-wasm host (tests/envoy/bench.mjs);
-#   4. artifact sizes, raw and gzip -9.
+#   4. artifact sizes, raw and gzip -9, and what a browser downloads beside jose's bundle
+#      (pkg/bench/sizes.mjs: esbuild-minified jose, its verification subset and all of it).
 # Each step's raw output stays in target/bench/ for inspection.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +36,8 @@ echo "bench: everything around the signature, in wasm and in JS" >&2
 node pkg/bench/overhead.mjs --json >"$out/overhead.json"
 echo "bench: Node cold start" >&2
 node pkg/bench/coldstart.mjs --json >"$out/coldstart.json"
+echo "bench: browser download sizes beside jose's bundle" >&2
+node pkg/bench/sizes.mjs --json >"$out/sizes.json"
 echo "bench: Envoy filter in the stand-in host" >&2
 node tests/envoy/bench.mjs | tail -1 >"$out/envoy.json"
 
