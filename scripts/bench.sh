@@ -18,7 +18,8 @@ rm -rf "$out"
 mkdir -p "$out"
 
 # Release artifacts first (installs what they need idempotently).
-if [[ ! -f pkg/node_modules/.package-lock.json ]]; then
+# (Again when the lock file changed since, as the test scripts do: a dev dependency may be new.)
+if [[ ! -f pkg/node_modules/.package-lock.json || pkg/package-lock.json -nt pkg/node_modules/.package-lock.json ]]; then
   (cd pkg && npm ci --no-audit --no-fund --loglevel=error)
 fi
 bash pkg/scripts/build.sh
