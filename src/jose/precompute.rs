@@ -22,7 +22,7 @@
 //! Never use this with a secret scalar.
 //!
 //! # When a table is built
-//! A key's table costs 0.3–8 ms to build and pays back 40 µs–2.2 ms per verification (measured
+//! A key's table costs 0.3–15 ms to build and pays back 40 µs–2.2 ms per verification (measured
 //! in Node, see the modules), so building one when a key is loaded would slow down every key set
 //! parsed for a single token (the CLI, a JWKS fetched per call). A key answers its first
 //! [`PLAIN_USES`] verifications through the curve crate unchanged and builds its table on the
