@@ -18,10 +18,7 @@ rm -rf "$out"
 mkdir -p "$out"
 
 # Release artifacts first (installs what they need idempotently).
-# (Again when the lock file changed since, as the test scripts do: a dev dependency may be new.)
-if [[ ! -f pkg/node_modules/.package-lock.json || pkg/package-lock.json -nt pkg/node_modules/.package-lock.json ]]; then
-  (cd pkg && npm ci --no-audit --no-fund --loglevel=error)
-fi
+bash scripts/npm-deps.sh pkg
 bash pkg/scripts/build.sh
 bash scripts/build-envoy.sh
 

@@ -8,9 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [[ ! -f pkg/node_modules/.package-lock.json || pkg/package-lock.json -nt pkg/node_modules/.package-lock.json ]]; then
-  (cd pkg && npm ci --no-audit --no-fund --loglevel=error)
-fi
+bash scripts/npm-deps.sh pkg
 if [[ ! -f pkg/dist/jwtgate_bg.wasm || -n "$(find src Cargo.toml -newer pkg/dist/jwtgate_bg.wasm -print -quit)" ]]; then
   bash pkg/scripts/build.sh
 fi

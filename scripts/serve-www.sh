@@ -3,8 +3,6 @@
 # 127.0.0.1 (PORT, default 8080) with the bundled sample preloaded at /#sample.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [[ ! -f pkg/node_modules/.package-lock.json || pkg/package-lock.json -nt pkg/node_modules/.package-lock.json ]]; then
-  (cd pkg && npm ci --no-audit --no-fund --loglevel=error)
-fi
+bash scripts/npm-deps.sh pkg
 bash pkg/scripts/build.sh
 exec node scripts/serve-www.mjs --port "${PORT:-8080}"

@@ -14,9 +14,7 @@ cargo test --quiet --lib --features js,mint -- mint:: cache:: js::
 cargo clippy --quiet --lib --features js -- -D warnings
 cargo clippy --quiet --lib --features js-mint -- -D warnings
 
-if [[ ! -f pkg/node_modules/.package-lock.json || pkg/package-lock.json -nt pkg/node_modules/.package-lock.json ]]; then
-  (cd pkg && npm ci --no-audit --no-fund --loglevel=error)
-fi
+bash scripts/npm-deps.sh pkg
 bash pkg/scripts/build.sh
 cd pkg
 node --test --test-concurrency=2 test/

@@ -9,12 +9,8 @@ cd "$(dirname "$0")/.."
 command -v chromium >/dev/null 2>&1 || (apt-get update && apt-get install -y chromium)
 [[ -x /usr/bin/chromium ]] || { echo "test-www: /usr/bin/chromium missing after install" >&2; exit 1; }
 
-if [[ ! -f tests/www/node_modules/.package-lock.json || tests/www/package-lock.json -nt tests/www/node_modules/.package-lock.json ]]; then
-  (cd tests/www && npm ci --no-audit --no-fund --loglevel=error)
-fi
-if [[ ! -f pkg/node_modules/.package-lock.json || pkg/package-lock.json -nt pkg/node_modules/.package-lock.json ]]; then
-  (cd pkg && npm ci --no-audit --no-fund --loglevel=error)
-fi
+bash scripts/npm-deps.sh tests/www
+bash scripts/npm-deps.sh pkg
 bash pkg/scripts/build.sh
 
 cd tests/www
