@@ -9,10 +9,10 @@
 //   - the verification subset a page imports to verify tokens against a JWKS (jwtVerify,
 //     createLocalJWKSet, importJWK; tree-shaken), and
 //   - the whole library (every export).
-// jwtgate's side: the main .wasm (every algorithm and the policy engine: the issue's figure),
-// the minting module (loaded only by pages that call initMint), and the JavaScript of the
-// browser entry (index.browser.js: API, glue, error codes) bundled by the same esbuild call.
-// Sizes are deterministic for given sources and tool versions: one measurement, no rounds.
+// jwtgate's side: the JavaScript of the browser entry (index.browser.js: API, glue, error codes)
+// bundled by the same esbuild call. Its .wasm files are the table's artifact rows
+// (scripts/bench-table.mjs measures pkg/dist itself). Sizes are deterministic for given sources
+// and tool versions: one measurement, no rounds.
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
@@ -48,9 +48,7 @@ const rows = [
     ...measure(await bundle("export { jwtVerify, createLocalJWKSet, importJWK } from 'jose';")),
   },
   { what: `jose ${joseVersion} browser bundle: whole library`, ...measure(await bundle("export * from 'jose';")) },
-  { what: 'jwtgate .wasm (every algorithm, policy engine)', ...measure(readFileSync(join(pkg, 'dist', 'jwtgate_bg.wasm'))) },
   { what: 'jwtgate browser entry JavaScript (API + glue, bundled like jose)', ...measure(await bundle("export * from './index.browser.js';")) },
-  { what: 'jwtgate minting .wasm (initMint only)', ...measure(readFileSync(join(pkg, 'dist', 'jwtgate_mint_bg.wasm'))) },
 ];
 
 if (process.argv.includes('--json')) {
