@@ -68,10 +68,13 @@ pub(crate) fn parse_options<T: serde::de::DeserializeOwned>(text: &str) -> Resul
 
 // Without libstd the module brings its own allocator and panic handler (a trap: jwtgate code
 // never panics on input; this only keeps a bug from becoming undefined behaviour).
-// dlmalloc is what libstd uses on wasm32. rlsf's TLSF `GlobalTlsf` (the one other allocator
-// with a safe constructor, which `forbid(unsafe_code)` needs) measured slower in this module
-// (side by side, CPU time): 60 small allocations held and freed 2.4 -> 2.9 us, the overhead
-// probe of pkg/bench/overhead.mjs 6.8 -> 7.4 us per RS256 token, for -1.3 KB gzip.
+// dlmalloc is what libstd uses on wasm32. Two allocators with the safe constructor that
+// `forbid(unsafe_code)` needs measured slower in this module (side by side, CPU time, overhead
+// probe of pkg/bench/overhead.mjs per token):
+// - rlsf's TLSF `GlobalTlsf`: RS256 6.8 -> 7.4 us (60 small allocations held and freed
+//   2.4 -> 2.9 us), for -1.3 KB gzip;
+// - talc 5.1's single-threaded `new_wasm_dynamic_allocator` at opt-level 3: RS256 7.5 -> 8.0 us,
+//   EdDSA 7.2 -> 7.6 us, for -1.4 KB gzip.
 #[cfg(all(target_arch = "wasm32", not(feature = "std")))]
 #[global_allocator]
 static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
