@@ -241,7 +241,8 @@ napi_value StreamInfo(napi_env env, napi_callback_info info) {
   set(env, o, "state", str(env, stateName(s->state)));
   set(env, o, "leaked", boolean(env, s->leaked));
   set(env, o, "unfiltered", boolean(env, s->unfiltered));
-  set(env, o, "headers", headersValue(env, s->headers, true));
+  // The request as the upstream got it.
+  set(env, o, "headers", headersValue(env, s->upstream_headers ? *s->upstream_headers : s->headers, true));
   if (s->reply) {
     napi_value r;
     napi_create_object(env, &r);

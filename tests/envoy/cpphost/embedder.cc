@@ -610,8 +610,11 @@ void Embedder::deliverBodyAndTrailers(Stream &s) {
   auto released = [&](bool cont) {
     if (!cont) return;
     if (s.state == State::Paused && s.headers_stopped) {
+      // The headers go upstream as they are now. Envoy keeps the filter's request_headers_
+      // (only a headers Continue or continueStream clears it): later edits succeed but arrive
+      // nowhere.
       s.headers_stopped = false;
-      s.headers_available = false;
+      s.upstream_headers = s.headers;
       s.state = State::Continued;
       s.leaked = true;
     }

@@ -47,6 +47,7 @@ struct Stream {
   int worker = 0;
   uint64_t vm_serial = 0;
   Headers headers;            // the request header map (names lower-case)
+  std::optional<Headers> upstream_headers;  // what went upstream, when released by a leak
   std::optional<std::string> body;
   std::optional<Headers> trailers;
   State state = State::Headers;
