@@ -128,6 +128,7 @@ WasmResult Context::unimplemented() {
 }
 
 WasmResult Context::log(uint32_t level, std::string_view message) {
+  if (vm()->embedder()->takeTrap("proxy_log")) return WasmResult::InternalFailure;
   if (level > 5) return WasmResult::BadArgument;
   auto *e = vm()->embedder();
   if (level >= e->opts.log_level) e->log(vm()->name(), level, std::string(message));
@@ -171,6 +172,11 @@ proxy_wasm::BufferInterface *Context::getBuffer(WasmBufferType type) {
   }
 }
 
+WasmResult Context::setTimerPeriod(std::chrono::milliseconds period, uint32_t *token) {
+  if (vm()->embedder()->takeTrap("proxy_set_tick_period_milliseconds")) return WasmResult::InternalFailure;
+  return ContextBase::setTimerPeriod(period, token);
+}
+
 bool Context::endOfStream(WasmStreamType) { return stream_ ? stream_->end_of_stream : true; }
 
 // Envoy's httpCall: the cluster must exist, :path, :method and :authority must be present, the
@@ -209,6 +215,7 @@ WasmResult Context::httpCall(std::string_view cluster, const proxy_wasm::Pairs &
 // Stats: ids are the VM's (WasmBase hands them out per type), values are shared by name across
 // every VM, as Envoy's stats scope is.
 WasmResult Context::defineMetric(uint32_t type, std::string_view name, uint32_t *id) {
+  if (vm()->embedder()->takeTrap("proxy_define_metric")) return WasmResult::InternalFailure;
   if (type > static_cast<uint32_t>(proxy_wasm::MetricType::Max)) return WasmResult::BadArgument;
   auto *v = vm();
   uint32_t metric_id = type == 0 ? v->nextCounterMetricId()
@@ -223,6 +230,7 @@ WasmResult Context::defineMetric(uint32_t type, std::string_view name, uint32_t 
 }
 
 WasmResult Context::incrementMetric(uint32_t id, int64_t offset) {
+  if (vm()->embedder()->takeTrap("proxy_increment_metric")) return WasmResult::InternalFailure;
   auto *v = vm();
   auto it = v->metric_names.find(id);
   auto type = id & proxy_wasm::WasmBase::kMetricTypeMask;
@@ -299,6 +307,7 @@ WasmResult Context::setProperty(std::string_view key, std::string_view value) {
 
 // continueDecoding is deferred until the VM call returns; the request map is gone at once.
 WasmResult Context::continueStream(WasmStreamType type) {
+  if (vm()->embedder()->takeTrap("proxy_continue_stream")) return WasmResult::InternalFailure;
   if (!stream_) return WasmResult::NotFound;
   if (type != WasmStreamType::Request) return type == WasmStreamType::Response ? WasmResult::Ok : WasmResult::BadArgument;
   Stream *s = stream_;
@@ -318,6 +327,7 @@ WasmResult Context::closeStream(WasmStreamType) {
 // sendLocalReply, deferred until the VM call returns; header names lower-cased.
 WasmResult Context::sendLocalResponse(uint32_t status, std::string_view body,
                                       proxy_wasm::Pairs headers, uint32_t, std::string_view details) {
+  if (vm()->embedder()->takeTrap("proxy_send_local_response")) return WasmResult::InternalFailure;
   if (!stream_) return WasmResult::BadArgument;
   Reply r;
   r.status = status;

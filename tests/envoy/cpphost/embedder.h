@@ -124,6 +124,7 @@ public:
   std::pair<uint32_t, std::string_view> getStatus() override;
   proxy_wasm::BufferInterface *getBuffer(proxy_wasm::WasmBufferType type) override;
   bool endOfStream(proxy_wasm::WasmStreamType type) override;
+  proxy_wasm::WasmResult setTimerPeriod(std::chrono::milliseconds period, uint32_t *token) override;
 
   proxy_wasm::WasmResult httpCall(std::string_view cluster, const proxy_wasm::Pairs &headers,
                                   std::string_view body, const proxy_wasm::Pairs &trailers,

@@ -31,6 +31,16 @@ const toBuf = (v) => (typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.fr
 // Envoy registers `authorization` as an inline header: repeated values are joined with ",".
 const INLINE_COALESCED = new Set(['authorization']);
 
+// Hostcalls `trapNext` can make fail: those whose host side can answer a status (the SDK panics
+// on one it does not expect). Others (time, buffers) have no status to give.
+const TRAPPABLE = new Set([
+  'proxy_get_header_map_pairs', 'proxy_get_header_map_value', 'proxy_add_header_map_value',
+  'proxy_replace_header_map_value', 'proxy_remove_header_map_value', 'proxy_set_header_map_pairs',
+  'proxy_http_call', 'proxy_get_shared_data', 'proxy_set_shared_data', 'proxy_log',
+  'proxy_define_metric', 'proxy_increment_metric', 'proxy_continue_stream',
+  'proxy_send_local_response', 'proxy_set_tick_period_milliseconds',
+]);
+
 /** One HTTP stream: live views of the C++ stream until finished, then a final snapshot. */
 class CppStream {
   constructor(envoy, id, worker) {
@@ -208,6 +218,7 @@ export class CppEnvoy {
   }
   /** The next call of this hostcall returns a status the SDK does not expect: it panics (a trap). */
   set trapNext(name) {
+    if (name && !TRAPPABLE.has(name)) throw new Error(`trapNext: the cpp-host cannot make ${name} fail (it has no status to answer); mark the scenario onlyV8`);
     load().setOption(this.handle, 'trapNext', name ?? null);
   }
 
