@@ -226,7 +226,6 @@ const char *stateName(State s) {
   case State::Continued: return "continued";
   case State::Replied: return "replied";
   case State::Reset: return "reset";
-  case State::Done: return "done";
   }
   return "?";
 }

@@ -513,7 +513,6 @@ std::string Embedder::load() {
     w.unfiltered = !createWorkerVm(w, pending_name_);
     workers.push_back(std::move(w));
   }
-  loaded = true;
   return "";
 }
 
@@ -575,7 +574,6 @@ uint64_t Embedder::request(int wi, Headers headers, std::optional<std::string> b
       return s.id;
     }
   }
-  s.vm_serial = w.vm->serial();
   s.context = std::make_unique<Context>(w.vm, w.root_id, w.plugin_handle, &s);
   s.context->onCreate();
   if (codec_status) {

@@ -37,7 +37,7 @@ struct Reply {
 };
 
 /** Where a stream stands, as the tests read it (the stand-in's vocabulary). */
-enum class State { Headers, Paused, Continued, Replied, Reset, Done };
+enum class State { Headers, Paused, Continued, Replied, Reset };
 
 class Context;
 
@@ -45,7 +45,6 @@ class Context;
 struct Stream {
   uint64_t id = 0;
   int worker = 0;
-  uint64_t vm_serial = 0;
   Headers headers;            // the request header map (names lower-case)
   std::optional<Headers> upstream_headers;  // what went upstream, when released by a leak
   std::optional<std::string> body;
@@ -71,7 +70,7 @@ struct Stream {
 
 /** An HTTP call the filter dispatched, for the test's cluster handler to answer. */
 struct Callout {
-  uint64_t vm_serial = 0;
+  uint64_t vm_serial = 0;  // the VM whose root context owns the call
   std::string vm_name;
   uint32_t root_id = 0;
   uint32_t token = 0;
@@ -168,10 +167,6 @@ public:
   proxy_wasm::WasmResult getHeaderMapSize(proxy_wasm::WasmHeaderMapType type,
                                           uint32_t *result) override;
 
-  /** Lets the filter manager mark a stream context as no longer holding a VM-side context. */
-  bool createdInVm() const { return in_vm_context_created_; }
-  void allowOnHeadersStopIteration(bool allow) { allow_on_headers_stop_iteration_ = allow; }
-
 private:
   Headers *mapOf(proxy_wasm::WasmHeaderMapType type, bool writable);
   Stream *stream_ = nullptr;
@@ -212,7 +207,6 @@ public:
   };
   std::map<uint32_t, Timer> timers;           // root context id → its tick
   std::unordered_map<uint32_t, std::string> metric_names;  // per-VM id → stat name
-  std::string failure;
   uint64_t failed_at_ns = 0;
 
 private:
@@ -275,7 +269,6 @@ public:
   std::map<std::string, Metric> metrics;
   std::vector<Worker> workers;
   std::string trap_next;
-  bool loaded = false;
   bool takeTrap(const char *hostcall) {
     if (trap_next != hostcall) return false;
     trap_next.clear();
