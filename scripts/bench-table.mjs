@@ -8,6 +8,8 @@
 //   node.json            `node pkg/bench/verify.mjs --json` (interleaved with jose, fast-jwt,
 //                        jsonwebtoken in one process; medians of rounds, spread over rounds);
 //   envoy.json           the last line of `node tests/envoy/bench.mjs`;
+//   envoy-wamr.json      the same with JWTGATE_ENVOY_HOST=wamr (Envoy's proxy-wasm-cpp-host on
+//                        WAMR), when ../shared/third_party was there;
 //   overhead.json        `node pkg/bench/overhead.mjs --json` (the cost around the signature);
 //   coldstart.json       `node pkg/bench/coldstart.mjs --json`;
 //   sizes.json           `node pkg/bench/sizes.mjs --json` (browser downloads beside jose's).
@@ -121,29 +123,37 @@ if (existsSync(nodeJson)) {
   }
 }
 
-// The Envoy filter in the stand-in proxy-wasm host.
-const envoyJson = join(dir, 'envoy.json');
-if (existsSync(envoyJson)) {
-  const e = JSON.parse(readFileSync(envoyJson, 'utf8'));
+// The Envoy filter per request: in the stand-in proxy-wasm host (V8), and in Envoy's own
+// proxy-wasm host library on the WAMR interpreter (tests/envoy/cpphost/), when it was measured.
+function envoyRows(file, where) {
+  if (!existsSync(file)) return;
+  const e = JSON.parse(readFileSync(file, 'utf8'));
   for (const [alg, metrics] of Object.entries(e.results)) {
     for (const [k, v] of Object.entries(metrics)) {
       const value = typeof v === 'number' ? v : v.medianUs;
       const spread = typeof v === 'number' ? null : (v.spread ?? null);
-      row('Envoy filter (stand-in host)', alg, `per request: ${k.replace(/_us$/, '').replaceAll('_', ' ')}`, value, 'µs', spread);
+      row(where, alg, `per request: ${k.replace(/_us$/, '').replaceAll('_', ' ')}`, value, 'µs', spread);
     }
   }
   // The package's cache hit measured the same way in the same process (CPU time per request).
-  if (e.node_cache_hit_us) row('Envoy filter (stand-in host)', 'RS256', 'reference: Node API cache hit (new string), same process', e.node_cache_hit_us.medianUs, 'µs', e.node_cache_hit_us.spread ?? null);
+  if (e.node_cache_hit_us) row(where, 'RS256', 'reference: Node API cache hit (new string), same process', e.node_cache_hit_us.medianUs, 'µs', e.node_cache_hit_us.spread ?? null);
   // Where a request's time goes: inside the filter's own code, in the host functions it calls,
   // and in the rest of the stand-in host (JS that a real Envoy would run natively).
   for (const [alg, cases] of Object.entries(e.splits ?? {})) {
     for (const [k, split] of Object.entries(cases)) {
       for (const [part, label] of [['filter_us', 'inside the filter'], ['hostcalls_us', 'in host functions'], ['host_other_us', 'rest of the stand-in host'], ['header_map_us', 'building the header map (the codec\'s work, not timed above)']]) {
-        if (split[part] !== undefined) row('Envoy filter (stand-in host)', alg, `per request: ${k.replaceAll('_', ' ')}, ${label}`, split[part], 'µs');
+        if (split[part] !== undefined) row(where, alg, `per request: ${k.replaceAll('_', ' ')}, ${label}`, split[part], 'µs');
       }
     }
   }
+  // Memory per worker VM: its linear memory, and resident memory per added worker.
+  if (e.memory) {
+    row(where, '—', 'memory per worker VM: linear memory', e.memory.linear_bytes / 1048576, 'MiB');
+    row(where, '—', 'memory per worker VM: process resident memory per added worker', e.memory.rss_bytes_per_worker / 1048576, 'MiB');
+  }
 }
+envoyRows(join(dir, 'envoy.json'), 'Envoy filter (stand-in host)');
+envoyRows(join(dir, 'envoy-wamr.json'), 'Envoy filter (proxy-wasm-cpp-host, WAMR interpreter)');
 
 // Everything around the signature, in wasm (probe exports) and on the JS side.
 const overheadJson = join(dir, 'overhead.json');

@@ -7,7 +7,9 @@
 #   2. the npm package in Node beside jose, fast-jwt and jsonwebtoken, in one process, interleaved
 #      (pkg/bench/verify.mjs; also ES384 and ES512), the cost around the signature (pkg/bench/overhead.mjs) and Node
 #      cold start beside jose (pkg/bench/coldstart.mjs);
-#   3. the Envoy filter per request in the stand-in proxy-wasm host (tests/envoy/bench.mjs);
+#   3. the Envoy filter per request in the stand-in proxy-wasm host (tests/envoy/bench.mjs), and
+#      in Envoy's own proxy-wasm-cpp-host on WAMR (tests/envoy/cpphost/, needs ../shared/third_party),
+#      with the memory per worker VM;
 #   4. artifact sizes, raw and gzip -9, and what a browser downloads beside jose's bundle
 #      (pkg/bench/sizes.mjs: esbuild-minified jose, its verification subset and all of it).
 # Each step's raw output stays in target/bench/ for inspection.
@@ -37,6 +39,13 @@ node pkg/bench/coldstart.mjs --json >"$out/coldstart.json"
 echo "bench: browser download sizes beside jose's bundle" >&2
 node pkg/bench/sizes.mjs --json >"$out/sizes.json"
 echo "bench: Envoy filter in the stand-in host" >&2
-node tests/envoy/bench.mjs | tail -1 >"$out/envoy.json"
+node --expose-gc tests/envoy/bench.mjs | tail -1 >"$out/envoy.json"
+if [ -d ../shared/third_party/proxy-wasm-cpp-host ] || [ -d ../../shared/third_party/proxy-wasm-cpp-host ]; then
+  echo "bench: Envoy filter in proxy-wasm-cpp-host (WAMR)" >&2
+  bash tests/envoy/cpphost/build.sh >/dev/null
+  JWTGATE_ENVOY_HOST=wamr node --expose-gc tests/envoy/bench.mjs | tail -1 >"$out/envoy-wamr.json"
+else
+  echo "skipped: the Envoy filter in proxy-wasm-cpp-host (WAMR): ../shared/third_party not found"
+fi
 
 node scripts/bench-table.mjs "$out" | tee "$out/table.md"

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Builds the Envoy proxy-wasm filter and runs the stand-in host's scenario tests against the
-# built .wasm (tests/envoy/*.test.mjs, node --test). Installs what it needs idempotently
-# (the wasm32 target, npm's binaryen); needs node >= 18 and python3.
+# Builds the Envoy proxy-wasm filter and runs the scenario tests against the built .wasm
+# (tests/envoy/*.test.mjs, node --test) on both hosts: the V8 stand-in (tests/envoy/host.mjs)
+# and Envoy's own proxy-wasm host library on WAMR (tests/envoy/cpphost/, a Node addon built from
+# ../shared/third_party). Installs what it needs idempotently (the wasm32 target, npm's binaryen;
+# cmake g++ libssl-dev libabsl-dev for the cpp-host); needs node >= 18 and python3.
+# Without ../shared/third_party the WAMR run is skipped with one line (a failure when CI=true).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
@@ -19,4 +22,21 @@ for shared in ../shared ../../shared; do
     break
   fi
 done
-node --test tests/envoy/*.test.mjs
+JWTGATE_ENVOY_HOST=v8 node --test tests/envoy/*.test.mjs
+third_party=""
+for shared in ../shared ../../shared; do
+  [ -d "$shared/third_party/proxy-wasm-cpp-host" ] && third_party="$shared/third_party" && break
+done
+if [ -z "$third_party" ]; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "error: ../shared/third_party is missing; CI runs the scenarios on proxy-wasm-cpp-host (WAMR) too" >&2
+    exit 1
+  fi
+  echo "skipped: the scenarios on Envoy's proxy-wasm-cpp-host (WAMR): ../shared/third_party not found"
+  exit 0
+fi
+addon=$(bash tests/envoy/cpphost/build.sh)
+echo "cpp-host addon: $addon"
+start=$(date +%s)
+JWTGATE_ENVOY_HOST=wamr node --test tests/envoy/*.test.mjs
+echo "scenarios on proxy-wasm-cpp-host (WAMR): $(( $(date +%s) - start )) s"

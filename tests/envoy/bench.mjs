@@ -1,5 +1,8 @@
-// Per-request cost of the built filter in the stand-in host.
-//   node tests/envoy/bench.mjs [--rounds R] [--batch B]     (defaults 25 rounds, 200 requests)
+// Per-request cost of the built filter in the stand-in host (V8), or, with
+// JWTGATE_ENVOY_HOST=wamr, in Envoy's own proxy-wasm host library on the WAMR interpreter
+// (tests/envoy/cpphost/; the same cases, from this process through the Node addon).
+//   node tests/envoy/bench.mjs [--rounds R] [--batch B]
+// (defaults 25 rounds of 200 requests on V8; 9 rounds of 40 on WAMR, an interpreter ~40× slower)
 // Prints one line per case and a JSON summary (the last line, for the benchmark table).
 //
 // What a request is: a stream from its context's creation to its deletion — on_context_create,
@@ -21,11 +24,15 @@
 // calls (copies into module memory through its allocator, header edits, metrics, replies);
 // `host_other` = the rest of the stand-in (stream bookkeeping, contexts, callbacks' dispatch).
 //
+// Memory per worker VM (`memory`): the module's linear memory after the run, and the process's
+// resident memory per added worker (an Envoy with 9 workers against one with 1, ÷ 8, after gc
+// when --expose-gc is given): what one more worker thread costs.
+//
 // `node_cache_hit` (when the npm package is built): the package's RS256 cache hit on the same
 // token, a new string each call, measured the same way in this process — the reference of the
 // issue's "Envoy cache hit ≤ 3× the Node cache-hit path".
 import { performance } from 'node:perf_hooks';
-import { envoy, inlineProvider } from './support.mjs';
+import { envoy, inlineProvider, HOST } from './support.mjs';
 import { keyPair, jwks, mint, nomadClaims } from './jwt.mjs';
 
 const args = process.argv.slice(2);
@@ -33,11 +40,14 @@ const arg = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
   return i === -1 ? dflt : Number(args[i + 1]);
 };
-const ROUNDS = arg('rounds', 25);
-const BATCH = arg('batch', 200);
-// A cache miss checks a signature (0.1–0.3 ms in this build): smaller batches.
-const MISS_BATCH = Math.max(1, Math.round(BATCH / 20));
-const WARMUP = 2000;
+const WAMR = HOST === 'wamr';
+const ROUNDS = arg('rounds', WAMR ? 9 : 25);
+const BATCH = arg('batch', WAMR ? 40 : 200);
+// A cache miss checks a signature (0.1–0.3 ms in this build, a few ms interpreted): smaller
+// batches, still long enough for the CPU clock's granularity.
+const MISS_BATCH = Math.max(1, Math.round(BATCH / (WAMR ? 4 : 20)));
+// V8 tiers the module up; the interpreter only needs the caches and key tables filled.
+const WARMUP = WAMR ? 200 : 2000;
 // Cache misses need a token never seen before, for every request: warm-up (two batches) included.
 const MISS_WARMUP = 2 * MISS_BATCH;
 const FRESH = MISS_WARMUP + (ROUNDS + 1) * MISS_BATCH;
@@ -176,7 +186,8 @@ for (let round = 0; round <= ROUNDS; round++) {
     if (node && c.name === 'RS256/allow_cache_hit') runNode(round > 0);
   }
 }
-const splitCases = cases.filter((c) => /^(RS256|ES256|EdDSA)\/(allow_cache_hit|deny_expired)$/.test(c.name));
+// The split needs the stand-in's timing hooks (the cpp-host addon has none).
+const splitCases = WAMR ? [] : cases.filter((c) => /^(RS256|ES256|EdDSA)\/(allow_cache_hit|deny_expired)$/.test(c.name));
 for (let round = 0; round <= ROUNDS; round++) for (const c of splitCases) runBatch(c, { record: round > 0, split: true });
 
 const stat = (xs) => {
@@ -201,6 +212,27 @@ for (const c of cases) {
 }
 const nodeRef = node ? { ...stat(node.cpu), wallUs: median(node.wall) } : null;
 
+// Memory per worker VM.
+const linear = (vm) => vm.memoryBytes ?? vm.memory?.buffer.byteLength;
+const linearBytes = median(cases.map((c) => linear(c.e.workers[0].vm)));
+const memPair = keyPair('ES256', 'k1');
+const memTokens = Array.from({ length: 20 }, (_, i) => mint(memPair, nomadClaims(T0, { jti: `m${i}` })));
+const rss = (workers) => {
+  globalThis.gc?.();
+  const before = process.memoryUsage().rss;
+  const e = envoy({ providers: [inlineProvider(jwks(memPair))] }, { workers, logLevel: 2, nowMs: T0 * 1000 });
+  if (e.loadError) throw new Error(e.loadError);
+  // Every worker verifies (key tables, caches filled) and answers from its cache.
+  for (let w = 0; w < workers; w++) for (const t of memTokens) e.send({ worker: w, path: PATH, headers: header(t) });
+  globalThis.gc?.();
+  return { e, bytes: process.memoryUsage().rss - before };
+};
+const one = rss(1);
+const nine = rss(9);
+const memory = { linear_bytes: linearBytes, rss_bytes_per_worker: (nine.bytes - one.bytes) / 8 };
+void one.e;
+void nine.e;
+
 const f = (v) => v.toFixed(2);
 for (const [alg, r] of Object.entries(results)) {
   console.log(`${alg.padEnd(12)} ${Object.entries(r).map(([k, v]) => `${k.replace(/_us$/, '')} ${f(v.medianUs)} µs`).join(' | ')}`);
@@ -214,4 +246,5 @@ if (nodeRef) {
   const hit = results.RS256.allow_cache_hit_us.medianUs;
   console.log(`node cache hit (RS256, new string, same process) ${f(nodeRef.medianUs)} µs; Envoy cache hit ÷ Node = ${(hit / nodeRef.medianUs).toFixed(2)}×`);
 }
-console.log(JSON.stringify({ n: BATCH, rounds: ROUNDS, unit: 'CPU µs per request (median of batches)', results, splits, node_cache_hit_us: nodeRef }));
+console.log(`memory per worker VM: linear memory ${(memory.linear_bytes / 1048576).toFixed(2)} MiB; process resident memory per added worker ${(memory.rss_bytes_per_worker / 1048576).toFixed(2)} MiB`);
+console.log(JSON.stringify({ host: HOST, n: BATCH, rounds: ROUNDS, unit: 'CPU µs per request (median of batches)', results, splits, memory, node_cache_hit_us: nodeRef }));

@@ -1,9 +1,25 @@
 // Shared helpers for the Envoy stand-in host tests: where the built filter is, and configs.
+// JWTGATE_ENVOY_HOST picks the host every scenario runs on: `v8` (default, host.mjs, the stand-in
+// on Node's WebAssembly) or `wamr` (cpphost/host.mjs, Envoy's own proxy-wasm-cpp-host on WAMR).
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 import { Envoy } from './host.mjs';
+
+/** The host the scenarios run on: 'v8' or 'wamr'. */
+export const HOST = process.env.JWTGATE_ENVOY_HOST || 'v8';
+if (HOST !== 'v8' && HOST !== 'wamr') throw new Error(`JWTGATE_ENVOY_HOST=${HOST}: expected v8 or wamr`);
+const { CppEnvoy } = HOST === 'wamr' ? await import('./cpphost/host.mjs') : {};
+
+/**
+ * Test options for a scenario only the V8 stand-in can express (it inspects the stand-in's own
+ * internals): skipped, with the reason shown, when the scenarios run on the cpp-host. Every such
+ * scenario is listed in README.md.
+ */
+export function onlyV8(reason) {
+  return HOST === 'v8' ? {} : { skip: `V8 stand-in only: ${reason}` };
+}
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BUILD_COMMAND = 'bash scripts/build-envoy.sh   (or: make test-envoy)';
@@ -26,9 +42,10 @@ export const repoRoot = root;
 /** Seconds of the host's virtual clock at start (2026-01-01T00:00:00Z). */
 export const T0 = 1_767_225_600;
 
-/** A stand-in Envoy running the built filter. */
+/** An Envoy running the built filter, on the host JWTGATE_ENVOY_HOST names. */
 export function envoy(config, opts = {}) {
-  return new Envoy({ wasm: wasmPath(), config, nowMs: T0 * 1000, ...opts });
+  const Host = HOST === 'wamr' ? CppEnvoy : Envoy;
+  return new Host({ wasm: wasmPath(), config, nowMs: T0 * 1000, ...opts });
 }
 
 /** A provider with an inline JWKS. */
