@@ -10,6 +10,7 @@
 //! | [`config`] | the plugin configuration (JSON), validated once per root context |
 //! | [`extract`] | finding the token in headers, query parameters and cookies (bytes in, never trusting UTF-8) |
 //! | `engine` | the only place that calls the core (verify, role, policy) |
+//! | [`path`] | the `:path` check before any rule or policy (dot, empty and encoded segments) |
 //! | [`reply`] | 401/403/503 local replies: `WWW-Authenticate`, JSON body, sanitised values |
 //! | `jwks` | remote JWKS through a cluster: shared data with CAS, refresh, rotation, backoff |
 //! | `filter` | the proxy-wasm root and HTTP contexts wiring it together |
@@ -41,6 +42,7 @@ mod filter;
 mod jwks;
 #[cfg(target_arch = "wasm32")]
 mod metrics;
+pub mod path;
 pub mod reply;
 
 pub use config::FilterConfig;

@@ -157,7 +157,8 @@ codes! {
     PolicyInvalid = "ERR_POLICY_INVALID",
     /// A path template has unbalanced `{{`/`}}`.
     TemplateUnbalanced = "ERR_TEMPLATE_UNBALANCED",
-    /// An authorization request is invalid (unknown capability or method, empty path).
+    /// An authorization request is invalid (unknown capability or method, empty path), or the
+    /// Envoy filter refuses a request path it cannot decide on (dot, empty or encoded segments).
     RequestInvalid = "ERR_REQUEST_INVALID",
     /// An AWS IAM trust policy cannot be parsed or uses an unsupported element.
     TrustPolicyInvalid = "ERR_TRUST_POLICY_INVALID",
@@ -178,6 +179,10 @@ codes! {
     JwksUnavailable = "ERR_JWKS_UNAVAILABLE",
     /// The Envoy filter's plugin configuration is invalid.
     FilterConfigInvalid = "ERR_FILTER_CONFIG_INVALID",
+    /// An internal failure, not the input's fault: a front end hit a broken invariant or a trap
+    /// and refused rather than guess (the Envoy filter answers 503; the npm package restarts
+    /// its engine).
+    Internal = "ERR_INTERNAL",
 }
 
 impl fmt::Display for Code {

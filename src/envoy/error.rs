@@ -4,6 +4,7 @@
 use alloc::string::String;
 use core::fmt;
 
+use super::path::PathProblem;
 use crate::error::Code;
 
 /// A request or configuration failure raised by the filter itself. Token failures found by the
@@ -20,6 +21,15 @@ pub enum FilterError {
     },
     /// No token in any configured location.
     TokenMissing,
+    /// The request path is not in normal form (see [`super::path`]); refused with 400 before
+    /// any rule or policy decision.
+    PathInvalid(PathProblem),
+    /// The filter reached a state it should never be in (a re-entered borrow, a provider index
+    /// out of range); the request is refused with 503 rather than let through.
+    Internal {
+        /// What went wrong, for the log and the body.
+        what: &'static str,
+    },
     /// More than one token (or one header carrying several credentials).
     TokenMultiple {
         /// Where they were found.
@@ -63,6 +73,8 @@ impl FilterError {
         match self {
             FilterError::ConfigInvalid { .. } => Code::FilterConfigInvalid,
             FilterError::TokenMissing => Code::TokenMissing,
+            FilterError::PathInvalid(_) => Code::RequestInvalid,
+            FilterError::Internal { .. } => Code::Internal,
             FilterError::TokenMultiple { .. } => Code::TokenMultiple,
             FilterError::TokenEncoding { .. } => Code::JwsMalformed,
             FilterError::TokenTooLong { .. } => Code::LimitExceeded,
@@ -86,6 +98,8 @@ impl fmt::Display for FilterError {
             FilterError::TokenEncoding { location } => {
                 write!(f, "token in {location} is not a printable ASCII string")
             }
+            FilterError::PathInvalid(p) => p.fmt(f),
+            FilterError::Internal { what } => write!(f, "internal filter failure: {what}"),
             FilterError::TokenTooLong { location, len, max } => {
                 write!(f, "token in {location} is {len} bytes, more than max_token_len ({max})")
             }

@@ -5,6 +5,12 @@
 //! function of that snapshot, the keys and the clock. A request whose keys are not loaded yet is
 //! paused and re-decided when the fetch completes, from whichever context receives the
 //! completion (after `proxy_set_effective_context` to the paused stream).
+//!
+//! Fail closed: the path is checked before anything else ([`super::path`]); every configured
+//! claim header is removed from every request let through, and set only from a verified token;
+//! the body and trailers callbacks hold the stream until the headers were let through (a host
+//! with `allow_on_headers_stop_iteration` hands them over while the headers are stopped, and a
+//! Continue there would release the request upstream); an internal failure answers 503.
 
 use alloc::borrow::Cow;
 use alloc::boxed::Box;
@@ -14,7 +20,7 @@ use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::borrow::Borrow;
-use core::cell::{OnceCell, RefCell};
+use core::cell::{Cell, OnceCell, RefCell};
 use core::cmp::Ordering;
 use core::time::Duration;
 
@@ -29,6 +35,7 @@ use super::error::FilterError;
 use super::extract::{self, Found, Location};
 use super::jwks::{self, Completed, Keys, Remote};
 use super::metrics::{Counter, Metrics};
+use super::path;
 use super::reply::{self, LocalReply};
 use crate::cache::{self as token_cache, Cache};
 use crate::time::UnixTime;
@@ -56,6 +63,21 @@ struct Request {
     strip_prefix: Option<String>,
     /// An unknown `kid` already caused one refetch for this request.
     kid_refetched: bool,
+    /// Where the stream stands, shared with its HTTP context (the body and trailers callbacks
+    /// read it; a resume from another context writes it).
+    phase: Rc<Cell<Phase>>,
+}
+
+/// Where a stream stands, for the callbacks after the headers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Phase {
+    /// The headers are not decided yet (or are paused for keys).
+    #[default]
+    Held,
+    /// The headers went upstream: body and trailers follow them.
+    Released,
+    /// A local reply was sent.
+    Answered,
 }
 
 /// A header change to apply before continuing.
@@ -133,14 +155,23 @@ impl Vm {
         }
     }
 
-    /// First look at a request: rules, CORS, token extraction. `None` = let it through untouched.
-    /// The request's `:method` and `:path` are moved out of `headers`, not copied.
-    fn admit(&mut self, mut headers: Vec<(String, Vec<u8>)>) -> Result<Option<Request>, Outcome> {
+    /// First look at a request: path, CORS, rules, token extraction. `Err` = decided without a
+    /// token (refused, or let through without claim headers). The request's `:method` and
+    /// `:path` are moved out of `headers`, not copied.
+    fn admit(
+        &mut self,
+        mut headers: Vec<(String, Vec<u8>)>,
+        phase: &Rc<Cell<Phase>>,
+    ) -> Result<Request, Outcome> {
         let cfg = Rc::clone(&self.cfg);
         let all = Rc::clone(&self.all_providers);
         let (found, providers, strip_prefix) = {
-            let method = String::from_utf8_lossy(header(&headers, ":method").unwrap_or_default());
             let raw_path = header(&headers, ":path").unwrap_or_default();
+            // Before anything else decides on the path: see `path` for why.
+            if let Err(problem) = path::check(raw_path) {
+                return Err(self.deny(&FilterError::PathInvalid(problem)));
+            }
+            let method = String::from_utf8_lossy(header(&headers, ":method").unwrap_or_default());
             let path = String::from_utf8_lossy(raw_path);
             if cfg.bypass_cors_preflight
                 && method == "OPTIONS"
@@ -148,7 +179,7 @@ impl Vm {
                 && header(&headers, "access-control-request-method").is_some()
             {
                 self.metrics.inc(Counter::CorsPreflightBypassed);
-                return Ok(None);
+                return Err(self.unchecked());
             }
             let (action, listed, strip_prefix): (_, &[usize], _) =
                 match cfg.rule_for(&method, &path) {
@@ -157,7 +188,7 @@ impl Vm {
                 };
             if action == RuleAction::Bypass {
                 self.metrics.inc(Counter::Bypassed);
-                return Ok(None);
+                return Err(self.unchecked());
             }
             let Some((found, candidates)) = self.find_token(&cfg, &headers, raw_path, listed)?
             else {
@@ -167,14 +198,15 @@ impl Vm {
             let providers = if *candidates == *all { Rc::clone(&all) } else { candidates.into() };
             (found, providers, strip_prefix)
         };
-        Ok(Some(Request {
+        Ok(Request {
             method: take_text(&mut headers, ":method"),
             path: take_text(&mut headers, ":path"),
             found,
             providers,
             strip_prefix,
             kid_refetched: false,
-        }))
+            phase: Rc::clone(phase),
+        })
     }
 
     /// The token the `listed` providers find in the request, and which of them found it; a
@@ -219,7 +251,13 @@ impl Vm {
             return self.deny(&FilterError::TokenMissing);
         }
         self.metrics.inc(Counter::Allowed);
-        // Claim headers are ours to set: a client must not be able to inject them.
+        self.unchecked()
+    }
+
+    /// Lets a request through without a verified token (bypass, CORS preflight, allow_missing
+    /// without a token): every configured claim header removed. Claim headers are ours to set,
+    /// from a verified token only; a client must not be able to inject them on any path.
+    fn unchecked(&mut self) -> Outcome {
         let cfg = &self.cfg;
         let shared = self.unclaimed.get_or_init(|| {
             cfg.providers
@@ -300,6 +338,11 @@ impl Vm {
                 KeySource::Inline(_) => (None, 0),
                 KeySource::Remote(_) => match self.remotes.get_mut(&i).map(|r| r.keys(now_ms)) {
                     Some(Keys::Ready(k, v)) => (Some(k), v),
+                    Some(Keys::Stale(k, v)) => {
+                        // Decided with the stale keys now; the refresh runs in the background.
+                        self.start_fetches(&[i], now_ms);
+                        (Some(k), v)
+                    }
                     Some(Keys::NotReady) | None => {
                         wait.push(i);
                         continue;
@@ -386,7 +429,8 @@ impl Vm {
         if !wait.is_empty() {
             return Outcome::Wait(wait);
         }
-        let err = first_err.unwrap_or(FilterError::TokenMissing);
+        // Every candidate provider answers one way or another: no answer is a broken invariant.
+        let err = first_err.unwrap_or(FilterError::Internal { what: "no provider decided" });
         match first_slot {
             Some(slot) => self.deny_remembered(&err, &slot, now),
             None => self.deny(&err),
@@ -402,7 +446,7 @@ impl Vm {
     ) -> Outcome {
         let cfg = Rc::clone(&self.cfg);
         let Some(p) = cfg.providers.get(provider) else {
-            return self.deny(&FilterError::TokenMissing);
+            return self.deny(&FilterError::Internal { what: "provider index out of range" });
         };
         let verified = &identity.verified;
         let now = UnixTime(i64::try_from(now_ms / 1000).unwrap_or(i64::MAX));
@@ -684,6 +728,24 @@ fn without_param(path: &str, name: &str) -> String {
     }
 }
 
+/// [`apply`], and records where the stream then stands for its body and trailers callbacks.
+fn apply_to(outcome: Outcome, in_headers_callback: bool, phase: &Cell<Phase>) -> Action {
+    phase.set(match outcome {
+        Outcome::Continue(_) => Phase::Released,
+        Outcome::Reply(_) => Phase::Answered,
+        Outcome::Wait(_) => Phase::Held,
+    });
+    apply(outcome, in_headers_callback)
+}
+
+/// The reply to a request the filter cannot decide because its own state is broken: 503, never
+/// a Continue.
+fn internal_failure(what: &'static str) -> Outcome {
+    let err = FilterError::Internal { what };
+    log(LogLevel::Error, &format!("jwtgate: {err}"));
+    Outcome::Reply(Rc::new(reply::for_error(&err, "jwtgate", Default::default())))
+}
+
 /// Applies an outcome to the effective stream. `in_headers_callback` tells whether we are still
 /// inside `on_http_request_headers` (return an action) or resuming a paused stream.
 fn apply(outcome: Outcome, in_headers_callback: bool) -> Action {
@@ -737,7 +799,7 @@ fn wake(vm: &Rc<RefCell<Vm>>, now_ms: u64) {
         }
         // The stream may be gone (client disconnected): then there is nothing to resume.
         if hostcalls::set_effective_context(id).is_ok() {
-            apply(outcome, false);
+            apply_to(outcome, false, &req.phase);
         }
     }
 }
@@ -870,7 +932,7 @@ impl RootContext for Root {
     }
 
     fn create_http_context(&self, context_id: u32) -> Option<Box<dyn HttpContext>> {
-        Some(Box::new(Http { id: context_id, vm: self.vm.clone() }))
+        Some(Box::new(Http { id: context_id, vm: self.vm.clone(), phase: Rc::default() }))
     }
 
     fn get_type(&self) -> Option<ContextType> {
@@ -881,6 +943,22 @@ impl RootContext for Root {
 struct Http {
     id: u32,
     vm: Option<Rc<RefCell<Vm>>>,
+    /// Where this stream stands (shared with its pending request while it waits for keys).
+    phase: Rc<Cell<Phase>>,
+}
+
+impl Http {
+    /// The answer of the callbacks after the headers: continue only once the headers went
+    /// upstream. While they are held (paused for keys) or answered, a Continue here would
+    /// release the request when the host delivers the body or trailers before the headers
+    /// were let through (`allow_on_headers_stop_iteration`).
+    fn after_headers(&self) -> Action {
+        if self.phase.get() == Phase::Released {
+            Action::Continue
+        } else {
+            Action::Pause
+        }
+    }
 }
 
 impl Context for Http {
@@ -905,26 +983,27 @@ impl HttpContext for Http {
                 field: "$".into(),
                 reason: "filter not configured".into(),
             };
-            return apply(
+            return apply_to(
                 Outcome::Reply(Rc::new(reply::for_error(&err, "jwtgate", Default::default()))),
                 true,
+                &self.phase,
             );
         };
         let Ok(mut state) = vm.try_borrow_mut() else {
-            return Action::Continue;
+            return apply_to(internal_failure("filter state already in use"), true, &self.phase);
         };
         // Bytes, never `String`: a non-UTF-8 value must not trap the VM.
         let headers = hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default();
         let now = jwks::clock_ms();
-        let mut req = match state.admit(headers) {
-            Ok(None) => return Action::Continue,
-            Ok(Some(r)) => r,
-            Err(outcome) => return apply(outcome, true),
+        let mut req = match state.admit(headers, &self.phase) {
+            Ok(r) => r,
+            Err(outcome) => return apply_to(outcome, true, &self.phase),
         };
         let outcome = state.decide(&mut req, now);
         if let Outcome::Wait(providers) = &outcome {
             let providers = providers.clone();
             state.metrics.inc(Counter::Paused);
+            self.phase.set(Phase::Held);
             state.pending.insert(self.id, req);
             state.start_fetches(&providers, now);
             // A fetch that failed at dispatch (unknown cluster, no retries left) leaves nothing
@@ -938,12 +1017,20 @@ impl HttpContext for Http {
                         state.pending.insert(self.id, req);
                         return Action::Pause;
                     }
-                    return apply(again, true);
+                    return apply_to(again, true, &self.phase);
                 }
             }
             return Action::Pause;
         }
-        apply(outcome, true)
+        apply_to(outcome, true, &self.phase)
+    }
+
+    fn on_http_request_body(&mut self, _body_size: usize, _end_of_stream: bool) -> Action {
+        self.after_headers()
+    }
+
+    fn on_http_request_trailers(&mut self, _num_trailers: usize) -> Action {
+        self.after_headers()
     }
 }
 

@@ -12,7 +12,14 @@
 //! compare-and-swap; the others wait (their requests stay paused) and pick the document up
 //! from shared data on their tick. Refresh happens from the tick before expiry, so requests do
 //! not wait for it; an unknown `kid` triggers one refetch, at most once per cooldown (shared,
-//! since the cooldown is measured from the shared `fetched_at`).
+//! since the cooldown is measured from the shared `fetched_at`, and per VM from the last
+//! refetch it asked for, so a failing one is not asked for again by every request).
+//!
+//! Requests wait for keys only when no key set was ever loaded. Keys past
+//! `cache_duration_seconds` are still served at once while a refresh is in flight, backing off
+//! or failing (the request that finds them stale starts the refresh): a JWKS host that is slow
+//! or down must not hold back tokens the keys at hand can decide. The one request whose `kid`
+//! is unknown may wait for the refetch it triggered.
 
 use alloc::format;
 use alloc::rc::Rc;
@@ -34,6 +41,9 @@ const RECORD_MAGIC: &str = "jwtgate1";
 pub enum Keys {
     /// Use these keys; `version` identifies the document (cache keys include it).
     Ready(Rc<KeySet>, u64),
+    /// Use these keys, which are past their cache duration, and start a refresh (nothing is
+    /// fetching and the last cycle did not just give up). Never waited for.
+    Stale(Rc<KeySet>, u64),
     /// Not loaded yet: wait for a fetch.
     NotReady,
     /// The last fetch cycle gave up and there are no keys to fall back on.
@@ -65,6 +75,9 @@ pub struct Remote {
     failed_until_ms: u64,
     last_error: String,
     limits: Limits,
+    /// When this VM last asked for a refetch for an unknown `kid` (the cooldown runs from it
+    /// too, so a refetch that fails is not asked for again by the next request).
+    kid_refetch_at_ms: u64,
     /// Our lock owner name, once we took the lock (retries extend it).
     owner: String,
     /// The JWKS path learned from the discovery document.
@@ -109,6 +122,7 @@ impl Remote {
             attempts: 0,
             failed_until_ms: 0,
             last_error: String::new(),
+            kid_refetch_at_ms: 0,
             limits,
             owner: String::new(),
             jwks_path: None,
@@ -132,17 +146,19 @@ impl Remote {
         if let Some(k) = self.fresh(now) {
             return k;
         }
-        if self.fetch == Fetch::Idle {
+        let idle = self.fetch == Fetch::Idle;
+        if idle {
             self.adopt_failure(now);
         }
-        if self.failed_until_ms > now && self.fetch == Fetch::Idle {
-            // Serve stale keys while the JWKS host is down rather than refusing every token.
-            return match &self.keys {
-                Some(k) => Keys::Ready(Rc::clone(k), self.fetched_at_ms),
-                None => Keys::Failed(self.last_error.clone()),
-            };
+        let gave_up = self.failed_until_ms > now;
+        match &self.keys {
+            // Stale keys decide the request now, whatever the refresh is doing; the request
+            // starts the refresh when nothing is fetching and the host did not just fail.
+            Some(k) if idle && !gave_up => Keys::Stale(Rc::clone(k), self.fetched_at_ms),
+            Some(k) => Keys::Ready(Rc::clone(k), self.fetched_at_ms),
+            None if idle && gave_up => Keys::Failed(self.last_error.clone()),
+            None => Keys::NotReady,
         }
-        Keys::NotReady
     }
 
     fn fresh(&self, now: u64) -> Option<Keys> {
@@ -194,13 +210,26 @@ impl Remote {
         }
     }
 
-    /// Whether an unknown `kid` may trigger a refetch now: at most one per cooldown since the
-    /// last fetch by any VM (the shared `fetched_at`).
+    /// Whether an unknown `kid` may trigger a refetch now (and, when it may, counts it): at
+    /// most one per cooldown since the last fetch by any VM (the shared `fetched_at`) and
+    /// since the last refetch this VM asked for, and none while the JWKS host is known to be
+    /// failing.
     pub fn may_refetch_for_kid(&mut self, now: u64) -> bool {
         let cooldown = self.cfg.kid_refetch_cooldown_s.saturating_mul(1000);
         self.adopt_shared();
-        // A fetch "in the future" means the clock went backwards: do not wait for it.
-        now < self.fetched_at_ms || now.saturating_sub(self.fetched_at_ms) >= cooldown
+        if self.fetch == Fetch::Idle {
+            self.adopt_failure(now);
+        }
+        if self.failed_until_ms > now {
+            return false;
+        }
+        // A time "in the future" means the clock went backwards: do not wait for it.
+        let cooled = |at: u64| now < at || now.saturating_sub(at) >= cooldown;
+        if !(cooled(self.fetched_at_ms) && cooled(self.kid_refetch_at_ms)) {
+            return false;
+        }
+        self.kid_refetch_at_ms = now;
+        true
     }
 
     /// Starts a fetch if none is running and none is being waited for. Returns `true` when a

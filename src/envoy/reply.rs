@@ -2,8 +2,9 @@
 //! into a header.
 //!
 //! Status mapping: authentication failures (no token, bad token, unknown key, claims) are
-//! `401` with an RFC 6750 §3 `WWW-Authenticate` challenge; policy denials are `403`; keys that
-//! cannot be fetched are `503` (or `401`, as configured). The body is a small JSON object
+//! `401` with an RFC 6750 §3 `WWW-Authenticate` challenge; policy denials are `403`; a path the
+//! filter refuses to decide on is `400`; keys that cannot be fetched are `503` (or `401`, as
+//! configured); an internal failure is `503`. The body is a small JSON object
 //! `{"code": "...", "message": "..."}`; it never contains the token or key material.
 
 use alloc::string::{String, ToString};
@@ -47,6 +48,8 @@ pub fn for_error(
             503
         }
         FilterError::ConfigInvalid { .. } => 500,
+        FilterError::PathInvalid(_) => 400,
+        FilterError::Internal { .. } => 503,
         _ => 401,
     };
     if status == 401 {
@@ -178,6 +181,20 @@ mod tests {
         let jwks = FilterError::JwksUnavailable { provider: "p".into(), reason: "down".into() };
         assert_eq!(for_error(&jwks, "r", FetchFailureStatus::Unavailable).status, 503);
         assert_eq!(for_error(&jwks, "r", FetchFailureStatus::Unauthorized).status, 401);
+        let path = crate::envoy::path::check(b"/a/../b").unwrap_err();
+        let bad_path =
+            for_error(&FilterError::PathInvalid(path), "r", FetchFailureStatus::Unavailable);
+        assert_eq!(bad_path.status, 400);
+        assert!(!bad_path.headers.iter().any(|(k, _)| k == "www-authenticate"));
+        let body: serde_json::Value = serde_json::from_slice(&bad_path.body).unwrap();
+        assert_eq!(body["code"], "ERR_REQUEST_INVALID");
+        assert_eq!(body["message"], "request path holds the dot segment \"..\"");
+        let internal = FilterError::Internal { what: "state borrowed twice" };
+        let r = for_error(&internal, "r", FetchFailureStatus::Unauthorized);
+        assert_eq!(r.status, 503);
+        let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(body["code"], "ERR_INTERNAL");
+        assert_eq!(body["message"], "internal filter failure: state borrowed twice");
     }
 
     #[test]

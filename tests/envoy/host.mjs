@@ -89,7 +89,7 @@ const START_ALLOWED = new Set([
 
 const EMPTY = Buffer.alloc(0);
 const MAP = { REQUEST_HEADERS: 0, REQUEST_TRAILERS: 1, RESPONSE_HEADERS: 2, RESPONSE_TRAILERS: 3, CALL_HEADERS: 6, CALL_TRAILERS: 7 };
-const BUF = { CALL_BODY: 4, VM_CONFIG: 6, PLUGIN_CONFIG: 7 };
+const BUF = { REQUEST_BODY: 0, CALL_BODY: 4, VM_CONFIG: 6, PLUGIN_CONFIG: 7 };
 // Envoy registers `authorization` as an inline header: repeated values are joined with ",".
 const INLINE_COALESCED = new Set(['authorization']);
 
@@ -318,6 +318,13 @@ export class Stream {
     this.unfiltered = undefined;
     this.finished = undefined;
     this.filterState = undefined;
+    // Request body and trailers not yet handed to the filter: { body, trailers } (see
+    // Worker#deliverData), and the trailers map while its callback runs.
+    this.held = null;
+    this.trailerMap = null;
+    // A body or trailers callback returned Continue while the headers were stopped, which
+    // released the request upstream without the filter letting its headers through.
+    this.leaked = false;
   }
   /** First value of a forwarded (upstream) request header as a string, or undefined. */
   header(name) {
@@ -372,6 +379,7 @@ class VM {
     this.viewDv = null;
     this.viewBuf = null;
     this.keyNames = new Map(); // hash of a header name's bytes → the name (see Key#name)
+    this.bodyCtx = null; // { stream, body } while on_request_body runs
   }
 
   /** How often each hostcall was made, by name (counted per import slot, not per name lookup). */
@@ -557,6 +565,11 @@ export class Envoy {
     this.clusters = o.clusters ?? {};
     this.workerCount = o.workers ?? 2;
     this.failurePolicy = o.failurePolicy ?? 'FAIL_CLOSED';
+    // Envoy's Wasm PluginConfig `allow_on_headers_stop_iteration` (Envoy >= 1.35): a Pause from
+    // on_request_headers is a single StopIteration, so body and trailers reach the filter while
+    // the headers are stopped. Default false: StopAllIterationAndWatermark, everything after
+    // the headers waits for the resume.
+    this.allowOnHeadersStopIteration = o.allowOnHeadersStopIteration ?? false;
     this.pluginName = o.pluginName ?? 'jwtgate';
     this.vmId = o.vmId ?? 'jwtgate';
     this.nowNs = BigInt(Math.round((o.nowMs ?? 1_767_225_600_000) * 1e6)); // 2026-01-01
@@ -716,7 +729,7 @@ export class Envoy {
    * map, built but not yet seen by any filter. Use each prepared request once (the filter edits
    * its map).
    */
-  prepare({ worker, method = 'GET', path = '/', authority = 'api.example', scheme = 'https', headers = [] } = {}) {
+  prepare({ worker, method = 'GET', path = '/', authority = 'api.example', scheme = 'https', headers = [], body, trailers } = {}) {
     const wk = this.workers[worker ?? (this.rr = ((this.rr ?? -1) + 1) % this.workers.length)];
     const list = [[':method', method], [':path', path], [':authority', authority], [':scheme', scheme]];
     for (const [k, v] of headers) {
@@ -731,11 +744,16 @@ export class Envoy {
     for (let i = 0; i < list.length; i++) list[i][1] = encoded.subarray(offsets[2 * i], offsets[2 * i] + offsets[2 * i + 1]);
     // The codec sizes the header block as it parses it (Envoy keeps a map's byte size as entries
     // are added), before any filter runs.
-    return { worker: wk, headers: list, encoded, forbidden, headerBytes: headerBytesOf(list) };
+    // Body (string or bytes) and trailers ([[name, value]]), when the request has them.
+    const data = body === undefined && trailers === undefined ? null : {
+      body: body === undefined ? null : toBuf(body),
+      trailers: trailers === undefined ? null : trailers.map(([k, v]) => [k.toLowerCase(), toBuf(v)]),
+    };
+    return { worker: wk, headers: list, encoded, forbidden, headerBytes: headerBytesOf(list), data };
   }
   /** Runs a prepared request through the filter chain (see `prepare`). */
   start(prepared) {
-    return prepared.worker.request(prepared.headers, prepared.encoded, prepared.forbidden, prepared.headerBytes);
+    return prepared.worker.request(prepared.headers, prepared.encoded, prepared.forbidden, prepared.headerBytes, prepared.data);
   }
   /** request + settle + finish. */
   send(req) {
@@ -820,7 +838,7 @@ class Worker {
    * `forbidden`: whether a value holds a byte the codec refuses, `headerBytes`: the header
    * block's size (`headerBytesOf`), when the caller knows.
    */
-  request(headers, encoded = null, forbidden = undefined, headerBytes = headerBytesOf(headers)) {
+  request(headers, encoded = null, forbidden = undefined, headerBytes = headerBytesOf(headers), data = null) {
     const envoy = this.envoy;
     const id = envoy.nextStreamId++;
     const stream = new Stream(this, id, headers, encoded);
@@ -863,9 +881,62 @@ class Worker {
       return stream;
     }
     stream.state = 'headers';
-    const r = vm.call('proxy_on_request_headers', ctx, headers.length, 0);
+    const r = vm.call('proxy_on_request_headers', ctx, headers.length, data ? 0 : 1);
     this.afterCallback(stream, r);
+    if (data) {
+      stream.held = data;
+      this.deliverData(stream);
+    }
     return stream;
+  }
+
+  /**
+   * Hands the held request body and trailers to the filter as Envoy's filter manager does: the
+   * body as one on_request_body(len, end_of_stream = no trailers), then the trailers. Right
+   * after the headers when they continued. When the headers callback paused, by default
+   * (cpp-host convertVmCallResultToFilterHeadersStatus: StopAllIterationAndWatermark) they wait
+   * until the stream resumes; with allow_on_headers_stop_iteration they are delivered at once,
+   * and a Continue from either callback while the headers are stopped releases the request
+   * upstream (state 'continued', `leaked`). A local reply drops what is still held.
+   */
+  deliverData(stream) {
+    const held = stream.held;
+    if (!held || held.delivering) return;
+    held.delivering = true;
+    try {
+      for (const part of ['body', 'trailers']) {
+        if (held[part] === null) continue;
+        const stopped = stream.state === 'paused';
+        if (!(stream.state === 'continued' || (stopped && this.envoy.allowOnHeadersStopIteration))) return;
+        const value = held[part];
+        held[part] = null;
+        const vm = stream.vm;
+        if (!vm || vm.failed) return;
+        let r;
+        if (part === 'body') {
+          vm.bodyCtx = { stream, body: value };
+          r = vm.call('proxy_on_request_body', stream.ctx, value.length, held.trailers === null ? 1 : 0);
+          vm.bodyCtx = null;
+        } else {
+          stream.trailerMap = { headers: value };
+          r = vm.call('proxy_on_request_trailers', stream.ctx, value.length);
+          stream.trailerMap = null;
+        }
+        if (!r.ok) {
+          this.failStream(stream);
+          return;
+        }
+        // Continue while the headers are still stopped: the filter manager resumes iteration
+        // and headers, body and trailers go upstream.
+        if (stopped && stream.state === 'paused' && r.value === 0) {
+          stream.state = 'continued';
+          stream.leaked = true;
+        }
+      }
+      stream.held = null;
+    } finally {
+      held.delivering = false;
+    }
   }
 
   /** Applies Envoy's rules after a stream callback returned. */
@@ -929,6 +1000,10 @@ function makeHostFunctions(envoy, vm) {
       // paused from it). After continue they belong to the upstream: BadArgument.
       if (!s || !(s.state === 'headers' || s.state === 'paused')) return null;
       return s;
+    }
+    if (type === MAP.REQUEST_TRAILERS) {
+      // Only inside on_request_trailers (the filter has no other window onto them).
+      return vm.effectiveStream()?.trailerMap ?? null;
     }
     if (type === MAP.CALL_HEADERS || type === MAP.CALL_TRAILERS) {
       if (!vm.callCtx) return null;
@@ -1064,7 +1139,10 @@ function makeHostFunctions(envoy, vm) {
       if (!s) return S.NotFound;
       if (type !== 0) return S.Ok;
       vm.deferred.push(() => {
-        if (s.state === 'paused') s.state = 'continued';
+        if (s.state === 'paused') {
+          s.state = 'continued';
+          s.worker.deliverData(s);
+        }
       });
       return S.Ok;
     },
@@ -1201,6 +1279,7 @@ function makeHostFunctions(envoy, vm) {
 function currentBuffer(vm, type) {
   if (vm.configBuffer && vm.configBuffer.type === type) return vm.configBuffer.bytes;
   if (type === BUF.CALL_BODY && vm.callCtx) return vm.callCtx.body;
+  if (type === BUF.REQUEST_BODY && vm.bodyCtx && vm.effectiveStream() === vm.bodyCtx.stream) return vm.bodyCtx.body;
   return null;
 }
 

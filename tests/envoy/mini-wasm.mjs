@@ -15,6 +15,7 @@ const str = (s) => [...leb(Buffer.byteLength(s)), ...Buffer.from(s)];
 const vec = (items) => [...leb(items.length), ...items.flat()];
 const section = (id, bytes) => [id, ...leb(bytes.length), ...bytes];
 const T = { i: 0x7f, I: 0x7e };
+const STREAM_SIGS = { proxy_on_request_headers: 'iii>i', proxy_on_request_body: 'iii>i', proxy_on_request_trailers: 'ii>i' };
 const functype = (sig) => {
   const [p, r] = sig.split('>');
   return [0x60, ...vec([...p].map((c) => [T[c]])), ...vec([...r].map((c) => [T[c]]))];
@@ -22,9 +23,10 @@ const functype = (sig) => {
 
 /**
  * imports: [{ module, name, sig }]; init: index of the import `_initialize` calls (or null);
- * marker: whether to export proxy_abi_version_0_2_1.
+ * marker: whether to export proxy_abi_version_0_2_1; stream: HTTP callbacks to export, each
+ * returning a constant action (`{ proxy_on_request_headers: 1, proxy_on_request_body: 0 }`).
  */
-export function miniModule({ imports = [], init = null, marker = true } = {}) {
+export function miniModule({ imports = [], init = null, marker = true, stream = {} } = {}) {
   const types = [];
   const typeIndex = (sig) => {
     let i = types.indexOf(sig);
@@ -41,6 +43,7 @@ export function miniModule({ imports = [], init = null, marker = true } = {}) {
     ['proxy_on_context_create', 'ii>'],
     ['proxy_on_vm_start', 'ii>i'],
     ['proxy_on_configure', 'ii>i'],
+    ...Object.keys(stream).map((name) => [name, STREAM_SIGS[name]]),
   ];
   const funcs = defs.map(([, sig]) => leb(typeIndex(sig)));
   const nImports = imports.length;
@@ -53,7 +56,7 @@ export function miniModule({ imports = [], init = null, marker = true } = {}) {
       if (result) code.push(0x1a);
     }
     if (name === 'malloc') code = [0x41, ...leb(1024)];
-    if (sig.endsWith('>i') && name !== 'malloc') code = [0x41, 0x01];
+    if (sig.endsWith('>i') && name !== 'malloc') code = [0x41, ...leb(stream[name] ?? 1)];
     const body = [0x00, ...code, 0x0b];
     return [...leb(body.length), ...body];
   });

@@ -1,6 +1,7 @@
 // Remote JWKS through a cluster: requests pause while the keys load and resume after; one VM
 // fetches for all (shared data + CAS); refresh from the tick before expiry; an unknown kid
-// triggers one refetch per cooldown; failures retry with backoff, then answer 503 (or 401).
+// triggers one refetch per cooldown; failures retry with backoff, then answer 503 (or 401);
+// keys past their cache duration keep deciding requests at once while the refresh fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { envoy, remoteProvider, jwksServer, T0 } from './support.mjs';
@@ -297,4 +298,70 @@ test('wall-clock jumps: a lock or an expiry implausibly far ahead is not waited 
   e.advance(1000);
   assert.equal(r.state, 'continued', r.json && r.json.message);
   assert.equal(server.calls, 2, 'refetched instead of trusting the future expiry or waiting a day');
+});
+
+// Issue 17: past cache_duration_seconds with the refresh failing, requests were paused (34 of
+// 120 with the host answering 503, 75 of 120 with the host not answering). Keys once loaded
+// decide every request at once; only a request whose kid is unknown may wait, for the one
+// refetch per cooldown it triggered.
+const down = [
+  ['answering 503', () => ({ status: 503, body: 'no healthy upstream' })],
+  ['not answering (every attempt times out)', () => ({ hang: true })],
+];
+for (const [what, respond] of down) {
+  test(`stale keys, JWKS host ${what}: 120 requests on 2 workers, none waits, refreshes keep being tried`, () => {
+    const { e, server } = setup({
+      workers: 2,
+      remote: { cache_duration_seconds: 60, refresh_before_seconds: 10, failed_refetch_seconds: 2, retry: { num_retries: 2, base_interval_ms: 200, max_interval_ms: 1000 } },
+    });
+    e.advance(2000); // loaded by one worker, adopted by the other
+    assert.equal(server.calls, 1);
+    server.respond = respond;
+    e.advance(60_000); // the keys are now past their cache duration; every refresh fails
+    const callsBefore = server.calls;
+    const pausedBefore = e.metric('jwtgate.paused');
+    const waited = [];
+    for (let i = 0; i < 120; i++) {
+      const r = e.request({ headers: bearer(A, { nomad_job_id: `job${i}` }) });
+      if (r.state !== 'continued') waited.push(`${i}: ${r.state}`);
+      else assert.equal(r.header('x-nomad-job'), `job${i}`);
+      e.advance(100);
+    }
+    assert.deepEqual(waited, [], 'no request waits for the refresh');
+    assert.equal(e.metric('jwtgate.paused'), pausedBefore);
+    assert.ok(server.calls > callsBefore, 'the refresh is still tried in the background');
+    assert.ok(server.calls < callsBefore + 40, `bounded by the retry policy, not one per request (${server.calls - callsBefore})`);
+  });
+}
+
+test('stale keys: the request that finds them starts the refresh and is decided at once; an unknown kid alone waits', () => {
+  // A long tick period: nothing but requests starts a fetch here.
+  const { e, server } = setup({ extra: { tick_period_ms: 60_000 }, remote: { cache_duration_seconds: 30, refresh_before_seconds: 1, kid_refetch_cooldown_seconds: 30 } });
+  const first = e.request({ headers: bearer(A) });
+  e.settle();
+  assert.equal(first.state, 'continued');
+  assert.equal(server.calls, 1);
+  server.respond = () => ({ hang: true });
+  e.advance(31_000); // stale, and no tick yet
+  const known = e.request({ headers: bearer(A) });
+  assert.equal(known.state, 'continued', 'decided with the stale keys');
+  assert.equal(server.calls, 2, 'and a refresh started by that request');
+  const C = keyPair('ES256', 'key-c');
+  const D = keyPair('ES256', 'key-d');
+  const unknown = e.request({ headers: bearer(C) });
+  assert.equal(unknown.state, 'paused', 'the unknown kid may wait for the refetch');
+  const another = e.request({ headers: bearer(D) });
+  assert.equal(another.state, 'replied', 'one refetch per cooldown: the next unknown kid does not wait');
+  assert.equal(another.json.code, 'ERR_JWKS_NO_MATCHING_KEY');
+  for (let i = 0; i < 5; i++) assert.equal(e.request({ headers: bearer(A) }).state, 'continued');
+  assert.equal(server.calls, 2, 'no request started another fetch');
+  // The refetch gives up (timeouts, retries on the slow tick): the waiting request is answered.
+  for (let i = 0; i < 200 && unknown.state === 'paused'; i++) e.advance(1000);
+  assert.equal(unknown.reply?.status, 401);
+  assert.equal(unknown.json.code, 'ERR_JWKS_NO_MATCHING_KEY');
+  // Past the kid cooldown, but the host is known to be failing: an unknown kid does not wait.
+  const late = e.request({ headers: bearer(C) });
+  assert.equal(late.state, 'replied');
+  assert.equal(e.request({ headers: bearer(A) }).state, 'continued');
+  assert.equal(e.metric('jwtgate.paused'), 2n, 'the first request (no keys yet) and the unknown kid');
 });

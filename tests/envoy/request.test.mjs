@@ -1,6 +1,7 @@
 // Token extraction and the local replies for requests that never reach the core: headers are
 // bytes (non-UTF-8 must not trap), repeated credentials are refused, oversized values are
-// refused before parsing, replies carry a sanitised challenge and a JSON body.
+// refused before parsing, replies carry a sanitised challenge and a JSON body. The path check
+// itself is in paths.test.mjs, claim headers on every path in claim-headers.test.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { envoy, inlineProvider, T0 } from './support.mjs';
@@ -150,12 +151,13 @@ test('rules match methods; CORS preflights bypass when configured', () => {
   assert.equal(e.metric('jwtgate.cors_preflight_bypassed'), 1n);
 });
 
-test('paths not in normal form never ride on a bypass or allow_missing rule', () => {
+test('paths not in normal form never ride on a bypass or allow_missing rule: 400 before any rule', () => {
   const e = envoy(config({ rules: [{ prefix: '/healthz', action: 'bypass' }, { prefix: '/public/', action: 'allow_missing' }] }));
   assert.equal(e.send({ path: '/healthz' }).state, 'continued');
   for (const path of ['/healthz/../v1/secret', '/healthz/%2e%2e/v1/secret', '/healthz//x', '/public/./a', '/public/%2F..%2Fadmin', '/public\\..\\admin']) {
     const r = e.send({ path });
-    assert.equal(r.reply?.status, 401, path);
-    assert.equal(r.json.code, 'ERR_TOKEN_MISSING', path);
+    assert.equal(r.reply?.status, 400, path);
+    assert.equal(r.json.code, 'ERR_REQUEST_INVALID', path);
   }
+  assert.equal(e.metric('jwtgate.bypassed'), 1n);
 });

@@ -135,11 +135,13 @@ test('Vault role + templated policy: own path allowed, another job 403, wrong me
   assert.equal(own.header('x-nomad-job'), 'mongo');
   const other = e.send({ path: '/v1/kv/data/default/redis/config', headers: auth(token) });
   assert.equal(other.reply.status, 403);
-  assert.equal(other.json.code, 'ERR_POLICY_DENIED');
-  assert.match(other.json.message, /^permission denied/);
+  // The reason stated once (issue 17: it read "permission denied: permission denied: no rule
+  // matches path …: permission denied").
+  assert.deepEqual(other.json, { code: 'ERR_POLICY_DENIED', message: 'permission denied: no rule matches path "kv/data/default/redis/config"' });
   assert.equal(other.replyHeader('www-authenticate'), undefined);
   const write = e.send({ method: 'POST', path: '/v1/kv/data/default/mongo/config', headers: auth(token) });
   assert.equal(write.reply.status, 403);
+  assert.deepEqual(write.json, { code: 'ERR_POLICY_DENIED', message: 'permission denied: update is not granted by "kv/data/default/mongo/*" (it grants [read])' });
   // The role's bound_audiences apply (Vault semantics): 401 before any policy.
   const wrongAud = e.send({ path: '/v1/kv/data/default/mongo/config', headers: auth(mint(ES, nomadClaims(T0, { aud: ['other'] }))) });
   assert.equal(wrongAud.reply.status, 401);
@@ -179,6 +181,13 @@ test('Vault policy answers remembered per identity are keyed by the whole reques
   }
   // A repeated refusal carries the same explanation as the first one for that request.
   assert.equal(denials[0][1], denials[1][1]);
+  assert.deepEqual(denials.map(([, m]) => m), [
+    'permission denied: no rule matches path "kv/data/default/redis/config"',
+    'permission denied: no rule matches path "kv/data/default/redis/config"',
+    'permission denied: update is not granted by "kv/data/default/mongo/*" (it grants [read])',
+    'permission denied: no rule matches path "kv/data/batch/mongo/config"',
+  ]);
+  for (const [, m] of denials) assert.equal(m.split('permission denied').length, 2, `stated once: ${m}`);
   // Each refused request is explained in its own terms (the path it asked for).
   assert.match(denials[0][1], /redis/);
   assert.doesNotMatch(denials[2][1], /redis/);
