@@ -1,10 +1,12 @@
 // `jwtgate <command>`: argument parsing, input loading (files, stdin, URLs, the Nomad secrets
 // dir) and output. Decisions come from the package API (the wasm core).
-// Exit codes: 0 valid / allowed, 1 invalid / denied, 2 usage or input error.
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+// Exit codes: 0 valid / allowed, 1 invalid / denied / a relying-party check not done (named in
+// the verdict; --insecure accepts anyway), 2 usage or input error. Verdicts go to stdout, errors
+// to stderr (with --json both are one JSON object on stdout).
+import { readFileSync, existsSync, openSync, fchmodSync, writeSync, closeSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import * as api from '../index.node.js';
-import { painter, formatChecks, formatClaims, when, iso } from './format.js';
+import { painter, wantsColour, formatChecks, formatClaims, formatWarnings, when, iso, shown } from './format.js';
 
 const EXIT = { OK: 0, FAIL: 1, USAGE: 2 };
 
@@ -12,47 +14,66 @@ class UsageError extends Error {}
 
 // ---------- command table: flags and help ----------
 
+// Every flag: [type, ARG shown in help (or '' for a switch), description]. `--help` prints them
+// all, so a flag cannot be added without its description.
 const KEY_FLAGS = {
-  jwks: 'string',
-  discovery: 'string',
-  pem: 'list',
+  jwks: ['string', 'FILE|URL|-', 'the issuer\'s key set (JSON Web Key Set): a file, - for stdin, or an http(s) URL'],
+  discovery: ['string', 'ISSUER', 'fetch ISSUER/.well-known/openid-configuration, check it, then fetch its jwks_uri'],
+  pem: ['list', 'FILE', 'a PEM public key (SPKI "PUBLIC KEY"); repeatable'],
 };
+const NOW_FLAG = ['string', 'T', 'evaluate at this time: Unix seconds or an ISO 8601 date (default: now); a value over 1e11 is read as milliseconds'];
+const IDENTITY_FLAG = ['string', 'NAME', 'read the token from $NOMAD_SECRETS_DIR/nomad_NAME.jwt (a named Nomad identity with file = true)'];
+const INSECURE_FLAG = ['bool', '', 'accept (exit 0) although a check a relying party makes was NOT done (issuer, audience, signature, expiry); the verdict still names it'];
 const VERIFY_FLAGS = {
   ...KEY_FLAGS,
-  iss: 'string',
-  aud: 'list',
-  sub: 'string',
-  alg: 'list',
-  require: 'list',
-  leeway: 'string',
-  role: 'string',
-  'role-name': 'string',
-  config: 'string',
-  identity: 'string',
-  now: 'string',
+  iss: ['string', 'ISSUER', 'the iss the token must carry (required unless --role or --insecure)'],
+  aud: ['list', 'AUDIENCE', 'an accepted audience; repeatable, any one must be in aud (required unless --role or --insecure)'],
+  sub: ['string', 'SUBJECT', 'the sub the token must carry'],
+  alg: ['list', 'ALG', 'an accepted algorithm (RS256, ES256, EdDSA, ...); repeatable; default: every algorithm the key allows'],
+  require: ['list', 'CLAIM', 'a claim that must be present; repeatable (e.g. --require exp)'],
+  leeway: ['string', 'SECONDS', 'clock tolerance for exp/nbf in RFC 7519 semantics (default 0)'],
+  role: ['string', 'FILE', 'a Vault JWT-auth role (JSON): verify with Vault\'s semantics (bound_audiences, bound_claims, leeways)'],
+  'role-name': ['string', 'NAME', 'the role\'s name (default: FILE\'s base name)'],
+  config: ['string', 'FILE', 'the Vault auth method config (JSON): bound_issuer, jwt_supported_algs'],
+  identity: IDENTITY_FLAG,
+  now: NOW_FLAG,
 };
-const POLICY_FLAGS = { policy: 'list', accessor: 'string' };
+const POLICY_FLAGS = {
+  policy: ['list', '[NAME=]FILE', 'a Vault ACL policy (HCL), named NAME or FILE\'s base name; repeatable'],
+  accessor: ['string', 'ACC', 'the auth mount accessor used in {{identity.entity.aliases.ACC...}} templates'],
+};
 
 const COMMANDS = {
   inspect: {
     summary: 'decode a token without verifying it (tolerates Bearer, quotes, whitespace)',
     usage: 'jwtgate inspect [TOKEN|-|@FILE] [--identity NAME] [--now T] [--json]',
-    flags: { identity: 'string', now: 'string' },
+    flags: { identity: IDENTITY_FLAG, now: NOW_FLAG },
     example: 'jwtgate inspect @"$NOMAD_SECRETS_DIR/nomad_vault_default.jwt"',
   },
   verify: {
     summary: 'verify signature and claims (RFC 7519, or Vault semantics with --role)',
     usage:
-      'jwtgate verify [TOKEN|-|@FILE] (--jwks FILE|URL | --discovery ISSUER | --pem FILE...) [--iss I] [--aud A]... [--sub S] [--alg A]... [--require CLAIM]... [--leeway SECONDS] [--role FILE [--role-name NAME] [--config FILE]] [--now T] [--json]',
-    flags: VERIFY_FLAGS,
+      'jwtgate verify [TOKEN|-|@FILE] (--jwks FILE|URL | --discovery ISSUER | --pem FILE...) (--iss I --aud A... | --role FILE | --insecure) [options] [--json]',
+    flags: { ...VERIFY_FLAGS, insecure: INSECURE_FLAG },
+    notes: [
+      'Without --role the token is VALID only when the signature, time, issuer (--iss) and audience',
+      '(--aud) were all checked; otherwise the verdict says what was NOT checked and exits 1, unless',
+      '--insecure is given (like step crypto jwt verify\'s --subtle/--insecure).',
+    ],
     example:
-      'jwtgate verify @token.jwt --jwks https://nomad.example.com:4646/.well-known/jwks.json --aud vault.io',
+      'jwtgate verify @token.jwt --jwks https://nomad.example.com:4646/.well-known/jwks.json --iss https://nomad.example.com --aud vault.io',
   },
   authorize: {
     summary: 'verify with Vault semantics, render the policies and decide a request',
     usage:
       'jwtgate authorize [TOKEN] --jwks FILE|URL --role FILE [--role-name NAME] --policy [NAME=]FILE... [--accessor ACC] --path PATH (--capability CAP | --method METHOD) [--now T] [--json]',
-    flags: { ...VERIFY_FLAGS, ...POLICY_FLAGS, path: 'string', capability: 'string', method: 'string' },
+    flags: {
+      ...VERIFY_FLAGS,
+      ...POLICY_FLAGS,
+      path: ['string', 'PATH', 'the Vault path asked for (kv/data/... or, with --method, /v1/kv/data/...)'],
+      capability: ['string', 'CAP', 'the capability asked for: read, create, update, patch, delete, list, sudo'],
+      method: ['string', 'METHOD', 'an HTTP method (GET, POST, ...) mapped to a capability as Vault does'],
+    },
     example:
       'jwtgate authorize @token.jwt --jwks jwks.json --role role.json --role-name nomad-workloads --policy policy.hcl --path kv/data/default/mongo/config --capability read',
   },
@@ -65,14 +86,23 @@ const COMMANDS = {
   aws: {
     summary: 'AWS STS AssumeRoleWithWebIdentity preflight and trust-policy evaluation',
     usage:
-      'jwtgate aws [TOKEN] --provider URL [--client-id ID]... [--trust-policy FILE] [--jwks FILE|URL] [--now T] [--json]',
-    flags: { ...KEY_FLAGS, provider: 'string', 'client-id': 'list', 'trust-policy': 'string', identity: 'string', now: 'string' },
-    example: 'jwtgate aws @token.jwt --provider https://nomad.example.com --client-id aws --trust-policy trust.json',
+      'jwtgate aws [TOKEN] --provider URL [--client-id ID]... [--trust-policy FILE] (--jwks FILE|URL | --discovery ISSUER | --pem FILE | --insecure) [--now T] [--json]',
+    flags: {
+      ...KEY_FLAGS,
+      provider: ['string', 'URL', 'the IAM OIDC identity provider URL (must equal the token\'s iss)'],
+      'client-id': ['list', 'ID', 'a client ID (audience) registered with the provider; repeatable'],
+      'trust-policy': ['string', 'FILE', 'the IAM role\'s trust policy (JSON) to evaluate'],
+      identity: IDENTITY_FLAG,
+      now: NOW_FLAG,
+      insecure: ['bool', '', 'accept (exit 0) without keys, although the signature was NOT checked; the verdict still says so'],
+    },
+    notes: ['Without keys the signature is NOT checked and the verdict is not an accept (exit 1) unless --insecure.'],
+    example: 'jwtgate aws @token.jwt --provider https://nomad.example.com --client-id aws --trust-policy trust.json --jwks jwks.json',
   },
   jwks: {
     summary: 'list the keys of a JWKS (kid, alg, type, thumbprint), or convert them to PEM',
     usage: 'jwtgate jwks FILE|URL|- [--pem] [--json]',
-    flags: { pem: 'bool' },
+    flags: { pem: ['bool', '', 'print every usable key as a PEM public key (for Vault\'s jwt_validation_pubkeys)'] },
     example: 'jwtgate jwks https://nomad.example.com:4646/.well-known/jwks.json --pem',
   },
   discover: {
@@ -86,29 +116,34 @@ const COMMANDS = {
     usage:
       'jwtgate mint [--alg EdDSA|RS256] [--region R] [--namespace NS] [--job J] [--group G] [--task T | --service S] [--identity NAME] [--aud A]... [--iss URL] [--ttl SECONDS] [--vault-role R] [--extra K=V]... [--kid KID] [--now T] [--out-jwks FILE] [--out-key FILE] [--json]',
     flags: {
-      alg: 'string',
-      region: 'string',
-      namespace: 'string',
-      job: 'string',
-      group: 'string',
-      task: 'string',
-      service: 'string',
-      identity: 'string',
-      aud: 'list',
-      iss: 'string',
-      ttl: 'string',
-      'vault-role': 'string',
-      extra: 'list',
-      kid: 'string',
-      now: 'string',
-      'out-jwks': 'string',
-      'out-key': 'string',
+      alg: ['string', 'EdDSA|RS256', 'the key type (default EdDSA; RS256 is what Nomad 1.7+ and AWS use, and takes seconds)'],
+      region: ['string', 'R', 'the Nomad region, first part of sub (default global)'],
+      namespace: ['string', 'NS', 'the Nomad namespace: nomad_namespace and sub (default default)'],
+      job: ['string', 'J', 'the job ID: nomad_job_id and sub'],
+      group: ['string', 'G', 'the task group, in sub'],
+      task: ['string', 'T', 'the task name: nomad_task and sub'],
+      service: ['string', 'S', 'a service identity (nomad_service) instead of a task identity'],
+      identity: ['string', 'NAME', 'the identity name, last part of sub (default vault_default)'],
+      aud: ['list', 'A', 'an audience; repeatable'],
+      iss: ['string', 'URL', 'the iss claim (Nomad sets it only when oidc_issuer is configured)'],
+      ttl: ['string', 'SECONDS', 'lifetime: exp = iat + SECONDS'],
+      'vault-role': ['string', 'R', 'the vault_role claim (a Vault role name)'],
+      extra: ['list', 'K=V', 'an extra_claims entry; repeatable'],
+      kid: ['string', 'KID', 'the key ID (default: a random UUID, as Nomad)'],
+      now: ['string', 'T', 'issue time: Unix seconds or an ISO 8601 date (default: now); over 1e11 is read as milliseconds'],
+      'out-jwks': ['string', 'FILE', 'write the public JWKS to FILE (otherwise it goes to stderr)'],
+      'out-key': ['string', 'FILE', 'write the private JWK to FILE, readable by its owner only (mode 0600)'],
     },
     example: 'jwtgate mint --job mongo --aud vault.io --out-jwks jwks.json > token.jwt',
   },
 };
 
-const COMMON = { json: 'bool', help: 'bool', color: 'bool', 'no-color': 'bool' };
+const COMMON = {
+  json: ['bool', '', 'print one JSON object on stdout ({"ok": ...}; errors as {"ok": false, "error": {"code", "message"}})'],
+  color: ['bool', '', 'colour the output even when it is not a terminal'],
+  'no-color': ['bool', '', 'never colour the output'],
+  help: ['bool', '', 'this help'],
+};
 
 function mainHelp() {
   const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
@@ -121,17 +156,31 @@ function mainHelp() {
     ...Object.entries(COMMANDS).map(([k, v]) => `  ${k.padEnd(width)}  ${v.summary}`),
     '',
     'token sources: an argument, - (stdin), @FILE, or --identity NAME (reads',
-    '  $NOMAD_SECRETS_DIR/nomad_NAME.jwt; with no token at all, $NOMAD_SECRETS_DIR/nomad_token).',
+    '  $NOMAD_SECRETS_DIR/nomad_NAME.jwt). With no token at all: $NOMAD_TOKEN (Nomad identity',
+    '  env = true), else $NOMAD_SECRETS_DIR/nomad_token (file = true); the source is named on stderr.',
     'times (--now): Unix seconds or an ISO 8601 date. --json prints one JSON object.',
-    'exit codes: 0 valid/allowed, 1 invalid/denied, 2 usage or input error.',
+    'colour: --color/--no-color, else FORCE_COLOR (as Node reads it), else NO_COLOR, else a TTY.',
+    'exit codes: 0 valid/allowed, 1 invalid/denied/not fully checked, 2 usage or input error.',
+    'errors go to stderr (with --json: {"ok": false, "error": {...}} on stdout, same exit code).',
     '',
-    'example: jwtgate verify @token.jwt --jwks jwks.json --aud vault.io',
+    'example: jwtgate verify @token.jwt --jwks jwks.json --iss https://nomad.example.com --aud vault.io',
   ].join('\n');
 }
 
 function commandHelp(name) {
   const c = COMMANDS[name];
-  return [`jwtgate ${name} — ${c.summary}`, '', `usage: ${c.usage}`, '', `example: ${c.example}`].join('\n');
+  const all = { ...c.flags, ...COMMON };
+  const labels = Object.entries(all).map(([f, [, arg, text]]) => [`--${f}${arg ? ` ${arg}` : ''}`, text]);
+  const width = Math.min(30, Math.max(...labels.map(([l]) => l.length)));
+  const lines = [`jwtgate ${name} — ${c.summary}`, '', `usage: ${c.usage}`, '', 'options:'];
+  for (const [label, text] of labels) {
+    if (label.length > width) lines.push(`  ${label}`, `  ${' '.repeat(width)}  ${text}`);
+    else lines.push(`  ${label.padEnd(width)}  ${text}`);
+  }
+  if (c.notes) lines.push('', ...c.notes);
+  lines.push('', 'exit codes: 0 valid/allowed, 1 invalid/denied/not fully checked, 2 usage or input error.');
+  lines.push('', `example: ${c.example}`);
+  return lines.join('\n');
 }
 
 // ---------- argument parsing ----------
@@ -156,7 +205,7 @@ export function parseArgs(argv, flags) {
     }
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq === -1 ? undefined : eq);
-    const type = spec[name];
+    const type = spec[name]?.[0];
     if (!arg.startsWith('--') || type === undefined) throw new UsageError(`unknown option ${arg}`);
     if (type === 'bool') {
       if (eq !== -1) throw new UsageError(`--${name} takes no value`);
@@ -196,7 +245,14 @@ function readJson(io, source, what) {
   }
 }
 
-/** The token from an argument, `-`, `@FILE`, `--identity NAME` or the Nomad secrets dir. */
+// A JWS compact token: three base64url segments (a Nomad ACL secret in $NOMAD_TOKEN is a UUID).
+const looksLikeJwt = (s) => /^[\w-]+\.[\w-]+\.[\w-]*$/.test(s.trim());
+
+/**
+ * The token from an argument, `-`, `@FILE` or `--identity NAME`; with none of them, where Nomad
+ * puts the default identity: `$NOMAD_TOKEN` (`identity { env = true }`), then
+ * `$NOMAD_SECRETS_DIR/nomad_token` (`file = true`). An implicit source is named on stderr.
+ */
 export function tokenSource(io, positional, opts) {
   if (positional.length > 1) throw new UsageError(`expected one token, got ${positional.length} arguments`);
   const [arg] = positional;
@@ -206,19 +262,36 @@ export function tokenSource(io, positional, opts) {
     return readText(io, join(secrets, `nomad_${opts.identity}.jwt`), 'token file').trim();
   }
   if (arg === undefined) {
-    if (secrets && existsSync(join(secrets, 'nomad_token'))) {
-      return readText(io, join(secrets, 'nomad_token'), 'token file').trim();
+    const env = io.env.NOMAD_TOKEN;
+    let ignored = '';
+    if (env && looksLikeJwt(env)) {
+      io.stderr('jwtgate: token from $NOMAD_TOKEN (Nomad identity env = true)\n');
+      return env.trim();
     }
-    throw new UsageError('no token: pass it as an argument, - for stdin, @FILE, or --identity NAME');
+    // Outside a task NOMAD_TOKEN usually holds an ACL secret for the nomad CLI: never read as one.
+    if (env) ignored = ' ($NOMAD_TOKEN is set but is not a JWT: a Nomad ACL token?)';
+    if (secrets && existsSync(join(secrets, 'nomad_token'))) {
+      const file = join(secrets, 'nomad_token');
+      io.stderr(`jwtgate: token from ${file} (Nomad identity file = true)${ignored}\n`);
+      return readText(io, file, 'token file').trim();
+    }
+    throw new UsageError(`no token: pass it as an argument, - for stdin, @FILE, or --identity NAME${ignored}`);
   }
   if (arg === '-') return io.readStdin().trim();
   if (arg.startsWith('@')) return readText(io, arg.slice(1), 'token file').trim();
   return arg;
 }
 
-export function parseNow(text) {
+/** `--now`: Unix seconds or an ISO 8601 date; a number over 1e11 (year 5138) is milliseconds. */
+export function parseNow(text, io) {
   if (text === undefined) return undefined;
-  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (/^-?\d+(\.\d+)?$/.test(text)) {
+    const n = Number(text);
+    if (Math.abs(n) <= 1e11) return n;
+    const seconds = Math.floor(n / 1000);
+    io?.stderr(`jwtgate: --now ${text} looks like milliseconds; using ${seconds} (${iso(seconds)})\n`);
+    return seconds;
+  }
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) throw new UsageError(`--now ${text}: expected Unix seconds or an ISO 8601 date`);
   return Math.floor(ms / 1000);
@@ -290,11 +363,17 @@ function timesOf(payload, now) {
     .map((k) => `  ${k}  ${when(payload[k], now)}`);
 }
 
+/** A blank line and the warnings block, or nothing. */
+function warningSection(c, warnings) {
+  const lines = formatWarnings(warnings, c);
+  return lines.length ? ['', ...lines] : [];
+}
+
 // ---------- commands ----------
 
 async function cmdInspect(io, { opts, positional }, out) {
   const token = tokenSource(io, positional, opts);
-  const now = parseNow(opts.now) ?? Math.floor(Date.now() / 1000);
+  const now = parseNow(opts.now, io) ?? Math.floor(Date.now() / 1000);
   const r = api.inspect(token);
   if (opts.json) return out.json({ ok: true, ...r }, EXIT.OK);
   const c = out.c;
@@ -309,12 +388,11 @@ async function cmdInspect(io, { opts, positional }, out) {
 
 function verdictLines(c, ok, what, result, error, now) {
   const lines = [];
-  if (ok) lines.push(`${c.green(c.bold(what.ok))}`);
-  else lines.push(`${c.red(c.bold(what.fail))}: ${error.message}${c.dim(` [${error.code}]`)}`);
+  if (!ok) lines.push(`${c.red(c.bold(what.fail))}: ${error.message}${c.dim(` [${error.code}]`)}`);
   if (!ok && (error.expected !== undefined || error.actual !== undefined)) {
     if (error.claim !== undefined) lines.push(`  claim:    ${error.claim}`);
-    if (error.expected !== undefined) lines.push(`  expected: ${error.expected}`);
-    if (error.actual !== undefined) lines.push(`  actual:   ${error.actual}`);
+    if (error.expected !== undefined) lines.push(`  expected: ${shown(error.expected)}`);
+    if (error.actual !== undefined) lines.push(`  actual:   ${shown(error.actual)}`);
   }
   const key = result?.key;
   if (key) lines.push('', `key: kid=${key.kid ?? '(none)'} alg=${key.alg} kty=${key.kty} thumbprint=${key.thumbprint}`);
@@ -333,9 +411,45 @@ function verdictLines(c, ok, what, result, error, now) {
   return lines;
 }
 
+// The checks a relying party makes, and the report's ids for them. A `skip` outcome in the core's
+// report means it was not done; the verdict names it instead of calling the token valid.
+const RELYING_PARTY_CHECKS = [
+  ['signature', 'signature'],
+  ['iss', 'issuer'],
+  ['aud', 'audience'],
+  ['exp', 'expiry'],
+];
+
+/**
+ * `[{ id, what, reason }]` for every relying-party check the report skipped; `reasons` replaces
+ * the core's reason (which names library options) with the CLI's.
+ */
+export function notChecked(checks, { vault = false, only, reasons = {} } = {}) {
+  const list = Array.isArray(checks) ? checks : [];
+  const skipped = [];
+  for (const [id, what] of RELYING_PARTY_CHECKS) {
+    if (only && !only.includes(id)) continue;
+    const check = list.find((k) => k.id === id);
+    if (check?.outcome !== 'skip') continue;
+    // Vault with no bound_audiences requires the token to carry no aud (its aud_unbound step):
+    // the audience was checked.
+    if (vault && id === 'aud' && list.some((k) => k.id === 'aud_unbound' && k.outcome === 'pass')) continue;
+    skipped.push({ id, what, reason: reasons[id] ?? check.message ?? '' });
+  }
+  return skipped;
+}
+
+// Why a check was skipped, in the CLI's terms.
+const CLI_REASON = { iss: 'no --iss', aud: 'no --aud' };
+// Without --config the auth method's bound_issuer is unknown; the core takes it as unset.
+const vaultReasons = (opts) => (opts.config === undefined ? { iss: 'no --config, so no bound_issuer' } : {});
+
+const notCheckedText = (skipped) => skipped.map((s) => `${s.what} (${s.reason})`).join(', ');
+const notCheckedJson = (skipped) => skipped.map(({ id, what, reason }) => ({ id, what, reason }));
+
 async function cmdVerify(io, { opts, positional }, out) {
   const token = tokenSource(io, positional, opts);
-  const now = parseNow(opts.now) ?? Math.floor(Date.now() / 1000);
+  const now = parseNow(opts.now, io) ?? Math.floor(Date.now() / 1000);
   const options = await verifyOptions(io, opts, token);
   let verifier;
   try {
@@ -348,12 +462,44 @@ async function cmdVerify(io, { opts, positional }, out) {
     result = verifier.verify(token, { now });
   } catch (e) {
     if (!(e instanceof api.JwtgateError)) throw e;
-    if (opts.json) return out.json({ ok: false, error: errorJson(e), report: e.report }, EXIT.FAIL);
-    return out.text(verdictLines(out.c, false, { fail: 'INVALID' }, null, e, now).join('\n'), EXIT.FAIL);
+    // A verdict on the token (malformed, bad signature, a claim): exit 1, on stdout.
+    const code = EXIT.FAIL;
+    if (opts.json) return out.json({ ok: false, error: errorJson(e), report: e.report }, code);
+    return out.text(verdictLines(out.c, false, { fail: 'INVALID' }, null, e, now).join('\n'), code);
   }
-  if (opts.json) return out.json({ ok: true, ...result }, EXIT.OK);
-  const profile = options.role ? 'Vault JWT-auth semantics' : 'RFC 7519 semantics';
-  return out.text(verdictLines(out.c, true, { ok: `VALID (${profile})` }, result, null, now).join('\n'), EXIT.OK);
+  const vault = options.role !== undefined;
+  const skipped = notChecked(result.report?.checks, { vault, reasons: vault ? vaultReasons(opts) : CLI_REASON });
+  // Vault semantics reproduce Vault's own answer: what Vault does not check with this role and
+  // config (no bound_issuer) is named but does not turn the verdict. RFC 7519 semantics stand in
+  // for an unnamed relying party, which checks issuer and audience: skipping them is opt-in.
+  const accepted = skipped.length === 0 || vault || opts.insecure === true;
+  const code = accepted ? EXIT.OK : EXIT.FAIL;
+  if (opts.json) {
+    return out.json({ ok: accepted, ...(skipped.length ? { notChecked: notCheckedJson(skipped) } : {}), ...(opts.insecure ? { insecure: true } : {}), ...result }, code);
+  }
+  const c = out.c;
+  const profile = vault ? `Vault JWT-auth semantics, role ${options.roleName}` : 'RFC 7519 semantics';
+  const missing = notCheckedText(skipped);
+  let headline;
+  if (skipped.length === 0) headline = c.green(c.bold(`VALID (${profile})`));
+  else if (vault) headline = `${c.green(c.bold(`VALID for Vault (${profile})`))}; ${c.yellow(`NOT checked: ${missing}`)}`;
+  else if (accepted) headline = `${c.yellow(c.bold('VALID signature'))}; ${c.yellow(`NOT checked: ${missing}`)} (--insecure)`;
+  else headline = `${c.red(c.bold('NOT VALIDATED'))}: signature valid, but NOT checked: ${missing}`;
+  const lines = [headline];
+  if (!vault && skipped.some((k) => k.id === 'iss') && result.payload?.iss === undefined) {
+    lines.push(c.dim('  the token has no iss claim (Nomad sets one only when its oidc_issuer is configured)'));
+  }
+  if (!accepted) {
+    // Options that would make the check run; none for a claim the token lacks (iss, exp): only
+    // --insecure can accept such a token.
+    const flags = skipped
+      .map((k) => (k.id === 'iss' && result.payload?.iss !== undefined ? '--iss ISSUER' : k.id === 'aud' ? '--aud AUDIENCE' : null))
+      .filter(Boolean);
+    const [these, them] = skipped.length > 1 ? ['these', 'them'] : ['this', 'it'];
+    lines.push(`  a relying party checks ${these}: ${flags.length ? `give ${flags.join(' and ')}, or ` : ''}--insecure to accept the token without ${them}`);
+  }
+  lines.push(...verdictLines(c, true, null, result, null, now));
+  return out.text(lines.join('\n'), code);
 }
 
 function requestOf(opts) {
@@ -399,7 +545,7 @@ function aliasLines(c, alias) {
 
 async function cmdAuthorize(io, { opts, positional }, out) {
   const token = tokenSource(io, positional, opts);
-  const now = parseNow(opts.now) ?? Math.floor(Date.now() / 1000);
+  const now = parseNow(opts.now, io) ?? Math.floor(Date.now() / 1000);
   const request = requestOf(opts);
   const options = await verifyOptions(io, opts, token);
   const pols = policies(io, opts);
@@ -409,16 +555,23 @@ async function cmdAuthorize(io, { opts, positional }, out) {
     report = api.authorize(token, { ...options, policies: pols, accessor: opts.accessor, request, now });
   } catch (e) {
     if (!(e instanceof api.JwtgateError)) throw e;
-    const code = e.report ? EXIT.FAIL : EXIT.USAGE;
-    if (opts.json) return out.json({ ok: false, allowed: false, error: errorJson(e), report: e.report }, code);
-    return out.text(verdictLines(out.c, false, { fail: code === EXIT.FAIL ? 'DENIED (token rejected)' : 'ERROR' }, null, e, now).join('\n'), code);
+    // A rejected token carries its report and is a verdict (stdout); anything else is an error.
+    if (!e.report) return out.fail(e, EXIT.USAGE);
+    if (opts.json) return out.json({ ok: false, allowed: false, error: errorJson(e), report: e.report }, EXIT.FAIL);
+    return out.text(verdictLines(out.c, false, { fail: 'DENIED (token rejected)' }, null, e, now).join('\n'), EXIT.FAIL);
   }
   const allowed = report.allowed === true || report.decision === 'allow' || report.decision === 'allowed';
-  if (opts.json) return out.json({ ok: allowed, ...report }, allowed ? EXIT.OK : EXIT.FAIL);
+  const checks = report.verification?.checks;
+  // Vault's answer with this role and config; what Vault itself skips (no bound_issuer) is named.
+  const skipped = notChecked(checks, { vault: true, reasons: vaultReasons(opts) });
+  if (opts.json) {
+    const extra = skipped.length ? { notChecked: notCheckedJson(skipped) } : {};
+    return out.json({ ok: allowed, ...extra, ...report }, allowed ? EXIT.OK : EXIT.FAIL);
+  }
   const c = out.c;
   const what = request.method ? `${request.method} ${request.path}` : `${request.capability} ${request.path}`;
-  const lines = [allowed ? c.green(c.bold(`ALLOWED: ${what}`)) : c.red(c.bold(`DENIED: ${what}`))];
-  const checks = report.verification?.checks;
+  const unchecked = skipped.length ? `; ${c.yellow(`NOT checked by Vault with this config: ${notCheckedText(skipped)}`)}` : '';
+  const lines = [allowed ? `${c.green(c.bold(`ALLOWED: ${what}`))}${unchecked}` : c.red(c.bold(`DENIED: ${what}`))];
   if (checks?.length) lines.push('', c.bold(`token, Vault role ${options.roleName ?? ''} (at ${iso(now)})`), ...formatChecks(checks, c));
   const alias = aliasLines(c, report.alias);
   if (alias.length) lines.push('', ...alias);
@@ -432,7 +585,7 @@ async function cmdAuthorize(io, { opts, positional }, out) {
 
 async function cmdRender(io, { opts, positional }, out) {
   const token = tokenSource(io, positional, opts);
-  const now = parseNow(opts.now) ?? Math.floor(Date.now() / 1000);
+  const now = parseNow(opts.now, io) ?? Math.floor(Date.now() / 1000);
   const options = await verifyOptions(io, opts, token);
   const pols = policies(io, opts);
   if (!pols.length) throw new UsageError('at least one --policy FILE is required');
@@ -441,9 +594,9 @@ async function cmdRender(io, { opts, positional }, out) {
     r = api.renderPolicies(token, { ...options, policies: pols, accessor: opts.accessor, now });
   } catch (e) {
     if (!(e instanceof api.JwtgateError)) throw e;
-    const code = e.report ? EXIT.FAIL : EXIT.USAGE;
-    if (opts.json) return out.json({ ok: false, error: errorJson(e), report: e.report }, code);
-    return out.fail(e, code);
+    if (!e.report) return out.fail(e, EXIT.USAGE);
+    if (opts.json) return out.json({ ok: false, error: errorJson(e), report: e.report }, EXIT.FAIL);
+    return out.text(verdictLines(out.c, false, { fail: 'REJECTED' }, null, e, now).join('\n'), EXIT.FAIL);
   }
   if (opts.json) return out.json({ ok: true, ...r }, EXIT.OK);
   const c = out.c;
@@ -454,7 +607,7 @@ async function cmdRender(io, { opts, positional }, out) {
 
 async function cmdAws(io, { opts, positional }, out) {
   const token = tokenSource(io, positional, opts);
-  const now = parseNow(opts.now) ?? Math.floor(Date.now() / 1000);
+  const now = parseNow(opts.now, io) ?? Math.floor(Date.now() / 1000);
   if (opts.provider === undefined) throw new UsageError('--provider URL is required (the IAM OIDC provider URL)');
   let kid;
   try {
@@ -470,16 +623,35 @@ async function cmdAws(io, { opts, positional }, out) {
     r = api.evaluateTrustPolicy(token, input);
   } catch (e) {
     if (!(e instanceof api.JwtgateError)) throw e;
-    if (opts.json) return out.json({ ok: false, error: errorJson(e) }, EXIT.USAGE);
-    return out.fail(e, EXIT.USAGE);
+    // With keys the token is verified first: a rejection carries its report and is a verdict.
+    if (!e.report) return out.fail(e, EXIT.USAGE);
+    if (opts.json) return out.json({ ok: false, error: errorJson(e), report: e.report }, EXIT.FAIL);
+    return out.text(verdictLines(out.c, false, { fail: 'AWS would reject this token' }, null, e, now).join('\n'), EXIT.FAIL);
   }
-  const allowed = r.allowed === true || r.decision === 'allow' || r.decision === 'allowed';
-  if (opts.json) return out.json({ ok: allowed, ...r }, allowed ? EXIT.OK : EXIT.FAIL);
+  const allowed = r.allowed === true;
+  const steps = r.steps ?? [];
+  // Issuer, audience and expiry are STS's own preflight checks (aws.iss, aws.aud, aws.exp), run
+  // with or without keys; the core's verify step skips aud for that reason. Only the signature
+  // depends on keys.
+  const skipped = notChecked(steps, { only: ['signature'] });
+  const accepted = allowed && (skipped.length === 0 || opts.insecure === true);
+  const code = accepted ? EXIT.OK : EXIT.FAIL;
+  if (opts.json) {
+    const extra = skipped.length ? { notChecked: notCheckedJson(skipped) } : {};
+    return out.json({ ok: accepted, ...extra, ...(opts.insecure ? { insecure: true } : {}), ...r }, code);
+  }
   const c = out.c;
-  const lines = [allowed ? c.green(c.bold('AWS would accept this token')) : c.red(c.bold('AWS would reject this token'))];
-  const steps = r.steps ?? r.checks ?? r.report?.checks;
-  if (steps?.length) lines.push('', ...formatChecks(steps, c));
-  return out.text(lines.join('\n'), allowed ? EXIT.OK : EXIT.FAIL);
+  const missing = skipped.map((k) => k.what).join(', ');
+  let headline;
+  if (!allowed) headline = c.red(c.bold('AWS would reject this token'));
+  else if (skipped.length === 0) headline = c.green(c.bold('AWS would accept this token'));
+  else if (accepted) headline = `${c.yellow(c.bold('the trust policy and preflight pass'))}; ${c.yellow(`${missing} NOT checked`)} (--insecure)`;
+  else headline = `${c.red(c.bold('NOT VALIDATED'))}: the trust policy and preflight pass, but the ${missing} was NOT checked`;
+  const lines = [headline];
+  if (allowed && !accepted) lines.push('  STS verifies it with the provider\'s JWKS: give --jwks FILE|URL (or --discovery ISSUER), or --insecure to accept without it');
+  if (steps.length) lines.push('', ...formatChecks(steps, c));
+  lines.push(...warningSection(c, r.warnings));
+  return out.text(lines.join('\n'), code);
 }
 
 async function cmdJwks(io, { opts, positional }, out) {
@@ -510,9 +682,13 @@ async function cmdDiscover(io, { opts, positional }, out) {
   const r = await io.discover(positional[0]);
   const info = api.jwksInfo(r.jwks);
   if (opts.json) return out.json({ ok: true, ...r, keys: info.keys }, EXIT.OK);
+  const c = out.c;
   const lines = [`issuer    ${r.issuer}`, `jwks_uri  ${r.jwksUri}`];
   if (r.algorithms) lines.push(`algs      ${r.algorithms.join(', ')}`);
+  if (r.unsupportedAlgorithms?.length) lines.push(`          not supported here: ${r.unsupportedAlgorithms.join(', ')}`);
   for (const k of info.keys) lines.push(`  kid=${k.kid ?? '(none)'}  alg=${k.alg ?? '-'}  kty=${k.kty}  thumbprint=${k.thumbprint}`);
+  for (const k of info.skipped ?? []) lines.push(`  ${c.yellow('!')} skipped key #${k.index ?? '?'} kid=${k.kid ?? '(none)'}: ${k.message}${k.code ? c.dim(` [${k.code}]`) : ''}`);
+  lines.push(...warningSection(c, r.warnings));
   return out.text(lines.join('\n'), EXIT.OK);
 }
 
@@ -528,7 +704,7 @@ async function cmdMint(io, { opts, positional }, out) {
   }
   if (opts.aud !== undefined) o.audience = opts.aud;
   if (opts.ttl !== undefined) o.ttl = intFlag('ttl', opts.ttl);
-  if (opts.now !== undefined) o.now = parseNow(opts.now);
+  if (opts.now !== undefined) o.now = parseNow(opts.now, io);
   if (opts.extra !== undefined) {
     o.extraClaims = {};
     for (const kv of opts.extra) {
@@ -538,15 +714,22 @@ async function cmdMint(io, { opts, positional }, out) {
     }
   }
   const m = api.mintTestIdentity(o);
-  const write = (file, value) => {
+  const write = (file, value, mode) => {
+    let fd;
     try {
-      writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+      // Truncated, then set to `mode` (also when the file already existed, which `open`'s mode
+      // does not do) before the content is written.
+      fd = openSync(file, 'w', mode);
+      if (mode !== undefined) fchmodSync(fd, mode);
+      writeSync(fd, `${JSON.stringify(value, null, 2)}\n`);
     } catch (e) {
       throw new UsageError(`cannot write ${file}: ${e.code ?? e.message}`);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
   };
   if (opts['out-jwks'] !== undefined) write(opts['out-jwks'], m.jwks);
-  if (opts['out-key'] !== undefined) write(opts['out-key'], m.privateJwk);
+  if (opts['out-key'] !== undefined) write(opts['out-key'], m.privateJwk, 0o600);
   if (opts.json) return out.json({ ok: true, ...m }, EXIT.OK);
   if (opts['out-jwks'] === undefined) io.stderr(`public JWKS (save it, or use --out-jwks FILE):\n${JSON.stringify(m.jwks)}\n`);
   return out.text(m.token, EXIT.OK);
@@ -589,18 +772,26 @@ export async function main(argv, io = defaultIo()) {
     io.stdout('jwtgate 0.1.0\n');
     return EXIT.OK;
   }
+  // Decided before parsing, so that a usage error in a --json run is JSON too.
+  let wantJson = rest.includes('--json');
+  const jsonError = (error, code) => {
+    io.stdout(`${JSON.stringify({ ok: false, error }, null, 2)}\n`);
+    return code;
+  };
   const spec = COMMANDS[command];
   if (!spec) {
-    io.stderr(`jwtgate: unknown command "${command}"\n\n${mainHelp()}\n`);
+    const message = `unknown command "${command}"`;
+    if (wantJson) return jsonError({ code: 'ERR_OPTIONS_INVALID', message }, EXIT.USAGE);
+    io.stderr(`jwtgate: ${message}\n\n${mainHelp()}\n`);
     return EXIT.USAGE;
   }
   let parsed;
-  let wantJson = rest.includes('--json');
   try {
     parsed = parseArgs(rest, spec.flags);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    io.stderr(`jwtgate ${command}: ${e.message}\n\n${commandHelp(command)}\n`);
+    if (wantJson) return jsonError({ code: 'ERR_OPTIONS_INVALID', message: e.message }, EXIT.USAGE);
+    io.stderr(`jwtgate ${command}: ${e.message}\n(see jwtgate ${command} --help)\n`);
     return EXIT.USAGE;
   }
   if (parsed.opts.help) {
@@ -608,9 +799,8 @@ export async function main(argv, io = defaultIo()) {
     return EXIT.OK;
   }
   wantJson = Boolean(parsed.opts.json);
-  const colour = parsed.opts['no-color'] ? false : parsed.opts.color ? true : io.isTTY && !io.env.NO_COLOR;
   const out = {
-    c: painter(colour),
+    c: painter(wantsColour(parsed.opts, io.env, io.isTTY)),
     json(value, code) {
       io.stdout(`${JSON.stringify(value, null, 2)}\n`);
       return code;
@@ -619,9 +809,10 @@ export async function main(argv, io = defaultIo()) {
       io.stdout(`${s}\n`);
       return code;
     },
+    /** An error (not a verdict): stderr, or with --json `{ ok: false, error }` on stdout. */
     fail(e, code) {
-      if (wantJson) return this.json({ ok: false, error: errorJson(e) }, code);
-      io.stderr(`jwtgate ${command}: ${e.message}${e.code ? ` [${e.code}]` : ''}\n`);
+      if (wantJson) return jsonError(errorJson(e), code);
+      io.stderr(`jwtgate ${command}: ${String(e.message).trimEnd()}${e.code ? ` [${e.code}]` : ''}\n`);
       return code;
     },
   };
@@ -629,11 +820,14 @@ export async function main(argv, io = defaultIo()) {
     return await RUN[command](io, parsed, out);
   } catch (e) {
     if (e instanceof UsageError) {
-      if (wantJson) return out.json({ ok: false, error: { code: 'ERR_OPTIONS_INVALID', message: e.message } }, EXIT.USAGE);
+      if (wantJson) return jsonError({ code: 'ERR_OPTIONS_INVALID', message: e.message }, EXIT.USAGE);
       io.stderr(`jwtgate ${command}: ${e.message}\n(see jwtgate ${command} --help)\n`);
       return EXIT.USAGE;
     }
     if (e instanceof api.JwtgateError) return out.fail(e, EXIT.USAGE);
-    throw e;
+    // A bug, not bad input: the stack goes to stderr either way; there is no code for it.
+    io.stderr(`jwtgate ${command}: internal error: ${e?.stack ?? e}\n`);
+    if (wantJson) return jsonError({ message: `internal error: ${e?.message ?? e}` }, EXIT.USAGE);
+    return EXIT.USAGE;
   }
 }

@@ -1,7 +1,24 @@
 // Human output for the CLI: times as relative + ISO, reports as aligned check lists, colour only
-// when asked (the CLI asks only on a TTY without NO_COLOR).
+// when asked (`wantsColour`: flags, then FORCE_COLOR, then NO_COLOR, then a TTY).
 
 const ANSI = { red: 31, green: 32, yellow: 33, blue: 34, dim: 2, bold: 1 };
+
+/**
+ * Whether to colour stdout, highest precedence first:
+ * 1. `--no-color` / `--color` (an explicit choice; no-color.org lets flags override NO_COLOR);
+ * 2. `FORCE_COLOR` as Node reads it for its own output: `''`, `1`, `2`, `3` or `true` force colour
+ *    even when piped and win over `NO_COLOR`; any other value (`0`, `false`) turns it off;
+ * 3. `NO_COLOR` present and not empty (no-color.org), `NODE_DISABLE_COLORS`, or `TERM=dumb`: off;
+ * 4. otherwise colour only on a TTY.
+ */
+export function wantsColour(flags, env, isTTY) {
+  if (flags['no-color']) return false;
+  if (flags.color) return true;
+  if (env.FORCE_COLOR !== undefined) return ['', '1', '2', '3', 'true'].includes(env.FORCE_COLOR);
+  if (env.NO_COLOR) return false;
+  if (env.NODE_DISABLE_COLORS !== undefined || env.TERM === 'dumb') return false;
+  return Boolean(isTTY);
+}
 
 export function painter(enabled) {
   const paint = (name, s) => (enabled ? `\x1b[${ANSI[name]}m${s}\x1b[0m` : s);
@@ -43,6 +60,9 @@ export function when(seconds, now) {
   return `${iso(seconds)} (${relative(seconds, now)})`;
 }
 
+/** An expected/actual value as text: strings as they are, anything else as JSON. */
+export const shown = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+
 const MARK = { pass: ['✓', 'green'], fail: ['✗', 'red'], skip: ['–', 'dim'], info: ['i', 'blue'] };
 
 /** The check list of a report: one line per check, expected/actual underneath when present. */
@@ -55,8 +75,8 @@ export function formatChecks(checks, c) {
     const code = k.code ? c.dim(` [${k.code}]`) : '';
     lines.push(`  ${c[colour](mark)} ${String(k.id).padEnd(width)}  ${k.message ?? ''}${code}`);
     const pad = ' '.repeat(width + 6);
-    if (k.expected !== undefined) lines.push(`${pad}expected: ${k.expected}`);
-    if (k.actual !== undefined) lines.push(`${pad}actual:   ${k.actual}`);
+    if (k.expected !== undefined) lines.push(`${pad}expected: ${shown(k.expected)}`);
+    if (k.actual !== undefined) lines.push(`${pad}actual:   ${shown(k.actual)}`);
   }
   return lines;
 }
@@ -73,4 +93,11 @@ export function formatClaims(payload, now) {
     const shown = TIME_CLAIMS.includes(k) ? when(v, now) : typeof v === 'string' ? v : JSON.stringify(v);
     return `  ${k.padEnd(width)}  ${shown}`;
   });
+}
+
+/** Warnings (strings or `{ code, message }`) as `  ! message [CODE]` lines under a heading. */
+export function formatWarnings(warnings, c) {
+  if (!Array.isArray(warnings) || warnings.length === 0) return [];
+  const line = (w) => (typeof w === 'string' ? w : `${w.message ?? ''}${w.code ? c.dim(` [${w.code}]`) : ''}`);
+  return [c.bold('warnings'), ...warnings.map((w) => `  ${c.yellow('!')} ${line(w)}`)];
 }

@@ -44,10 +44,20 @@ async function getJson(url, { timeout, headers, fetch: fetchImpl }) {
       typeof window !== 'undefined'
         ? ' (in a browser this is often CORS: Nomad serves its JWKS without CORS headers; paste the JWKS instead)'
         : '';
-    throw new JwtgateError({ code: 'ERR_FETCH_FAILED', message: `GET ${url} failed: ${e.message}${hint}` }, { cause: e });
+    throw new JwtgateError({ code: 'ERR_FETCH_FAILED', message: `GET ${url} failed: ${e.message}${causeText(e)}${hint}` }, { cause: e });
   } finally {
     clearTimeout(timer);
   }
+}
+
+// Node's fetch says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, a TLS error) is in
+// `cause`, an AggregateError with one error per address when several were tried.
+function causeText(e) {
+  const c = e?.cause;
+  if (!c) return '';
+  const parts = [c.message, ...(c.errors ?? []).map((x) => x?.message)].filter(Boolean);
+  const text = [...new Set(parts)].join('; ') || c.code;
+  return text ? ` (${text})` : '';
 }
 
 /**
