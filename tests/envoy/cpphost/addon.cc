@@ -230,7 +230,7 @@ const char *stateName(State s) {
   return "?";
 }
 
-// stream(h, id) → { state, reply, headers, leaked, unfiltered, filterState } (a snapshot)
+// stream(h, id) → { state, reply, headers, leaked, held, unfiltered, filterState } (a snapshot)
 napi_value StreamInfo(napi_env env, napi_callback_info info) {
   auto a = args(env, info);
   auto *s = self(env, a.v[0])->stream(u64(env, a.v[1]));
@@ -240,6 +240,18 @@ napi_value StreamInfo(napi_env env, napi_callback_info info) {
   set(env, o, "state", str(env, stateName(s->state)));
   set(env, o, "leaked", boolean(env, s->leaked));
   set(env, o, "unfiltered", boolean(env, s->unfiltered));
+  // What the filter has not been handed yet (null once body and trailers were delivered).
+  napi_value held;
+  if (s->body_pending || s->trailers_pending) {
+    napi_create_object(env, &held);
+    napi_value none;
+    napi_get_null(env, &none);
+    set(env, held, "body", s->body_pending ? buf(env, *s->body) : none);
+    set(env, held, "trailers", s->trailers_pending ? headersValue(env, *s->trailers, true) : none);
+  } else {
+    napi_get_null(env, &held);
+  }
+  set(env, o, "held", held);
   // The request as the upstream got it.
   set(env, o, "headers", headersValue(env, s->upstream_headers ? *s->upstream_headers : s->headers, true));
   if (s->reply) {

@@ -64,6 +64,10 @@ class CppStream {
   get leaked() {
     return this.snap().leaked;
   }
+  /** Body and trailers not yet handed to the filter (`{ body, trailers }`), or null. */
+  get held() {
+    return this.snap().held;
+  }
   get unfiltered() {
     return this.snap().unfiltered || undefined;
   }
