@@ -11,6 +11,7 @@
 //! | [`extract`] | finding the token in headers, query parameters and cookies (bytes in, never trusting UTF-8) |
 //! | `engine` | the only place that calls the core (verify, role, policy) |
 //! | [`reply`] | 401/403/503 local replies: `WWW-Authenticate`, JSON body, sanitised values |
+//! | [`jwt_authn`] | `jwt_authn`'s `subjects`, `max_lifetime`, `forward_payload_header`, and the identity as filter state |
 //! | `jwks` | remote JWKS through a cluster: shared data with CAS, refresh, rotation, backoff |
 //! | `filter` | the proxy-wasm root and HTTP contexts wiring it together |
 //!
@@ -39,6 +40,7 @@ pub mod extract;
 mod filter;
 #[cfg(target_arch = "wasm32")]
 mod jwks;
+pub mod jwt_authn;
 #[cfg(target_arch = "wasm32")]
 mod metrics;
 pub mod reply;

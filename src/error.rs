@@ -178,6 +178,8 @@ codes! {
     JwksUnavailable = "ERR_JWKS_UNAVAILABLE",
     /// The Envoy filter's plugin configuration is invalid.
     FilterConfigInvalid = "ERR_FILTER_CONFIG_INVALID",
+    /// The token expires further from now than the Envoy provider's `max_lifetime_seconds`.
+    JwtLifetimeExceeded = "ERR_JWT_LIFETIME_EXCEEDED",
 }
 
 impl fmt::Display for Code {
