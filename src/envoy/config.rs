@@ -15,6 +15,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use alloc::collections::BTreeSet;
+use core::cell::RefCell;
 use core::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -842,7 +843,8 @@ const REPEATED: &str = "\u{0}repeated:";
 /// (only after the strict reader refused it, so the configuration path pays nothing).
 fn duplicate_at(bytes: &[u8]) -> Option<String> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let walk = Walk { at: String::new(), depth: config_limits().max_json_depth };
+    let path = RefCell::new(Vec::new());
+    let walk = Walk { path: &path, depth: config_limits().max_json_depth };
     let text = walk.deserialize(&mut de).err()?.to_string();
     let found = text.strip_prefix(REPEATED)?;
     // serde_json appends " at line L column C".
@@ -850,27 +852,40 @@ fn duplicate_at(bytes: &[u8]) -> Option<String> {
 }
 
 /// A depth-bounded walk over a JSON document that fails at the first repeated member, with its
-/// pointer.
-struct Walk {
-    at: String,
+/// pointer. The path to the current value is one stack of reference tokens, rendered only for
+/// the member reported, so the walk stays linear in the document.
+struct Walk<'a> {
+    path: &'a RefCell<Vec<String>>,
     depth: usize,
 }
 
-impl Walk {
-    fn inner<E: de::Error>(&self, at: String) -> Result<Walk, E> {
+impl<'a> Walk<'a> {
+    fn inner<E: de::Error>(&self) -> Result<Walk<'a>, E> {
         let depth = self.depth.checked_sub(1).ok_or_else(|| E::custom("too deep"))?;
-        Ok(Walk { at, depth })
+        Ok(Walk { path: self.path, depth })
+    }
+
+    /// Walks the next value under reference token `token`.
+    fn under<T, E>(&self, token: String, f: impl FnOnce(Walk<'a>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: de::Error,
+    {
+        let inner = self.inner()?;
+        self.path.borrow_mut().push(token);
+        let out = f(inner);
+        self.path.borrow_mut().pop();
+        out
     }
 }
 
-impl<'de> DeserializeSeed<'de> for Walk {
+impl<'de> DeserializeSeed<'de> for Walk<'_> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for Walk {
+impl<'de> Visitor<'de> for Walk<'_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
@@ -895,7 +910,7 @@ impl<'de> Visitor<'de> for Walk {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut i = 0usize;
-        while seq.next_element_seed(self.inner(format!("{}/{i}", self.at))?)?.is_some() {
+        while self.under(i.to_string(), |w| seq.next_element_seed(w))?.is_some() {
             i += 1;
         }
         Ok(())
@@ -903,11 +918,15 @@ impl<'de> Visitor<'de> for Walk {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut seen = BTreeSet::new();
         while let Some(key) = map.next_key::<String>()? {
-            let at = pointer_push(&self.at, &key);
-            if !seen.insert(key) {
+            if seen.contains(&key) {
+                let mut at = String::new();
+                for token in self.path.borrow().iter().chain([&key]) {
+                    at = pointer_push(&at, token);
+                }
                 return Err(de::Error::custom(format_args!("{REPEATED}{at}")));
             }
-            map.next_value_seed(self.inner(at)?)?;
+            seen.insert(key.clone());
+            self.under(key, |w| map.next_value_seed(w))?;
         }
         Ok(())
     }
