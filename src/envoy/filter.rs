@@ -747,9 +747,9 @@ fn apply(outcome: Outcome, in_headers_callback: bool, filter_state: bool) -> Act
     }
 }
 
-/// Sets filter state on the effective stream (`wasm.<name>` in Envoy). Only ever called from a
-/// stream's context, once per name and stream: Envoy answers NotFound from the root context
-/// and BadArgument for a second write of a read-only value, and the SDK traps on both.
+/// Sets filter state on the effective stream (`wasm.<name>` in Envoy: a writable bytes value
+/// living as long as the filter chain). Only ever called from a stream's context: Envoy answers
+/// NotFound from the root context, and the SDK traps on any status but Ok.
 fn publish(state: &[(String, Vec<u8>)]) {
     for (name, value) in state {
         let _ = hostcalls::set_property(alloc::vec![name.as_str()], Some(value));
