@@ -12,6 +12,7 @@
 //! | `engine` | the only place that calls the core (verify, role, policy) |
 //! | [`path`] | the `:path` check before any rule or policy (dot, empty and encoded segments) |
 //! | [`reply`] | 401/403/503 local replies: `WWW-Authenticate`, JSON body, sanitised values |
+//! | [`jwt_authn`] | `jwt_authn`'s `subjects`, `max_lifetime`, `forward_payload_header`, and the identity as filter state |
 //! | `jwks` | remote JWKS through a cluster: shared data with CAS, refresh, rotation, backoff |
 //! | `filter` | the proxy-wasm root and HTTP contexts wiring it together |
 //!
@@ -40,6 +41,7 @@ pub mod extract;
 mod filter;
 #[cfg(target_arch = "wasm32")]
 mod jwks;
+pub mod jwt_authn;
 #[cfg(target_arch = "wasm32")]
 mod metrics;
 pub mod path;

@@ -183,6 +183,8 @@ codes! {
     /// and refused rather than guess (the Envoy filter answers 503; the npm package restarts
     /// its engine).
     Internal = "ERR_INTERNAL",
+    /// The token expires further from now than the Envoy provider's `max_lifetime_seconds`.
+    JwtLifetimeExceeded = "ERR_JWT_LIFETIME_EXCEEDED",
 }
 
 impl fmt::Display for Code {

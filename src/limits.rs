@@ -9,8 +9,11 @@ use serde::{Deserialize, Serialize};
 /// The defaults are generous for real workload identities (a Nomad token is about 1 KiB, a
 /// Nomad JWKS holds one to three keys) and small enough that a request-path caller such as an
 /// Envoy filter cannot be made to allocate much.
+///
+/// Read from JSON (the npm options' `limits`, the Envoy filter's `limits`), an unknown member is
+/// an error: a typo such as `maxTokenLength` must not leave the default in force unnoticed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase", deny_unknown_fields)]
 pub struct Limits {
     /// Longest compact token accepted, in bytes.
     pub max_token_len: usize,
@@ -87,5 +90,19 @@ pub struct LimitExceeded {
 impl fmt::Display for LimitExceeded {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "limit {} exceeded: {} > {}", self.name, self.actual, self.max)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn unknown_members_are_refused_and_known_ones_read() {
+        let typo = serde_json::from_str::<Limits>(r#"{"maxTokenLength": 10}"#).unwrap_err();
+        assert!(typo.to_string().contains("unknown field `maxTokenLength`"), "{typo}");
+        let l: Limits = serde_json::from_str(r#"{"maxTokenLen": 10}"#).unwrap();
+        assert_eq!(l, Limits { max_token_len: 10, ..Limits::default() });
     }
 }

@@ -316,11 +316,8 @@ impl VaultRole {
         }
 
         let mut warnings = Vec::new();
-        for key in m.keys() {
-            let k = key.as_str();
-            if !ROLE_FIELDS.contains(&k) && !ROLE_IGNORED_FIELDS.contains(&k) {
-                warnings.push(format!("unknown role field {k:?} ignored (Vault ignores it too)"));
-            }
+        for k in VaultRole::unknown_fields(m) {
+            warnings.push(format!("unknown role field {k:?} ignored (Vault ignores it too)"));
         }
         for (key, value) in &bound_claims {
             if !bound_value_comparable(value) {
@@ -356,6 +353,17 @@ impl VaultRole {
             token_bound_cidrs,
             warnings,
         })
+    }
+
+    /// The members of a role object that Vault's JWT auth method does not know, by name.
+    /// [`VaultRole::from_map`] accepts them with a warning each, as Vault does (it
+    /// ignores unknown role fields and warns); a caller that must not let a typo such as
+    /// `bound_claim` pass (the Envoy filter) refuses them with this list instead.
+    pub fn unknown_fields(m: &Map<String, Value>) -> Vec<&str> {
+        m.keys()
+            .map(String::as_str)
+            .filter(|k| !ROLE_FIELDS.contains(k) && !ROLE_IGNORED_FIELDS.contains(k))
+            .collect()
     }
 
     /// Vault's login step 2: only `jwt` roles may log in with a raw JWT.
@@ -571,11 +579,8 @@ impl VaultConfig {
             }
         }
 
-        for key in m.keys() {
-            if !CONFIG_FIELDS.contains(&key.as_str()) {
-                warnings
-                    .push(format!("unknown config field {key:?} ignored (Vault ignores it too)"));
-            }
+        for key in VaultConfig::unknown_fields(m) {
+            warnings.push(format!("unknown config field {key:?} ignored (Vault ignores it too)"));
         }
 
         Ok(VaultConfig {
@@ -589,6 +594,13 @@ impl VaultConfig {
             key_source,
             warnings,
         })
+    }
+
+    /// The members of an auth-method config object that Vault's JWT auth method does not know,
+    /// by name (accepted with a warning each by [`VaultConfig::from_map`], as Vault
+    /// does; see [`VaultRole::unknown_fields`]).
+    pub fn unknown_fields(m: &Map<String, Value>) -> Vec<&str> {
+        m.keys().map(String::as_str).filter(|k| !CONFIG_FIELDS.contains(k)).collect()
     }
 
     /// The algorithms a JWT login accepts: `jwt_supported_algs`, or all ten when it is empty
@@ -637,6 +649,18 @@ mod tests {
 
     fn role(v: Value) -> Result<VaultRole, ConfigError> {
         VaultRole::from_map(v.as_object().unwrap())
+    }
+
+    #[test]
+    fn unknown_fields_are_listed_and_still_only_warned_about() {
+        let m = json!({"role_type": "jwt", "user_claim": "sub", "bound_audiences": "a",
+                       "bound_claim": {"x": "y"}, "token_ttl": "1h", "zz": 1});
+        let m = m.as_object().unwrap();
+        assert_eq!(VaultRole::unknown_fields(m), ["bound_claim", "zz"]);
+        let r = VaultRole::from_map(m).unwrap();
+        assert!(r.warnings.iter().any(|w| w.contains("\"bound_claim\"")), "{:?}", r.warnings);
+        let c = json!({"bound_issuer": "x", "jwks_url": "https://x", "jwks_urls": "y"});
+        assert_eq!(VaultConfig::unknown_fields(c.as_object().unwrap()), ["jwks_urls"]);
     }
 
     #[test]

@@ -124,6 +124,7 @@ test('verify() keys its verifiers by options: other options never reuse an answe
   const other = mintTestIdentity({ kid: m.header.kid, now });
   assert.throws(() => jwtgate.verify(m.token, { jwks: other.jwks, audience: 'vault.io', now }), (e) => e.code === 'ERR_JWS_SIGNATURE_INVALID');
   assert.throws(() => jwtgate.verify(m.token, { jwks: m.jwks, audience: 'vault.io', bogus: 1, now }), (e) => e.code === 'ERR_OPTIONS_INVALID');
+  assert.throws(() => jwtgate.verify(m.token, { jwks: m.jwks, audience: 'vault.io', limits: { maxTokenLength: 10 }, now }), (e) => e.code === 'ERR_OPTIONS_INVALID' && /unknown field `maxTokenLength`/.test(e.message));
 });
 
 test('suggestTrustPolicy scopes aud and sub (to the Nomad job) for the provider', () => {

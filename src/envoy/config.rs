@@ -14,12 +14,20 @@ use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
+use alloc::collections::BTreeSet;
+use core::cell::RefCell;
+use core::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::engine::{self, ProviderPolicy};
 use super::error::FilterError;
+use super::jwt_authn::{PayloadHeader, SubjectMatcher};
+use crate::json::JsonError;
 use crate::limits::Limits;
+use crate::role::{ConfigError, VaultRole};
 
 /// Default `WWW-Authenticate` realm.
 pub const DEFAULT_REALM: &str = "jwtgate";
@@ -142,6 +150,21 @@ pub struct Provider {
     pub claim_to_headers: Vec<ClaimHeader>,
     /// What the core checks: issuer, audiences, algorithms, leeway, Vault role, policies.
     pub policy: ProviderPolicy,
+    /// `jwt_authn`'s `subjects`: what `sub` must match.
+    pub subjects: Option<SubjectMatcher>,
+    /// `jwt_authn`'s `max_lifetime`: `exp` is required and `exp - now` must be less than this.
+    pub max_lifetime_s: Option<u64>,
+    /// `jwt_authn`'s `forward_payload_header`: the token's payload segment in this header.
+    pub forward_payload_header: Option<PayloadHeader>,
+}
+
+impl Provider {
+    /// Every request header this provider writes from a verified token (its claim headers and
+    /// its payload header): copies a client sends are never forwarded.
+    pub fn owned_headers(&self) -> impl Iterator<Item = &str> {
+        let claims = self.claim_to_headers.iter().map(|c| c.header.as_str());
+        claims.chain(self.forward_payload_header.iter().map(|h| h.name.as_str()))
+    }
 }
 
 /// Which requests a rule applies to and what it does.
@@ -197,6 +220,13 @@ pub struct FilterConfig {
     pub tick_ms: u64,
     /// Limits for tokens and documents.
     pub limits: Limits,
+    /// Inserted into every metric name: `jwtgate.<stat_prefix>.allowed`.
+    pub stat_prefix: Option<String>,
+    /// Publish the decision and the verified identity as filter state (`wasm.jwtgate.*`).
+    pub filter_state: bool,
+    /// What the configuration accepted but an operator should read (logged once per VM, one
+    /// line each): unknown Vault role fields under `ignore_unknown_role_fields`, skipped keys.
+    pub warnings: Vec<String>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -221,6 +251,10 @@ struct RawConfig {
     tick_period_ms: Option<u64>,
     #[serde(default)]
     limits: Option<Limits>,
+    #[serde(default)]
+    stat_prefix: Option<String>,
+    #[serde(default)]
+    filter_state: bool,
 }
 
 #[derive(Deserialize)]
@@ -253,6 +287,32 @@ struct RawProvider {
     claim_to_headers: Vec<RawClaimHeader>,
     #[serde(default)]
     vault: Option<RawVault>,
+    #[serde(default)]
+    subjects: Option<RawStringMatcher>,
+    #[serde(default)]
+    max_lifetime_seconds: Option<u64>,
+    #[serde(default)]
+    forward_payload_header: Option<String>,
+    #[serde(default)]
+    pad_forward_payload_header: bool,
+}
+
+/// Envoy's `type.matcher.v3.StringMatcher` without `safe_regex` (no regex engine here).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStringMatcher {
+    #[serde(default)]
+    exact: Option<String>,
+    #[serde(default)]
+    prefix: Option<String>,
+    #[serde(default)]
+    suffix: Option<String>,
+    #[serde(default)]
+    contains: Option<String>,
+    #[serde(default)]
+    safe_regex: Option<Value>,
+    #[serde(default)]
+    ignore_case: bool,
 }
 
 #[derive(Deserialize)]
@@ -316,6 +376,8 @@ struct RawVault {
     policies: Vec<RawPolicy>,
     #[serde(default)]
     identity: Option<Value>,
+    #[serde(default)]
+    ignore_unknown_role_fields: bool,
 }
 
 #[derive(Deserialize)]
@@ -375,37 +437,48 @@ fn printable(s: &str) -> bool {
 
 impl FilterConfig {
     /// Parses and validates the plugin configuration bytes.
+    ///
+    /// Every refusal names the offending member as a JSON pointer (RFC 6901), the empty pointer
+    /// being the document itself.
     pub fn parse(bytes: &[u8]) -> Result<FilterConfig, FilterError> {
-        let doc = crate::json::parse_object(bytes, "plugin configuration", &config_limits())
-            .map_err(|e| FilterError::Core(e.into()))?;
-        let raw: RawConfig =
-            serde_json::from_value(Value::Object(doc)).map_err(|e| invalid("$", e.to_string()))?;
+        let doc = document(bytes)?;
+        let raw: RawConfig = serde_path_to_error::deserialize(Value::Object(doc))
+            .map_err(|e| invalid(path_pointer(e.path()), e.inner().to_string()))?;
         let limits = raw.limits.unwrap_or_default();
+        let mut warnings = Vec::new();
         if raw.providers.is_empty() {
-            return Err(invalid("providers", "at least one provider is required"));
+            return Err(invalid("/providers", "at least one provider is required"));
         }
         let mut providers = Vec::with_capacity(raw.providers.len());
         for (i, p) in raw.providers.into_iter().enumerate() {
-            let field = format!("providers[{i}]");
+            let field = format!("/providers/{i}");
             if providers.iter().any(|q: &Provider| q.name == p.name) {
                 return Err(invalid(
-                    format!("{field}.name"),
+                    format!("{field}/name"),
                     format!("duplicate provider {:?}", p.name),
                 ));
             }
-            providers.push(provider(p, &field, &limits)?);
+            providers.push(provider(p, &field, &limits, &mut warnings)?);
         }
         let mut rules = Vec::with_capacity(raw.rules.len());
         for (i, r) in raw.rules.into_iter().enumerate() {
-            rules.push(rule(r, &format!("rules[{i}]"), &providers)?);
+            rules.push(rule(r, &format!("/rules/{i}"), &providers)?);
         }
         let realm = raw.realm.unwrap_or_else(|| DEFAULT_REALM.to_owned());
         if !printable(&realm) || realm.contains(['"', '\\']) {
-            return Err(invalid("realm", "must be printable ASCII without quotes or backslashes"));
+            return Err(invalid("/realm", "must be printable ASCII without quotes or backslashes"));
         }
         let tick_ms = raw.tick_period_ms.unwrap_or(DEFAULT_TICK_MS);
         if tick_ms == 0 || tick_ms > 60_000 {
-            return Err(invalid("tick_period_ms", "must be between 1 and 60000"));
+            return Err(invalid("/tick_period_ms", "must be between 1 and 60000"));
+        }
+        if let Some(prefix) = &raw.stat_prefix {
+            // One stat-name segment: Envoy splits stat names on dots.
+            if prefix.is_empty()
+                || !prefix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            {
+                return Err(invalid("/stat_prefix", "must be non-empty [A-Za-z0-9_-]"));
+            }
         }
         Ok(FilterConfig {
             providers,
@@ -416,6 +489,9 @@ impl FilterConfig {
             cache_entries: raw.cache_entries.unwrap_or(1000),
             tick_ms,
             limits,
+            stat_prefix: raw.stat_prefix,
+            filter_state: raw.filter_state,
+            warnings,
         })
     }
 
@@ -454,11 +530,16 @@ fn is_normal_path(path: &str) -> bool {
     !path.split('/').any(|seg| seg == "." || seg == "..")
 }
 
-fn provider(p: RawProvider, field: &str, limits: &Limits) -> Result<Provider, FilterError> {
+fn provider(
+    p: RawProvider,
+    field: &str,
+    limits: &Limits,
+    warnings: &mut Vec<String>,
+) -> Result<Provider, FilterError> {
     if p.name.is_empty()
         || !p.name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
     {
-        return Err(invalid(format!("{field}.name"), "must be non-empty [A-Za-z0-9_.-]"));
+        return Err(invalid(format!("{field}/name"), "must be non-empty [A-Za-z0-9_.-]"));
     }
     let sources = usize::from(p.jwks.is_some())
         + usize::from(!p.pem.is_empty())
@@ -471,17 +552,17 @@ fn provider(p: RawProvider, field: &str, limits: &Limits) -> Result<Provider, Fi
         let text = match jwks {
             Value::String(s) => s.into_bytes(),
             other => serde_json::to_vec(&other)
-                .map_err(|e| invalid(format!("{field}.jwks"), e.to_string()))?,
+                .map_err(|e| invalid(format!("{field}/jwks"), e.to_string()))?,
         };
-        let set = engine::keys_from_jwks(&text, limits)
-            .map_err(|e| invalid(format!("{field}.jwks"), e.to_string()))?;
-        KeySource::Inline(set)
+        let at = format!("{field}/jwks");
+        let set = engine::keys_from_jwks(&text, limits).map_err(|e| invalid(&at, e.to_string()))?;
+        KeySource::Inline(usable_keys(set, &at, "/keys", &p.name, warnings)?)
     } else if !p.pem.is_empty() {
-        let set = engine::keys_from_pem(&p.pem, limits)
-            .map_err(|e| invalid(format!("{field}.pem"), e.to_string()))?;
-        KeySource::Inline(set)
+        let at = format!("{field}/pem");
+        let set = engine::keys_from_pem(&p.pem, limits).map_err(|e| invalid(&at, e.to_string()))?;
+        KeySource::Inline(usable_keys(set, &at, "", &p.name, warnings)?)
     } else if let Some(r) = p.remote_jwks {
-        KeySource::Remote(remote(r, &format!("{field}.remote_jwks"), p.issuer.as_deref())?)
+        KeySource::Remote(remote(r, &format!("{field}/remote_jwks"), p.issuer.as_deref())?)
     } else {
         return Err(invalid(field, "no keys"));
     };
@@ -497,7 +578,7 @@ fn provider(p: RawProvider, field: &str, limits: &Limits) -> Result<Provider, Fi
                 let name = h.name.to_ascii_lowercase();
                 if !valid_header_name(&name) {
                     return Err(invalid(
-                        format!("{field}.from_headers[{i}].name"),
+                        format!("{field}/from_headers/{i}/name"),
                         format!("{:?} is not a header name", h.name),
                     ));
                 }
@@ -512,10 +593,12 @@ fn provider(p: RawProvider, field: &str, limits: &Limits) -> Result<Provider, Fi
     if from_headers.is_empty() && p.from_params.is_empty() && p.from_cookies.is_empty() {
         return Err(invalid(field, "no token location (from_headers, from_params, from_cookies)"));
     }
-    for (i, n) in p.from_params.iter().chain(p.from_cookies.iter()).enumerate() {
+    let params = p.from_params.iter().enumerate().map(|(i, n)| ("from_params", i, n));
+    let cookies = p.from_cookies.iter().enumerate().map(|(i, n)| ("from_cookies", i, n));
+    for (list, i, n) in params.chain(cookies) {
         if n.is_empty() || !printable(n) || n.contains(['=', '&', ';', ' ']) {
             return Err(invalid(
-                format!("{field}.from_params/from_cookies[{i}]"),
+                format!("{field}/{list}/{i}"),
                 format!("{n:?} is not a usable name"),
             ));
         }
@@ -525,13 +608,13 @@ fn provider(p: RawProvider, field: &str, limits: &Limits) -> Result<Provider, Fi
         let header = c.header_name.to_ascii_lowercase();
         if !valid_header_name(&header) || header == "authorization" || header == "host" {
             return Err(invalid(
-                format!("{field}.claim_to_headers[{i}].header_name"),
+                format!("{field}/claim_to_headers/{i}/header_name"),
                 format!("{:?} cannot carry a claim", c.header_name),
             ));
         }
         if c.claim_name.is_empty() {
             return Err(invalid(
-                format!("{field}.claim_to_headers[{i}].claim_name"),
+                format!("{field}/claim_to_headers/{i}/claim_name"),
                 "empty claim name",
             ));
         }
@@ -539,8 +622,37 @@ fn provider(p: RawProvider, field: &str, limits: &Limits) -> Result<Provider, Fi
     }
     let clock_skew = p.clock_skew_seconds.unwrap_or(DEFAULT_CLOCK_SKEW_S);
     if !(0..=3600).contains(&clock_skew) {
-        return Err(invalid(format!("{field}.clock_skew_seconds"), "must be between 0 and 3600"));
+        return Err(invalid(format!("{field}/clock_skew_seconds"), "must be between 0 and 3600"));
     }
+    if let Some(Value::Object(role)) = p.vault.as_ref().map(|v| &v.role) {
+        let ignore = p.vault.as_ref().is_some_and(|v| v.ignore_unknown_role_fields);
+        check_role(role, &format!("{field}/vault/role"), ignore, &p.name, warnings)?;
+    }
+    let subjects = match p.subjects {
+        None => None,
+        Some(m) => Some(subject_matcher(m, &format!("{field}/subjects"))?),
+    };
+    if p.max_lifetime_seconds == Some(0) {
+        return Err(invalid(
+            format!("{field}/max_lifetime_seconds"),
+            "must be at least 1 (no token has a lifetime below 0)",
+        ));
+    }
+    let forward_payload_header = match p.forward_payload_header {
+        None => None,
+        Some(name) => {
+            let header = name.to_ascii_lowercase();
+            let taken = claim_to_headers.iter().any(|c| c.header == header);
+            if !valid_header_name(&header) || header == "authorization" || header == "host" || taken
+            {
+                return Err(invalid(
+                    format!("{field}/forward_payload_header"),
+                    format!("{name:?} cannot carry the payload"),
+                ));
+            }
+            Some(PayloadHeader { name: header, pad: p.pad_forward_payload_header })
+        }
+    };
     let (role, role_name, accessor, policies, identity) = match p.vault {
         None => (None, None, None, Vec::new(), None),
         Some(v) => {
@@ -561,7 +673,9 @@ fn provider(p: RawProvider, field: &str, limits: &Limits) -> Result<Provider, Fi
         limits: limits.clone(),
     })
     .map_err(|e| match e {
-        FilterError::ConfigInvalid { field: f, reason } => invalid(format!("{field}.{f}"), reason),
+        FilterError::ConfigInvalid { field: f, reason } => {
+            invalid(format!("{field}/{}", dotted_to_pointer(&f)), reason)
+        }
         other => invalid(field, other.to_string()),
     })?;
     Ok(Provider {
@@ -573,23 +687,265 @@ fn provider(p: RawProvider, field: &str, limits: &Limits) -> Result<Provider, Fi
         forward: p.forward,
         claim_to_headers,
         policy,
+        subjects,
+        max_lifetime_s: p.max_lifetime_seconds,
+        forward_payload_header,
     })
+}
+
+/// `set` if it holds a public key; else a refusal naming every skipped key and why (the
+/// reasons never quote key material). A provider without a usable key would answer every
+/// request 401. Keys skipped beside usable ones become warnings.
+fn usable_keys(
+    set: crate::jose::KeySet,
+    at: &str,
+    list: &str,
+    provider: &str,
+    warnings: &mut Vec<String>,
+) -> Result<crate::jose::KeySet, FilterError> {
+    let skipped: Vec<String> = set
+        .skipped
+        .iter()
+        .map(|k| match &k.kid {
+            Some(kid) => format!("{at}{list}/{} (kid {kid:?}): {}", k.index, k.reason),
+            None => format!("{at}{list}/{}: {}", k.index, k.reason),
+        })
+        .collect();
+    if set.keys.is_empty() {
+        let reason = if skipped.is_empty() {
+            String::from("no public key: the key set is empty")
+        } else {
+            format!("no usable public key; skipped {}", skipped.join("; "))
+        };
+        return Err(invalid(at, reason));
+    }
+    for s in skipped {
+        warnings.push(format!("provider {provider:?}: key skipped: {s}"));
+    }
+    Ok(set)
+}
+
+/// Vault's checks on the role, run here to name the member a refusal is about; unknown members
+/// are refused unless `ignore` (then one warning each, as Vault warns).
+fn check_role(
+    role: &Map<String, Value>,
+    at: &str,
+    ignore: bool,
+    provider: &str,
+    warnings: &mut Vec<String>,
+) -> Result<(), FilterError> {
+    for k in VaultRole::unknown_fields(role) {
+        let member = pointer_push(at, k);
+        if !ignore {
+            return Err(invalid(
+                member,
+                format!(
+                    "unknown Vault role field {k:?}: Vault would ignore it, and a misspelt bound \
+                     widens access; correct it, or set vault.ignore_unknown_role_fields to \
+                     ignore unknown fields as Vault does"
+                ),
+            ));
+        }
+        warnings.push(format!(
+            "provider {provider:?}: unknown Vault role field {k:?} at {member} ignored \
+             (vault.ignore_unknown_role_fields; Vault ignores it too, with a warning)"
+        ));
+    }
+    let parsed = VaultRole::from_map(role).and_then(|r| r.require_jwt());
+    match parsed {
+        Ok(()) => Ok(()),
+        Err(ConfigError::RoleInvalid { field, reason }) => {
+            Err(invalid(pointer_push(at, &field), reason))
+        }
+        Err(e @ ConfigError::RoleTypeOidc { .. }) => {
+            Err(invalid(pointer_push(at, "role_type"), e.to_string()))
+        }
+        Err(e) => Err(invalid(at, e.to_string())),
+    }
+}
+
+fn subject_matcher(m: RawStringMatcher, at: &str) -> Result<SubjectMatcher, FilterError> {
+    if m.safe_regex.is_some() {
+        return Err(invalid(
+            format!("{at}/safe_regex"),
+            "not supported (the filter has no regex engine): use exact, prefix, suffix or \
+             contains, or a Vault role's bound_subject / glob bound_claims",
+        ));
+    }
+    let given =
+        [("exact", m.exact), ("prefix", m.prefix), ("suffix", m.suffix), ("contains", m.contains)];
+    let mut set = given.into_iter().filter_map(|(k, v)| v.map(|v| (k, v)));
+    let (Some((kind, pattern)), None) = (set.next(), set.next()) else {
+        return Err(invalid(at, "exactly one of `exact`, `prefix`, `suffix` or `contains`"));
+    };
+    if pattern.is_empty() {
+        return Err(invalid(format!("{at}/{kind}"), "must not be empty"));
+    }
+    SubjectMatcher::new(kind, pattern, m.ignore_case).ok_or_else(|| invalid(at, "unknown matcher"))
+}
+
+/// The configuration document as an object, or a refusal at the empty pointer (not JSON,
+/// empty, not an object) or at the repeated member.
+fn document(bytes: &[u8]) -> Result<Map<String, Value>, FilterError> {
+    const WHAT: &str = "plugin configuration";
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(invalid(
+            "",
+            "the plugin configuration is empty (the filter's `configuration` must hold a JSON \
+             object)",
+        ));
+    }
+    match crate::json::parse_value(bytes, WHAT, &config_limits()) {
+        Ok(Value::Object(doc)) => Ok(doc),
+        Ok(other) => Err(invalid(
+            "",
+            format!("{WHAT} must be a JSON object, found {}", crate::json::type_name(&other)),
+        )),
+        Err(JsonError::DuplicateMember { member, .. }) => Err(invalid(
+            duplicate_at(bytes).unwrap_or_default(),
+            format!("duplicate member {member:?} (JSON readers disagree on which one counts)"),
+        )),
+        Err(e) => Err(invalid("", e.to_string())),
+    }
+}
+
+/// `base` with one more reference token (`~` and `/` escaped, RFC 6901 §3).
+fn pointer_push(base: &str, token: &str) -> String {
+    format!("{base}/{}", token.replace('~', "~0").replace('/', "~1"))
+}
+
+/// The JSON pointer of a serde path (`providers[0].limits.maxTokenLength` →
+/// `/providers/0/limits/maxTokenLength`).
+fn path_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in path {
+        out = match seg {
+            Segment::Seq { index } => format!("{out}/{index}"),
+            Segment::Map { key } => pointer_push(&out, key),
+            Segment::Enum { variant } => pointer_push(&out, variant),
+            Segment::Unknown => out,
+        };
+    }
+    out
+}
+
+/// The engine's relative field names (`vault.policies[0]`) as a pointer tail
+/// (`vault/policies/0`).
+fn dotted_to_pointer(field: &str) -> String {
+    field.replace(['.', '['], "/").replace(']', "")
+}
+
+/// Tags the pointer [`Walk`] found in serde's error text.
+const REPEATED: &str = "\u{0}repeated:";
+
+/// The pointer of the first repeated member of `bytes`, found by walking the document again
+/// (only after the strict reader refused it, so the configuration path pays nothing).
+fn duplicate_at(bytes: &[u8]) -> Option<String> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let path = RefCell::new(Vec::new());
+    let walk = Walk { path: &path, depth: config_limits().max_json_depth };
+    let text = walk.deserialize(&mut de).err()?.to_string();
+    let found = text.strip_prefix(REPEATED)?;
+    // serde_json appends " at line L column C".
+    Some(String::from(found.rfind(" at line ").and_then(|i| found.get(..i)).unwrap_or(found)))
+}
+
+/// A depth-bounded walk over a JSON document that fails at the first repeated member, with its
+/// pointer. The path to the current value is one stack of reference tokens, rendered only for
+/// the member reported, so the walk stays linear in the document.
+struct Walk<'a> {
+    path: &'a RefCell<Vec<String>>,
+    depth: usize,
+}
+
+impl<'a> Walk<'a> {
+    fn inner<E: de::Error>(&self) -> Result<Walk<'a>, E> {
+        let depth = self.depth.checked_sub(1).ok_or_else(|| E::custom("too deep"))?;
+        Ok(Walk { path: self.path, depth })
+    }
+
+    /// Walks the next value under reference token `token`.
+    fn under<T, E>(&self, token: String, f: impl FnOnce(Walk<'a>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: de::Error,
+    {
+        let inner = self.inner()?;
+        self.path.borrow_mut().push(token);
+        let out = f(inner);
+        self.path.borrow_mut().pop();
+        out
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Walk<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Walk<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0usize;
+        while self.under(i.to_string(), |w| seq.next_element_seed(w))?.is_some() {
+            i += 1;
+        }
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = BTreeSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if seen.contains(&key) {
+                let mut at = String::new();
+                for token in self.path.borrow().iter().chain([&key]) {
+                    at = pointer_push(&at, token);
+                }
+                return Err(de::Error::custom(format_args!("{REPEATED}{at}")));
+            }
+            seen.insert(key.clone());
+            self.under(key, |w| map.next_value_seed(w))?;
+        }
+        Ok(())
+    }
 }
 
 fn remote(r: RawRemote, field: &str, issuer: Option<&str>) -> Result<RemoteJwks, FilterError> {
     if r.cluster.is_empty() || !printable(&r.cluster) {
-        return Err(invalid(format!("{field}.cluster"), "must name an Envoy cluster"));
+        return Err(invalid(format!("{field}/cluster"), "must name an Envoy cluster"));
     }
     if r.authority.is_empty() || !printable(&r.authority) || r.authority.contains(['/', ' ']) {
-        return Err(invalid(format!("{field}.authority"), "must be a host[:port]"));
+        return Err(invalid(format!("{field}/authority"), "must be a host[:port]"));
     }
     let discovery = if r.discovery {
         let Some(issuer) = issuer else {
-            return Err(invalid(format!("{field}.discovery"), "needs the provider's `issuer`"));
+            return Err(invalid(format!("{field}/discovery"), "needs the provider's `issuer`"));
         };
         if r.path.is_some() {
             return Err(invalid(
-                format!("{field}.path"),
+                format!("{field}/path"),
                 "with `discovery`, the path comes from the issuer",
             ));
         }
@@ -608,24 +964,24 @@ fn remote(r: RawRemote, field: &str, issuer: Option<&str>) -> Result<RemoteJwks,
         None => r.path.unwrap_or_else(|| "/.well-known/jwks.json".to_owned()),
     };
     if !path.starts_with('/') || !printable(&path) || path.contains(' ') {
-        return Err(invalid(format!("{field}.path"), "must start with / and be printable"));
+        return Err(invalid(format!("{field}/path"), "must start with / and be printable"));
     }
     let timeout_ms = r.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
     if timeout_ms == 0 || timeout_ms > 60_000 {
         // 0 would mean "no timeout" to Envoy: a hung JWKS host would pin requests forever.
-        return Err(invalid(format!("{field}.timeout_ms"), "must be between 1 and 60000"));
+        return Err(invalid(format!("{field}/timeout_ms"), "must be between 1 and 60000"));
     }
     let cache_duration_s = r.cache_duration_seconds.unwrap_or(DEFAULT_CACHE_DURATION_S);
     if !(1..=86_400 * 7).contains(&cache_duration_s) {
         return Err(invalid(
-            format!("{field}.cache_duration_seconds"),
+            format!("{field}/cache_duration_seconds"),
             "must be between 1 and 604800",
         ));
     }
     let refresh_before_s = r.refresh_before_seconds.unwrap_or((cache_duration_s / 10).max(1));
     if refresh_before_s >= cache_duration_s && cache_duration_s > 1 {
         return Err(invalid(
-            format!("{field}.refresh_before_seconds"),
+            format!("{field}/refresh_before_seconds"),
             "must be less than cache_duration_seconds",
         ));
     }
@@ -643,7 +999,7 @@ fn remote(r: RawRemote, field: &str, issuer: Option<&str>) -> Result<RemoteJwks,
         || retry_max_ms > 600_000
     {
         return Err(invalid(
-            format!("{field}.retry"),
+            format!("{field}/retry"),
             "num_retries ≤ 10 and 0 < base_interval_ms ≤ max_interval_ms ≤ 600000",
         ));
     }
@@ -672,7 +1028,7 @@ fn rule(r: RawRule, field: &str, providers: &[Provider]) -> Result<Rule, FilterE
     let mut methods = Vec::with_capacity(r.methods.len());
     for m in r.methods {
         if m.is_empty() || !m.bytes().all(|b| b.is_ascii_alphabetic()) {
-            return Err(invalid(format!("{field}.methods"), format!("{m:?} is not a method")));
+            return Err(invalid(format!("{field}/methods"), format!("{m:?} is not a method")));
         }
         methods.push(m.to_ascii_uppercase());
     }
@@ -685,21 +1041,21 @@ fn rule(r: RawRule, field: &str, providers: &[Provider]) -> Result<Rule, FilterE
                     Some(i) => out.push(i),
                     None => {
                         return Err(invalid(
-                            format!("{field}.providers"),
+                            format!("{field}/providers"),
                             format!("unknown provider {n:?}"),
                         ))
                     }
                 }
             }
             if out.is_empty() && r.action != RuleAction::Bypass {
-                return Err(invalid(format!("{field}.providers"), "empty"));
+                return Err(invalid(format!("{field}/providers"), "empty"));
             }
             out
         }
     };
     if let Some(s) = &r.strip_prefix {
         if !s.starts_with('/') {
-            return Err(invalid(format!("{field}.strip_prefix"), "must start with /"));
+            return Err(invalid(format!("{field}/strip_prefix"), "must start with /"));
         }
     }
     Ok(Rule { path, methods, action: r.action, providers: indexes, strip_prefix: r.strip_prefix })
@@ -712,7 +1068,7 @@ mod tests {
     #[test]
     fn unnormalised_paths_match_no_rule() {
         let cfg = FilterConfig::parse(
-            br#"{"providers":[{"name":"p","jwks":{"keys":[]}}],
+            br#"{"providers":[{"name":"p","jwks":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}],
                  "rules":[{"prefix":"/healthz","action":"bypass"}]}"#,
         )
         .unwrap();
@@ -743,7 +1099,7 @@ mod tests {
     #[test]
     fn defaults() {
         let cfg =
-            FilterConfig::parse(br#"{"providers":[{"name":"p","jwks":{"keys":[]}}]}"#).unwrap();
+            FilterConfig::parse(br#"{"providers":[{"name":"p","jwks":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}]}"#).unwrap();
         let p = &cfg.providers[0];
         assert_eq!(
             p.from_headers,
@@ -753,5 +1109,145 @@ mod tests {
         assert_eq!(cfg.realm, DEFAULT_REALM);
         assert_eq!(cfg.on_jwks_failure, FetchFailureStatus::Unavailable);
         assert_eq!(cfg.cache_entries, 1000);
+    }
+
+    const KEY: &str =
+        r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#;
+
+    fn refusal(doc: &str) -> String {
+        FilterConfig::parse(doc.as_bytes()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn every_refusal_names_a_json_pointer() {
+        let p = format!(r#"{{"name":"p","jwks":{KEY}}}"#);
+        for (doc, at) in [
+            (
+                format!(r#"{{"providers":[{p}],"limits":{{"maxTokenLength":1}}}}"#),
+                "/limits/maxTokenLength",
+            ),
+            (
+                format!(
+                    r#"{{"providers":[{p},{{"name":"q","jwks":{KEY},"from_params":["a=b"]}}]}}"#
+                ),
+                "/providers/1/from_params/0",
+            ),
+            (
+                format!(r#"{{"providers":[{p}],"rules":[{{"prefix":"/","methods":["G T"]}}]}}"#),
+                "/rules/0/methods",
+            ),
+            (
+                String::from(
+                    r#"{"providers":[{"name":"p","remote_jwks":{"cluster":"c","authority":"a","timeout_ms":"x"}}]}"#,
+                ),
+                "/providers/0/remote_jwks/timeout_ms",
+            ),
+            (
+                format!(r#"{{"providers":[{{"name":"p","jwks":{KEY},"a/b~":1}}]}}"#),
+                "/providers/0/a~1b~0",
+            ),
+            (format!(r#"{{"providers":[{p}],"x":{{"a":1,"b":[{{"c":1,"c":2}}]}}}}"#), "/x/b/0/c"),
+            (String::from("providers: []"), "/"),
+            (String::from(" \n"), "/"),
+            (String::from("[]"), "/"),
+        ] {
+            let msg = refusal(&doc);
+            assert!(
+                msg.starts_with(&format!("invalid filter configuration at {at}: ")),
+                "{doc}: {msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn inline_keys_without_a_public_key_are_refused_naming_each() {
+        let private = r#"{"kty":"OKP","crv":"Ed25519","kid":"priv","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","d":"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"}"#;
+        let oct = r#"{"kty":"oct","k":"c2VjcmV0"}"#;
+        let msg = refusal(&format!(
+            r#"{{"providers":[{{"name":"p","jwks":{{"keys":[{private},{oct}]}}}}]}}"#
+        ));
+        assert!(
+            msg.starts_with(
+                "invalid filter configuration at /providers/0/jwks: no usable public key"
+            ),
+            "{msg}"
+        );
+        assert!(
+            msg.contains(
+                r#"/providers/0/jwks/keys/0 (kid "priv"): refusing published private key"#
+            ),
+            "{msg}"
+        );
+        assert!(msg.contains(r#"/providers/0/jwks/keys/1: unsupported"#), "{msg}");
+        assert!(!msg.contains("nWGxne") && !msg.contains("c2VjcmV0"), "key material in {msg}");
+        let msg = refusal(r#"{"providers":[{"name":"p","jwks":{"keys":[]}}]}"#);
+        assert!(msg.ends_with("/providers/0/jwks: no public key: the key set is empty"), "{msg}");
+        // A usable key beside a skipped one: accepted, with a warning naming the skipped one.
+        let cfg = FilterConfig::parse(
+            format!(r#"{{"providers":[{{"name":"p","jwks":{{"keys":[{KEY},{oct}]}}}}]}}"#)
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(cfg.warnings.len(), 1);
+        assert!(cfg.warnings[0].contains("/providers/0/jwks/keys/1"), "{:?}", cfg.warnings);
+    }
+
+    #[test]
+    fn unknown_vault_role_fields_are_refused_unless_ignored_as_vault_does() {
+        let role = r#"{"role_type":"jwt","user_claim":"sub","bound_audiences":["vault.io"],"bound_claim":{"nomad_job_id":"mongo"}}"#;
+        let doc = |extra: &str| {
+            format!(
+                r#"{{"providers":[{{"name":"p","jwks":{KEY},"vault":{{"role":{role}{extra}}}}}]}}"#
+            )
+        };
+        let msg = refusal(&doc(""));
+        assert!(msg.starts_with("invalid filter configuration at /providers/0/vault/role/bound_claim: unknown Vault role field \"bound_claim\""), "{msg}");
+        let cfg =
+            FilterConfig::parse(doc(r#","ignore_unknown_role_fields":true"#).as_bytes()).unwrap();
+        assert_eq!(cfg.warnings.len(), 1, "{:?}", cfg.warnings);
+        assert!(cfg.warnings[0]
+            .contains("\"bound_claim\" at /providers/0/vault/role/bound_claim ignored"));
+        // Vault's own write-time checks name the member too.
+        let msg = refusal(&format!(
+            r#"{{"providers":[{{"name":"p","jwks":{KEY},"vault":{{"role":{{"role_type":"jwt","bound_audiences":["a"]}}}}}}]}}"#
+        ));
+        assert!(
+            msg.starts_with("invalid filter configuration at /providers/0/vault/role/user_claim: "),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn jwt_authn_fields() {
+        let cfg = FilterConfig::parse(format!(r#"{{"stat_prefix":"edge","filter_state":true,"providers":[{{"name":"p","jwks":{KEY},
+            "subjects":{{"prefix":"spiffe://x/"}},"max_lifetime_seconds":3600,"forward_payload_header":"X-Jwt-Payload",
+            "pad_forward_payload_header":true,"claim_to_headers":[{{"header_name":"x-sub","claim_name":"sub"}}]}}]}}"#).as_bytes()).unwrap();
+        let p = &cfg.providers[0];
+        assert_eq!(p.max_lifetime_s, Some(3600));
+        assert_eq!(
+            p.forward_payload_header,
+            Some(PayloadHeader { name: "x-jwt-payload".into(), pad: true })
+        );
+        assert_eq!(p.owned_headers().collect::<Vec<_>>(), ["x-sub", "x-jwt-payload"]);
+        assert_eq!(cfg.stat_prefix.as_deref(), Some("edge"));
+        assert!(cfg.filter_state);
+        for (extra, at) in [
+            (r#""subjects":{"safe_regex":{"regex":".*"}}"#, "/providers/0/subjects/safe_regex"),
+            (r#""subjects":{"prefix":"a","suffix":"b"}"#, "/providers/0/subjects"),
+            (r#""subjects":{"prefix":""}"#, "/providers/0/subjects/prefix"),
+            (r#""subjects":{"regex":"a"}"#, "/providers/0/subjects/regex"),
+            (r#""max_lifetime_seconds":0"#, "/providers/0/max_lifetime_seconds"),
+            (r#""forward_payload_header":"authorization""#, "/providers/0/forward_payload_header"),
+        ] {
+            let msg = refusal(&format!(r#"{{"providers":[{{"name":"p","jwks":{KEY},{extra}}}]}}"#));
+            assert!(
+                msg.starts_with(&format!("invalid filter configuration at {at}: ")),
+                "{extra}: {msg}"
+            );
+        }
+        let msg = refusal(&format!(
+            r#"{{"stat_prefix":"a.b","providers":[{{"name":"p","jwks":{KEY}}}]}}"#
+        ));
+        assert!(msg.starts_with("invalid filter configuration at /stat_prefix: "), "{msg}");
     }
 }

@@ -14,7 +14,8 @@ use crate::error::Code;
 pub enum FilterError {
     /// The plugin configuration is unusable.
     ConfigInvalid {
-        /// The offending field, as a JSON path (`providers[0].remote_jwks.cluster`).
+        /// The offending member as a JSON pointer (`/providers/0/remote_jwks/cluster`; the
+        /// empty pointer is the document itself, shown as `/`).
         field: String,
         /// What is wrong with it.
         reason: String,
@@ -63,6 +64,22 @@ pub enum FilterError {
         /// The explanation.
         message: String,
     },
+    /// The token's `sub` does not match the provider's `subjects` (`jwt_authn`'s
+    /// `isSubjectAllowed`).
+    SubjectNotAllowed {
+        /// The token's `sub`, if it has one.
+        subject: Option<String>,
+        /// The matcher, as configured.
+        matcher: String,
+    },
+    /// The token has no `exp`, or expires later than the provider's `max_lifetime_seconds`
+    /// from now (`jwt_authn`'s `isLifetimeAllowed`).
+    LifetimeExceeded {
+        /// `exp - now`, or `None` without `exp`.
+        remaining: Option<i64>,
+        /// The configured maximum, in seconds.
+        max: u64,
+    },
     /// The core refused the token.
     Core(crate::Error),
 }
@@ -80,6 +97,9 @@ impl FilterError {
             FilterError::TokenTooLong { .. } => Code::LimitExceeded,
             FilterError::JwksUnavailable { .. } => Code::JwksUnavailable,
             FilterError::Denied { code, .. } => *code,
+            FilterError::SubjectNotAllowed { .. } => Code::JwtSubjectMismatch,
+            FilterError::LifetimeExceeded { remaining: None, .. } => Code::JwtClaimMissing,
+            FilterError::LifetimeExceeded { .. } => Code::JwtLifetimeExceeded,
             FilterError::Core(e) => e.code(),
         }
     }
@@ -89,7 +109,8 @@ impl fmt::Display for FilterError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FilterError::ConfigInvalid { field, reason } => {
-                write!(f, "invalid filter configuration at {field}: {reason}")
+                let at = if field.is_empty() { "/" } else { field };
+                write!(f, "invalid filter configuration at {at}: {reason}")
             }
             FilterError::TokenMissing => f.write_str("token is missing"),
             FilterError::TokenMultiple { locations } => {
@@ -107,6 +128,18 @@ impl fmt::Display for FilterError {
                 write!(f, "keys of provider {provider:?} are unavailable: {reason}")
             }
             FilterError::Denied { message, .. } => f.write_str(message),
+            FilterError::SubjectNotAllowed { subject: Some(s), matcher } => {
+                write!(f, "sub {s:?} does not match subjects: {matcher}")
+            }
+            FilterError::SubjectNotAllowed { subject: None, matcher } => {
+                write!(f, "token has no sub; subjects requires {matcher}")
+            }
+            FilterError::LifetimeExceeded { remaining: None, max } => {
+                write!(f, "token has no exp; max_lifetime_seconds ({max}) requires one")
+            }
+            FilterError::LifetimeExceeded { remaining: Some(r), max } => {
+                write!(f, "token expires in {r} s, max_lifetime_seconds is {max}")
+            }
             FilterError::Core(e) => e.fmt(f),
         }
     }

@@ -229,7 +229,7 @@ mod tests {
         list.iter().map(|(k, v)| (String::from(*k), v.to_vec())).collect()
     }
 
-    const BASE: &str = r#"{"providers":[{"name":"p","jwks":{"keys":[]}"#;
+    const BASE: &str = r#"{"providers":[{"name":"p","jwks":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#;
 
     #[test]
     fn bearer_prefix_is_case_insensitive_and_trimmed() {

@@ -34,6 +34,7 @@ use super::engine::{self, Verified};
 use super::error::FilterError;
 use super::extract::{self, Found, Location};
 use super::jwks::{self, Completed, Keys, Remote};
+use super::jwt_authn;
 use super::metrics::{Counter, Metrics};
 use super::path;
 use super::reply::{self, LocalReply};
@@ -92,6 +93,8 @@ enum Edit {
 struct Edits {
     shared: Rc<[Edit]>,
     own: Option<Edit>,
+    /// Filter state to publish (`filter_state: true`), empty otherwise.
+    state: Vec<(String, Vec<u8>)>,
 }
 
 /// What to do with a request.
@@ -130,6 +133,7 @@ impl Vm {
                 remotes.insert(i, Remote::new(r.clone(), cfg.limits.clone()));
             }
         }
+        let metrics = Metrics::define(cfg.stat_prefix.as_deref());
         Vm {
             missing_reply: OnceCell::new(),
             unclaimed: OnceCell::new(),
@@ -139,7 +143,7 @@ impl Vm {
             cfg: Rc::new(cfg),
             remotes,
             pending: BTreeMap::new(),
-            metrics: Metrics::define(),
+            metrics,
             owner: None,
         }
     }
@@ -262,12 +266,10 @@ impl Vm {
         let shared = self.unclaimed.get_or_init(|| {
             cfg.providers
                 .iter()
-                .flat_map(|p| {
-                    p.claim_to_headers.iter().map(|c| Edit::Remove(c.header.as_str().into()))
-                })
+                .flat_map(|p| p.owned_headers().map(|h| Edit::Remove(h.into())))
                 .collect()
         });
-        Outcome::Continue(Edits { shared: Rc::clone(shared), own: None })
+        Outcome::Continue(Edits { shared: Rc::clone(shared), own: None, state: Vec::new() })
     }
 
     fn deny(&mut self, err: &FilterError) -> Outcome {
@@ -386,7 +388,10 @@ impl Vm {
                 None => {
                     self.metrics.inc(Counter::CacheMiss);
                     let key = TokenKey { provider: i, version, token: req.found.token.clone() };
-                    match engine::verify(&req.found.token, set, &p.policy, now) {
+                    let verified = engine::verify(&req.found.token, set, &p.policy, now);
+                    match verified
+                        .and_then(|v| jwt_authn::check(p, &v.inner.claims, now).map(|()| v))
+                    {
                         Ok(v) => {
                             let v = Rc::new(Identity { verified: v, claim_edits: OnceCell::new() });
                             // Only inside the token's own validity, capped at five minutes.
@@ -464,7 +469,8 @@ impl Vm {
             }
             return outcome;
         }
-        let shared = identity.claim_edits.get_or_init(|| claim_edits(&cfg, p, verified));
+        let shared =
+            identity.claim_edits.get_or_init(|| claim_edits(&cfg, p, verified, &req.found.token));
         let own = if p.forward {
             None
         } else {
@@ -478,7 +484,12 @@ impl Vm {
             }
         };
         self.metrics.inc(Counter::Allowed);
-        Outcome::Continue(Edits { shared: Rc::clone(shared), own })
+        let state = if cfg.filter_state {
+            jwt_authn::allowed_state(&p.name, &verified.inner.claims)
+        } else {
+            Vec::new()
+        };
+        Outcome::Continue(Edits { shared: Rc::clone(shared), own, state })
     }
 
     /// Makes sure a fetch is running for each provider in `providers`.
@@ -502,11 +513,24 @@ struct Identity {
 /// The claim-header edits for an identity verified by provider `p`: its own claim headers set
 /// (or removed when the claim is absent or unusable), and every other provider's removed —
 /// every configured claim header is ours, so copies sent by the client never pass.
-fn claim_edits(cfg: &FilterConfig, p: &super::config::Provider, verified: &Verified) -> Rc<[Edit]> {
+fn claim_edits(
+    cfg: &FilterConfig,
+    p: &super::config::Provider,
+    verified: &Verified,
+    token: &str,
+) -> Rc<[Edit]> {
     let mut edits = Vec::new();
-    for other in cfg.providers.iter().flat_map(|q| q.claim_to_headers.iter()) {
-        if !p.claim_to_headers.iter().any(|c| c.header == other.header) {
-            edits.push(Edit::Remove(other.header.as_str().into()));
+    for other in cfg.providers.iter().flat_map(|q| q.owned_headers()) {
+        if !p.owned_headers().any(|h| h == other) {
+            edits.push(Edit::Remove(other.into()));
+        }
+    }
+    // jwt_authn's forward_payload_header: the payload segment as sent (replacing any copy).
+    if let Some(h) = &p.forward_payload_header {
+        let name: Rc<str> = h.name.as_str().into();
+        match h.value(token) {
+            Some(v) => edits.push(Edit::Set(name, v)),
+            None => edits.push(Edit::Remove(name)),
         }
     }
     for c in &p.claim_to_headers {
@@ -680,9 +704,10 @@ fn token_cache_rejection(err: &FilterError, now: UnixTime) -> FilterError {
 }
 
 /// A claim as header text: strings as-is, numbers and booleans as JSON, objects and arrays as
-/// base64url(JSON) (as Envoy's `jwt_authn` does). A dot path descends into objects; a leading
-/// `/` makes it a JSON pointer (RFC 6901, as `serde_json::Value::pointer` reads it). Strings are
-/// borrowed from the cached claims.
+/// standard, padded base64 of their JSON, as Envoy's `jwt_authn` writes them
+/// (`addJWTClaimToHeader`: `Base64::encode`, not the URL-safe alphabet). A dot path descends
+/// into objects; a leading `/` makes it a JSON pointer (RFC 6901, as `serde_json::Value::pointer`
+/// reads it). Strings are borrowed from the cached claims.
 fn claim_text<'a>(claims: &'a serde_json::Map<String, Value>, name: &str) -> Option<Cow<'a, str>> {
     let value = if let Some(pointer) = name.strip_prefix('/') {
         // The first reference token selects a member of the claims object; the rest is a
@@ -709,7 +734,7 @@ fn claim_text<'a>(claims: &'a serde_json::Map<String, Value>, name: &str) -> Opt
         other => {
             use base64::Engine as _;
             let json = serde_json::to_vec(other).ok()?;
-            Some(Cow::Owned(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)))
+            Some(Cow::Owned(base64::engine::general_purpose::STANDARD.encode(json)))
         }
     }
 }
@@ -729,13 +754,18 @@ fn without_param(path: &str, name: &str) -> String {
 }
 
 /// [`apply`], and records where the stream then stands for its body and trailers callbacks.
-fn apply_to(outcome: Outcome, in_headers_callback: bool, phase: &Cell<Phase>) -> Action {
+fn apply_to(
+    outcome: Outcome,
+    in_headers_callback: bool,
+    phase: &Cell<Phase>,
+    filter_state: bool,
+) -> Action {
     phase.set(match outcome {
         Outcome::Continue(_) => Phase::Released,
         Outcome::Reply(_) => Phase::Answered,
         Outcome::Wait(_) => Phase::Held,
     });
-    apply(outcome, in_headers_callback)
+    apply(outcome, in_headers_callback, filter_state)
 }
 
 /// The reply to a request the filter cannot decide because its own state is broken: 503, never
@@ -748,9 +778,10 @@ fn internal_failure(what: &'static str) -> Outcome {
 
 /// Applies an outcome to the effective stream. `in_headers_callback` tells whether we are still
 /// inside `on_http_request_headers` (return an action) or resuming a paused stream.
-fn apply(outcome: Outcome, in_headers_callback: bool) -> Action {
+fn apply(outcome: Outcome, in_headers_callback: bool, filter_state: bool) -> Action {
     match outcome {
         Outcome::Continue(edits) => {
+            publish(&edits.state);
             for e in edits.shared.iter().chain(&edits.own) {
                 let _ = match e {
                     Edit::Set(name, value) => hostcalls::set_map_value_bytes(
@@ -771,12 +802,24 @@ fn apply(outcome: Outcome, in_headers_callback: bool) -> Action {
             }
         }
         Outcome::Reply(r) => {
+            if filter_state {
+                publish(&jwt_authn::denied_state(jwt_authn::reply_code(&r.body).unwrap_or("")));
+            }
             let headers: Vec<(&str, &str)> =
                 r.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             let _ = hostcalls::send_http_response(r.status, headers, Some(&r.body));
             Action::Pause
         }
         Outcome::Wait(_) => Action::Pause,
+    }
+}
+
+/// Sets filter state on the effective stream (`wasm.<name>` in Envoy: a writable bytes value
+/// living as long as the filter chain). Only ever called from a stream's context: Envoy answers
+/// NotFound from the root context, and the SDK traps on any status but Ok.
+fn publish(state: &[(String, Vec<u8>)]) {
+    for (name, value) in state {
+        let _ = hostcalls::set_property(alloc::vec![name.as_str()], Some(value));
     }
 }
 
@@ -799,7 +842,8 @@ fn wake(vm: &Rc<RefCell<Vm>>, now_ms: u64) {
         }
         // The stream may be gone (client disconnected): then there is nothing to resume.
         if hostcalls::set_effective_context(id).is_ok() {
-            apply_to(outcome, false, &req.phase);
+            let filter_state = state.cfg.filter_state;
+            apply_to(outcome, false, &req.phase, filter_state);
         }
     }
 }
@@ -878,12 +922,16 @@ impl RootContext for Root {
                     cfg.rules.len(),
                     self.id
                 );
+                let warnings = cfg.warnings.clone();
                 self.vm = Some(Rc::new(RefCell::new(Vm::new(cfg))));
                 // The tick only serves remote JWKS (refresh, retries, other VMs' fetches).
                 if has_remote {
                     let _ = hostcalls::set_tick_period(Duration::from_millis(tick));
                 }
                 log(LogLevel::Info, &summary);
+                for w in &warnings {
+                    log(LogLevel::Warn, &format!("jwtgate: {w}"));
+                }
                 true
             }
             Err(e) => {
@@ -987,17 +1035,23 @@ impl HttpContext for Http {
                 Outcome::Reply(Rc::new(reply::for_error(&err, "jwtgate", Default::default()))),
                 true,
                 &self.phase,
+                false,
             );
         };
         let Ok(mut state) = vm.try_borrow_mut() else {
-            return apply_to(internal_failure("filter state already in use"), true, &self.phase);
+            return apply_to(
+                internal_failure("filter state already in use"),
+                true,
+                &self.phase,
+                false,
+            );
         };
         // Bytes, never `String`: a non-UTF-8 value must not trap the VM.
         let headers = hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default();
         let now = jwks::clock_ms();
         let mut req = match state.admit(headers, &self.phase) {
             Ok(r) => r,
-            Err(outcome) => return apply_to(outcome, true, &self.phase),
+            Err(outcome) => return apply_to(outcome, true, &self.phase, state.cfg.filter_state),
         };
         let outcome = state.decide(&mut req, now);
         if let Outcome::Wait(providers) = &outcome {
@@ -1017,12 +1071,12 @@ impl HttpContext for Http {
                         state.pending.insert(self.id, req);
                         return Action::Pause;
                     }
-                    return apply_to(again, true, &self.phase);
+                    return apply_to(again, true, &self.phase, state.cfg.filter_state);
                 }
             }
             return Action::Pause;
         }
-        apply_to(outcome, true, &self.phase)
+        apply_to(outcome, true, &self.phase, state.cfg.filter_state)
     }
 
     fn on_http_request_body(&mut self, _body_size: usize, _end_of_stream: bool) -> Action {

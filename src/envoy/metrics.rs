@@ -1,6 +1,10 @@
 //! Counters through `proxy_define_metric` / `proxy_increment_metric`. Envoy keeps one stat per
 //! name across all worker VMs (under `wasmcustom.`), so every VM defining `jwtgate.allowed`
 //! adds to the same counter.
+//!
+//! Names are `jwtgate.<counter>`, or `jwtgate.<stat_prefix>.<counter>` with a `stat_prefix`:
+//! `jwt_authn` puts its `stat_prefix` between the filter's namespace and the counter the same
+//! way, so two filter instances (two listeners) count apart.
 
 use alloc::collections::BTreeMap;
 use alloc::format;
@@ -47,15 +51,15 @@ impl Counter {
 
     fn name(self) -> &'static str {
         match self {
-            Counter::Allowed => "jwtgate.allowed",
-            Counter::Denied => "jwtgate.denied",
-            Counter::Bypassed => "jwtgate.bypassed",
-            Counter::CorsPreflightBypassed => "jwtgate.cors_preflight_bypassed",
-            Counter::Paused => "jwtgate.paused",
-            Counter::JwksFetchSuccess => "jwtgate.jwks_fetch_success",
-            Counter::JwksFetchFailed => "jwtgate.jwks_fetch_failed",
-            Counter::CacheHit => "jwtgate.cache_hit",
-            Counter::CacheMiss => "jwtgate.cache_miss",
+            Counter::Allowed => "allowed",
+            Counter::Denied => "denied",
+            Counter::Bypassed => "bypassed",
+            Counter::CorsPreflightBypassed => "cors_preflight_bypassed",
+            Counter::Paused => "paused",
+            Counter::JwksFetchSuccess => "jwks_fetch_success",
+            Counter::JwksFetchFailed => "jwks_fetch_failed",
+            Counter::CacheHit => "cache_hit",
+            Counter::CacheMiss => "cache_miss",
         }
     }
 }
@@ -63,6 +67,8 @@ impl Counter {
 /// This VM's metric ids.
 #[derive(Default)]
 pub struct Metrics {
+    /// `jwtgate.` or `jwtgate.<stat_prefix>.`.
+    prefix: String,
     /// Indexed by `Counter as usize` (a request bumps two or three of them).
     ids: [Option<u32>; Counter::ALL.len()],
     by_code: BTreeMap<&'static str, u32>,
@@ -70,11 +76,16 @@ pub struct Metrics {
 
 impl Metrics {
     /// Defines the fixed counters. A host that refuses a definition only costs that counter.
-    pub fn define() -> Metrics {
-        let mut m = Metrics::default();
+    pub fn define(stat_prefix: Option<&str>) -> Metrics {
+        let prefix = match stat_prefix {
+            Some(p) => format!("jwtgate.{p}."),
+            None => String::from("jwtgate."),
+        };
+        let mut m = Metrics { prefix, ..Metrics::default() };
         for c in Counter::ALL {
+            let name = format!("{}{}", m.prefix, c.name());
             if let (Ok(id), Some(slot)) =
-                (hostcalls::define_metric(MetricType::Counter, c.name()), m.ids.get_mut(c as usize))
+                (hostcalls::define_metric(MetricType::Counter, &name), m.ids.get_mut(c as usize))
             {
                 *slot = Some(id);
             }
@@ -89,7 +100,7 @@ impl Metrics {
         }
     }
 
-    /// Adds one to `jwtgate.denied.<code>` (e.g. `jwtgate.denied.err_jwt_expired`), defined on
+    /// Adds one to `<prefix>denied.<code>` (e.g. `jwtgate.denied.err_jwt_expired`), defined on
     /// first use: the set of codes is fixed and small, so this stays bounded.
     pub fn inc_denied(&mut self, code: crate::Code) {
         self.inc(Counter::Denied);
@@ -97,7 +108,7 @@ impl Metrics {
         let id = match self.by_code.get(key) {
             Some(&id) => id,
             None => {
-                let name: String = format!("jwtgate.denied.{}", key.to_ascii_lowercase());
+                let name: String = format!("{}denied.{}", self.prefix, key.to_ascii_lowercase());
                 match hostcalls::define_metric(MetricType::Counter, &name) {
                     Ok(id) => {
                         self.by_code.insert(key, id);

@@ -57,3 +57,20 @@ test('examples/envoy/envoy.yaml: the answers its README promises', () => {
   assert.match(expired.replyHeader('www-authenticate'), /^Bearer realm="vault", error="invalid_token", error_description="/);
   assert.equal(server.calls, 1);
 });
+
+test('examples/envoy/envoy.yaml: the RBAC rule reads filter state the filter publishes, and the counters carry stat_prefix', () => {
+  const pair = keyPair('RS256', 'nomad-1');
+  const server = jwksServer(jwks(pair));
+  const e = envoy(exampleConfig(), { clusters: { nomad_jwks: server.handler } });
+  const yaml = readFileSync(join(repoRoot, 'examples', 'envoy', 'envoy.yaml'), 'utf8');
+  const keys = [...yaml.matchAll(/key: (wasm\.jwtgate\.\w+)/g)].map((m) => m[1]);
+  assert.deepEqual(keys, ['wasm.jwtgate.nomad_namespace']);
+  const claims = nomadClaims(T0, { iss: 'https://nomad.example.internal:4646', nomad_namespace: 'ops', nomad_job_id: 'backup' });
+  const r = e.request({ path: '/v1/kv/data/ops/backup/config', headers: [['authorization', `Bearer ${mint(pair, claims)}`]] });
+  e.settle();
+  assert.equal(r.state, 'continued', r.json && r.json.message);
+  for (const key of keys) assert.equal(r.filterState.get(key).toString(), 'ops');
+  assert.equal(r.filterState.get('wasm.jwtgate.decision').toString(), 'allowed');
+  const config = JSON.parse(exampleConfig());
+  assert.equal(e.metric(`jwtgate.${config.stat_prefix}.allowed`), 1n);
+});

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { envoy, inlineProvider } from './support.mjs';
+import { keyPair, jwks } from './jwt.mjs';
 
 test('loads, configures the canary and two workers, answers 401 without a token', () => {
-  const e = envoy({ providers: [inlineProvider({ keys: [] })] });
+  const e = envoy({ providers: [inlineProvider(jwks(keyPair('EdDSA', 'ed')))] });
   assert.equal(e.loadError, null);
   assert.ok(e.loaded);
   const r = e.send({ path: '/v1/kv/data/x' });
