@@ -43,6 +43,8 @@ use crate::policy::template::{render, RenderFailure, TemplateError};
 use crate::policy::{Acl, Capabilities, Operation, Policy, PolicyError, TemplateContext};
 use crate::report::{Check, Outcome};
 
+mod root_paths;
+
 /// One authorization question. JSON: `{ path, operation, alsoCreate?, sudoRequired?, wrapTtl? }`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -354,7 +356,14 @@ impl Authorizer {
 
     /// Decides `request` (see the module docs). Never fails: a denial is a report.
     pub fn authorize(&self, request: &Request) -> AuthorizeReport {
-        let ev = self.acl.evaluate(&request.path, request.operation);
+        // Vault's router marks root-protected paths; `help` never needs sudo.
+        let root_entry = match request.operation {
+            Operation::Help => None,
+            _ => root_paths::root_entry(request.path.trim_start_matches('/')),
+        };
+        let sudo_required = request.sudo_required || root_entry.is_some();
+        let extra = if sudo_required { Capabilities::SUDO } else { 0 };
+        let ev = self.acl.evaluate_with(&request.path, request.operation, extra);
         let rules = self.acl.rules();
         let mut steps = Vec::new();
         let mut notes = Vec::new();
@@ -394,6 +403,11 @@ impl Authorizer {
         let capability = request.operation.capability();
         let mut request_view = request.clone();
         request_view.path.clone_from(&ev.path);
+        request_view.sudo_required = sudo_required;
+        if let Some(divergence) = &ev.list_divergence {
+            steps.push(Check::new("list_resolution", Outcome::Info, divergence.clone()));
+            notes.push(divergence.clone());
+        }
         let winner = ev.winner.and_then(|i| rules.get(i)).cloned();
         let others = ev
             .losers
@@ -424,7 +438,9 @@ impl Authorizer {
                 false
             }
             _ => match &winner {
-                Some(rule) => self.check_rule(rule, request, ev.via, &mut steps, &mut notes),
+                Some(rule) => {
+                    self.check_rule(rule, &request_view, root_entry, ev.via, &mut steps, &mut notes)
+                }
                 None => false,
             },
         };
@@ -460,6 +476,7 @@ impl Authorizer {
         &self,
         rule: &Rule,
         request: &Request,
+        root_entry: Option<(&str, &str)>,
         via: Via,
         steps: &mut Vec<Check>,
         notes: &mut Vec<String>,
@@ -519,14 +536,27 @@ impl Authorizer {
         }
         if request.sudo_required {
             let has = caps.has(Capabilities::SUDO);
-            steps.push(
+            let why = match root_entry {
+                Some((mount, entry)) => format!(
+                    "the path is root-protected (Vault's {mount} backend lists {entry:?})"
+                ),
+                None => "the request is marked root-protected".to_string(),
+            };
+            let check = if has {
+                Check::new("sudo", Outcome::Pass, format!("{why}: sudo is granted"))
+            } else {
                 Check::new(
                     "sudo",
-                    if has { Outcome::Pass } else { Outcome::Fail },
-                    "the path is root-protected: sudo is needed in addition",
+                    Outcome::Fail,
+                    format!(
+                        "sudo required on a root-protected path: {why}, and {:?} does not grant \
+                         sudo",
+                        rule.pattern
+                    ),
                 )
-                .with_actual(format!("{caps}")),
-            );
+                .with_code(Code::PolicyDenied)
+            };
+            steps.push(check.with_expected("sudo").with_actual(format!("{caps}")));
             ok &= has;
         } else if caps.has(Capabilities::SUDO) {
             notes.push(
