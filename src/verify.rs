@@ -48,6 +48,7 @@ use serde_json::{Map, Value};
 use crate::claims::{standard, vault, ClaimError, Mode, StandardOptions, VaultContext, Wording};
 use crate::error::Error;
 use crate::identity::Alias;
+use crate::jose::rsa::PssSalt;
 use crate::jose::{self, Algorithm, Header, KeyError, KeySet};
 use crate::json::write::Out;
 use crate::limits::Limits;
@@ -92,6 +93,16 @@ pub struct VerifyOptions {
 }
 
 impl VerifyOptions {
+    /// The RSASSA-PSS salt lengths the profile accepts: any that verifies for Vault (go-jose
+    /// verifies with Go's `rsa.VerifyPSS(…, nil)`, which recovers the salt length), the hash
+    /// length otherwise (RFC 7518 §3.5). A [`verify_with`] verifier applies it itself.
+    pub fn pss_salt(&self) -> PssSalt {
+        match self.profile {
+            Profile::Vault(_) => PssSalt::Any,
+            Profile::Standard(_) => PssSalt::HashLength,
+        }
+    }
+
     /// Options for the standard profile with default limits and every algorithm.
     pub fn standard(now: UnixTime, opts: StandardOptions) -> Self {
         VerifyOptions {
@@ -210,16 +221,18 @@ impl Serialize for Rejected {
 
 /// Verifies `token` against `keys`, failing fast.
 pub fn verify(token: &str, keys: &KeySet, opts: &VerifyOptions) -> Result<Verified, Rejected> {
+    let pss = opts.pss_salt();
     verify_with(token, opts, Mode::FailFast, |alg, kid, input, sig| {
-        key_from_set(keys, alg, kid, input, sig)
+        key_from_set(keys, alg, kid, input, sig, pss)
     })
 }
 
 /// Like [`verify`], but after a failure keeps evaluating the independent checks so the report
 /// lists every problem. The returned error is still the first failure in check order.
 pub fn explain(token: &str, keys: &KeySet, opts: &VerifyOptions) -> Result<Verified, Rejected> {
+    let pss = opts.pss_salt();
     verify_with(token, opts, Mode::Explain, |alg, kid, input, sig| {
-        key_from_set(keys, alg, kid, input, sig)
+        key_from_set(keys, alg, kid, input, sig, pss)
     })
 }
 
@@ -229,8 +242,9 @@ fn key_from_set(
     kid: Option<&str>,
     input: &[u8],
     sig: &[u8],
+    pss: PssSalt,
 ) -> Result<KeyInfo, KeyError> {
-    let key = jose::verify_signature(alg, kid, input, sig, keys)?;
+    let key = jose::verify_signature_with(alg, kid, input, sig, keys, pss)?;
     Ok(KeyInfo {
         kid: key.kid.clone(),
         alg,
