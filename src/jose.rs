@@ -15,7 +15,7 @@ pub mod signature;
 pub mod thumbprint;
 
 pub use alg::Algorithm;
-pub use compact::{parse_compact, CompactJws};
+pub use compact::{parse_compact, vault_may_forgive, vault_reading, CompactJws, VaultReading};
 pub use discovery::{parse_discovery, Discovery};
 pub use header::Header;
 pub use jwk::{
