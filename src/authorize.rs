@@ -537,9 +537,9 @@ impl Authorizer {
         if request.sudo_required {
             let has = caps.has(Capabilities::SUDO);
             let why = match root_entry {
-                Some((mount, entry)) => format!(
-                    "the path is root-protected (Vault's {mount} backend lists {entry:?})"
-                ),
+                Some((mount, entry)) => {
+                    format!("the path is root-protected (Vault's {mount} backend lists {entry:?})")
+                }
                 None => "the request is marked root-protected".to_string(),
             };
             let check = if has {

@@ -111,7 +111,11 @@ fn acl_vectors() {
             }
             if let Some(n) = expect.get("note_contains") {
                 let n = n.as_str().unwrap();
-                assert!(report.notes.iter().any(|x| x.contains(n)), "{ctx_msg}: {:?}", report.notes);
+                assert!(
+                    report.notes.iter().any(|x| x.contains(n)),
+                    "{ctx_msg}: {:?}",
+                    report.notes
+                );
             }
             count += 1;
         }

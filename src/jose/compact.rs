@@ -126,7 +126,9 @@ pub fn vault_reading(token: &str) -> Option<VaultReading> {
     let mut canonical = String::with_capacity(stripped.len());
     let mut trailing_bits = Vec::new();
     for (i, (text, segment)) in
-        [(h, Segment::Header), (p, Segment::Payload), (s, Segment::Signature)].into_iter().enumerate()
+        [(h, Segment::Header), (p, Segment::Payload), (s, Segment::Signature)]
+            .into_iter()
+            .enumerate()
     {
         let (bytes, noncanonical) = crate::b64::decode_go_raw_url(text)?;
         if noncanonical {
