@@ -43,6 +43,8 @@ use crate::policy::template::{render, RenderFailure, TemplateError};
 use crate::policy::{Acl, Capabilities, Operation, Policy, PolicyError, TemplateContext};
 use crate::report::{Check, Outcome};
 
+mod root_paths;
+
 /// One authorization question. JSON: `{ path, operation, alsoCreate?, sudoRequired?, wrapTtl? }`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -236,9 +238,7 @@ fn hint_for(f: &RenderFailure) -> String {
              policy, or pass it as the accessor"
         ),
         TemplateError::NotFound if f.directive.contains(".metadata.") => {
-            "the metadata key is absent: add a claim_mappings entry for it in the role (a \
-             mapped claim missing from the token is silently skipped by Vault)"
-                .to_string()
+            metadata_hint(f.directive.trim()).to_string()
         }
         TemplateError::NotFound
             if f.directive.ends_with(".id")
@@ -260,6 +260,27 @@ fn hint_for(f: &RenderFailure) -> String {
             format!("the value {value:?} contains '/', refused by deny_slash_in_templated_paths")
         }
         _ => "Vault drops this path block silently; the request gets less access".to_string(),
+    }
+}
+
+/// What fills the metadata a failed `.metadata.` directive names. Only alias metadata comes
+/// from the token (the role's `claim_mappings`); entity and group metadata are set in Vault's
+/// identity store (`vault write identity/entity …`, `identity/group …`), which a token never
+/// changes.
+fn metadata_hint(directive: &str) -> &'static str {
+    if directive.starts_with("identity.entity.aliases.") {
+        "the alias metadata key is absent: add a claim_mappings entry for it in the role (a \
+         mapped claim missing from the token is silently skipped by Vault)"
+    } else if directive.starts_with("identity.entity.metadata.") {
+        "the entity metadata key is absent: entity metadata is set in Vault's identity store \
+         (identity/entity), not by claim_mappings, and is not visible offline; pass it as an \
+         identity extra (entityMetadata)"
+    } else if directive.starts_with("identity.groups.") {
+        "the group metadata key is absent: group metadata is set in Vault's identity store \
+         (identity/group), not by claim_mappings, and is not visible offline; pass the group \
+         with its metadata as an identity extra (groups)"
+    } else {
+        "the metadata key is absent: Vault drops this path block silently"
     }
 }
 
@@ -335,7 +356,14 @@ impl Authorizer {
 
     /// Decides `request` (see the module docs). Never fails: a denial is a report.
     pub fn authorize(&self, request: &Request) -> AuthorizeReport {
-        let ev = self.acl.evaluate(&request.path, request.operation);
+        // Vault's router marks root-protected paths; `help` never needs sudo.
+        let root_entry = match request.operation {
+            Operation::Help => None,
+            _ => root_paths::root_entry(request.path.trim_start_matches('/')),
+        };
+        let sudo_required = request.sudo_required || root_entry.is_some();
+        let extra = if sudo_required { Capabilities::SUDO } else { 0 };
+        let ev = self.acl.evaluate_with(&request.path, request.operation, extra);
         let rules = self.acl.rules();
         let mut steps = Vec::new();
         let mut notes = Vec::new();
@@ -375,6 +403,11 @@ impl Authorizer {
         let capability = request.operation.capability();
         let mut request_view = request.clone();
         request_view.path.clone_from(&ev.path);
+        request_view.sudo_required = sudo_required;
+        if let Some(divergence) = &ev.list_divergence {
+            steps.push(Check::new("list_resolution", Outcome::Info, divergence.clone()));
+            notes.push(divergence.clone());
+        }
         let winner = ev.winner.and_then(|i| rules.get(i)).cloned();
         let others = ev
             .losers
@@ -405,7 +438,9 @@ impl Authorizer {
                 false
             }
             _ => match &winner {
-                Some(rule) => self.check_rule(rule, request, ev.via, &mut steps, &mut notes),
+                Some(rule) => {
+                    self.check_rule(rule, &request_view, root_entry, ev.via, &mut steps, &mut notes)
+                }
                 None => false,
             },
         };
@@ -441,6 +476,7 @@ impl Authorizer {
         &self,
         rule: &Rule,
         request: &Request,
+        root_entry: Option<(&str, &str)>,
         via: Via,
         steps: &mut Vec<Check>,
         notes: &mut Vec<String>,
@@ -500,14 +536,27 @@ impl Authorizer {
         }
         if request.sudo_required {
             let has = caps.has(Capabilities::SUDO);
-            steps.push(
+            let why = match root_entry {
+                Some((mount, entry)) => {
+                    format!("the path is root-protected (Vault's {mount} backend lists {entry:?})")
+                }
+                None => "the request is marked root-protected".to_string(),
+            };
+            let check = if has {
+                Check::new("sudo", Outcome::Pass, format!("{why}: sudo is granted"))
+            } else {
                 Check::new(
                     "sudo",
-                    if has { Outcome::Pass } else { Outcome::Fail },
-                    "the path is root-protected: sudo is needed in addition",
+                    Outcome::Fail,
+                    format!(
+                        "sudo required on a root-protected path: {why}, and {:?} does not grant \
+                         sudo",
+                        rule.pattern
+                    ),
                 )
-                .with_actual(format!("{caps}")),
-            );
+                .with_code(Code::PolicyDenied)
+            };
+            steps.push(check.with_expected("sudo").with_actual(format!("{caps}")));
             ok &= has;
         } else if caps.has(Capabilities::SUDO) {
             notes.push(
@@ -598,4 +647,58 @@ impl Authorizer {
 /// One-shot convenience: [`Authorizer::new`] then [`Authorizer::authorize`].
 pub fn authorize(policies: &[Policy], ctx: &TemplateContext, request: &Request) -> AuthorizeReport {
     Authorizer::new(policies, ctx).authorize(request)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::Alias;
+    use crate::policy::parse_policy;
+    use crate::{Limits, UnixTime};
+
+    fn dropped_hints(paths: &[&str], extras: &IdentityExtras) -> Vec<(String, String)> {
+        let text: String = paths
+            .iter()
+            .map(|p| format!("path \"{p}\" {{ capabilities = [\"read\"] }}\n"))
+            .collect();
+        let policy = parse_policy("p", &text, &Limits::default()).unwrap();
+        let alias = Alias { name: "mongo".into(), ..Alias::default() };
+        let mut ctx = TemplateContext::for_alias(&alias, "auth_jwt_1", UnixTime(1_700_000_000));
+        extras.apply(&mut ctx);
+        let authz = Authorizer::new(&[policy], &ctx);
+        authz.dropped().iter().map(|d| (d.directive.clone(), d.hint.clone())).collect()
+    }
+
+    #[test]
+    fn metadata_hint_names_what_fills_each_kind() {
+        let extras = IdentityExtras {
+            groups: alloc::vec![crate::policy::Group {
+                id: "g1".into(),
+                name: "ops".into(),
+                metadata: alloc::collections::BTreeMap::new(),
+            }],
+            ..IdentityExtras::default()
+        };
+        let hints = dropped_hints(
+            &[
+                "kv/{{identity.entity.aliases.auth_jwt_1.metadata.team}}/*",
+                "kv/{{identity.entity.metadata.team}}/*",
+                "kv/{{identity.groups.names.ops.metadata.team}}/*",
+                "kv/{{identity.groups.ids.g1.metadata.team}}/*",
+            ],
+            &extras,
+        );
+        assert_eq!(hints.len(), 4, "{hints:?}");
+        // Alias metadata: the role's claim_mappings fill it.
+        assert!(hints[0].1.starts_with("the alias metadata key is absent: add a claim_mappings"));
+        // Entity and group metadata live in the identity store: claim_mappings never fill them.
+        for (i, extra) in [(1, "(entityMetadata)"), (2, "(groups)"), (3, "(groups)")] {
+            let (directive, hint) = &hints[i];
+            assert!(!hint.contains("add a claim_mappings"), "{directive}: {hint}");
+            assert!(hint.contains("identity store"), "{directive}: {hint}");
+            assert!(hint.ends_with(extra), "{directive}: {hint}");
+        }
+        assert!(hints[1].1.starts_with("the entity metadata key is absent"));
+        assert!(hints[2].1.starts_with("the group metadata key is absent"));
+    }
 }

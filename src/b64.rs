@@ -153,6 +153,26 @@ pub fn decode_strict(text: &str) -> Result<Vec<u8>, Base64Problem> {
     })
 }
 
+/// Go's `base64.RawURLEncoding` (not `Strict()`): the URL-safe alphabet without padding, and
+/// the unused low bits of the last symbol ignored.
+const GO_RAW_URL: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// Decodes `text` as Go's `base64.RawURLEncoding.DecodeString` does, which go-jose uses for
+/// token segments: like [`decode_strict`], except that non-zero unused bits in the last symbol
+/// are ignored. The caller learns whether they were (`true` = the spelling is not canonical).
+/// For the Vault profile only: RFC 7515 requires the canonical spelling.
+pub fn decode_go_raw_url(text: &str) -> Option<(Vec<u8>, bool)> {
+    let bytes = GO_RAW_URL.decode(text).ok()?;
+    let canonical = STRICT.encode(&bytes) == text;
+    Some((bytes, !canonical))
+}
+
 /// Decodes one base64url text; `what` names it in the error (e.g. `"segment 2 (payload)"`).
 pub fn decode(segment: &str, what: &'static str) -> Result<Vec<u8>, JoseError> {
     decode_strict(segment).map_err(|problem| JoseError::Base64 { what, problem })

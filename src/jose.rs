@@ -15,13 +15,13 @@ pub mod signature;
 pub mod thumbprint;
 
 pub use alg::Algorithm;
-pub use compact::{parse_compact, CompactJws};
+pub use compact::{parse_compact, vault_may_forgive, vault_reading, CompactJws, VaultReading};
 pub use discovery::{parse_discovery, Discovery};
 pub use header::Header;
 pub use jwk::{
     jwks_to_pem, KeyOrigin, KeySet, KeySource, KeyType, PublicKey, SkippedKey, VerifyingKey,
 };
-pub use select::verify_signature;
+pub use select::{verify_signature, verify_signature_with};
 pub use thumbprint::thumbprint;
 
 use alloc::boxed::Box;

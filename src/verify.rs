@@ -4,7 +4,7 @@
 //! | profile | order of checks |
 //! |---|---|
 //! | [`Profile::Standard`] | `token` → `alg` (allow-list, before any crypto) → `signature` → required claims, `iss`, `sub`, `aud`, `iat`, `nbf`, `exp` |
-//! | [`Profile::Vault`] | `role_type` → `token_bound_cidrs` → `token` → `kid` (only with `jwks_pairs`) → `signature` → `ambiguous_claims` → `alg` → `registered_claims` → `iss` → `sub` → `aud` → `nbf`/`exp`/`iat` → `aud_unbound` → `user_claim` → `claim_mappings.*` → `groups_claim` → `bound_claims.*` → `alias_name` (Vault's order: the signature before `alg`) |
+//! | [`Profile::Vault`] | `role_type` → `token_bound_cidrs` → `token` (read as go-jose reads it: whitespace removed, unused base64url bits ignored, with a `token_text` note) → `kid` (only with `jwks_pairs`) → `signature` → `ambiguous_claims` → `alg` → `registered_claims` → `iss` → `sub` → `aud` → `nbf`/`exp`/`iat` → `aud_unbound` → `user_claim` → `claim_mappings.*` → `groups_claim` → `bound_claims.*` → `alias_name` (Vault's order: the signature before `alg`) |
 //!
 //! [`verify`] fails fast: the report ends at the first failure. [`explain`] returns the same
 //! result but keeps evaluating the checks that do not depend on the failed one (claims are
@@ -48,6 +48,7 @@ use serde_json::{Map, Value};
 use crate::claims::{standard, vault, ClaimError, Mode, StandardOptions, VaultContext, Wording};
 use crate::error::Error;
 use crate::identity::Alias;
+use crate::jose::rsa::PssSalt;
 use crate::jose::{self, Algorithm, Header, KeyError, KeySet};
 use crate::json::write::Out;
 use crate::limits::Limits;
@@ -92,6 +93,16 @@ pub struct VerifyOptions {
 }
 
 impl VerifyOptions {
+    /// The RSASSA-PSS salt lengths the profile accepts: any that verifies for Vault (go-jose
+    /// verifies with Go's `rsa.VerifyPSS(…, nil)`, which recovers the salt length), the hash
+    /// length otherwise (RFC 7518 §3.5). A [`verify_with`] verifier applies it itself.
+    pub fn pss_salt(&self) -> PssSalt {
+        match self.profile {
+            Profile::Vault(_) => PssSalt::Any,
+            Profile::Standard(_) => PssSalt::HashLength,
+        }
+    }
+
     /// Options for the standard profile with default limits and every algorithm.
     pub fn standard(now: UnixTime, opts: StandardOptions) -> Self {
         VerifyOptions {
@@ -208,18 +219,47 @@ impl Serialize for Rejected {
     }
 }
 
+/// The report note for a token the Vault profile read as go-jose does.
+fn vault_reading_note(r: &jose::VaultReading) -> Check {
+    let mut what: Vec<String> = Vec::new();
+    if let Some((count, offset, c)) = r.whitespace {
+        what.push(format!(
+            "{count} whitespace character(s) removed (the first, U+{:04X}, at byte offset \
+             {offset})",
+            u32::from(c)
+        ));
+    }
+    for segment in &r.trailing_bits {
+        what.push(format!(
+            "{} ends in a symbol with non-zero unused bits (read as its canonical spelling)",
+            segment.label()
+        ));
+    }
+    Check::new(
+        "token_text",
+        Outcome::Info,
+        format!(
+            "Vault accepts this; RFC 7515 does not: {}; go-jose verifies the signature over the \
+             re-encoded segments",
+            what.join("; ")
+        ),
+    )
+}
+
 /// Verifies `token` against `keys`, failing fast.
 pub fn verify(token: &str, keys: &KeySet, opts: &VerifyOptions) -> Result<Verified, Rejected> {
+    let pss = opts.pss_salt();
     verify_with(token, opts, Mode::FailFast, |alg, kid, input, sig| {
-        key_from_set(keys, alg, kid, input, sig)
+        key_from_set(keys, alg, kid, input, sig, pss)
     })
 }
 
 /// Like [`verify`], but after a failure keeps evaluating the independent checks so the report
 /// lists every problem. The returned error is still the first failure in check order.
 pub fn explain(token: &str, keys: &KeySet, opts: &VerifyOptions) -> Result<Verified, Rejected> {
+    let pss = opts.pss_salt();
     verify_with(token, opts, Mode::Explain, |alg, kid, input, sig| {
-        key_from_set(keys, alg, kid, input, sig)
+        key_from_set(keys, alg, kid, input, sig, pss)
     })
 }
 
@@ -229,8 +269,9 @@ fn key_from_set(
     kid: Option<&str>,
     input: &[u8],
     sig: &[u8],
+    pss: PssSalt,
 ) -> Result<KeyInfo, KeyError> {
-    let key = jose::verify_signature(alg, kid, input, sig, keys)?;
+    let key = jose::verify_signature_with(alg, kid, input, sig, keys, pss)?;
     Ok(KeyInfo {
         kid: key.kid.clone(),
         alg,
@@ -277,8 +318,18 @@ where
         }
     }
 
-    // Parse.
-    let jws = match jose::parse_compact(token, &opts.limits) {
+    // Parse. The Vault profile reads a token RFC 7515 refuses for its text alone (whitespace,
+    // non-canonical base64url) as go-jose does, and says so ([`jose::vault_reading`]).
+    let strict = jose::parse_compact(token, &opts.limits);
+    let reading = match &strict {
+        Err(e) if vault.is_some() && jose::vault_may_forgive(e) => jose::vault_reading(token),
+        _ => None,
+    };
+    let parsed = match &reading {
+        Some(r) => jose::parse_compact(&r.canonical, &opts.limits),
+        None => strict,
+    };
+    let jws = match parsed {
         Ok(jws) => {
             // "alg RS256, kid \"k1\", 11 claims", built without the formatting machinery.
             let mut actual = Out::with_capacity(64);
@@ -289,10 +340,14 @@ where
             actual.extend_from_slice(b", ");
             crate::json::write::unsigned(&mut actual, jws.claims.len() as u64);
             actual.extend_from_slice(b" claims");
-            report.push(
-                Check::new("token", Outcome::Pass, "compact JWS parsed strictly")
-                    .with_actual(actual.into_text()),
-            );
+            let how = match reading {
+                None => "compact JWS parsed strictly",
+                Some(_) => "compact JWS parsed as Vault (go-jose) reads it",
+            };
+            report.push(Check::new("token", Outcome::Pass, how).with_actual(actual.into_text()));
+            if let Some(r) = &reading {
+                report.push(vault_reading_note(r));
+            }
             jws
         }
         Err(e) => {

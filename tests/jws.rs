@@ -105,3 +105,62 @@ fn rfc_jws_vectors() {
         }
     }
 }
+
+/// Token text Vault accepts and RFC 7515 does not (`tests/vectors/jws/token-text.json`): the
+/// standard profile refuses each with its code; the Vault profile reads it as go-jose does
+/// (whitespace removed, non-canonical trailing bits ignored, signature checked over the
+/// re-encoded segments) and says so in a `token_text` note.
+#[test]
+fn token_text_vectors() {
+    use jwtgate::claims::StandardOptions;
+    use jwtgate::role::{VaultConfig, VaultRole};
+    use jwtgate::verify::{verify, VerifyOptions};
+    use jwtgate::UnixTime;
+
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/jws/token-text.json");
+    let doc: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let limits = Limits::default();
+    let d = &doc["defaults"];
+    let keys = KeySet::from_jwks(d["jwks"].to_string().as_bytes(), &limits).unwrap();
+    let now = UnixTime(d["now"].as_i64().unwrap());
+    let std_opts: StandardOptions = serde_json::from_value(d["standard_options"].clone()).unwrap();
+    let role = VaultRole::from_json(d["role"].to_string().as_bytes(), &limits).unwrap();
+    let config = VaultConfig::from_json(d["config"].to_string().as_bytes(), &limits).unwrap();
+    let profiles = [
+        ("standard", VerifyOptions::standard(now, std_opts)),
+        ("vault", VerifyOptions::vault(now, role, d["role_name"].as_str().unwrap(), config)),
+    ];
+    let mut count = 0;
+    for case in doc["cases"].as_array().unwrap() {
+        let id = case["id"].as_str().unwrap();
+        let token = case["token"].as_str().unwrap();
+        for (name, opts) in &profiles {
+            let expect = &case["expect"][*name];
+            let ctx = format!("{id} ({name})");
+            let (report, outcome) = match verify(token, &keys, opts) {
+                Ok(v) => (v.report, Ok(())),
+                Err(r) => (r.report, Err(r.error)),
+            };
+            let note = report.checks.iter().find(|c| c.id == "token_text");
+            if expect["ok"].as_bool() == Some(true) {
+                assert!(outcome.is_ok(), "{ctx}: {outcome:?}");
+                match expect.get("note_contains").and_then(Value::as_str) {
+                    Some(n) => {
+                        let note = note.unwrap_or_else(|| panic!("{ctx}: no token_text note"));
+                        assert!(note.message.contains(n), "{ctx}: {}", note.message);
+                    }
+                    None => assert!(note.is_none(), "{ctx}: unexpected note {note:?}"),
+                }
+            } else {
+                let e = outcome.expect_err(&ctx);
+                assert_eq!(e.code().as_str(), expect["code"].as_str().unwrap(), "{ctx}: {e}");
+                if let Some(m) = expect.get("message_contains").and_then(Value::as_str) {
+                    assert!(e.to_string().contains(m), "{ctx}: {e}");
+                }
+                assert!(note.is_none(), "{ctx}: a refused token has no token_text note");
+            }
+            count += 1;
+        }
+    }
+    assert_eq!(count, 28);
+}

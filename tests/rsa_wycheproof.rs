@@ -1,5 +1,5 @@
 //! Every Wycheproof RSA vector (`tests/vectors/wycheproof/rsa_signature_*` for RSASSA-PKCS1-v1_5
-//! and `rsa_pss_*` for RSASSA-PSS) through jwtgate's own RSA path,
+//! and `rsa_pss_*` for RSASSA-PSS, each under both salt rules) through jwtgate's own RSA path,
 //! [`jwtgate::jose::rsa::PreparedRsaKey`]: the one primitive the project implements itself, so
 //! these vectors are what proves it.
 //!
@@ -14,7 +14,7 @@
 
 use std::path::Path;
 
-use jwtgate::jose::rsa::{PreparedRsaKey, RsaHash};
+use jwtgate::jose::rsa::{PreparedRsaKey, PssSalt, RsaHash};
 use jwtgate::Limits;
 use serde_json::Value;
 
@@ -51,11 +51,12 @@ fn run_file(path: &Path, pss: bool) -> Counts {
     let mut failures = Vec::new();
     for group in doc["testGroups"].as_array().unwrap() {
         let hash = hash_named(group["sha"].as_str().unwrap());
+        // JWS PS* = MGF1 over the same hash; the salt is as long as the hash in the standard
+        // profile (RFC 7518 §3.5), any length in the Vault profile (Go's PSSSaltLengthAuto).
+        let group_salt = group["sLen"].as_u64().map(|s| s as usize);
         if pss {
-            // JWS PS* = MGF1 over the same hash, salt as long as the hash (RFC 7518 §3.5).
             assert_eq!(group["mgf"], "MGF1", "{name}");
             assert_eq!(group["mgfSha"], group["sha"], "{name}");
-            assert_eq!(group["sLen"].as_u64().unwrap() as usize, hash.output_len(), "{name}");
         }
         let key = PreparedRsaKey::new(
             &hex(group["publicKey"]["modulus"].as_str().unwrap()),
@@ -74,6 +75,12 @@ fn run_file(path: &Path, pss: bool) -> Counts {
             } else {
                 key.verify_pkcs1v15(hash, &digest, &sig)
             };
+            // A vector signed with another salt length than its group's ("s_len changed to N",
+            // see manifest.json `pssSaltChanged`) is a valid signature with salt length N.
+            let changed_salt = test["comment"]
+                .as_str()
+                .and_then(|c| c.strip_prefix("s_len changed to "))
+                .and_then(|n| n.parse::<usize>().ok());
             let flags: Vec<&str> =
                 test["flags"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
             let want = match test["result"].as_str().unwrap() {
@@ -97,6 +104,21 @@ fn run_file(path: &Path, pss: bool) -> Counts {
                 }
                 other => panic!("{name} tcId {id}: unknown result {other}"),
             };
+            let (want, want_any) = match (pss, changed_salt) {
+                (true, Some(n)) => (n == hash.output_len(), true),
+                (true, None) => (want && group_salt == Some(hash.output_len()), want),
+                (false, _) => (want, want),
+            };
+            if pss {
+                let got_any = key.verify_pss_with(hash, &digest, &sig, PssSalt::Any);
+                if got_any != want_any {
+                    failures.push(format!(
+                        "{name} tcId {id} (any salt length): expected {}, got {}",
+                        if want_any { "accept" } else { "reject" },
+                        if got_any { "accept" } else { "reject" },
+                    ));
+                }
+            }
             if got != want {
                 failures.push(format!(
                     "{name} tcId {id} ({}): expected {}, got {} — {flags:?}",
@@ -142,6 +164,8 @@ fn wycheproof_rsa_pkcs1v15() {
 
 #[test]
 fn wycheproof_rsa_pss() {
-    // 3 files: 2048/SHA-256/32, 2048/SHA-384/48, 4096/SHA-512/64.
-    assert_eq!(run_prefix("rsa_pss_", true), 428);
+    // 5 files: 2048/SHA-256/32, 2048/SHA-384/48, 4096/SHA-512/64 (salt = hash length), and
+    // 2048/SHA-256/0, 4096/SHA-512/32 (other salt lengths: Vault profile only). Each vector is
+    // checked with salt = hash length and with any salt length.
+    assert_eq!(run_prefix("rsa_pss_", true), 708);
 }

@@ -15,7 +15,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use jwtgate::jose::{precompute, verify_signature, Algorithm, KeySet};
+use jwtgate::jose::rsa::PssSalt;
+use jwtgate::jose::{precompute, verify_signature, verify_signature_with, Algorithm, KeySet};
 use jwtgate::Limits;
 use serde_json::Value;
 
@@ -41,6 +42,18 @@ fn ec_jwk(public_key: &Value) -> Value {
     serde_json::json!({ "kty": "EC", "crv": crv, "x": b64(x), "y": b64(y) })
 }
 
+/// An RSA JWK from the group's big-endian hex modulus and exponent (leading zero bytes
+/// dropped, as RFC 7518 §6.3.1 requires).
+fn rsa_jwk(public_key: &Value) -> Value {
+    use base64::Engine as _;
+    let b64 = |field: &str| {
+        let bytes = hex(public_key[field].as_str().unwrap());
+        let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes[first..])
+    };
+    serde_json::json!({ "kty": "RSA", "n": b64("modulus"), "e": b64("publicExponent") })
+}
+
 fn load(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
@@ -52,7 +65,7 @@ fn wycheproof_vectors() {
     let limits = Limits::default();
 
     // (file, tcId) → expected accept, with the reason, for deliberate divergences.
-    let exceptions: Vec<(String, u64, bool)> = manifest["exceptions"]
+    let exceptions: Vec<(String, u64, bool, String)> = manifest["exceptions"]
         .as_array()
         .unwrap()
         .iter()
@@ -63,7 +76,9 @@ fn wycheproof_vectors() {
                 other => panic!("exception result must be valid|invalid, got {other}"),
             };
             assert!(!e["reason"].as_str().unwrap().is_empty(), "exception without a reason");
-            (e["file"].as_str().unwrap().to_string(), e["tcId"].as_u64().unwrap(), accept)
+            let profile = e.get("profile").and_then(Value::as_str).unwrap_or("both").to_string();
+            assert!(["both", "standard", "vault"].contains(&profile.as_str()), "{profile}");
+            (e["file"].as_str().unwrap().to_string(), e["tcId"].as_u64().unwrap(), accept, profile)
         })
         .collect();
     // flag → accept, for vectors Wycheproof marks "acceptable".
@@ -76,6 +91,10 @@ fn wycheproof_vectors() {
         })
         .collect();
 
+    // The comment prefix of PSS vectors signed with another salt length than their group's.
+    let pss_changed_prefix = manifest["pssSaltChanged"]["commentPrefix"].as_str();
+    assert!(!manifest["pssSaltChanged"]["reason"].as_str().unwrap_or("").is_empty());
+    let mut used_changed_salt = false;
     let mut used_exceptions = BTreeSet::new();
     let mut used_flags = BTreeSet::new();
     let mut failures = Vec::new();
@@ -88,9 +107,27 @@ fn wycheproof_vectors() {
         let alg = Algorithm::from_name(entry["alg"].as_str().unwrap()).unwrap();
         let doc = load(&dir.join(file));
         let mut in_file = 0u64;
+        // PS* files state their salt length; the standard profile accepts only salt = hash
+        // length (RFC 7518 §3.5), the Vault profile any that verifies (go-jose: Go's
+        // rsa.VerifyPSS with nil options), so PS* vectors run under both.
+        let pss_salt = entry.get("pssSaltLength").and_then(Value::as_u64);
+        let pss = matches!(alg, Algorithm::PS256 | Algorithm::PS384 | Algorithm::PS512);
+        assert_eq!(pss, pss_salt.is_some(), "{file}: pssSaltLength is for PS* files only");
+        let hash_len = match alg {
+            Algorithm::PS256 => 32,
+            Algorithm::PS384 => 48,
+            _ => 64,
+        };
+        let standard_salt = pss_salt == Some(hash_len);
         for group in doc["testGroups"].as_array().unwrap() {
+            if let Some(salt) = pss_salt {
+                assert_eq!(group["sLen"].as_u64(), Some(salt), "{file}: group salt length");
+                assert_eq!(group["mgfSha"], group["sha"], "{file}: MGF1 over another hash");
+            }
             let jwk = match group.get("publicKeyJwk").or_else(|| group.get("keyJwk")) {
                 Some(jwk) => jwk.clone(),
+                // PSS files with a salt length JWS does not define carry no JWK either.
+                None if group["publicKey"].get("modulus").is_some() => rsa_jwk(&group["publicKey"]),
                 None => ec_jwk(&group["publicKey"]),
             };
             let set = KeySet::from_jwks(jwk.to_string().as_bytes(), &limits).unwrap();
@@ -128,8 +165,13 @@ fn wycheproof_vectors() {
                 let sig = hex(t["sig"].as_str().unwrap());
                 let flags: Vec<&str> =
                     t["flags"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
-                let exception = exceptions.iter().find(|(f, i, _)| f == file && *i == id);
-                let expected = if let Some((_, _, accept)) = exception {
+                let exception_for = |profile: &str| {
+                    exceptions
+                        .iter()
+                        .find(|(f, i, _, p)| f == file && *i == id && (p == "both" || p == profile))
+                };
+                let exception = exception_for("standard");
+                let vector_result = if let Some((_, _, accept, _)) = exception {
                     used_exceptions.insert((file.to_string(), id));
                     *accept
                 } else {
@@ -148,6 +190,46 @@ fn wycheproof_vectors() {
                         other => panic!("unknown result {other}"),
                     }
                 };
+                // A PS* vector Wycheproof marks invalid because it was signed with another salt
+                // length (manifest `pssSaltChanged`) is a valid signature with that salt.
+                let changed_salt = pss_changed_prefix.and_then(|prefix| {
+                    t["comment"].as_str()?.strip_prefix(prefix)?.parse::<u64>().ok()
+                });
+                if changed_salt.is_some() {
+                    used_changed_salt = true;
+                }
+                // Standard profile: only salt = hash length (RFC 7518 §3.5).
+                let expected = match changed_salt {
+                    Some(salt) if exception.is_none() => salt == hash_len,
+                    _ => vector_result && (!pss || standard_salt),
+                };
+                if pss {
+                    // Vault profile: any salt length that verifies.
+                    let expected_vault = match exception_for("vault") {
+                        Some((_, _, accept, p)) if p == "vault" => {
+                            used_exceptions.insert((file.to_string(), id));
+                            *accept
+                        }
+                        _ => vector_result || changed_salt.is_some(),
+                    };
+                    let got_vault =
+                        verify_signature_with(alg, None, &msg, &sig, &set, PssSalt::Any).is_ok();
+                    counts.0 += 1;
+                    if got_vault {
+                        counts.1 += 1;
+                    } else {
+                        counts.2 += 1;
+                    }
+                    if got_vault != expected_vault {
+                        failures.push(format!(
+                            "{file} tcId {id} (vault profile, any salt length; {}; flags \
+                             {flags:?}): expected {}, got {}",
+                            t["comment"].as_str().unwrap_or(""),
+                            if expected_vault { "accept" } else { "reject" },
+                            if got_vault { "accept" } else { "reject" },
+                        ));
+                    }
+                }
                 let got = verify_signature(alg, None, &msg, &sig, &set).is_ok();
                 let fresh = KeySet::from_jwks(jwk_text.as_bytes(), &limits).unwrap();
                 let got_first_use = verify_signature(alg, None, &msg, &sig, &fresh).is_ok();
@@ -182,7 +264,8 @@ fn wycheproof_vectors() {
             assert!(listed.contains(&name), "{name} is not in manifest.json");
         }
     }
-    for (f, i, _) in &exceptions {
+    assert!(used_changed_salt, "stale pssSaltChanged entry");
+    for (f, i, _, _) in &exceptions {
         assert!(used_exceptions.contains(&(f.clone(), *i)), "stale exception {f} tcId {i}");
     }
     for (flag, _) in &acceptable {

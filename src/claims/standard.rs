@@ -142,8 +142,25 @@ pub fn check(
         }
     }
 
-    // aud: any-of; a string aud is one value, an array any of its string elements.
-    if opts.audience.is_empty() {
+    // aud: an array must hold only strings (RFC 7519 §4.1.3), whether or not an audience is
+    // expected, as the Vault profile (go-jose's decoding) already requires; then any-of, a
+    // string aud being one value. A scalar of another type is left to the any-of (it never
+    // matches), as jose does.
+    let aud_items_ok = match claims.get("aud") {
+        Some(Value::Array(items)) => items.iter().all(Value::is_string),
+        _ => true,
+    };
+    if !aud_items_ok {
+        let err = ClaimError::Type {
+            claim: String::from("aud"),
+            expected: "string or array of strings",
+            found: "array with a non-string member",
+            wording: Wording::Standard,
+        };
+        if fail(report, Text::Borrowed("aud"), err) {
+            return finish(first);
+        }
+    } else if opts.audience.is_empty() {
         report.push(Check::new("aud", Outcome::Skip, "no audience option"));
     } else {
         let aud = claims.get("aud");

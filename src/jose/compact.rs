@@ -81,6 +81,77 @@ pub fn parse_compact<'a>(token: &'a str, limits: &Limits) -> Result<CompactJws<'
     Ok(CompactJws { header, claims, signing_input, signature, segments: [h, p, s] })
 }
 
+/// Why Vault reads a token that [`parse_compact`] refuses, for the report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VaultReading {
+    /// The token as go-jose sees it: whitespace removed, each segment re-encoded canonically.
+    /// Its first two segments are the signing input go-jose verifies.
+    pub canonical: String,
+    /// The whitespace characters removed: how many, and the first one with its byte offset.
+    pub whitespace: Option<(usize, usize, char)>,
+    /// The segments whose last symbol had non-zero unused bits.
+    pub trailing_bits: Vec<Segment>,
+}
+
+/// Reads `token` as Vault does when [`parse_compact`] refuses it for its text alone: both
+/// `ParseSigned`s Vault uses (go-jose v4 through go-oidc, v3 through cap) first remove every
+/// character `unicode.IsSpace` accepts (the Unicode `White_Space` set, as
+/// [`char::is_whitespace`]), then decode each segment with Go's `base64.RawURLEncoding`,
+/// which ignores the last symbol's unused bits. go-jose then verifies over the *re-encoded*
+/// segments (`computeAuthData` writes `RawURLEncoding.EncodeToString` of the decoded protected
+/// header and payload) and the decoded signature, so the canonical spelling built here is
+/// exactly the token go-jose verifies (go-jose `jws.go` `ParseSigned`, `parseSignedCompact`,
+/// `computeAuthData`; `encoding.go` `stripWhitespace`).
+///
+/// `None` when the token does not change (nothing to forgive) or still has a segment Go cannot
+/// decode (then the strict error stands). Cost: linear in the token, which
+/// [`Limits::max_token_len`] bounds before this runs.
+pub fn vault_reading(token: &str) -> Option<VaultReading> {
+    let mut whitespace: Option<(usize, usize, char)> = None;
+    let mut stripped = String::with_capacity(token.len());
+    for (offset, c) in token.char_indices() {
+        if c.is_whitespace() {
+            let entry = whitespace.get_or_insert((0, offset, c));
+            entry.0 += 1;
+        } else {
+            stripped.push(c);
+        }
+    }
+    let mut parts = stripped.split('.');
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let mut canonical = String::with_capacity(stripped.len());
+    let mut trailing_bits = Vec::new();
+    for (i, (text, segment)) in
+        [(h, Segment::Header), (p, Segment::Payload), (s, Segment::Signature)]
+            .into_iter()
+            .enumerate()
+    {
+        let (bytes, noncanonical) = crate::b64::decode_go_raw_url(text)?;
+        if noncanonical {
+            trailing_bits.push(segment);
+        }
+        if i > 0 {
+            canonical.push('.');
+        }
+        canonical.push_str(&crate::b64::encode(&bytes));
+    }
+    if whitespace.is_none() && trailing_bits.is_empty() {
+        return None;
+    }
+    Some(VaultReading { canonical, whitespace, trailing_bits })
+}
+
+/// Whether `error` is one [`vault_reading`] may forgive: whitespace, or a segment that is not
+/// canonical base64url (a non-ASCII space shows as an invalid byte, unused bits as trailing
+/// bits).
+pub fn vault_may_forgive(error: &Error) -> bool {
+    matches!(error, Error::Jose(JoseError::Whitespace { .. } | JoseError::Base64 { .. }))
+}
+
 /// The first ASCII whitespace byte and its offset. Every such byte is at most 0x20, so words of
 /// eight bytes with no byte below 0x21 (the whole of a well-formed token) are skipped without
 /// looking at each byte; the exact search starts at the first word that may hold one.
@@ -249,6 +320,38 @@ mod tests {
         assert_eq!(code(&t), Code::JwsAlgNone);
         let t = format!("{}.{}.", encode(H.as_bytes()), encode(P.as_bytes()));
         assert_eq!(code(&t), Code::JwsSignatureEmpty);
+    }
+
+    #[test]
+    fn vault_reading_rebuilds_the_token_go_jose_verifies() {
+        let t = token(H, P, &[1; 40]);
+        assert_eq!(vault_reading(&t), None, "a canonical token needs no reading");
+        let (h, rest) = t.split_once('.').unwrap();
+        let spaced = format!("{h}.\u{a0}\r\n{rest}\u{3000}");
+        let r = vault_reading(&spaced).unwrap();
+        assert_eq!(r.canonical, t);
+        assert_eq!(r.whitespace, Some((4, h.len() + 1, '\u{a0}')));
+        assert!(r.trailing_bits.is_empty());
+        // Unused bits set on the last symbol of the payload (its length is not 0 mod 4, so the
+        // lowest bit of its last symbol is unused).
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let p_enc = encode(P.as_bytes());
+        assert_ne!(p_enc.len() % 4, 0);
+        let mut bumped = p_enc.into_bytes();
+        let last = bumped.last_mut().unwrap();
+        let index = ALPHABET.iter().position(|b| b == last).unwrap();
+        *last = ALPHABET[index | 1];
+        let bumped = String::from_utf8(bumped).unwrap();
+        assert!(crate::b64::decode_strict(&bumped).is_err());
+        let s = t.rsplit_once('.').unwrap().1;
+        let r = vault_reading(&format!("{}.{bumped}.{s}", encode(H.as_bytes()))).unwrap();
+        assert_eq!(r.canonical, t);
+        assert_eq!(r.whitespace, None);
+        assert_eq!(r.trailing_bits, [Segment::Payload]);
+        // Not whitespace (U+200B) or not Go's alphabet: nothing is forgiven.
+        assert_eq!(vault_reading(&format!("{h}.\u{200b}{rest}")), None);
+        assert_eq!(vault_reading(&format!("{h}.\n+{rest}")), None);
+        assert_eq!(vault_reading("a.b"), None);
     }
 
     mod props {

@@ -25,6 +25,7 @@
 use alloc::vec::Vec;
 
 use super::jwk::{KeySet, KeySource, VerifyingKey};
+use super::rsa::PssSalt;
 use super::{signature, Algorithm, KeyError};
 
 /// Verifies `signature` over `signing_input` for a token with header `alg` and `kid`,
@@ -35,6 +36,19 @@ pub fn verify_signature<'k>(
     signing_input: &[u8],
     signature: &[u8],
     keys: &'k KeySet,
+) -> Result<&'k VerifyingKey, KeyError> {
+    verify_signature_with(alg, kid, signing_input, signature, keys, PssSalt::HashLength)
+}
+
+/// [`verify_signature`] with the PSS salt lengths `pss` allows (see
+/// [`signature::verify_with`]).
+pub fn verify_signature_with<'k>(
+    alg: Algorithm,
+    kid: Option<&str>,
+    signing_input: &[u8],
+    signature: &[u8],
+    keys: &'k KeySet,
+    pss: PssSalt,
 ) -> Result<&'k VerifyingKey, KeyError> {
     let kid = match keys.source {
         KeySource::Jwks => kid,
@@ -78,7 +92,7 @@ pub fn verify_signature<'k>(
             continue;
         }
         tried = tried.saturating_add(1);
-        if signature::verify(alg, &key.key, signing_input, signature) {
+        if signature::verify_with(alg, &key.key, signing_input, signature, pss) {
             return Ok(key);
         }
     }

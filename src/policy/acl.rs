@@ -21,12 +21,20 @@
 //! Root → allow; `help` → allow; leading `/`s stripped; exact rule wins outright (for `list`,
 //! retried once without one trailing `/`). Otherwise the longest prefix and every matching
 //! wildcard rule compete by Vault's priority steps, and the winner's capability set is used
-//! alone — except for a `list` on a path ending in `/`: candidates come from the path with
-//! **and** without the slash, and the most specific `deny` wins if it outranks the most specific
-//! rule granting `list`, else that rule wins, else the most specific candidate
-//! (`resolveACLPermsForListOp` in Vault's newest `vault/acl.go`, a security fix; older Vault
-//! tried the slash-less path first and used its winner, so `kv/*` could bypass a
-//! `kv/private/*` deny — we follow the fixed behaviour, as for the 2026 templating fix).
+//! alone — except for a `list` on a path ending in `/`, where Vault has two answers:
+//! - **Vault releases** (`AllowOperation` in hashicorp/vault `vault/acl.go` up to at least
+//!   0192881f): the non-exact rules matching the path *without* its slash decide when any
+//!   match, else those matching the path itself. So `secret/+` (deny) decides
+//!   `LIST secret/foo/` although `secret/foo/*` grants list; and `secret/*` (list) decides it
+//!   although `secret/foo/*` denies — the bypass OpenBao fixed in 2.6.0 (GHSA-xp3c-3jw3-4vcr).
+//! - **The fix** (`resolveACLPermsForListOp` in Vault's newest `vault/acl.go`): candidates from
+//!   the path with **and** without the slash; the most specific `deny` wins if it outranks the
+//!   most specific rule granting `list`, else that rule wins, else the most specific candidate.
+//!
+//! jwtgate allows the listing only when **both** allow it (with any extra capability the
+//! request needs, e.g. `sudo`): it never says "allowed" where a Vault version would answer
+//! 403. The deciding rule reported is the fixed resolution's, unless only the release's
+//! resolution denies; [`Evaluation::list_divergence`] then says which Vault would differ.
 
 use alloc::collections::BTreeMap;
 use alloc::format;
@@ -263,6 +271,10 @@ pub struct Evaluation {
     pub winner: Option<usize>,
     /// Rules that matched but did not decide.
     pub losers: Vec<Loser>,
+    /// For a list on a path ending in `/` where Vault releases and Vault's fixed resolution
+    /// disagree: which one would allow, and why jwtgate denies (see the module docs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub list_divergence: Option<String>,
 }
 
 #[derive(Clone, Copy)]
@@ -500,9 +512,21 @@ impl Acl {
 
     /// Decides `operation` on `path` (see the module docs); never fails.
     pub fn evaluate(&self, path: &str, operation: Operation) -> Evaluation {
+        self.evaluate_with(path, operation, 0)
+    }
+
+    /// [`Acl::evaluate`] for a request that also needs the capability bits `extra` (e.g.
+    /// [`Capabilities::SUDO`] on a root-protected path): they only change which rule is
+    /// reported when the two list resolutions disagree.
+    pub fn evaluate_with(&self, path: &str, operation: Operation, extra: u16) -> Evaluation {
         let path = path.trim_start_matches('/').to_string();
-        let mut ev =
-            Evaluation { path: path.clone(), via: Via::NoMatch, winner: None, losers: Vec::new() };
+        let mut ev = Evaluation {
+            path: path.clone(),
+            via: Via::NoMatch,
+            winner: None,
+            losers: Vec::new(),
+            list_divergence: None,
+        };
         if self.root {
             ev.via = Via::Root;
             return ev;
@@ -526,6 +550,8 @@ impl Acl {
             Some(t) if list_slash => self.non_exact(t),
             _ => Vec::new(),
         };
+        // Vault releases: the slash-less path's own winner, when it has candidates.
+        let released = cands.first().copied();
         for c in self.non_exact(&path) {
             if !cands.iter().any(|x| x.rule == c.rule) {
                 cands.push(c);
@@ -551,16 +577,63 @@ impl Acl {
             };
             let best_deny = cands.iter().find(|c| has(c, Capabilities::DENY));
             let best_list = cands.iter().find(|c| has(c, Capabilities::LIST));
-            let winner = match (best_deny, best_list) {
+            let fixed = match (best_deny, best_list) {
                 (Some(d), Some(l)) if compare(d, l).0 == Ordering::Greater => d,
                 (Some(d), None) => d,
                 (_, Some(l)) => l,
                 (None, None) => top,
             };
+            let released = released.unwrap_or(*top);
+            let allows = |c: &Desc<'_>| {
+                self.rules.get(c.rule).is_some_and(|r| {
+                    !r.capabilities.is_deny()
+                        && r.capabilities.has(Capabilities::LIST)
+                        && r.capabilities.0 & extra == extra
+                })
+            };
+            let pattern = |c: &Desc<'_>| self.rules.get(c.rule).map_or("", |r| r.pattern.as_str());
+            // Allowed only when both resolutions allow: each is some Vault's answer.
+            let winner = if !allows(fixed) {
+                if allows(&released) {
+                    ev.list_divergence = Some(format!(
+                        "Vault versions without the list-resolution fix (OpenBao before 2.6.0, \
+                         GHSA-xp3c-3jw3-4vcr; Vault before resolveACLPermsForListOp) allowed this \
+                         listing: they consulted only the rules matching {:?} without its \
+                         trailing '/', where {:?} wins; the more specific {:?} decides here",
+                        path.trim_end_matches('/'),
+                        pattern(&released),
+                        pattern(fixed)
+                    ));
+                }
+                fixed
+            } else if !allows(&released) {
+                ev.list_divergence = Some(format!(
+                    "Vault releases decide a list on a path ending in '/' with the rules matching \
+                     {:?} without its trailing '/' first, where {:?} wins and does not allow \
+                     it; Vault's newest resolveACLPermsForListOp would allow it through {:?}. \
+                     jwtgate denies what either would deny",
+                    path.trim_end_matches('/'),
+                    pattern(&released),
+                    pattern(fixed)
+                ));
+                &released
+            } else {
+                fixed
+            };
             ev.via = Via::NonExactList;
             ev.winner = Some(winner.rule);
+            let overruled = (winner.rule != fixed.rule).then_some(fixed.rule);
             for c in cands.iter().filter(|c| c.rule != winner.rule) {
-                if compare(winner, c).0 == Ordering::Less {
+                if Some(c.rule) == overruled {
+                    ev.losers.push(Loser {
+                        rule: c.rule,
+                        reason: "list-resolution",
+                        message: "Vault's newest list resolution picks this rule, but Vault \
+                                  releases decide with the rule matching the path without its \
+                                  trailing '/', which does not allow the listing"
+                            .to_string(),
+                    });
+                } else if compare(winner, c).0 == Ordering::Less {
                     ev.losers.push(Loser {
                         rule: c.rule,
                         reason: "list-resolution",

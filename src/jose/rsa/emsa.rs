@@ -7,7 +7,7 @@
 
 use sha2::digest::{Digest, FixedOutputReset};
 
-use super::RsaHash;
+use super::{PssSalt, RsaHash};
 
 /// DER `DigestInfo` prefixes from RFC 8017 §9.2, note 1: the `AlgorithmIdentifier` with an
 /// explicit NULL parameter, then the OCTET STRING header for the digest that follows.
@@ -55,20 +55,38 @@ pub(crate) fn pkcs1v15_matches(em: &[u8], hash: RsaHash, digest: &[u8]) -> bool 
         && h == digest
 }
 
-/// EMSA-PSS-VERIFY (RFC 8017 §9.1.2) with MGF1 over the same hash and a salt as long as the
-/// hash output, as JWS requires (RFC 7518 §3.5). `em_k` is the `k`-byte RSAVP1 output and
-/// `mod_bits` the modulus bit length.
-pub(crate) fn pss_matches(em_k: &[u8], mod_bits: usize, hash: RsaHash, digest: &[u8]) -> bool {
+/// EMSA-PSS-VERIFY (RFC 8017 §9.1.2) with MGF1 over the same hash. With
+/// [`PssSalt::HashLength`] the salt must be as long as the hash output, as JWS requires (RFC
+/// 7518 §3.5); with [`PssSalt::Any`] its length is recovered from the encoding (step 10 then
+/// takes the zero bytes up to the first non-zero one as PS, which must be `0x01`), as Go's
+/// `rsa.VerifyPSS` does with nil options (`PSSSaltLengthAuto`). `em_k` is the `k`-byte RSAVP1
+/// output and `mod_bits` the modulus bit length.
+pub(crate) fn pss_matches(
+    em_k: &[u8],
+    mod_bits: usize,
+    hash: RsaHash,
+    digest: &[u8],
+    salt: PssSalt,
+) -> bool {
     match hash {
-        RsaHash::Sha256 => pss_with::<sha2::Sha256>(em_k, mod_bits, digest),
-        RsaHash::Sha384 => pss_with::<sha2::Sha384>(em_k, mod_bits, digest),
-        RsaHash::Sha512 => pss_with::<sha2::Sha512>(em_k, mod_bits, digest),
+        RsaHash::Sha256 => pss_with::<sha2::Sha256>(em_k, mod_bits, digest, salt),
+        RsaHash::Sha384 => pss_with::<sha2::Sha384>(em_k, mod_bits, digest, salt),
+        RsaHash::Sha512 => pss_with::<sha2::Sha512>(em_k, mod_bits, digest, salt),
     }
 }
 
-fn pss_with<H: Digest + FixedOutputReset>(em_k: &[u8], mod_bits: usize, m_hash: &[u8]) -> bool {
+fn pss_with<H: Digest + FixedOutputReset>(
+    em_k: &[u8],
+    mod_bits: usize,
+    m_hash: &[u8],
+    salt_rule: PssSalt,
+) -> bool {
     let h_len = <H as Digest>::output_size();
-    let s_len = h_len;
+    // The salt length step 3 and step 10 assume; 0 (checked below) when it is recovered.
+    let s_len = match salt_rule {
+        PssSalt::HashLength => h_len,
+        PssSalt::Any => 0,
+    };
     if m_hash.len() != h_len {
         return false;
     }
@@ -110,8 +128,12 @@ fn pss_with<H: Digest + FixedOutputReset>(em_k: &[u8], mod_bits: usize, m_hash: 
     if let Some(b) = db.first_mut() {
         *b &= top_mask;
     }
-    // Step 10: PS (emLen − hLen − sLen − 2 zero bytes) then 0x01.
-    let ps_len = em_len - h_len - s_len - 2;
+    // Step 10: PS (emLen − hLen − sLen − 2 zero bytes) then 0x01; with a recovered salt
+    // length, PS is every zero byte before the first non-zero one.
+    let ps_len = match salt_rule {
+        PssSalt::HashLength => em_len - h_len - s_len - 2,
+        PssSalt::Any => db.iter().position(|&b| b != 0).unwrap_or(db.len()),
+    };
     let Some((ps, rest)) = db.split_at_checked(ps_len) else { return false };
     let Some((&one, salt)) = rest.split_first() else { return false };
     if ps.iter().any(|&b| b != 0) || one != 0x01 {
@@ -189,9 +211,11 @@ mod tests {
     #[test]
     fn pss_rejects_short_and_empty_inputs() {
         let d = [0u8; 32];
-        assert!(!pss_matches(&[], 0, RsaHash::Sha256, &d));
-        assert!(!pss_matches(&[0xbc], 8, RsaHash::Sha256, &d));
-        assert!(!pss_matches(&[0u8; 65], 520, RsaHash::Sha256, &d));
-        assert!(!pss_matches(&[0u8; 256], 2048, RsaHash::Sha256, &d[1..]));
+        for salt in [PssSalt::HashLength, PssSalt::Any] {
+            assert!(!pss_matches(&[], 0, RsaHash::Sha256, &d, salt));
+            assert!(!pss_matches(&[0xbc], 8, RsaHash::Sha256, &d, salt));
+            assert!(!pss_matches(&[0u8; 65], 520, RsaHash::Sha256, &d, salt));
+            assert!(!pss_matches(&[0u8; 256], 2048, RsaHash::Sha256, &d[1..], salt));
+        }
     }
 }

@@ -81,8 +81,22 @@ impl RsaHash {
 pub enum RsaScheme {
     /// RSASSA-PKCS1-v1_5 (`RS*`).
     Pkcs1v15,
-    /// RSASSA-PSS with MGF1 over the same hash and salt length = hash length (`PS*`).
+    /// RSASSA-PSS with MGF1 over the same hash and salt length = hash length (`PS*`, RFC 7518
+    /// §3.5).
     Pss,
+    /// RSASSA-PSS with MGF1 over the same hash and any salt length that verifies, recovered
+    /// from the encoding: what Vault accepts (go-jose calls Go's `rsa.VerifyPSS` with nil
+    /// options, i.e. `PSSSaltLengthAuto`).
+    PssAnySalt,
+}
+
+/// The salt lengths RSASSA-PSS verification accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PssSalt {
+    /// Exactly the hash output length (RFC 7518 §3.5).
+    HashLength,
+    /// Any length, recovered from the encoded message (Go's `PSSSaltLengthAuto`).
+    Any,
 }
 
 /// An RSA public key is unusable for verification.
@@ -246,11 +260,22 @@ impl PreparedRsaKey {
     /// RSASSA-PSS verification (RFC 8017 §8.1.2) with MGF1(`hash`) and salt length = hash
     /// length, of `signature` over a message whose `hash` digest is `digest`.
     pub fn verify_pss(&self, hash: RsaHash, digest: &[u8], signature: &[u8]) -> bool {
+        self.verify_pss_with(hash, digest, signature, PssSalt::HashLength)
+    }
+
+    /// [`PreparedRsaKey::verify_pss`] with the salt lengths `salt` allows.
+    pub fn verify_pss_with(
+        &self,
+        hash: RsaHash,
+        digest: &[u8],
+        signature: &[u8],
+        salt: PssSalt,
+    ) -> bool {
         if digest.len() != hash.output_len() {
             return false;
         }
         match self.public_op(signature) {
-            Some(em) => emsa::pss_matches(&em, self.bits, hash, digest),
+            Some(em) => emsa::pss_matches(&em, self.bits, hash, digest, salt),
             None => false,
         }
     }
@@ -268,6 +293,7 @@ impl PreparedRsaKey {
         match scheme {
             RsaScheme::Pkcs1v15 => self.verify_pkcs1v15(hash, &digest, signature),
             RsaScheme::Pss => self.verify_pss(hash, &digest, signature),
+            RsaScheme::PssAnySalt => self.verify_pss_with(hash, &digest, signature, PssSalt::Any),
         }
     }
 }
