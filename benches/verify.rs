@@ -136,7 +136,8 @@ fn glob_bound_claims(bencher: Bencher) {
     role.bound_claims_type = jwtgate::role::BoundClaimsType::Glob;
     role.bound_claims.insert("groups".into(), serde_json::json!(patterns));
     let jwtgate::verify::Profile::Vault(v) = &OPTS.profile else { unreachable!() };
-    let ctx = VaultContext { role: &role, role_name: &v.role_name, config: &v.config, now: OPTS.now };
+    let ctx =
+        VaultContext { role: &role, role_name: &v.role_name, config: &v.config, now: OPTS.now };
     let mut report = Report::default();
     let e = vault::check_claims(&claims, &ctx, Mode::FailFast, &mut report).unwrap_err();
     assert_eq!(e.code(), jwtgate::Code::BoundClaimMismatch);

@@ -536,7 +536,11 @@ impl PreparedSets {
     const CAPACITY: usize = 4;
 
     /// The prepared form of `policies`, parsed now unless the same set was seen recently.
-    fn get(&mut self, policies: &[JsPolicy], limits: &Limits) -> Result<&mut PreparedPolicies, String> {
+    fn get(
+        &mut self,
+        policies: &[JsPolicy],
+        limits: &Limits,
+    ) -> Result<&mut PreparedPolicies, String> {
         let found = self.sets.iter().position(|(p, l, _)| p.as_slice() == policies && l == limits);
         match found {
             Some(i) => self.sets[..=i].rotate_right(1),

@@ -292,7 +292,8 @@ mod tests {
             );
         }
         // Below the cap the configured limit still decides, and says so.
-        let e = parse_value(b"[[[]]]", "claims", &Limits { max_json_depth: 2, ..Limits::default() });
+        let e =
+            parse_value(b"[[[]]]", "claims", &Limits { max_json_depth: 2, ..Limits::default() });
         assert_eq!(e.unwrap_err().to_string(), "claims: limit max_json_depth exceeded: 3 > 2");
     }
 

@@ -7,7 +7,12 @@
 //! Also: `inspect` (which reads what the strict readers refuse) on the deepest tokens, and an
 //! ACL built from a chain of nested path prefixes (a radix tree as deep as it has rules).
 
-#![allow(clippy::unwrap_used, clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc
+)]
 
 mod support;
 
@@ -156,7 +161,8 @@ fn a_deep_chain_of_prefix_rules_on_a_1_mib_stack() {
         let policy = parse_policy("chain", &text, &limits).unwrap();
         let ctx = jwtgate::policy::TemplateContext::default();
         let authz = jwtgate::authorize::Authorizer::new(&[policy], &ctx);
-        let req = jwtgate::authorize::Request::new("a".repeat(n + 5), jwtgate::policy::Operation::Read);
+        let req =
+            jwtgate::authorize::Request::new("a".repeat(n + 5), jwtgate::policy::Operation::Read);
         authz.authorize(&req).allowed
     });
     assert!(allowed);

@@ -28,6 +28,8 @@ pub struct Glob<'a> {
     middle: Option<&'a str>,
     /// Text after the last `*`.
     last: &'a str,
+    /// Whether `middle` holds a `*` (more than one middle segment).
+    segmented: bool,
     /// The fewest bytes a matching subject has: the pattern without its `*`s.
     min_len: usize,
 }
@@ -38,10 +40,11 @@ impl<'a> Glob<'a> {
         let stars = pattern.bytes().filter(|&b| b == b'*').count();
         let min_len = pattern.len() - stars;
         match pattern.split_once('*') {
-            None => Glob { first: pattern, middle: None, last: "", min_len },
+            None => Glob { first: pattern, middle: None, last: "", segmented: false, min_len },
             Some((first, rest)) => {
                 let (middle, last) = rest.rsplit_once('*').unwrap_or(("", rest));
-                Glob { first, middle: Some(middle), last, min_len }
+                let segmented = middle.contains('*');
+                Glob { first, middle: Some(middle), last, segmented, min_len }
             }
         }
     }
@@ -59,9 +62,14 @@ impl<'a> Glob<'a> {
         let Some(mut rest) = subject.get(self.first.len()..subject.len() - self.last.len()) else {
             return false;
         };
+        // The common shapes (`a*`, `*a`, `a*b`, `*a*`) have at most one middle segment: no
+        // splitting per subject.
+        if !self.segmented {
+            return middle.is_empty() || find(rest, middle).is_some();
+        }
         for seg in middle.split('*').filter(|s| !s.is_empty()) {
             match find(rest, seg) {
-                Some(end) => rest = rest.get(end..).unwrap_or(""),
+                Some(end) => rest = rest.get(end..).unwrap_or_default(),
                 None => return false,
             }
         }
@@ -70,9 +78,8 @@ impl<'a> Glob<'a> {
 }
 
 /// Segments up to this many bytes are found by comparing at each occurrence of their first
-/// character (at most this many byte comparisons per subject byte: still linear); longer
-/// ones by core's Two-Way search, whose set-up would dominate for the short segments globs
-/// are made of.
+/// byte (at most this many byte comparisons per subject byte: still linear); longer ones by
+/// core's Two-Way search, whose set-up would dominate for the short segments globs are made of.
 const SHORT_SEGMENT: usize = 16;
 
 /// The end of the leftmost occurrence of `needle` (not empty) in `haystack`.
@@ -80,14 +87,19 @@ fn find(haystack: &str, needle: &str) -> Option<usize> {
     if needle.len() > SHORT_SEGMENT {
         return haystack.find(needle).map(|i| i + needle.len());
     }
-    let lead = needle.chars().next()?;
+    // Byte-wise is exact: `needle` starts with a UTF-8 leading byte, so in valid UTF-8 it
+    // can only match at a character boundary.
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    let (&lead, tail) = n.split_first()?;
+    let last_start = h.len().checked_sub(n.len())?;
+    let starts = h.get(..=last_start)?;
     let mut from = 0;
-    while let Some(i) = haystack.get(from..).and_then(|h| h.find(lead)) {
+    while let Some(i) = starts.get(from..).and_then(|s| s.iter().position(|&b| b == lead)) {
         let at = from + i;
-        if haystack.get(at..).is_some_and(|h| h.starts_with(needle)) {
-            return Some(at + needle.len());
+        if h.get(at + 1..at + n.len()).is_some_and(|w| w == tail) {
+            return Some(at + n.len());
         }
-        from = at + lead.len_utf8();
+        from = at + 1;
     }
     None
 }

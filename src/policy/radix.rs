@@ -182,9 +182,10 @@ mod tests {
     }
 
     /// A chain of nested keys is as deep as it is long; dropping it must not recurse.
+    #[cfg(feature = "std")]
     #[test]
     fn a_deep_chain_drops_on_a_small_stack() {
-        let run = std::thread::Builder::new().stack_size(64 * 1024).spawn(|| {
+        let run = ::std::thread::Builder::new().stack_size(64 * 1024).spawn(|| {
             let mut r = Radix::new();
             let key = alloc::vec![b'a'; 3_000];
             for n in 1..=key.len() {
