@@ -61,16 +61,22 @@ pub fn check_one(
         }
     };
     let glob_mode = kind == BoundClaimsType::Glob;
+    // Glob mode compares strings only (role parsing guarantees string bound values;
+    // non-string claim values are skipped): gathered once for every pattern.
+    let subjects: alloc::vec::Vec<&str> = if glob_mode {
+        actual_elems
+            .iter()
+            .filter_map(|a| if let Elem::Raw(v) = a { v.as_str() } else { None })
+            .collect()
+    } else {
+        alloc::vec::Vec::new()
+    };
     for b in bound_elems {
         let hit = if glob_mode {
-            // Role parsing guarantees string bound values; non-string claims are skipped. The
-            // pattern is split once for all the claim's values.
+            // The pattern is split once for all the claim's values.
             let Value::String(pattern) = b else { continue };
             let pattern = glob::Glob::new(pattern);
-            actual_elems.iter().any(|a| match a {
-                Elem::Raw(Value::String(subject)) => pattern.matches(subject),
-                _ => false,
-            })
+            subjects.iter().any(|subject| pattern.matches(subject))
         } else {
             actual_elems.iter().any(|a| equal(b, a))
         };

@@ -54,8 +54,8 @@ impl<'a> Glob<'a> {
         let Some(middle) = self.middle else { return self.first == subject };
         // Prefix and suffix in place, and no room for them to overlap.
         if subject.len() < self.min_len
-            || !subject.starts_with(self.first)
-            || !subject.ends_with(self.last)
+            || (!self.first.is_empty() && !subject.starts_with(self.first))
+            || (!self.last.is_empty() && !subject.ends_with(self.last))
         {
             return false;
         }
@@ -96,7 +96,10 @@ fn find(haystack: &str, needle: &str) -> Option<usize> {
     let mut from = 0;
     while let Some(i) = starts.get(from..).and_then(|s| s.iter().position(|&b| b == lead)) {
         let at = from + i;
-        if h.get(at + 1..at + n.len()).is_some_and(|w| w == tail) {
+        // The segment's last byte first: a cheap reject before the comparison call.
+        if h.get(at + tail.len()) == tail.last().or(Some(&lead))
+            && h.get(at + 1..at + n.len()).is_some_and(|w| w == tail)
+        {
             return Some(at + n.len());
         }
         from = at + 1;
