@@ -6,12 +6,14 @@
 //! `kv/data/team<i>/app`, prefix `kv/data/team<i>/*`, wildcard `kv/+/team<i>/config`, plus one
 //! templated path), and each request hits the middle of the set so every store is consulted.
 //! `build` is the once-per-identity cost (render templates + index), `authorize` the per-request
-//! cost, which must not grow with the number of paths.
+//! cost, which must not grow with the number of paths. `prepared_1000_templated` is a request
+//! for an identity already rendered by [`PreparedPolicies`]; `render_each_call_1000_templated`
+//! the same request rendering 1,000 templated paths first.
 
 #![allow(clippy::unwrap_used)]
 
 use divan::{black_box, Bencher};
-use jwtgate::authorize::{Authorizer, Request};
+use jwtgate::authorize::{Authorizer, PreparedPolicies, Request};
 use jwtgate::identity::Alias;
 use jwtgate::policy::{parse_policy, Operation, Policy, TemplateContext};
 use jwtgate::{Limits, UnixTime};
@@ -74,4 +76,36 @@ fn build(bencher: Bencher, n: usize) {
     let p = [policy(n)];
     let ctx = context();
     bencher.bench_local(|| black_box(Authorizer::new(black_box(&p), &ctx)));
+}
+
+/// 1,000 path blocks, every one templated (the shape of issue 18's measurement).
+fn templated_policy() -> Policy {
+    let mut text = String::new();
+    for i in 0..1_000 {
+        text.push_str(&format!(
+            "path \"kv/data/{{{{identity.entity.aliases.AUTH_METHOD_ACCESSOR.metadata.nomad_namespace}}}}/team{i}/*\" {{ capabilities = [\"read\"] }}\n"
+        ));
+    }
+    let limits = Limits { max_document_len: 4 << 20, ..Limits::default() };
+    parse_policy("bench", &text, &limits).unwrap()
+}
+
+/// A request through [`PreparedPolicies`] for an identity it has rendered before: what a
+/// cached token pays per `authorize` (a context comparison, then the lookup). `render_each_call`
+/// is the same request rendering the 1,000 templated paths afresh, as every call did before.
+#[divan::bench(sample_size = 64)]
+fn prepared_1000_templated(bencher: Bencher) {
+    let mut prepared = PreparedPolicies::new(vec![templated_policy()]);
+    let ctx = context();
+    let req = Request::new("kv/data/default/team500/x", Operation::Read);
+    assert!(prepared.authorizer(&ctx).authorize(&req).allowed);
+    bencher.bench_local(|| black_box(prepared.authorizer(black_box(&ctx)).authorize(&req)));
+}
+
+#[divan::bench(sample_count = 20)]
+fn render_each_call_1000_templated(bencher: Bencher) {
+    let p = [templated_policy()];
+    let ctx = context();
+    let req = Request::new("kv/data/default/team500/x", Operation::Read);
+    bencher.bench_local(|| black_box(Authorizer::new(black_box(&p), &ctx).authorize(&req)));
 }

@@ -113,3 +113,36 @@ fn claims_only(bencher: Bencher) {
         vault::check_claims(black_box(&jws.claims), &ctx, Mode::FailFast, &mut report).is_ok()
     });
 }
+
+/// Patterns and values for `glob_bound_claims`: 1,000 patterns with a `*` at both ends and a
+/// middle segment (the shape that needs a substring search, not just a prefix compare), none of
+/// which matches any of the 400 values, so every pair is tried: the worst case a role and a
+/// token within the default limits can ask for (the token stays under 16 KiB).
+fn glob_inputs() -> (Vec<String>, Vec<String>) {
+    let patterns = (0..1_000).map(|i| format!("*-team{i}-*")).collect();
+    let values = (0..400).map(|j| format!("workload-{j}-production")).collect();
+    (patterns, values)
+}
+
+/// The Vault claim checks of a token whose `groups` claim holds 400 values against a role
+/// binding it to 1,000 glob patterns (a mismatch: all 400,000 pairs are compared).
+#[divan::bench]
+fn glob_bound_claims(bencher: Bencher) {
+    let (patterns, values) = glob_inputs();
+    let token = TOKENS[0].1.as_str();
+    let mut claims = jwtgate::jose::parse_compact(token, &Limits::default()).unwrap().claims;
+    claims.insert("groups".into(), serde_json::json!(values));
+    let mut role = VaultRole::from_json(read("role.json").as_bytes(), &Limits::default()).unwrap();
+    role.bound_claims_type = jwtgate::role::BoundClaimsType::Glob;
+    role.bound_claims.insert("groups".into(), serde_json::json!(patterns));
+    let jwtgate::verify::Profile::Vault(v) = &OPTS.profile else { unreachable!() };
+    let ctx =
+        VaultContext { role: &role, role_name: &v.role_name, config: &v.config, now: OPTS.now };
+    let mut report = Report::default();
+    let e = vault::check_claims(&claims, &ctx, Mode::FailFast, &mut report).unwrap_err();
+    assert_eq!(e.code(), jwtgate::Code::BoundClaimMismatch);
+    bencher.bench(|| {
+        let mut report = Report::default();
+        vault::check_claims(black_box(&claims), &ctx, Mode::FailFast, &mut report).is_ok()
+    });
+}

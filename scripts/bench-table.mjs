@@ -12,7 +12,9 @@
 //                        WAMR), when ../shared/third_party was there;
 //   overhead.json        `node pkg/bench/overhead.mjs --json` (the cost around the signature);
 //   coldstart.json       `node pkg/bench/coldstart.mjs --json`;
-//   sizes.json           `node pkg/bench/sizes.mjs --json` (browser downloads beside jose's).
+//   sizes.json           `node pkg/bench/sizes.mjs --json` (browser downloads beside jose's);
+//   bounds.json          `node pkg/bench/bounds.mjs --json` (issue 18: glob bound_claims and
+//                        prepared authorize through the npm package).
 // Artifact sizes are measured here, from the files the build just wrote.
 //
 // Native rows: the median of the per-round divan medians, spread = (max − min) / 2 over rounds,
@@ -106,6 +108,16 @@ if (nativeFiles.length) {
       row('native (divan)', '—', `authorize index build, ${n} paths (once per identity)`, b.m, 'µs', b.spread);
     }
   }
+  // Issue 18: glob bound_claims at 1,000 patterns x 400 values, and prepared authorize.
+  for (const [name, alg, what, unit, scale] of [
+    ['verify/glob_bound_claims', 'RS256-2048', 'Vault claims, bound_claims glob: 1,000 patterns × 400 values (mismatch, every pair)', 'ms', 1e-3],
+    ['authorize/prepared_1000_templated', '—', 'authorize, 1,000 templated paths, identity already rendered (prepared)', 'µs', 1],
+    ['authorize/render_each_call_1000_templated', '—', 'authorize, 1,000 templated paths rendered on the call (as before)', 'µs', 1],
+  ]) {
+    if (!rounds[0].has(name)) continue;
+    const { m, spread } = stat(name);
+    row('native (divan)', alg, what, m * scale, unit, spread);
+  }
   if (rounds[0].has('authorize/authorize/10') && rounds[0].has('authorize/authorize/10000')) {
     row('native (divan)', '—', 'authorize 10,000 paths ÷ 10 paths', authorizeAt('10000').m / authorizeAt('10').m, '×');
   }
@@ -160,6 +172,14 @@ const overheadJson = join(dir, 'overhead.json');
 if (existsSync(overheadJson)) {
   const o = JSON.parse(readFileSync(overheadJson, 'utf8'));
   for (const r of o.rows) row('around the signature (Node)', r.alg, r.case, r.medianUs, 'µs', r.spread ?? null);
+}
+
+// Issue 18's bounded costs through the npm package.
+const boundsJson = join(dir, 'bounds.json');
+const bounds = existsSync(boundsJson) ? JSON.parse(readFileSync(boundsJson, 'utf8')) : null;
+for (const r of bounds?.rows ?? []) {
+  const ms = r.medianUs >= 1000;
+  row('wasm in Node', r.what.startsWith('verify') ? 'EdDSA' : '—', r.what, ms ? r.medianUs / 1000 : r.medianUs, ms ? 'ms' : 'µs', r.spread ?? null);
 }
 
 // Node cold start.
@@ -278,6 +298,10 @@ if (joseSubset) {
   targets.push(`| peer: jose's browser bundle, verification subset, gzip -9 | ${(joseSubset.gzip / 1000).toFixed(1)} KB${ratio} | — | jose verifies with the browser's WebCrypto; jwtgate carries its own signature code and the policy engine |`);
 }
 target('Envoy filter .wasm, gzip -9 (KB = 1000 B)', kb('Envoy filter .wasm'), '≤ 140', (v) => `${v.toFixed(0)} KB`);
+// Issue 18's bars, in wasm through the npm package.
+const boundsRow = (prefix) => bounds?.rows.find((r) => r.what.startsWith(prefix));
+target('issue 18: verify with 1,000 glob patterns × 400 values, wasm (ms)', boundsRow('verify, bound_claims glob') && boundsRow('verify, bound_claims glob').medianUs / 1000, '≤ 10', (v) => `${v.toFixed(1)} ms`);
+target('issue 18: authorize, cached token, 1,000 templated paths, Node (µs)', boundsRow('authorize, cached token')?.medianUs, '≤ 100', (v) => `${v.toFixed(0)} µs`);
 console.log('');
 console.log('| issue 7 target | this run | target | |');
 console.log('|---|---:|---:|---|');

@@ -38,6 +38,8 @@ echo "bench: Node cold start" >&2
 node pkg/bench/coldstart.mjs --json >"$out/coldstart.json"
 echo "bench: browser download sizes beside jose's bundle" >&2
 node pkg/bench/sizes.mjs --json >"$out/sizes.json"
+echo "bench: issue 18 bounds (glob bound_claims, prepared authorize) in Node" >&2
+node pkg/bench/bounds.mjs --json >"$out/bounds.json"
 echo "bench: Envoy filter in the stand-in host" >&2
 node --expose-gc tests/envoy/bench.mjs | tail -1 >"$out/envoy.json"
 if [ -d ../shared/third_party/proxy-wasm-cpp-host ] || [ -d ../../shared/third_party/proxy-wasm-cpp-host ]; then

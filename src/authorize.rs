@@ -30,6 +30,9 @@
 //! policy are attached by Vault at request time and are not visible here; pass them as
 //! policies if you have them.
 
+mod prepared;
+pub use prepared::PreparedPolicies;
+
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;

@@ -186,9 +186,6 @@ pub enum ClaimError {
         actual: Value,
         /// Whether glob matching was used.
         glob: bool,
-        /// In glob mode: what Vault's go-glob v1.0.0 would do where it disagrees with the
-        /// correct match (known divergence `go-glob-short-final-segment` / `go-glob-panic`).
-        vault_glob: Option<glob::GoGlob>,
     },
     /// The `user_claim` is absent or null.
     UserClaimMissing {
@@ -517,21 +514,10 @@ impl fmt::Display for ClaimError {
                 "{CLAIMS}bound claim is not a string, bool, int or list: {}",
                 go_fmt(value)
             ),
-            ClaimError::BoundClaimMismatch { key, expected, actual, glob, vault_glob } => {
+            ClaimError::BoundClaimMismatch { key, expected, actual, glob } => {
                 write!(f, "{CLAIMS}claim {key:?} does not match any associated bound claim values")?;
                 let kind = if *glob { "glob" } else { "one of" };
-                write!(f, " (expected {kind} {}, token has {})", json(expected), json(actual))?;
-                match vault_glob {
-                    Some(glob::GoGlob::Match) => f.write_str(
-                        "; note: Vault itself (go-glob v1.0.0) would accept this value because of a \
-                         known go-glob bug, jwtgate does not",
-                    ),
-                    Some(glob::GoGlob::Panic) => f.write_str(
-                        "; note: Vault itself (go-glob v1.0.0) fails this comparison with an \
-                         internal error (slice out of range)",
-                    ),
-                    _ => Ok(()),
-                }
+                write!(f, " (expected {kind} {}, token has {})", json(expected), json(actual))
             }
             ClaimError::UserClaimMissing { claim, pointer_hint } => {
                 write!(f, "claim {claim:?} not found in token")?;

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use wasm_bindgen::prelude::wasm_bindgen;
 
-use crate::authorize::{Authorizer, IdentityExtras, Request};
+use crate::authorize::{Authorizer, IdentityExtras, PreparedPolicies, Request};
 use crate::cache::{self, Cache, CacheKey};
 use crate::claims::StandardOptions;
 use crate::error::{Code, Error};
@@ -308,6 +308,9 @@ fn ok_err(rejected: &verify::Rejected) -> String {
 #[wasm_bindgen]
 pub struct Verifier {
     state: Option<Configured>,
+    /// Policy sets `authorize` / `renderPolicies` were given, parsed once and rendered once
+    /// per identity.
+    prepared: PreparedSets,
 }
 
 impl Default for Verifier {
@@ -321,7 +324,7 @@ impl Verifier {
     /// An unconfigured verifier; call `configure` next.
     #[wasm_bindgen(constructor)]
     pub fn new() -> Verifier {
-        Verifier { state: None }
+        Verifier { state: None, prepared: PreparedSets::default() }
     }
 
     /// Parses options and keys (JSON text of the JS options). Returns an envelope.
@@ -515,10 +518,49 @@ impl Verifier {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize, PartialEq, Eq)]
 struct JsPolicy {
     name: String,
     text: String,
+}
+
+/// The policy sets a verifier was recently given, most recently used first, each kept with
+/// the limits it was parsed under (a set is reused only for the same texts, names and limits).
+#[derive(Default)]
+struct PreparedSets {
+    sets: Vec<(Vec<JsPolicy>, Limits, PreparedPolicies)>,
+}
+
+impl PreparedSets {
+    /// Policy sets kept per verifier (each keeps its own renderings, see [`PreparedPolicies`]).
+    const CAPACITY: usize = 4;
+
+    /// The prepared form of `policies`, parsed now unless the same set was seen recently.
+    fn get(
+        &mut self,
+        policies: &[JsPolicy],
+        limits: &Limits,
+    ) -> Result<&mut PreparedPolicies, String> {
+        let found = self.sets.iter().position(|(p, l, _)| p.as_slice() == policies && l == limits);
+        match found {
+            Some(i) => self.sets[..=i].rotate_right(1),
+            None => {
+                let mut parsed: Vec<Policy> = Vec::new();
+                for p in policies {
+                    match parse_policy(&p.name, &p.text, limits) {
+                        Ok(p) => parsed.push(p),
+                        Err(e) => return Err(fail(e.code(), &e.to_string())),
+                    }
+                }
+                if self.sets.len() >= Self::CAPACITY {
+                    self.sets.pop();
+                }
+                let entry = (policies.to_vec(), limits.clone(), PreparedPolicies::new(parsed));
+                self.sets.insert(0, entry);
+            }
+        }
+        Ok(&mut self.sets[0].2)
+    }
 }
 
 #[derive(Deserialize)]
@@ -556,14 +598,10 @@ impl Verifier {
         let Some(now) = unix_time(now) else {
             return fail(Code::OptionsInvalid, "now is not a finite number of seconds");
         };
-        let limits = state.options.limits.clone();
-        let mut policies: Vec<Policy> = Vec::new();
-        for p in &input.policies {
-            match parse_policy(&p.name, &p.text, &limits) {
-                Ok(p) => policies.push(p),
-                Err(e) => return fail(e.code(), &e.to_string()),
-            }
-        }
+        let prepared = match self.prepared.get(&input.policies, &state.options.limits) {
+            Ok(p) => p,
+            Err(e) => return e,
+        };
         let entry = match state.verify(token, now) {
             Ok(entry) => entry,
             Err(e) => return e,
@@ -579,8 +617,8 @@ impl Verifier {
         if let Some(extras) = &input.entity {
             extras.apply(&mut ctx);
         }
-        let authz = Authorizer::new(&policies, &ctx);
-        match then(&authz, &input, &entry.verified) {
+        let authz = prepared.authorizer(&ctx);
+        match then(authz, &input, &entry.verified) {
             Ok(s) | Err(s) => s,
         }
     }

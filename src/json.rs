@@ -1,7 +1,7 @@
 //! Strict JSON: serde_json's parser plus the two rules it does not enforce by itself —
 //! no duplicate member names (RFC 7515 §5.2 / RFC 7519 §4 say a parser MUST reject them or
 //! use the last, and "use the last" is how header-confusion attacks work) and a nesting
-//! depth bound from [`crate::Limits`].
+//! depth bound from [`crate::Limits`], itself capped at [`MAX_DEPTH`] whatever the limits say.
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -14,6 +14,17 @@ use crate::error::Code;
 use crate::limits::{LimitExceeded, Limits};
 
 pub mod write;
+
+/// The deepest nesting any JSON document may have, whatever [`Limits::max_json_depth`] says.
+///
+/// Reading (and later dropping, printing or comparing) a JSON value recurses once per level,
+/// so the depth must stay small enough for the smallest stack jwtgate runs on (the wasm
+/// module's 1 MiB shadow stack, a host thread's): raising `limits` cannot lift this cap. It is
+/// also below serde_json's own recursion limit (128 levels), so that one never decides.
+pub const MAX_DEPTH: usize = 100;
+
+/// [`LimitExceeded::name`] when [`MAX_DEPTH`] (not the configured limit) was exceeded.
+pub const MAX_DEPTH_NAME: &str = "json nesting cap";
 
 /// A JSON document was refused. `what` names the document, e.g. `"JOSE header"` or `"JWKS"`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,6 +88,12 @@ impl fmt::Display for JsonError {
             JsonError::NotObject { what, found } => {
                 write!(f, "{what} must be a JSON object, found {found}")
             }
+            JsonError::Limit { what, limit } if limit.name == MAX_DEPTH_NAME => write!(
+                f,
+                "{what} nests deeper than {} levels, jwtgate's fixed cap on JSON nesting \
+                 (raising limits.maxJsonDepth does not lift it)",
+                limit.max
+            ),
             JsonError::Limit { what, limit } => write!(f, "{what}: {limit}"),
         }
     }
@@ -99,7 +116,7 @@ pub fn parse_value(bytes: &[u8], what: &'static str, limits: &Limits) -> Result<
     let too_long = Limits::check("max_document_len", bytes.len(), limits.max_document_len);
     too_long.map_err(|limit| JsonError::Limit { what, limit })?;
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let seed = StrictSeed { depth_left: limits.max_json_depth };
+    let seed = StrictSeed { depth_left: limits.max_json_depth.min(MAX_DEPTH) };
     let value = match seed.deserialize(&mut de) {
         Ok(v) => v,
         Err(e) => return Err(classify(e, what, limits)),
@@ -135,11 +152,18 @@ fn classify(e: serde_json::Error, what: &'static str, limits: &Limits) -> JsonEr
         };
         return JsonError::DuplicateMember { what, member: member.to_string() };
     }
-    if text.starts_with(DEPTH_TAG) || text.starts_with("recursion limit exceeded") {
-        let limit = LimitExceeded {
-            name: "max_json_depth",
-            max: limits.max_json_depth,
-            actual: limits.max_json_depth + 1,
+    // serde_json's own recursion limit is above `MAX_DEPTH`, so reaching it means the fixed
+    // cap decided, as it does whenever the configured limit is the larger one.
+    let serde_limit = text.starts_with("recursion limit exceeded");
+    if serde_limit || text.starts_with(DEPTH_TAG) {
+        let limit = if serde_limit || limits.max_json_depth > MAX_DEPTH {
+            LimitExceeded { name: MAX_DEPTH_NAME, max: MAX_DEPTH, actual: MAX_DEPTH + 1 }
+        } else {
+            LimitExceeded {
+                name: "max_json_depth",
+                max: limits.max_json_depth,
+                actual: limits.max_json_depth + 1,
+            }
         };
         return JsonError::Limit { what, limit };
     }
@@ -250,6 +274,27 @@ mod tests {
         assert!(parse(&ok).is_ok());
         let over = format!("{}{}", "[".repeat(17), "]".repeat(17));
         assert_eq!(parse(&over).unwrap_err().code(), Code::LimitExceeded);
+    }
+
+    #[test]
+    fn raised_limits_do_not_lift_the_fixed_cap() {
+        let raised = Limits { max_json_depth: 1_000_000, ..Limits::default() };
+        let at = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(parse_value(at.as_bytes(), "test", &raised).is_ok());
+        for depth in [MAX_DEPTH + 1, 127, 128, 129, 100_000] {
+            let over = "[".repeat(depth);
+            let e = parse_value(over.as_bytes(), "claims", &raised).unwrap_err();
+            assert_eq!(e.code(), Code::LimitExceeded);
+            assert_eq!(
+                e.to_string(),
+                "claims nests deeper than 100 levels, jwtgate's fixed cap on JSON nesting \
+                 (raising limits.maxJsonDepth does not lift it)",
+            );
+        }
+        // Below the cap the configured limit still decides, and says so.
+        let e =
+            parse_value(b"[[[]]]", "claims", &Limits { max_json_depth: 2, ..Limits::default() });
+        assert_eq!(e.unwrap_err().to_string(), "claims: limit max_json_depth exceeded: 3 > 2");
     }
 
     #[test]

@@ -223,6 +223,20 @@ pub enum PolicyError {
         /// The path as written.
         path: String,
     },
+    /// An HCL document nests lists or objects deeper than the configured limit or the fixed
+    /// cap ([`hcl::MAX_DEPTH`]).
+    Nesting {
+        /// The policy's name.
+        policy: String,
+        /// 1-based line of the list or object one level too deep.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// Which cap was hit.
+        message: String,
+        /// The offending line (clipped) and a caret under the column.
+        snippet: String,
+    },
     /// The document exceeds a configured limit.
     Limit {
         /// The policy's name.
@@ -247,6 +261,7 @@ impl PolicyError {
                 JsonError::Limit { .. } => Code::LimitExceeded,
                 _ => Code::PolicyParse,
             },
+            PolicyError::Nesting { .. } => Code::LimitExceeded,
             PolicyError::Invalid { .. } => Code::PolicyInvalid,
             PolicyError::TemplateUnbalanced { .. } => Code::TemplateUnbalanced,
             PolicyError::Limit { .. } => Code::LimitExceeded,
@@ -287,6 +302,10 @@ impl fmt::Display for PolicyError {
                 f,
                 "failed to parse policy {policy:?}: failed to validate policy templating: \
                  unbalanced templating characters in path {path:?}"
+            ),
+            PolicyError::Nesting { policy, line, column, message, snippet } => write!(
+                f,
+                "failed to parse policy {policy:?}: at {line}:{column}: {message}\n{snippet}"
             ),
             PolicyError::Limit { policy, limit } => write!(f, "policy {policy:?}: {limit}"),
             PolicyError::Request { message } => write!(f, "invalid request: {message}"),

@@ -73,6 +73,11 @@ pub struct Body {
     pub items: Vec<Item>,
 }
 
+/// The deepest nesting of lists and objects the reader accepts, whatever `max_depth` it is
+/// given: it recurses once per level, and the smallest stack it runs on (the wasm module's
+/// 1 MiB) must hold the deepest document. Raised limits cannot lift it.
+pub const MAX_DEPTH: usize = 100;
+
 /// A syntax error with its position.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyntaxError {
@@ -80,6 +85,8 @@ pub struct SyntaxError {
     pub pos: Pos,
     /// What was wrong, lowercase.
     pub message: String,
+    /// Whether the document nests deeper than allowed (a limit, not a syntax error).
+    pub too_deep: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -119,7 +126,7 @@ struct Lexer<'a> {
 }
 
 fn err<T>(pos: Pos, message: impl Into<String>) -> Result<T, SyntaxError> {
-    Err(SyntaxError { pos, message: message.into() })
+    Err(SyntaxError { pos, message: message.into(), too_deep: false })
 }
 
 impl<'a> Lexer<'a> {
@@ -337,10 +344,24 @@ impl<'a> Lexer<'a> {
 struct Parser<'a> {
     lexer: Lexer<'a>,
     peeked: Option<(Pos, Tok)>,
+    /// The depth the caller asked for (`limits.max_json_depth`).
     max_depth: usize,
 }
 
 impl Parser<'_> {
+    /// The error for a list or object opened at `pos` one level too deep.
+    fn too_deep<T>(&self, pos: Pos) -> Result<T, SyntaxError> {
+        let message = if self.max_depth > MAX_DEPTH {
+            alloc::format!(
+                "nesting deeper than {MAX_DEPTH} levels, jwtgate's fixed cap on HCL nesting \
+                 (raising limits.maxJsonDepth does not lift it)"
+            )
+        } else {
+            alloc::format!("nesting deeper than {} levels (limits.maxJsonDepth)", self.max_depth)
+        };
+        Err(SyntaxError { pos, message, too_deep: true })
+    }
+
     fn peek(&mut self) -> Result<&(Pos, Tok), SyntaxError> {
         if self.peeked.is_none() {
             self.peeked = Some(self.lexer.next()?);
@@ -397,9 +418,7 @@ impl Parser<'_> {
     }
 
     fn nested_body(&mut self, pos: Pos, depth: usize) -> Result<Body, SyntaxError> {
-        let Some(depth) = depth.checked_sub(1) else {
-            return err(pos, alloc::format!("nesting deeper than {} levels", self.max_depth));
-        };
+        let Some(depth) = depth.checked_sub(1) else { return self.too_deep(pos) };
         self.body(depth, true)
     }
 
@@ -412,12 +431,7 @@ impl Parser<'_> {
             Tok::Ident(i) if i == "false" => Value::Bool(false),
             Tok::LBrace => Value::Object(self.nested_body(pos, depth)?),
             Tok::LBracket => {
-                let Some(inner) = depth.checked_sub(1) else {
-                    return err(
-                        pos,
-                        alloc::format!("nesting deeper than {} levels", self.max_depth),
-                    );
-                };
+                let Some(inner) = depth.checked_sub(1) else { return self.too_deep(pos) };
                 let mut items = Vec::new();
                 loop {
                     if matches!(self.peek()?.1, Tok::RBracket) {
@@ -450,18 +464,45 @@ impl Parser<'_> {
     }
 }
 
-/// Parses `src` as an HCL v1 body. `max_depth` bounds nesting of objects and lists.
+/// Parses `src` as an HCL v1 body. `max_depth` bounds nesting of objects and lists, and is
+/// itself capped at [`MAX_DEPTH`].
 pub fn parse(src: &str, max_depth: usize) -> Result<Body, SyntaxError> {
     let mut p = Parser { lexer: Lexer::new(src), peeked: None, max_depth };
-    p.body(max_depth, false)
+    p.body(max_depth.min(MAX_DEPTH), false)
 }
 
+/// How many characters of the source line [`snippet`] keeps on each side of the column.
+const SNIPPET_RADIUS: usize = 40;
+
 /// The source line `line` (1-based) followed by a caret under `column`, for error messages.
+/// A long line (a policy may be one 256 KiB line) is clipped to [`SNIPPET_RADIUS`] characters
+/// either side of the column, with `…` where text was cut.
 pub fn snippet(src: &str, pos: Pos) -> String {
     let Some(text) = src.lines().nth(pos.line.saturating_sub(1)) else { return String::new() };
-    let mut out = String::from(text.trim_end_matches('\r'));
+    let text = text.trim_end_matches('\r');
+    let col = pos.column.saturating_sub(1);
+    let first = col.saturating_sub(SNIPPET_RADIUS);
+    let last = col.saturating_add(SNIPPET_RADIUS);
+    let mut out = String::new();
+    if first > 0 {
+        out.push('…');
+    }
+    let mut cut_after = false;
+    for (i, c) in text.chars().enumerate().skip(first) {
+        if i > last {
+            cut_after = true;
+            break;
+        }
+        out.push(c);
+    }
+    if cut_after {
+        out.push('…');
+    }
     out.push('\n');
-    for c in text.chars().take(pos.column.saturating_sub(1)) {
+    if first > 0 {
+        out.push(' ');
+    }
+    for c in text.chars().skip(first).take(col - first) {
         out.push(if c == '\t' { '\t' } else { ' ' });
     }
     out.push('^');
@@ -493,10 +534,38 @@ mod tests {
     }
 
     #[test]
+    fn long_lines_are_clipped_around_the_column() {
+        let src = alloc::format!("x = [{}\"a\" \"b\"{}]", "\"a\",".repeat(100), " ".repeat(5000));
+        let e = parse(&src, 16).unwrap_err();
+        assert_eq!(e.pos, Pos { line: 1, column: 410 });
+        let s = snippet(&src, e.pos);
+        let (line, caret) = s.split_once('\n').unwrap();
+        assert_eq!(line, alloc::format!("…{}\"a\" \"b\"{}…", "\"a\",".repeat(9), " ".repeat(38)));
+        // The caret sits under the offending `"b"`, counted in characters.
+        let at = caret.chars().count() - 1;
+        assert_eq!(caret.chars().last(), Some('^'));
+        assert_eq!(line.chars().nth(at), Some('"'));
+        assert_eq!(line.chars().skip(at).take(3).collect::<String>(), "\"b\"");
+        // A short line is shown whole.
+        assert_eq!(snippet("ab\tc", Pos { line: 1, column: 4 }), "ab\tc\n  \t^");
+    }
+
+    #[test]
     fn heredoc_and_depth() {
         let b = parse("comment = <<EOF\nhello\nEOF\n", 16).unwrap();
         assert_eq!(b.items[0].value, Value::Str("hello\n".into()));
         let deep = "a = ".to_string() + &"[".repeat(50) + &"]".repeat(50);
-        assert!(parse(&deep, 16).unwrap_err().message.contains("nesting"));
+        let e = parse(&deep, 16).unwrap_err();
+        assert!(e.too_deep);
+        assert_eq!(e.message, "nesting deeper than 16 levels (limits.maxJsonDepth)");
+        assert_eq!(e.pos, Pos { line: 1, column: 21 });
+        // Raised limits do not lift the fixed cap.
+        let deep = "a = ".to_string() + &"[".repeat(20_000);
+        let e = parse(&deep, usize::MAX).unwrap_err();
+        assert!(e.too_deep);
+        assert_eq!(e.pos, Pos { line: 1, column: 5 + MAX_DEPTH });
+        assert!(e.message.contains("fixed cap"), "{}", e.message);
+        let at = "a = ".to_string() + &"[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+        assert!(parse(&at, usize::MAX).is_ok());
     }
 }

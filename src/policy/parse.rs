@@ -53,12 +53,14 @@ pub fn parse_policy(name: &str, text: &str, limits: &Limits) -> Result<Policy, P
             .map_err(|error| PolicyError::Json { policy: policy_name.clone(), error })?;
         json_to_body(&obj)
     } else {
-        hcl::parse(text, limits.max_json_depth).map_err(|e| PolicyError::Syntax {
-            policy: policy_name.clone(),
-            line: e.pos.line,
-            column: e.pos.column,
-            message: e.message,
-            snippet: hcl::snippet(text, e.pos),
+        hcl::parse(text, limits.max_json_depth).map_err(|e| {
+            let (policy, line, column) = (policy_name.clone(), e.pos.line, e.pos.column);
+            let snippet = hcl::snippet(text, e.pos);
+            if e.too_deep {
+                PolicyError::Nesting { policy, line, column, message: e.message, snippet }
+            } else {
+                PolicyError::Syntax { policy, line, column, message: e.message, snippet }
+            }
         })?
     };
     let mut ctx = Ctx { policy: policy_name.clone(), text };

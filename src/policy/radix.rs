@@ -25,6 +25,18 @@ impl<T> Default for Node<T> {
     }
 }
 
+/// Dropping a tree recurses once per level unless done by hand, and a chain of nested keys
+/// (`a`, `aa`, `aaa`, …, one per policy path) is as deep as it has rules: dropped with an
+/// explicit stack instead, so no policy set can overflow the stack on the way out.
+impl<T> Drop for Node<T> {
+    fn drop(&mut self) {
+        let mut pending = mem::take(&mut self.edges);
+        while let Some(mut edge) = pending.pop() {
+            pending.append(&mut edge.child.edges);
+        }
+    }
+}
+
 impl<T> Node<T> {
     fn edge_index(&self, first: u8) -> Result<usize, usize> {
         self.edges.binary_search_by_key(&first, |e| e.label.first().copied().unwrap_or(0))
@@ -167,5 +179,21 @@ mod tests {
         assert_eq!(r.longest_prefix(b"secret/fob"), Some((10, &2)));
         assert_eq!(r.longest_prefix(b"kv/data"), Some((0, &4)));
         assert_eq!(r.insert(b"secret/foo", 9), Some(1));
+    }
+
+    /// A chain of nested keys is as deep as it is long; dropping it must not recurse.
+    #[cfg(feature = "std")]
+    #[test]
+    fn a_deep_chain_drops_on_a_small_stack() {
+        let run = ::std::thread::Builder::new().stack_size(64 * 1024).spawn(|| {
+            let mut r = Radix::new();
+            let key = alloc::vec![b'a'; 3_000];
+            for n in 1..=key.len() {
+                r.insert(&key[..n], n);
+            }
+            assert_eq!(r.longest_prefix(&key), Some((3_000, &3_000)));
+            drop(r);
+        });
+        run.unwrap().join().unwrap();
     }
 }

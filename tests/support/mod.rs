@@ -35,7 +35,7 @@ pub fn load_kind(kind: &str) -> Vec<(String, Value)> {
         .collect()
 }
 
-/// `case reference` (`vault/glob.json#quirk-short-final-segment`) → what jwtgate does instead.
+/// `case reference` (`vault/role.json#ambiguous-registered-claim-key`) → what jwtgate does instead.
 pub fn divergences() -> BTreeMap<String, Value> {
     let text = std::fs::read_to_string(vectors_dir().join("known-divergences.json")).unwrap();
     let doc: Value = serde_json::from_str(&text).unwrap();
