@@ -178,6 +178,13 @@ codes! {
     JwksUnavailable = "ERR_JWKS_UNAVAILABLE",
     /// The Envoy filter's plugin configuration is invalid.
     FilterConfigInvalid = "ERR_FILTER_CONFIG_INVALID",
+    // ---- the engine ----
+    /// An internal failure (in the npm package: the wasm module trapped); the engine discarded
+    /// its state. Retrying the call runs on a fresh engine.
+    Internal = "ERR_INTERNAL",
+    /// The npm package's wasm module is not loaded yet: in browsers and bundlers, `await init()`
+    /// before calling anything else.
+    NotInitialised = "ERR_NOT_INITIALISED",
 }
 
 impl fmt::Display for Code {
