@@ -22,8 +22,16 @@ export function limitOf(limits, name) {
   return Number.isSafeInteger(v) && v >= 0 && v <= 0xffffffff ? v : Infinity;
 }
 
+// Node's native count (the same rules), several times faster than the loop below on a huge string.
+const nativeByteLength = typeof globalThis.Buffer?.byteLength === 'function' ? globalThis.Buffer.byteLength : undefined;
+
 /** UTF-8 length of `s` as TextEncoder writes it (a lone surrogate becomes U+FFFD, 3 bytes). */
 export function utf8Length(s) {
+  return nativeByteLength !== undefined ? nativeByteLength(s, 'utf8') : countUtf8(s);
+}
+
+/** `utf8Length` where the runtime has no native count (browsers). */
+export function countUtf8(s) {
   let n = s.length;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as jwtgate from '../index.node.js';
 import { wasm, memoryBytes } from '../src/engine.js';
+import { countUtf8, utf8Length } from '../src/limits.js';
 
 const sample = (f) => readFileSync(new URL(`../../tests/fixtures/sample/${f}`, import.meta.url), 'utf8');
 const jwks = sample('jwks.json');
@@ -110,6 +111,14 @@ test('tokens over max_token_len, measured in UTF-8 bytes as the core measures th
     code: 'ERR_LIMIT_EXCEEDED',
     message: `limit max_token_len exceeded: ${token.length} > 100`,
   });
+});
+
+test('UTF-8 lengths are what TextEncoder writes, natively (Node) and counted (browsers)', () => {
+  for (const s of ['', 'a', 'é', '€', '😀', '\ud800', '\udc00', '\udc00\ud800x', '\ud83d', `a${'\u07ff\u0800\uffff'.repeat(3)}`]) {
+    const bytes = encoder.encode(s).length;
+    assert.equal(countUtf8(s), bytes, JSON.stringify(s));
+    assert.equal(utf8Length(s), bytes, JSON.stringify(s));
+  }
 });
 
 test('inspect and suggestTrustPolicy answer an oversized input as the core does, without it', () => {
