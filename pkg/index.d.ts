@@ -18,6 +18,11 @@ export declare class JwtgateError extends Error {
   actual?: string;
   /** Every check that ran, when a verification failed. */
   report?: Report;
+  /**
+   * `ERR_INTERNAL` only: what the wasm module threw (a trap such as `RangeError` or
+   * `WebAssembly.RuntimeError`). The engine was restarted; later calls work.
+   */
+  cause?: unknown;
 }
 
 /** Whole Unix seconds, or a Date. */
@@ -94,6 +99,13 @@ export interface VerifyOptions {
   limits?: Limits;
   /** Verified-token cache entries per verifier (default 1000; 0 disables). */
   cacheSize?: number;
+  /**
+   * Bound on the verifier's cached answers in bytes (default `DEFAULT_CACHE_BYTES`, 8 MiB; 0
+   * disables). Granted from a process-wide `TOTAL_CACHE_BYTES`: a verifier made when the total
+   * is spent gets less (see `cacheStats().maxBytes`). `verify()`'s pooled verifiers get at
+   * most 2 MiB each.
+   */
+  cacheBytes?: number;
 }
 
 export interface KeyInfo {
@@ -184,9 +196,28 @@ export interface Verifier {
     token: string,
     options: { policies: PolicyInput | PolicyInput[]; accessor?: string; request: AuthorizeRequest; now?: Instant; entity?: Record<string, unknown> },
   ): AuthorizeReport;
-  cacheStats(): { len: number; capacity: number; hits: number; misses: number };
+  cacheStats(): CacheStats;
+  /** Releases the verifier's wasm memory and cache grant now; later calls throw. */
   free(): void;
 }
+
+export interface CacheStats {
+  /** Entries cached. */
+  len: number;
+  /** Bound on `len` (`cacheSize`). */
+  capacity: number;
+  hits: number;
+  misses: number;
+  /** Weight of the cached answers, in bytes. */
+  bytes: number;
+  /** Bound on `bytes`: this verifier's grant of `cacheBytes`. */
+  maxBytes: number;
+}
+
+/** Default `cacheBytes` of a verifier: 8 MiB. */
+export declare const DEFAULT_CACHE_BYTES: number;
+/** Bound on the cache grants of all live verifiers together (64 MiB). */
+export declare const TOTAL_CACHE_BYTES: number;
 
 export interface MintOptions {
   alg?: 'EdDSA' | 'RS256';
@@ -229,6 +260,10 @@ export interface FetchOptions {
   fetch?: typeof fetch;
 }
 
+/**
+ * Loads the verifier module (browser entry; in Node it is loaded at import and this does
+ * nothing). Until it resolves, every function throws `ERR_NOT_INITIALISED`.
+ */
 export declare function init(input?: unknown): Promise<void>;
 /**
  * Loads the test-identity module (`dist/jwtgate_mint_bg.wasm`). Browsers call it once before

@@ -2,8 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { initSync } from './dist/jwtgate.js';
 import { setMintReader } from './src/mint.js';
+import { markLoaded } from './src/engine.js';
 
 initSync({ module: readFileSync(new URL('./dist/jwtgate_bg.wasm', import.meta.url)) });
+markLoaded();
 // The test-identity module is read on the first mintTestIdentity call only.
 setMintReader(() => readFileSync(new URL('./dist/jwtgate_mint_bg.wasm', import.meta.url)));
 

@@ -14,6 +14,11 @@
 //!   any leeway, capped by a maximum age. Tokens without a numeric `exp` are not cached,
 //!   because Vault gives them a synthetic expiry the cache cannot see.
 //!
+//! A cache is bounded by entries and, when built with [`Cache::bounded`], by bytes as well: each
+//! entry carries a weight (the caller's estimate of the memory it holds, see
+//! [`Cache::insert_weighed`]) and the weights never sum past the byte bound. In wasm, memory the
+//! cache once held is never returned to the host, so only a bound in bytes bounds the module.
+//!
 //! Eviction removes the entry that expires first (expired entries go first by construction);
 //! both lookup and eviction are `O(log n)`.
 
@@ -187,11 +192,14 @@ struct Entry<V> {
     valid_from: UnixTime,
     expires_at: UnixTime,
     seq: u64,
+    bytes: usize,
 }
 
 /// A bounded map from key to value with per-entry validity windows.
 pub struct Cache<K, V> {
     capacity: usize,
+    max_bytes: usize,
+    bytes: usize,
     entries: BTreeMap<K, Entry<V>>,
     // (expires_at, insertion sequence) → key: the eviction order.
     by_expiry: BTreeMap<(UnixTime, u64), K>,
@@ -211,13 +219,26 @@ pub struct CacheStats {
     pub hits: u64,
     /// Lookups not answered (absent, or outside the window).
     pub misses: u64,
+    /// The weights of the entries held, in bytes (see [`Cache::insert_weighed`]).
+    pub bytes: usize,
+    /// The bound on `bytes` (`usize::MAX` for a cache built with [`Cache::new`]).
+    pub max_bytes: usize,
 }
 
 impl<K: Ord + Clone, V> Cache<K, V> {
-    /// An empty cache holding at most `capacity` entries (0 disables caching).
+    /// An empty cache holding at most `capacity` entries (0 disables caching), with no bound in
+    /// bytes.
     pub fn new(capacity: usize) -> Self {
+        Self::bounded(capacity, usize::MAX)
+    }
+
+    /// An empty cache holding at most `capacity` entries whose weights sum to at most
+    /// `max_bytes` (either 0 disables caching).
+    pub fn bounded(capacity: usize, max_bytes: usize) -> Self {
         Cache {
             capacity,
+            max_bytes,
+            bytes: 0,
             entries: BTreeMap::new(),
             by_expiry: BTreeMap::new(),
             seq: 0,
@@ -275,22 +296,45 @@ impl<K: Ord + Clone, V> Cache<K, V> {
             .map(|e| &e.value)
     }
 
-    /// Stores `value` for `key`, answerable while `valid_from <= now < expires_at`. Replaces an
-    /// existing entry; evicts the entry expiring first when full.
+    /// Stores `value` for `key`, answerable while `valid_from <= now < expires_at`, with a
+    /// weight of 0 bytes (it counts towards the entry bound only). Replaces an existing entry;
+    /// evicts the entry expiring first when full.
     pub fn insert(&mut self, key: K, value: V, valid_from: UnixTime, expires_at: UnixTime) {
-        if self.capacity == 0 || expires_at <= valid_from {
-            return;
+        self.insert_weighed(key, value, 0, valid_from, expires_at);
+    }
+
+    /// Stores `value` for `key` like [`Cache::insert`], counting `bytes` towards the byte bound:
+    /// entries expiring first are evicted until both bounds hold. A value heavier than the whole
+    /// byte bound is not stored (an existing entry for `key` is still removed, so a lookup never
+    /// answers an older value). Returns whether it was stored.
+    pub fn insert_weighed(
+        &mut self,
+        key: K,
+        value: V,
+        bytes: usize,
+        valid_from: UnixTime,
+        expires_at: UnixTime,
+    ) -> bool {
+        if self.capacity == 0 || self.max_bytes == 0 || expires_at <= valid_from {
+            return false;
         }
         self.remove(&key);
-        while self.entries.len() >= self.capacity {
+        if bytes > self.max_bytes {
+            return false;
+        }
+        while self.entries.len() >= self.capacity || self.max_bytes - self.bytes < bytes {
             let Some((_, victim)) = self.by_expiry.pop_first() else {
                 break;
             };
-            self.entries.remove(&victim);
+            if let Some(old) = self.entries.remove(&victim) {
+                self.bytes -= old.bytes;
+            }
         }
         self.seq = self.seq.wrapping_add(1);
+        self.bytes += bytes;
         self.by_expiry.insert((expires_at, self.seq), key.clone());
-        self.entries.insert(key, Entry { value, valid_from, expires_at, seq: self.seq });
+        self.entries.insert(key, Entry { value, valid_from, expires_at, seq: self.seq, bytes });
+        true
     }
 
     /// Removes `key` if present.
@@ -301,6 +345,7 @@ impl<K: Ord + Clone, V> Cache<K, V> {
     {
         if let Some(old) = self.entries.remove(key) {
             self.by_expiry.remove(&(old.expires_at, old.seq));
+            self.bytes -= old.bytes;
         }
     }
 
@@ -308,6 +353,7 @@ impl<K: Ord + Clone, V> Cache<K, V> {
     pub fn clear(&mut self) {
         self.entries.clear();
         self.by_expiry.clear();
+        self.bytes = 0;
     }
 
     /// Current counters.
@@ -317,6 +363,8 @@ impl<K: Ord + Clone, V> Cache<K, V> {
             capacity: self.capacity,
             hits: self.hits,
             misses: self.misses,
+            bytes: self.bytes,
+            max_bytes: self.max_bytes,
         }
     }
 }
@@ -385,6 +433,41 @@ mod tests {
         assert_eq!(c.stats().len, 3);
         let mut off: Cache<u32, u32> = Cache::new(0);
         off.insert(1, 1, UnixTime(0), UnixTime(5));
+        assert_eq!(off.get(&1, UnixTime(1)), None);
+    }
+
+    #[test]
+    fn stays_bounded_in_bytes() {
+        let mut c: Cache<u32, u32> = Cache::bounded(100, 1000);
+        assert!(c.insert_weighed(1, 1, 400, UnixTime(0), UnixTime(50)));
+        assert!(c.insert_weighed(2, 2, 400, UnixTime(0), UnixTime(10)));
+        // 800 + 400 > 1000: the entry expiring first (2) goes.
+        assert!(c.insert_weighed(3, 3, 400, UnixTime(0), UnixTime(30)));
+        assert_eq!((c.stats().len, c.stats().bytes), (2, 800));
+        assert_eq!(c.get(&2, UnixTime(1)), None);
+        assert_eq!(c.get(&1, UnixTime(1)), Some(&1));
+        // Heavier than the whole bound: not stored, and the key's older value is gone too.
+        assert!(!c.insert_weighed(1, 9, 1001, UnixTime(0), UnixTime(60)));
+        assert_eq!(c.get(&1, UnixTime(1)), None);
+        assert_eq!((c.stats().len, c.stats().bytes), (1, 400));
+        // Replacing a key releases its old weight before weighing the new one.
+        assert!(c.insert_weighed(3, 4, 1000, UnixTime(0), UnixTime(30)));
+        assert_eq!((c.stats().len, c.stats().bytes), (1, 1000));
+        for i in 10..2000 {
+            c.insert_weighed(i, i, 1 + (i as usize % 300), UnixTime(0), UnixTime(i64::from(i)));
+            assert!(c.stats().bytes <= 1000 && c.stats().len <= 100);
+        }
+        c.remove(&1999);
+        let left: usize = (0..2000u32).filter(|k| c.peek(k, UnixTime(1)).is_some()).count();
+        assert_eq!(left, c.stats().len);
+        c.clear();
+        assert_eq!((c.stats().len, c.stats().bytes), (0, 0));
+        // `new` keeps its meaning: entries only, weights counted but unbounded.
+        let mut n: Cache<u32, u32> = Cache::new(2);
+        assert!(n.insert_weighed(1, 1, usize::MAX / 2, UnixTime(0), UnixTime(5)));
+        assert_eq!(n.stats().max_bytes, usize::MAX);
+        let mut off: Cache<u32, u32> = Cache::bounded(10, 0);
+        assert!(!off.insert_weighed(1, 1, 0, UnixTime(0), UnixTime(5)));
         assert_eq!(off.get(&1, UnixTime(1)), None);
     }
 

@@ -179,12 +179,16 @@ codes! {
     JwksUnavailable = "ERR_JWKS_UNAVAILABLE",
     /// The Envoy filter's plugin configuration is invalid.
     FilterConfigInvalid = "ERR_FILTER_CONFIG_INVALID",
-    /// An internal failure, not the input's fault: a front end hit a broken invariant or a trap
-    /// and refused rather than guess (the Envoy filter answers 503; the npm package restarts
-    /// its engine).
-    Internal = "ERR_INTERNAL",
     /// The token expires further from now than the Envoy provider's `max_lifetime_seconds`.
     JwtLifetimeExceeded = "ERR_JWT_LIFETIME_EXCEEDED",
+    // ---- the engine ----
+    /// An internal failure, not the input's fault: a front end hit a broken invariant or a trap
+    /// and refused rather than guess. The engine discarded its state: the Envoy filter answers
+    /// 503, the npm package restarts its wasm module and the next call runs on a fresh engine.
+    Internal = "ERR_INTERNAL",
+    /// The npm package's wasm module is not loaded yet: in browsers and bundlers, `await init()`
+    /// before calling anything else.
+    NotInitialised = "ERR_NOT_INITIALISED",
 }
 
 impl fmt::Display for Code {

@@ -153,16 +153,12 @@ impl Inspection {
 /// (duplicate members: the last value is shown; too deep: shown when serde_json's own recursion
 /// bound allows).
 pub fn inspect(input: &str, limits: &Limits) -> Inspection {
+    if let Some(out) = oversized(input.len(), limits) {
+        return out;
+    }
     let mut out = Inspection::empty();
     if input.len() > limits.max_document_len {
-        out.warn(
-            "input_too_large",
-            format!(
-                "input is {} bytes, more than max_document_len ({}); nothing was decoded",
-                input.len(),
-                limits.max_document_len
-            ),
-        );
+        out.warn("input_too_large", too_large(input.len(), limits));
         out.strict_error = strict(input, limits);
         return out;
     }
@@ -178,6 +174,29 @@ pub fn inspect(input: &str, limits: &Limits) -> Inspection {
     }
     out.strict_error = strict(&out.token, limits);
     out
+}
+
+/// What [`inspect`] answers for any input of `len` bytes that is over both
+/// `limits.max_document_len` and `limits.max_token_len` (the answer then depends on the length
+/// alone), or `None` for other lengths. Lets a binding refuse an oversized input before copying
+/// it.
+pub fn oversized(len: usize, limits: &Limits) -> Option<Inspection> {
+    if len <= limits.max_document_len || len <= limits.max_token_len {
+        return None;
+    }
+    let mut out = Inspection::empty();
+    out.warn("input_too_large", too_large(len, limits));
+    let refused = Limits::check("max_token_len", len, limits.max_token_len).err()?;
+    let e = crate::error::Error::Limit(refused);
+    out.strict_error = Some(StrictError { code: e.code(), message: e.to_string() });
+    Some(out)
+}
+
+fn too_large(len: usize, limits: &Limits) -> String {
+    format!(
+        "input is {len} bytes, more than max_document_len ({}); nothing was decoded",
+        limits.max_document_len
+    )
 }
 
 /// The strict parser's answer, so no `Inspection` leaves `strict_error` empty for a bad token.
@@ -758,6 +777,20 @@ mod tests {
         assert_eq!(codes(&i.warnings), ["input_too_large"]);
         assert!(i.segments.is_empty());
         assert_eq!(i.strict_error.unwrap().code, Code::LimitExceeded);
+    }
+
+    #[test]
+    fn oversized_answers_from_the_length_what_the_strict_parser_says() {
+        let limits = Limits { max_document_len: 100, max_token_len: 50, ..Limits::default() };
+        for input in ["a".repeat(101), "é.x.y".repeat(40)] {
+            let by_len = oversized(input.len(), &limits).unwrap();
+            assert_eq!(by_len.strict_error, strict(&input, &limits));
+            assert_eq!(by_len, inspect(&input, &limits));
+            assert!(by_len.warnings[0].message.contains(&format!("is {} bytes", input.len())));
+        }
+        assert_eq!(oversized(100, &limits), None);
+        let wide = Limits { max_document_len: 100, max_token_len: 1000, ..Limits::default() };
+        assert_eq!(oversized(500, &wide), None, "the strict parser would read the content");
     }
 
     #[test]

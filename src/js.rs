@@ -57,12 +57,37 @@ struct JsVerifyOptions {
     config: Option<String>,
     limits: Option<Limits>,
     cache_size: Option<usize>,
+    cache_bytes: Option<usize>,
 }
 
 /// Default verified-token cache entries per verifier (fast-jwt's `cache: true` uses 1000).
 const DEFAULT_CACHE_SIZE: usize = 1000;
+/// Default bound on the weights of a verifier's cached answers, in bytes (see [`weight`]).
+/// `pkg/src/api.js` passes its own (its process-wide budget decides it); this is the default
+/// for any other caller of `configure`.
+const DEFAULT_CACHE_BYTES: usize = 8 * 1024 * 1024;
 /// Longest a cached verification is reused, in seconds (fast-jwt's default `cacheTTL`).
 const CACHE_MAX_AGE: u32 = 600;
+
+/// What a cached answer is counted as against the verifier's byte bound: its text, plus the
+/// parsed header, claims, alias and report it was written from, which live beside it. Those
+/// trees hold the same strings again (weighed as three times the text in all); each member or
+/// element adds a `Value`, a map slot and allocation headers (weighed per `,` and `:` of the
+/// text), and each object or array its first map node or vector buffer (per `{` and `[`); the
+/// constant covers the entry's own bookkeeping (the key, two tree nodes, the window). Counting
+/// punctuation inside strings too only over-counts, which only shortens the cache;
+/// `pkg/test/cache-bytes.test.mjs` checks the module's memory against the weights for long
+/// strings, many small members and nesting.
+fn weight(entry: &CachedVerification) -> usize {
+    let text = entry.json.as_bytes();
+    let members = text.iter().filter(|b| matches!(b, b',' | b':')).count();
+    let containers = text.iter().filter(|b| matches!(b, b'{' | b'[')).count();
+    text.len()
+        .saturating_mul(3)
+        .saturating_add(members.saturating_mul(32))
+        .saturating_add(containers.saturating_mul(320))
+        .saturating_add(2048)
+}
 
 fn options_invalid(field: &str, reason: &str) -> String {
     fail_with(JsError {
@@ -244,7 +269,8 @@ impl Configured {
         token: &str,
         now: UnixTime,
     ) -> Result<Cow<'_, CachedVerification>, String> {
-        let caching = self.cache.stats().capacity > 0;
+        let stats = self.cache.stats();
+        let caching = stats.capacity > 0 && stats.max_bytes > 0;
         // No cache, no key: hashing the token would be wasted work.
         let key =
             caching.then(|| CacheKey::derive(token.as_bytes(), &[], &self.options_fingerprint));
@@ -268,7 +294,14 @@ impl Configured {
             let json = verified_text(&verified, window);
             let entry = CachedVerification { verified, json };
             match (key, window) {
-                (Some(key), Some((from, until))) => self.cache.insert(key, entry, from, until),
+                // Heavier than the whole byte bound: answered once, like an uncacheable one.
+                (Some(_), Some(_)) if weight(&entry) > stats.max_bytes => {
+                    return Ok(Cow::Owned(entry))
+                }
+                (Some(key), Some((from, until))) => {
+                    let bytes = weight(&entry);
+                    self.cache.insert_weighed(key, entry, bytes, from, until);
+                }
                 // Caching off, or not cacheable (no numeric `exp`): answered once.
                 _ => return Ok(Cow::Owned(entry)),
             }
@@ -348,7 +381,10 @@ impl Verifier {
             options: opts,
             tolerance,
             options_fingerprint,
-            cache: Cache::new(o.cache_size.unwrap_or(DEFAULT_CACHE_SIZE)),
+            cache: Cache::bounded(
+                o.cache_size.unwrap_or(DEFAULT_CACHE_SIZE),
+                o.cache_bytes.unwrap_or(DEFAULT_CACHE_BYTES),
+            ),
         });
         ok(&Value::Null)
     }
@@ -509,9 +545,14 @@ impl Verifier {
         match &self.state {
             Some(s) => {
                 let st = s.cache.stats();
-                ok(
-                    &json!({ "len": st.len, "capacity": st.capacity, "hits": st.hits, "misses": st.misses }),
-                )
+                ok(&json!({
+                    "len": st.len,
+                    "capacity": st.capacity,
+                    "hits": st.hits,
+                    "misses": st.misses,
+                    "bytes": st.bytes,
+                    "maxBytes": st.max_bytes,
+                }))
             }
             None => fail(Code::OptionsInvalid, "verifier not configured"),
         }
@@ -823,6 +864,53 @@ pub fn parse_discovery(document: &str, issuer: &str) -> String {
             "warnings": d.warnings,
         })),
         Err(e) => fail_error(&e),
+    }
+}
+
+/// Test builds only (feature `test-trap`, never in `pkg/dist`): traps the module the way the
+/// failures recovery must survive did, inside a `&mut self` method so wasm-bindgen's borrow flag
+/// stays set as it did then. `kind`: `unreachable` (a panic: `RuntimeError: unreachable`),
+/// `stack` (unbounded recursion of small frames: `RangeError: Maximum call stack size
+/// exceeded`), `memory` (recursion with large frames overruns the shadow stack in linear memory:
+/// `RuntimeError: memory access out of bounds`). Any other `kind` returns normally.
+#[cfg(all(feature = "test-trap", target_arch = "wasm32"))]
+#[wasm_bindgen]
+impl Verifier {
+    /// See the block's documentation.
+    #[wasm_bindgen(js_name = __trapForTest)]
+    pub fn trap_for_test(&mut self, kind: &str) -> u32 {
+        // Unbounded on purpose: the trap is the point.
+        #[allow(unconditional_recursion)]
+        fn small(n: u32) -> u32 {
+            core::hint::black_box(small(core::hint::black_box(n.wrapping_add(1)))) ^ n
+        }
+        #[allow(unconditional_recursion)]
+        fn large(n: u32) -> u32 {
+            let frame = core::hint::black_box([n; 4096]);
+            core::hint::black_box(large(frame[n as usize % 4096].wrapping_add(1))) ^ frame[0]
+        }
+        match kind {
+            "unreachable" => core::arch::wasm32::unreachable(),
+            "stack" => small(0),
+            "memory" => large(0),
+            _ => 0,
+        }
+    }
+}
+
+/// An [`inspect`] of an input of `len` bytes over the default `max_document_len`, without the
+/// input: `pkg/src/api.js` measures a string before copying it into wasm and asks for this
+/// instead, so an oversized input is never copied. The answer depends only on the length.
+#[wasm_bindgen(js_name = inspectOversized)]
+pub fn inspect_oversized(len: f64) -> String {
+    let limits = Limits::default();
+    let len = if len.is_finite() && len >= 0.0 { len as usize } else { usize::MAX };
+    match crate::inspect::oversized(len, &limits) {
+        Some(inspection) => ok(&inspection),
+        None => fail(
+            Code::OptionsInvalid,
+            &alloc::format!("{len} bytes is within max_document_len: inspect the input itself"),
+        ),
     }
 }
 

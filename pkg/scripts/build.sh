@@ -6,6 +6,11 @@
 #   dist/jwtgate_mint_bg.wasm   src/js_mint.rs (feature `js-mint`): mintTestIdentity only, loaded
 #   dist/jwtgate_mint.js        on first use (key generation + signing stay out of the main module)
 #   dist/codes.js               the frozen list of error codes, generated from crate::Code::ALL
+# and, for tests only, a second dist/ whose verifier module is built with the cargo feature
+# `test-trap` (an export that traps the module, to test recovery after a trap) in
+# target/js/test-trap-dist/ (never in pkg/dist: pkg/test/artifacts.test.mjs checks the released
+# module has no such export; pkg/test/trap-package.mjs puts it beside a copy of the package's
+# sources). Set JWTGATE_NO_TEST_BUILD=1 to skip it.
 # Installs what it needs idempotently (rustup target, wasm-bindgen-cli at the pinned version).
 # Never writes pkg/package.json. Set JWTGATE_NO_WASM_OPT=1 to skip wasm-opt.
 set -euo pipefail
@@ -49,14 +54,17 @@ if [[ -z "${JWTGATE_NO_WASM_OPT:-}" ]]; then
   elif command -v wasm-opt >/dev/null; then wasm_opt="$(command -v wasm-opt)"; fi
 fi
 
-# build_module FEATURE NAME: cargo → wasm-bindgen → wasm-opt into $tmp/NAME.js + NAME_bg.wasm.
+# build_module FEATURE NAME [OUT]: cargo → wasm-bindgen → wasm-opt into OUT/NAME.js + NAME_bg.wasm
+# (OUT defaults to $tmp; wasm-opt only there). The glue exports wasm-bindgen's
+# `__wbg_reset_state`, which src/engine.js calls to replace the instance after a trap.
 build_module() {
-  local feature="$1" name="$2"
+  local feature="$1" name="$2" dir="${3:-$tmp}"
   cargo rustc --quiet --lib --release --target wasm32-unknown-unknown \
     --no-default-features --features "$feature" --crate-type cdylib "${per_crate[@]}"
-  wasm-bindgen --target web --no-typescript --out-dir "$tmp" --out-name "$name" \
+  wasm-bindgen --target web --no-typescript --experimental-reset-state-function \
+    --out-dir "$dir" --out-name "$name" \
     "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/jwtgate.wasm"
-  [[ -n "$wasm_opt" ]] || return 0
+  [[ -n "$wasm_opt" && "$dir" == "$tmp" ]] || return 0
   local wasm="$tmp/${name}_bg.wasm" log="$tmp/wasm-opt.log"
   cp "$wasm" "$tmp/plain.wasm"
   if node "$root/scripts/wasm-inline-only.mjs" "$tmp/plain.wasm" "$tmp/inline.wasm" \
@@ -82,3 +90,14 @@ for name in jwtgate jwtgate_mint; do
   f="$out/${name}_bg.wasm"
   echo "build: pkg/dist/${name}_bg.wasm $(wc -c <"$f") B raw, $(gzip -9 -c "$f" | wc -c) B gzip -9" >&2
 done
+
+# The test variant: a verifier module built with `test-trap` (unoptimised: only its behaviour is
+# tested), beside the released mint module and codes.
+if [[ -z "${JWTGATE_NO_TEST_BUILD:-}" ]]; then
+  test_dist="$CARGO_TARGET_DIR/test-trap-dist"
+  rm -rf "$test_dist"
+  mkdir -p "$test_dist"
+  build_module js,test-trap jwtgate "$test_dist"
+  cp "$out"/jwtgate_mint.js "$out"/jwtgate_mint_bg.wasm "$out"/codes.js "$out"/codes.d.ts "$test_dist/"
+  echo "build: test variant (feature test-trap) in ${test_dist#"$root/"}" >&2
+fi

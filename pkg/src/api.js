@@ -1,8 +1,11 @@
 // The public API, identical in Node and browsers. Every decision happens in the wasm core; this
 // file only normalises options into the JSON the boundary (src/js.rs) reads and turns the
-// boundary's answers into objects or JwtgateError.
-import * as wasm from '../dist/jwtgate.js';
+// boundary's answers into objects or JwtgateError. It also refuses inputs longer than their
+// limits before copying them into wasm (./limits.js), bounds the verifiers' caches in bytes, and
+// goes through ./engine.js for every call into wasm (not initialised, restart after a trap).
+import { enter, failed, generation, onRestart, wasm } from './engine.js';
 import { JwtgateError, unwrap } from './errors.js';
+import { checkDocument, checkToken, limitOf, utf8Length, DEFAULT_MAX_DOCUMENT_LEN } from './limits.js';
 import { mintModule } from './mint.js';
 
 const VERIFY_OPTIONS = new Set([
@@ -19,7 +22,18 @@ const VERIFY_OPTIONS = new Set([
   'config',
   'limits',
   'cacheSize',
+  'cacheBytes',
 ]);
+
+/** Default bound on one verifier's cached answers (`cacheBytes`), in bytes. */
+export const DEFAULT_CACHE_BYTES = 8 * 1024 * 1024;
+/**
+ * Bound on every live verifier's cache together (createVerifier's and verify()'s pool), in
+ * bytes: wasm memory is shared by all of them and never shrinks, so the bound is on the sum.
+ */
+export const TOTAL_CACHE_BYTES = 64 * 1024 * 1024;
+/** Cache bound of each verifier in verify()'s pool (at most MAX_VERIFIERS of them). */
+const POOL_CACHE_BYTES = 2 * 1024 * 1024;
 
 function invalid(message) {
   return new JwtgateError({ code: 'ERR_OPTIONS_INVALID', message });
@@ -56,8 +70,13 @@ function utf8(str) {
 const list = (v) => (v === undefined || v === null ? undefined : Array.isArray(v) ? v : [v]);
 const text = (v) => (v === undefined || v === null ? undefined : typeof v === 'string' ? v : JSON.stringify(v));
 
-/** The JSON the core's Verifier is configured with (everything but `now`). */
-function verifierConfig(options) {
+/**
+ * The options the core's Verifier is configured with (everything but `now`), after their
+ * documents were measured against the limits (ERR_LIMIT_EXCEEDED, as the core words it, before
+ * anything is copied into wasm). `cacheBytes` is the caller's request; the grant is decided
+ * when the verifier is made.
+ */
+function verifierOptions(options) {
   if (options === null || typeof options !== 'object') throw invalid('options must be an object');
   for (const k of Object.keys(options)) {
     if (!VERIFY_OPTIONS.has(k)) throw invalid(`unknown option "${k}"`);
@@ -66,21 +85,37 @@ function verifierConfig(options) {
   if (o.clockTolerance !== undefined && !Number.isFinite(o.clockTolerance)) {
     throw invalid('clockTolerance must be a number of seconds');
   }
-  return JSON.stringify({
-    jwks: text(o.jwks),
-    keys: list(o.keys),
+  if (o.cacheBytes !== undefined && !(Number.isSafeInteger(o.cacheBytes) && o.cacheBytes >= 0)) {
+    throw invalid('cacheBytes must be a whole number of bytes (0 disables the cache)');
+  }
+  // In the order the core reads them (role, config, then the keys).
+  const maxDoc = limitOf(o.limits, 'maxDocumentLen');
+  const role = text(o.role);
+  const config = text(o.config);
+  const jwks = text(o.jwks);
+  const keys = list(o.keys);
+  checkDocument(role, maxDoc, 'Vault role: ');
+  checkDocument(config, maxDoc, 'Vault config: ');
+  checkDocument(jwks, maxDoc, 'JWKS: ');
+  if (keys !== undefined && jwks === undefined) {
+    for (const pem of keys) if (typeof pem === 'string') checkDocument(pem, maxDoc, '');
+  }
+  return {
+    jwks,
+    keys,
     issuer: list(o.issuer),
     audience: list(o.audience),
     subject: o.subject,
     algorithms: list(o.algorithms),
     requiredClaims: o.requiredClaims,
     clockTolerance: o.clockTolerance,
-    role: text(o.role),
+    role,
     roleName: o.roleName,
-    config: text(o.config),
+    config,
     limits: o.limits,
     cacheSize: o.cacheSize,
-  });
+    cacheBytes: o.cacheBytes,
+  };
 }
 
 /**
@@ -89,7 +124,15 @@ function verifierConfig(options) {
  */
 export function inspect(token) {
   if (typeof token !== 'string') throw invalid('token must be a string');
-  return unwrap(wasm.inspect(token));
+  enter();
+  // Over the default max_document_len the core decodes nothing and its answer depends on the
+  // length alone: ask for it by length, without copying the input.
+  const size = token.length > DEFAULT_MAX_DOCUMENT_LEN ? utf8Length(token) : 0;
+  try {
+    return unwrap(size > DEFAULT_MAX_DOCUMENT_LEN ? wasm.inspectOversized(size) : wasm.inspect(token));
+  } catch (e) {
+    throw failed(e);
+  }
 }
 
 /**
@@ -98,8 +141,26 @@ export function inspect(token) {
  * sidecar that sees the same tokens repeatedly.
  */
 export function createVerifier(options = {}) {
-  const config = verifierConfig(options);
-  return makeVerifier(config);
+  const o = verifierOptions(options);
+  return makeVerifier(o, o.cacheBytes ?? DEFAULT_CACHE_BYTES);
+}
+
+// The cache budget: every live verifier holds a grant (its core's `cacheBytes`) and the grants
+// never sum past TOTAL_CACHE_BYTES. A verifier dropped without free() returns its grant when it
+// is garbage-collected, as wasm-bindgen's finalizer frees its core then.
+let granted = 0;
+const grants = typeof FinalizationRegistry === 'undefined' ? null : new FinalizationRegistry((bytes) => {
+  granted -= bytes;
+});
+
+/** Takes up to `want` bytes of the budget, evicting verify()'s pooled verifiers first if needed. */
+function grant(want) {
+  while (granted + want > TOTAL_CACHE_BYTES && evictPooled()) {
+    // evictPooled() freed one pooled verifier and its grant.
+  }
+  const bytes = Math.max(0, Math.min(want, TOTAL_CACHE_BYTES - granted));
+  granted += bytes;
+  return bytes;
 }
 
 function deepFreeze(value) {
@@ -137,7 +198,7 @@ function readVerified(text) {
       return report;
     },
   });
-  return { value, from, until };
+  return { value, from, until, size: text.length };
 }
 
 /** A boundary answer of `Verifier.verify`: the compact form, or a `{"err": …}` envelope. */
@@ -148,76 +209,172 @@ function verifiedOrThrow(text) {
   throw new JwtgateError({ code: 'ERR_OPTIONS_INVALID', message: 'unexpected verifier answer' });
 }
 
-function makeVerifier(config) {
-  const core = new wasm.Verifier();
-  unwrap(core.configure(config));
-  const capacity = unwrap(core.cacheStats()).capacity;
+/**
+ * A verifier over a core Verifier configured with `options` and a cache of `want` bytes (less if
+ * the budget is spent). The core is rebuilt from the same options when the engine was restarted
+ * after a trap (its cache starts empty); `free()` releases it and the grant.
+ */
+function makeVerifier(options, want) {
+  enter();
+  // A verifier that caches nothing (`cacheSize: 0`) takes none of the budget.
+  const bytes = grant(options.cacheSize === 0 ? 0 : want);
+  const config = JSON.stringify({ ...options, cacheBytes: bytes });
+  const maxToken = limitOf(options.limits, 'maxTokenLen');
+  const maxDoc = limitOf(options.limits, 'maxDocumentLen');
+  let core;
+  let coreGeneration;
+  let capacity;
+  let freed = false;
   // A memo of parsed answers in front of the core's cache, keyed by the exact token (options and
   // keys are fixed for this verifier) and valid in the window the core computed for that answer
   // ([verified-at, raw exp), at most 10 min), so a hit costs a Map lookup instead of a wasm call
-  // and a JSON.parse. Bounded like the core's cache; oldest entry evicted first.
+  // and a JSON.parse. Bounded like the core's cache, in entries and in bytes (the token's and the
+  // answer's text, twice for UTF-16); oldest entry evicted first.
   const memo = new Map();
+  let memoBytes = 0;
   let memoHits = 0;
-  return {
+  const forget = (token, hit) => {
+    memo.delete(token);
+    memoBytes -= hit.bytes;
+  };
+  /** The core of the current engine: (re)built on first use and after a restart. */
+  function live() {
+    if (freed) throw invalid('this verifier was freed');
+    enter();
+    if (coreGeneration !== generation()) {
+      memo.clear();
+      memoBytes = 0;
+      core = undefined;
+      const fresh = new wasm.Verifier();
+      unwrap(fresh.configure(config));
+      capacity = unwrap(fresh.cacheStats()).capacity;
+      core = fresh;
+      coreGeneration = generation();
+    }
+    return core;
+  }
+  const guarded = (fn) => {
+    try {
+      return fn(live());
+    } catch (e) {
+      throw failed(e);
+    }
+  };
+  try {
+    guarded(() => undefined);
+  } catch (e) {
+    granted -= bytes;
+    throw e;
+  }
+  const handle = {
     /** Verifies `token`; returns the verified identity (deeply frozen) or throws JwtgateError. */
     verify(token, { now } = {}) {
       if (typeof token !== 'string') throw invalid('token must be a string');
       const at = toSeconds(now);
       const hit = memo.get(token);
-      if (hit !== undefined) {
+      if (hit !== undefined && coreGeneration === generation()) {
         if (at >= hit.from && at < hit.until) {
           memoHits++;
           return hit.value;
         }
-        if (at >= hit.until) memo.delete(token);
+        if (at >= hit.until) forget(token, hit);
       }
-      const { value, from, until } = verifiedOrThrow(core.verify(utf8(token), at));
-      if (until !== undefined && capacity > 0) {
-        if (memo.size >= capacity) memo.delete(memo.keys().next().value);
-        memo.set(token, { value, from, until });
+      checkToken(token, maxToken);
+      let answer;
+      try {
+        answer = live().verify(utf8(token), at);
+      } catch (e) {
+        throw failed(e);
+      }
+      const { value, from, until, size } = verifiedOrThrow(answer);
+      const weight = 2 * (token.length + size);
+      if (until !== undefined && capacity > 0 && weight <= bytes) {
+        while (memo.size > 0 && (memo.size >= capacity || memoBytes + weight > bytes)) {
+          const [oldest, old] = memo.entries().next().value;
+          forget(oldest, old);
+        }
+        memo.set(token, { value, from, until, bytes: weight });
+        memoBytes += weight;
       }
       return value;
     },
     /** Verifies `token` and decides `request` against `policies`; denial is a result. */
     authorize(token, { policies, accessor, request, now, entity } = {}) {
       if (typeof token !== 'string') throw invalid('token must be a string');
-      const input = JSON.stringify({ policies: policyList(policies), accessor, request, entity });
-      return unwrap(core.authorize(utf8(token), input, toSeconds(now)));
+      const list = policyList(policies, maxDoc);
+      checkToken(token, maxToken);
+      const input = JSON.stringify({ policies: list, accessor, request, entity });
+      const at = toSeconds(now);
+      return unwrap(guarded((c) => c.authorize(utf8(token), input, at)));
     },
     /** Verifies `token` and renders `policies` for its alias (no decision). */
     renderPolicies(token, { policies, accessor, now, entity } = {}) {
       if (typeof token !== 'string') throw invalid('token must be a string');
-      const input = JSON.stringify({ policies: policyList(policies), accessor, entity });
-      return unwrap(core.renderPolicies(utf8(token), input, toSeconds(now)));
+      const list = policyList(policies, maxDoc);
+      checkToken(token, maxToken);
+      const input = JSON.stringify({ policies: list, accessor, entity });
+      const at = toSeconds(now);
+      return unwrap(guarded((c) => c.renderPolicies(utf8(token), input, at)));
     },
-    /** Cache counters: `{ len, capacity, hits, misses }` (hits include the JS memo's). */
+    /**
+     * Cache counters: `{ len, capacity, hits, misses, bytes, maxBytes }` (hits include the JS
+     * memo's; `bytes` is the core cache's weight, `maxBytes` this verifier's grant).
+     */
     cacheStats() {
-      const st = unwrap(core.cacheStats());
+      const st = unwrap(guarded((c) => c.cacheStats()));
       return { ...st, hits: st.hits + memoHits };
     },
-    /** Releases the wasm memory now instead of at garbage collection. */
+    /** Releases the wasm memory and the cache grant now instead of at garbage collection. */
     free() {
-      core.free();
+      if (freed) return;
+      freed = true;
+      memo.clear();
+      grants?.unregister(handle);
+      granted -= bytes;
+      // A core from an engine since replaced is gone with it (its finalizer is a no-op).
+      if (core !== undefined && coreGeneration === generation()) {
+        try {
+          core.free();
+        } catch (e) {
+          throw failed(e);
+        }
+      }
+      core = undefined;
     },
   };
+  grants?.register(handle, bytes, handle);
+  return handle;
 }
 
 // verify(token, options) reuses verifiers by their configuration, so repeated calls with the
 // same options share prepared keys and the token cache. Bounded; oldest configuration evicted.
+// Each pooled verifier's cache is POOL_CACHE_BYTES (its own `cacheBytes` when smaller), so the
+// pool holds at most MAX_VERIFIERS * POOL_CACHE_BYTES; it is also the first thing given up when
+// createVerifier's verifiers need the budget. After a trap the pool is dropped whole.
 const MAX_VERIFIERS = 16;
 const verifiers = new Map();
+onRestart(() => {
+  for (const v of verifiers.values()) v.free();
+  verifiers.clear();
+});
+
+/** Frees the oldest pooled verifier; false when the pool is empty. */
+function evictPooled() {
+  const oldest = verifiers.entries().next().value;
+  if (oldest === undefined) return false;
+  verifiers.delete(oldest[0]);
+  oldest[1].free();
+  return true;
+}
 
 function verifierFor(options) {
-  const config = verifierConfig(options);
-  let v = verifiers.get(config);
+  const o = verifierOptions(options);
+  const key = JSON.stringify(o);
+  let v = verifiers.get(key);
   if (v === undefined) {
-    v = makeVerifier(config);
-    if (verifiers.size >= MAX_VERIFIERS) {
-      const [oldestKey, oldest] = verifiers.entries().next().value;
-      verifiers.delete(oldestKey);
-      oldest.free();
-    }
-    verifiers.set(config, v);
+    if (verifiers.size >= MAX_VERIFIERS) evictPooled();
+    v = makeVerifier(o, Math.min(o.cacheBytes ?? POOL_CACHE_BYTES, POOL_CACHE_BYTES));
+    verifiers.set(key, v);
   }
   return v;
 }
@@ -238,12 +395,19 @@ export function verify(token, options = {}) {
   return verifierFor(rest).verify(token, { now });
 }
 
-function policyList(policies) {
+/** `{ name, text }` for each policy, each text measured against `maxDoc` before it is copied. */
+function policyList(policies, maxDoc) {
   if (policies === undefined) return [];
   if (!Array.isArray(policies)) policies = [policies];
-  return policies.map((p, i) =>
+  const out = policies.map((p, i) =>
     typeof p === 'string' ? { name: `policy${i + 1}`, text: p } : { name: p.name ?? `policy${i + 1}`, text: p.text ?? p.policy },
   );
+  for (const p of out) {
+    if (typeof p.text === 'string' && typeof p.name === 'string') {
+      checkDocument(p.text, maxDoc, `policy ${JSON.stringify(p.name)}: `);
+    }
+  }
+  return out;
 }
 
 /**
@@ -273,8 +437,27 @@ export function renderPolicies(token, options = {}) {
 export function evaluateTrustPolicy(token, options = {}) {
   const [now, rest] = splitNow(options);
   const { trustPolicy, providerUrl, clientIds, accountId, ...verifyOptions } = rest;
-  const input = JSON.stringify({ trustPolicy: text(trustPolicy), providerUrl, clientIds: list(clientIds), accountId });
-  return unwrap(wasm.evaluateTrustPolicy(token, verifierConfig(verifyOptions), input, toSeconds(now)));
+  if (typeof token !== 'string') throw invalid('token must be a string');
+  const o = verifierOptions(verifyOptions);
+  // As the core reads them: keys (above), the token, the trust policy.
+  checkToken(token, limitOf(o.limits, 'maxTokenLen'));
+  const policy = text(trustPolicy);
+  checkDocument(policy, limitOf(o.limits, 'maxDocumentLen'), 'invalid trust policy: trust policy: ');
+  const input = JSON.stringify({ trustPolicy: policy, providerUrl, clientIds: list(clientIds), accountId });
+  const at = toSeconds(now);
+  return call(() => wasm.evaluateTrustPolicy(token, JSON.stringify(o), input, at));
+}
+
+/** Runs one module-level export (`fn` returns its envelope) through the engine's guard. */
+function call(fn) {
+  enter();
+  let answer;
+  try {
+    answer = fn();
+  } catch (e) {
+    throw failed(e);
+  }
+  return unwrap(answer);
 }
 
 /**
@@ -283,12 +466,18 @@ export function evaluateTrustPolicy(token, options = {}) {
  */
 export function suggestTrustPolicy(token, options = {}) {
   const { providerUrl, clientIds, accountId } = options;
-  return unwrap(wasm.suggestTrustPolicy(token, JSON.stringify({ providerUrl, clientIds: list(clientIds), accountId })));
+  if (typeof token !== 'string') throw invalid('token must be a string');
+  const input = JSON.stringify({ providerUrl, clientIds: list(clientIds), accountId });
+  // Over the default max_document_len the core reads no claims from the token (inspect decodes
+  // nothing), exactly as for an empty one: ask with an empty one instead of copying it.
+  const oversized = token.length > DEFAULT_MAX_DOCUMENT_LEN && utf8Length(token) > DEFAULT_MAX_DOCUMENT_LEN;
+  return call(() => wasm.suggestTrustPolicy(oversized ? '' : token, input));
 }
 
 /** Lists a JWKS's usable keys (kid, alg, kty, thumbprint) and the keys skipped, with reasons. */
 export function jwksInfo(jwks) {
-  return unwrap(wasm.jwksInfo(text(jwks)));
+  const doc = checkDocument(text(jwks), DEFAULT_MAX_DOCUMENT_LEN, 'JWKS: ');
+  return call(() => wasm.jwksInfo(doc));
 }
 
 /**
@@ -296,17 +485,20 @@ export function jwksInfo(jwks) {
  * `jwt_validation_pubkeys`: `{ keys: [{ kid, thumbprint, pem }], skipped: [{ index, kid, code, message }] }`.
  */
 export function jwksToPem(jwks) {
-  return unwrap(wasm.jwksToPem(text(jwks)));
+  const doc = checkDocument(text(jwks), DEFAULT_MAX_DOCUMENT_LEN, 'JWKS: ');
+  return call(() => wasm.jwksToPem(doc));
 }
 
 /** RFC 7638 SHA-256 thumbprint (base64url) of a public JWK. */
 export function thumbprint(jwk) {
-  return unwrap(wasm.thumbprint(text(jwk)));
+  const doc = checkDocument(text(jwk), DEFAULT_MAX_DOCUMENT_LEN, 'JWKS: ');
+  return call(() => wasm.thumbprint(doc));
 }
 
 /** Checks an OIDC discovery document against the issuer it was fetched for. */
 export function parseDiscovery(document, issuer) {
-  return unwrap(wasm.parseDiscovery(text(document), issuer));
+  const doc = checkDocument(text(document), DEFAULT_MAX_DOCUMENT_LEN, 'discovery document: ');
+  return call(() => wasm.parseDiscovery(doc, issuer));
 }
 
 /**

@@ -105,7 +105,9 @@ test('createVerifier caches verified tokens inside their window only', () => {
   const first = v.verify(m.token, { now });
   assert.equal(v.verify(m.token, { now: now + 1 }), first, 'the same (frozen) answer');
   assert.ok(Object.isFrozen(first.payload));
-  assert.deepEqual(v.cacheStats(), { len: 1, capacity: 1000, hits: 1, misses: 1 });
+  const { bytes, ...counts } = v.cacheStats();
+  assert.deepEqual(counts, { len: 1, capacity: 1000, hits: 1, misses: 1, maxBytes: jwtgate.DEFAULT_CACHE_BYTES });
+  assert.ok(bytes > first.report.checks.length && bytes <= jwtgate.DEFAULT_CACHE_BYTES, `${bytes} bytes`);
   assert.throws(() => v.verify(m.token, { now: now + 600 }), (e) => e.code === 'ERR_JWT_EXPIRED');
   assert.throws(() => v.verify(m.token, { now: now - 100 }), (e) => e.code === 'ERR_JWT_NOT_YET_VALID');
   // A failure is never cached: the same bad token fails again through the full path.
@@ -113,7 +115,7 @@ test('createVerifier caches verified tokens inside their window only', () => {
   const off = jwtgate.createVerifier({ jwks: m.jwks, audience: 'vault.io', cacheSize: 0 });
   off.verify(m.token, { now });
   off.verify(m.token, { now });
-  assert.deepEqual(off.cacheStats(), { len: 0, capacity: 0, hits: 0, misses: 2 });
+  assert.deepEqual(off.cacheStats(), { len: 0, capacity: 0, hits: 0, misses: 2, bytes: 0, maxBytes: 0 });
 });
 
 test('verify() keys its verifiers by options: other options never reuse an answer', () => {

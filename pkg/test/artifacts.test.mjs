@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import { PKG } from './helpers.mjs';
+import { TRAP_DIST } from './trap-package.mjs';
 
 const file = (name) => readFileSync(join(PKG, 'dist', name));
 // GNU gzip -9 when installed (what issue 7's targets use; a few % smaller than zlib's level 9).
@@ -36,4 +37,18 @@ test('the verifier module has no minting and no host randomness; the mint module
   assert.ok(exportsOf(mint).includes('mintTestIdentity'));
   assert.ok(!exportsOf(mint).some((n) => /verifier|inspect|authorize/i.test(n)), exportsOf(mint).join(', '));
   assert.ok(importsOf(mint).some((n) => /getRandomValues/.test(n)), importsOf(mint).join(', '));
+});
+
+test('the trapping test export is only in the test variant, never in the released module', () => {
+  const trapping = (bytes) => exportsOf(bytes).filter((n) => /trap/i.test(n));
+  assert.deepEqual(trapping(file('jwtgate_bg.wasm')), []);
+  assert.deepEqual(trapping(file('jwtgate_mint_bg.wasm')), []);
+  assert.doesNotMatch(readFileSync(join(PKG, 'dist', 'jwtgate.js'), 'utf8'), /__trapForTest/);
+  // The same check finds it where it is built (pkg/scripts/build.sh, feature test-trap).
+  const test = readFileSync(join(TRAP_DIST, 'jwtgate_bg.wasm'));
+  assert.deepEqual(trapping(test), ['verifier___trapForTest']);
+});
+
+test('the released glue can replace its instance (engine restart after a trap)', () => {
+  assert.match(readFileSync(join(PKG, 'dist', 'jwtgate.js'), 'utf8'), /export function __wbg_reset_state\b/);
 });

@@ -9,6 +9,7 @@ import {
   fetchJwks,
   codes,
   JwtgateError,
+  DEFAULT_CACHE_BYTES,
   type Code,
   type Verified,
 } from 'jwtgate';
@@ -19,6 +20,8 @@ const kid: string | undefined = v.key.kid;
 const outcome: 'pass' | 'fail' | 'skip' | 'info' = v.report.checks[0].outcome;
 const verifier = createVerifier({ jwks: JSON.stringify(minted.jwks), issuer: ['https://a', 'https://b'] });
 verifier.verify(minted.token, { now: 1700000000 });
+const small = createVerifier({ jwks: minted.jwks, cacheBytes: DEFAULT_CACHE_BYTES / 4 });
+const grantedBytes: number = small.cacheStats().maxBytes;
 const report = authorize(minted.token, {
   jwks: minted.jwks,
   role: { role_type: 'jwt', user_claim: 'nomad_job_id', bound_audiences: ['vault.io'] },
@@ -34,6 +37,7 @@ try {
   if (e instanceof JwtgateError) {
     const c: Code = e.code;
     const claim: string | undefined = e.claim;
+    if (e.code === 'ERR_INTERNAL' || e.code === 'ERR_NOT_INITIALISED') void e.cause;
     void c;
     void claim;
   }
@@ -46,6 +50,9 @@ async function remote(): Promise<void> {
 const wrong: Code = 'ERR_NOT_A_CODE';
 // @ts-expect-error: alg must be one of the two mint algorithms
 mintTestIdentity({ alg: 'HS256' });
+// @ts-expect-error: cacheBytes is a number of bytes
+createVerifier({ jwks: minted.jwks, cacheBytes: '8MiB' });
+void grantedBytes;
 // @ts-expect-error: a request needs a path
 authorize(minted.token, { jwks: minted.jwks, policies: [], request: { capability: 'read' } });
 void [kid, outcome, allowed, header, expired, remote, wrong];
