@@ -201,6 +201,9 @@ impl PathMatch {
     }
 }
 
+/// Default for `cache_bytes`: 8 MiB of cached answers per worker, the npm verifier's default.
+pub const DEFAULT_CACHE_BYTES: usize = 8 * 1024 * 1024;
+
 /// The validated plugin configuration.
 #[derive(Clone, Debug)]
 pub struct FilterConfig {
@@ -216,6 +219,9 @@ pub struct FilterConfig {
     pub on_jwks_failure: FetchFailureStatus,
     /// Verified-token cache capacity per worker (0 disables it).
     pub cache_entries: usize,
+    /// Bound on the weights of one worker's cached answers (verified and rejected tokens
+    /// together), in bytes (0 disables caching).
+    pub cache_bytes: usize,
     /// Root-context tick period.
     pub tick_ms: u64,
     /// Limits for tokens and documents.
@@ -247,6 +253,8 @@ struct RawConfig {
     on_jwks_failure: FetchFailureStatus,
     #[serde(default)]
     cache_entries: Option<usize>,
+    #[serde(default)]
+    cache_bytes: Option<usize>,
     #[serde(default)]
     tick_period_ms: Option<u64>,
     #[serde(default)]
@@ -487,6 +495,7 @@ impl FilterConfig {
             realm,
             on_jwks_failure: raw.on_jwks_failure,
             cache_entries: raw.cache_entries.unwrap_or(1000),
+            cache_bytes: raw.cache_bytes.unwrap_or(DEFAULT_CACHE_BYTES),
             tick_ms,
             limits,
             stat_prefix: raw.stat_prefix,

@@ -138,8 +138,10 @@ impl Vm {
             missing_reply: OnceCell::new(),
             unclaimed: OnceCell::new(),
             all_providers: (0..cfg.providers.len()).collect(),
-            cache: Cache::new(cfg.cache_entries),
-            rejected: Cache::new(cfg.cache_entries.min(MAX_REJECTED)),
+            // Rejections get a quarter of the byte budget: a flood of bad tokens never evicts
+            // good ones, nor grows the worker past its budget.
+            cache: Cache::bounded(cfg.cache_entries, cfg.cache_bytes - cfg.cache_bytes / 4),
+            rejected: Cache::bounded(cfg.cache_entries.min(MAX_REJECTED), cfg.cache_bytes / 4),
             cfg: Rc::new(cfg),
             remotes,
             pending: BTreeMap::new(),
@@ -398,7 +400,8 @@ impl Vm {
                             if let Some((from, until)) =
                                 token_cache::window(&v.verified.inner.claims, now, 0, 300)
                             {
-                                self.cache.insert(key, Rc::clone(&v), from, until);
+                                let bytes = weight(&req.found.token);
+                                self.cache.insert_weighed(key, Rc::clone(&v), bytes, from, until);
                             }
                             v
                         }
@@ -420,7 +423,8 @@ impl Vm {
                                     token_cache::rejection_window(core, now, REJECTED_MAX_AGE)
                                 {
                                     let r = Rejection { err: e.clone(), rendered: Rc::default() };
-                                    self.rejected.insert(key, r, from, until);
+                                    let bytes = weight(&req.found.token);
+                                    self.rejected.insert_weighed(key, r, bytes, from, until);
                                 }
                             }
                             first_err.get_or_insert(e);
@@ -556,6 +560,13 @@ fn take_text(headers: &mut [(String, Vec<u8>)], name: &str) -> String {
     };
     String::from_utf8(core::mem::take(value))
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// What a cached answer counts against the worker's byte budget: the token kept as the key, the
+/// header and claims parsed from it (a few times the decoded text in maps and strings) and the
+/// reply or header edits built from them; the constant covers the entry's own bookkeeping.
+fn weight(token: &str) -> usize {
+    token.len().saturating_mul(4).saturating_add(1024)
 }
 
 /// The cache key: the provider (its options are fixed per VM), the key-set version (a new JWKS

@@ -56,3 +56,35 @@ test('a token that is not valid yet is never remembered: it is allowed once its 
   e.advance(600_000);
   assert.equal(e.send({ path, headers: auth(early) }).state, 'continued');
 });
+
+test('cache_bytes bounds what a worker caches: accepted and rejected answers heavier than the budget are verified each time', () => {
+  const good = mint(ED, nomadClaims(T0));
+  const forged = mint(OTHER, nomadClaims(T0));
+  const sendTwice = (e, t) => {
+    e.send({ path, headers: auth(t) });
+    e.send({ path, headers: auth(t) });
+  };
+  // Default budget (8 MiB): the replay of each token is answered from the cache.
+  const roomy = envoy(cfg(), { workers: 1 });
+  sendTwice(roomy, good);
+  sendTwice(roomy, forged);
+  assert.equal(roomy.metric('jwtgate.cache_miss'), 2n);
+  assert.equal(roomy.metric('jwtgate.cache_hit'), 1n);
+  // A budget smaller than one token's weight: nothing is kept, every request is verified.
+  const tight = envoy({ ...cfg(), cache_bytes: 512 }, { workers: 1 });
+  sendTwice(tight, good);
+  sendTwice(tight, forged);
+  assert.equal(tight.metric('jwtgate.cache_miss'), 4n);
+  assert.equal(tight.metric('jwtgate.cache_hit'), 0n);
+  // Answers stay the same whether cached or not.
+  assert.equal(tight.send({ path, headers: auth(good) }).state, 'continued');
+  assert.equal(tight.send({ path, headers: auth(forged) }).json.code, 'ERR_JWS_SIGNATURE_INVALID');
+});
+
+test('cache_bytes is refused when it is not a non-negative integer', () => {
+  const e = envoy({ ...cfg(), cache_bytes: 'lots' }, { workers: 1 });
+  assert.equal(e.loaded, false);
+  const lines = e.logsMatching(/^jwtgate: rejecting plugin configuration: /);
+  assert.equal(lines.length, 1, JSON.stringify(e.logs));
+  assert.match(lines[0].msg, /invalid filter configuration at \/cache_bytes: /);
+});
