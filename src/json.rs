@@ -18,10 +18,14 @@ pub mod write;
 /// The deepest nesting any JSON document may have, whatever [`Limits::max_json_depth`] says.
 ///
 /// Reading (and later dropping, printing or comparing) a JSON value recurses once per level,
-/// so the depth must stay small enough for the smallest stack jwtgate runs on (the wasm
-/// module's 1 MiB shadow stack, a host thread's): raising `limits` cannot lift this cap. It is
-/// also below serde_json's own recursion limit (128 levels), so that one never decides.
-pub const MAX_DEPTH: usize = 100;
+/// so the depth must stay small enough for the smallest stack jwtgate runs on: raising
+/// `limits` cannot lift this cap. The smallest is not the wasm module's 1 MiB shadow stack but
+/// the interpreter's own frame stack under Envoy's WAMR runtime (32 KiB, what proxy-wasm-cpp-host
+/// gets from `wasm_instance_new`): a token whose claims nested about 80 levels deep overflowed
+/// it and trapped the filter (`tests/envoy/limits-max.test.mjs` on the cpp-host). This cap
+/// leaves that stack a wide margin, is three times the default `max_json_depth`, and is below
+/// serde_json's own recursion limit (128 levels), so that one never decides.
+pub const MAX_DEPTH: usize = 48;
 
 /// [`LimitExceeded::name`] when [`MAX_DEPTH`] (not the configured limit) was exceeded.
 pub const MAX_DEPTH_NAME: &str = "json nesting cap";
@@ -287,7 +291,7 @@ mod tests {
             assert_eq!(e.code(), Code::LimitExceeded);
             assert_eq!(
                 e.to_string(),
-                "claims nests deeper than 100 levels, jwtgate's fixed cap on JSON nesting \
+                "claims nests deeper than 48 levels, jwtgate's fixed cap on JSON nesting \
                  (raising limits.maxJsonDepth does not lift it)",
             );
         }

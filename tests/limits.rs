@@ -124,13 +124,14 @@ fn messages_name_the_cap_and_where() {
     let (first, snippet) = shown.split_once('\n').unwrap();
     assert_eq!(
         first,
-        "failed to parse policy \"deep\": at 2:117: nesting deeper than 100 levels, jwtgate's \
+        "failed to parse policy \"deep\": at 2:41: nesting deeper than 24 levels, jwtgate's \
          fixed cap on HCL nesting (raising limits.maxJsonDepth does not lift it)"
     );
-    // The 7,000-character line is clipped to 40 characters around the column.
+    // The 7,000-character line is clipped to 40 characters around the column (here the
+    // column is near the start, so only its end is cut).
     let (line, caret) = snippet.split_once('\n').unwrap();
-    assert_eq!(line, format!("…{}…", "[".repeat(81)));
-    assert_eq!(caret, format!(" {}^", " ".repeat(40)));
+    assert_eq!(line, format!("  capabilities = {}…", "[".repeat(64)));
+    assert_eq!(caret, format!("{}^", " ".repeat(40)));
 }
 
 /// `inspect` reads what the strict readers refuse, with serde_json's own recursion limit.

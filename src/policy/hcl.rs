@@ -74,9 +74,11 @@ pub struct Body {
 }
 
 /// The deepest nesting of lists and objects the reader accepts, whatever `max_depth` it is
-/// given: it recurses once per level, and the smallest stack it runs on (the wasm module's
-/// 1 MiB) must hold the deepest document. Raised limits cannot lift it.
-pub const MAX_DEPTH: usize = 100;
+/// given: it recurses once per level, and the smallest stack it runs on must hold the deepest
+/// document. That is the interpreter's frame stack under Envoy's WAMR runtime (32 KiB), where
+/// objects nested about 40 levels deep overflowed (`tests/envoy/limits-max.test.mjs` on the
+/// cpp-host); a Vault policy nests three or four levels. Raised limits cannot lift it.
+pub const MAX_DEPTH: usize = 24;
 
 /// A syntax error with its position.
 #[derive(Clone, Debug, PartialEq, Eq)]
