@@ -119,8 +119,10 @@ pub fn suggest(setup: &Setup, a: &Analysis) -> Vec<Suggestion> {
                 .to_string(),
         ));
     }
-    for claim in r.determines.keys() {
-        if claim == "sub" && nomad || claim == &a.user_claim {
+    // Only claims the caller declared: Nomad's allocation id would also determine namespace and
+    // job, but makes one entity per allocation.
+    for claim in setup.knowledge.determines.keys() {
+        if claim == &a.user_claim {
             continue;
         }
         if need.is_subset(&r.closure(claim)) && !setup.knowledge.extra_claims.contains_key(claim) {
