@@ -8,6 +8,7 @@ initSync({ module: readFileSync(new URL('./dist/jwtgate_bg.wasm', import.meta.ur
 setMintReader(() => readFileSync(new URL('./dist/jwtgate_mint_bg.wasm', import.meta.url)));
 
 export * from './src/api.js';
+export { analyzeLoginOrder, simulateLogins } from './src/logins.js';
 export { codes, JwtgateError } from './src/errors.js';
 export { fetchJwks, discover, clearJwksCache } from './src/remote.js';
 export { initMint } from './src/mint.js';
