@@ -73,7 +73,7 @@ fn check_analysis(file: &str, doc: &Value, s: &Setup) {
         fixed.knowledge.extra_claims.extend(sug.extra_claims.clone());
         let after = analyze(&fixed);
         assert!(!after.hazard, "{file}: suggestion {} leaves {:#?}", sug.title, after.findings);
-        if sug.user_claim == "/nomad_workload_id" {
+        if sug.user_claim == "/extra_claims/nomad_workload_id" {
             let cfg = sug.nomad_agent_config.as_deref().unwrap();
             assert!(cfg.contains("default_identity {") && cfg.contains("extra_claims {"), "{cfg}");
             assert!(

@@ -61,8 +61,11 @@ impl Workload {
         m.insert(NOMAD_JOB_ID.into(), s(&self.job));
         m.insert(NOMAD_TASK.into(), s(&self.task));
         m.insert(NOMAD_ALLOCATION_ID.into(), s(&self.alloc));
-        for (claim, template) in &r.extra_claims {
-            m.insert(claim.clone(), s(&self.render(template)));
+        if !r.extra_claims.is_empty() {
+            // Nomad nests extra claims in one object.
+            let extra: Map<String, Value> =
+                r.extra_claims.iter().map(|(k, t)| (k.clone(), s(&self.render(t)))).collect();
+            m.insert("extra_claims".into(), Value::Object(extra));
         }
         m
     }
@@ -77,8 +80,11 @@ impl Workload {
             let end = rest[start..].find('}').map_or(rest.len(), |e| start + e + 1);
             let value = match (var, nomad_variable_claim(var)) {
                 ("job.region", _) => self.region.as_str(),
+                ("group.name", _) => self.group.as_str(),
                 (_, Some(NOMAD_NAMESPACE)) => self.namespace.as_str(),
                 (_, Some(NOMAD_JOB_ID)) => self.job.as_str(),
+                (_, Some(NOMAD_TASK)) => self.task.as_str(),
+                (_, Some(NOMAD_ALLOCATION_ID)) => self.alloc.as_str(),
                 _ => "x",
             };
             out.push_str(value);
@@ -102,7 +108,8 @@ pub fn pair(
     let with_generic = |w: &Workload, changed: &BTreeSet<String>| {
         let mut m = if r.nomad { w.claims(r) } else { Map::new() };
         for c in generic_claims {
-            if m.contains_key(c) {
+            // Nomad's extra claims are already in the nested `extra_claims` object.
+            if m.contains_key(c) || r.nomad && c.starts_with("/extra_claims/") {
                 continue;
             }
             let tag = if changed.contains(c) { "b" } else { "a" };

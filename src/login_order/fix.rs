@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 
 use serde::Serialize;
 
-use super::knowledge::{claim_name, Issuer, NOMAD_JOB_ID, NOMAD_NAMESPACE};
+use super::knowledge::{claim_name, extra_claim_path, Issuer, NOMAD_JOB_ID, NOMAD_NAMESPACE};
 use super::{analyze, Analysis, FindingCode, Setup, Severity, Source};
 use crate::role::VaultRole;
 
@@ -23,7 +23,7 @@ pub const NOMAD_WORKLOAD_TEMPLATE: &str = "${job.region}:${job.namespace}:${job.
 pub struct Suggestion {
     /// Short title.
     pub title: String,
-    /// The new `user_claim` (as written in the role).
+    /// The new `user_claim` (a JSON Pointer, as written in the role).
     pub user_claim: String,
     /// The role with the change applied (Vault's field names).
     pub role: VaultRole,
@@ -75,7 +75,7 @@ fn check(
 ) -> (Setup, Analysis) {
     let mut s = setup.clone();
     s.knowledge.issuer = issuer;
-    s.role.user_claim = format!("/{user_claim}");
+    s.role.user_claim = user_claim.to_string();
     s.role.user_claim_json_pointer = true;
     s.knowledge.extra_claims.extend(extra);
     let a = analyze(&s);
@@ -100,8 +100,11 @@ pub fn suggest(setup: &Setup, a: &Analysis) -> Vec<Suggestion> {
         extra.insert(NOMAD_WORKLOAD_CLAIM.to_string(), NOMAD_WORKLOAD_TEMPLATE.to_string());
         if need.iter().all(|c| c == NOMAD_NAMESPACE || c == NOMAD_JOB_ID) {
             candidates.push((
-                format!("user_claim = {NOMAD_WORKLOAD_CLAIM} (region:namespace:job, Nomad ≥ 1.8)"),
-                NOMAD_WORKLOAD_CLAIM.to_string(),
+                format!(
+                    "user_claim = /extra_claims/{NOMAD_WORKLOAD_CLAIM} (region:namespace:job, \
+                     Nomad ≥ 1.8)"
+                ),
+                extra_claim_path(NOMAD_WORKLOAD_CLAIM),
                 extra,
                 "one alias per job per namespace; add the extra claim to the Nomad servers' \
                  vault.default_identity (it is set on jobs when they are registered, so \
@@ -112,7 +115,7 @@ pub fn suggest(setup: &Setup, a: &Analysis) -> Vec<Suggestion> {
         }
         candidates.push((
             "user_claim = sub (region:namespace:job:group:task:identity)".to_string(),
-            "sub".to_string(),
+            "/sub".to_string(),
             BTreeMap::new(),
             "one alias (and entity) per task identity: nothing is shared, at the cost of more \
              entities; works with every Nomad version"
@@ -122,21 +125,24 @@ pub fn suggest(setup: &Setup, a: &Analysis) -> Vec<Suggestion> {
     // Only claims the caller declared: Nomad's allocation id would also determine namespace and
     // job, but makes one entity per allocation.
     for claim in setup.knowledge.determines.keys() {
-        if claim == &a.user_claim {
-            continue;
-        }
         if need.is_subset(&r.closure(claim)) && !setup.knowledge.extra_claims.contains_key(claim) {
+            let pointer = if claim.starts_with('/') {
+                claim.clone()
+            } else {
+                format!("/{}", claim.replace('~', "~0").replace('/', "~1"))
+            };
             candidates.push((
                 format!("user_claim = {claim}"),
-                claim.clone(),
+                pointer,
                 BTreeMap::new(),
                 format!("{claim} determines every templated claim (as declared)"),
             ));
         }
     }
     let mut out = Vec::new();
+    let current = claim_name(&setup.role.user_claim, setup.role.user_claim_json_pointer);
     for (title, claim, extra, tradeoff) in candidates {
-        if claim == a.user_claim {
+        if claim_name(&claim, true) == current {
             continue;
         }
         let (s, after) = check(setup, k.issuer, &claim, extra.clone());

@@ -42,6 +42,8 @@ pub struct Knowledge {
     pub issuer: Issuer,
     /// Nomad (≥ 1.8) `vault.default_identity.extra_claims`: claim name → template, e.g.
     /// `"${job.region}:${job.namespace}:${job.id}"`. A value is as unique as its template.
+    /// Nomad nests them in the token's `extra_claims` object, so a role addresses them as
+    /// `/extra_claims/<name>` (with `user_claim_json_pointer`).
     pub extra_claims: BTreeMap<String, String>,
     /// `claim → [claims its value determines]`, for issuers jwtgate has no knowledge of.
     pub determines: BTreeMap<String, Vec<String>>,
@@ -55,14 +57,23 @@ pub struct Knowledge {
     pub may_be_empty: Vec<String>,
 }
 
-/// Nomad `extra_claims` variables and the claim each one stands for. Only the variables of
-/// Nomad's documented example (`${job.region}:${job.namespace}:${job.id}`) are known; any other
-/// variable determines nothing jwtgate knows of.
+/// Nomad `extra_claims` variables that are always set, and the claim each one stands for
+/// (`shared/research/ux-anchors.md`: Nomad's `interpolate`). Any other variable
+/// (`${job.meta.<key>}`, `${node.*}`, …) determines nothing jwtgate knows of, and an unknown
+/// placeholder is left verbatim, so a value built only from such variables can be shared.
 const NOMAD_VARIABLES: &[(&str, Option<&str>)] = &[
     ("job.region", None),
     ("job.namespace", Some(NOMAD_NAMESPACE)),
     ("job.id", Some(NOMAD_JOB_ID)),
+    ("group.name", None),
+    ("task.name", Some(NOMAD_TASK)),
+    ("alloc.id", Some(NOMAD_ALLOCATION_ID)),
 ];
+
+/// The claim (as a resolved name, see [`claim_name`]) under which Nomad puts an extra claim.
+pub fn extra_claim_path(name: &str) -> String {
+    alloc::format!("/extra_claims/{}", name.replace('~', "~0").replace('/', "~1"))
+}
 
 /// The knowledge in force for one analysis, with the issuer resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -131,11 +142,14 @@ impl Knowledge {
                 let vars = template_variables(template);
                 let known: Vec<&str> =
                     vars.iter().filter_map(|v| nomad_variable_claim(v)).collect();
-                add(claim, &known);
-                if vars.iter().any(|v| !nomad_variable_known(v))
-                    || vars.is_empty() && template.is_empty()
-                {
-                    may_be_empty.insert(claim.clone());
+                let path = extra_claim_path(claim);
+                add(&path, &known);
+                if template.is_empty() {
+                    may_be_empty.insert(path.clone());
+                }
+                if !vars.iter().any(|v| nomad_variable_known(v) && *v != "job.region") {
+                    // Only region, meta, node or unknown placeholders: many workloads share it.
+                    shared.insert(path);
                 }
             }
             for c in [NOMAD_NAMESPACE, NOMAD_TASK, "nomad_service", "vault_role"] {
@@ -203,14 +217,17 @@ mod tests {
         let mut k = Knowledge::default();
         k.extra_claims.insert("wid".into(), "${job.region}:${job.namespace}:${job.id}".into());
         k.extra_claims.insert("team".into(), "${job.meta.team}".into());
+        k.extra_claims.insert("empty".into(), String::new());
         let r = k.resolve(&[]);
         assert!(r.nomad);
-        let wid = r.closure("wid");
+        let wid = r.closure("/extra_claims/wid");
         assert!(wid.contains(NOMAD_NAMESPACE) && wid.contains(NOMAD_JOB_ID));
         assert!(!wid.contains(NOMAD_TASK));
         assert!(r.closure("sub").contains(NOMAD_TASK));
         assert_eq!(r.closure(NOMAD_JOB_ID).len(), 1);
-        assert!(r.may_be_empty.contains("team") && !r.may_be_empty.contains("wid"));
+        assert!(r.shared.contains("/extra_claims/team") && !r.shared.contains("/extra_claims/wid"));
+        assert!(r.may_be_empty.contains("/extra_claims/empty"));
+        assert!(r.closure("/extra_claims/x").len() == 1);
         assert_eq!(claim_name("/nomad_job_id", true), "nomad_job_id");
         assert_eq!(claim_name("/nomad_job_id", false), "/nomad_job_id");
         assert_eq!(claim_name("/a~1b", true), "a/b");

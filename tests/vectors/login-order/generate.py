@@ -26,7 +26,8 @@ def nomad(ns, job, task, alloc, group=None, extra=False):
         "nomad_allocation_id": f"00000000-0000-4000-8000-{alloc:012d}",
     }
     if extra:
-        c["nomad_workload_id"] = f"global:{ns}:{job}"
+        # Nomad nests extra claims in one object (role: "/extra_claims/nomad_workload_id").
+        c["extra_claims"] = {"nomad_workload_id": f"global:{ns}:{job}"}
     return c
 
 
@@ -44,7 +45,7 @@ TUTORIAL = {"roleFile": f"{SAMPLE}/role.json", "roleName": "nomad-workloads",
 
 FIXED_ROLE = {
     "role_type": "jwt", "bound_audiences": ["vault.io"],
-    "user_claim": "/nomad_workload_id", "user_claim_json_pointer": True,
+    "user_claim": "/extra_claims/nomad_workload_id", "user_claim_json_pointer": True,
     "claim_mappings": {"nomad_namespace": "nomad_namespace", "nomad_job_id": "nomad_job_id",
                        "nomad_task": "nomad_task"},
     "token_type": "service", "token_policies": ["nomad-workloads"],
@@ -66,7 +67,7 @@ cases["tutorial"] = {
              "crosses": ["nomad_namespace"]},
             {"code": "user_claim_shared", "severity": "notice", "sourceClaim": "nomad_job_id"},
         ],
-        "suggestions": ["/nomad_workload_id", "/sub"],
+        "suggestions": ["/extra_claims/nomad_workload_id", "/sub"],
     },
 }
 
@@ -149,7 +150,7 @@ cases["task-templated"] = {
 }
 
 cases["fixed-role"] = {
-    "description": "The suggested fix: user_claim nomad_workload_id (region:namespace:job through "
+    "description": "The suggested fix: user_claim /extra_claims/nomad_workload_id (region:namespace:job through "
                    "Nomad's extra_claims) with the tutorial policy: no hazard, one alias per namespace",
     "role": FIXED_ROLE, "roleName": "nomad-workloads",
     "policies": [{"name": "nomad-workloads", "file": f"{SAMPLE}/policy.hcl"}],
