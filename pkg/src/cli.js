@@ -6,7 +6,7 @@
 import { readFileSync, existsSync, openSync, fchmodSync, writeSync, closeSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import * as api from '../index.node.js';
-import { simulateLogins, loginTable } from './logins.js';
+import { analyzeLoginOrder, simulateLogins, loginTable } from './logins.js';
 import { painter, wantsColour, formatChecks, formatClaims, formatWarnings, when, iso, shown } from './format.js';
 
 const EXIT = { OK: 0, FAIL: 1, USAGE: 2 };
@@ -806,7 +806,10 @@ async function cmdLogins(io, { opts, positional }, out) {
     request: opts.request,
     now,
   };
-  const r = simulateLogins(positional.map((a) => loginStepOf(io, a)), options);
+  // Without tokens: the analysis and the fix only.
+  const r = positional.length
+    ? simulateLogins(positional.map((a) => loginStepOf(io, a)), options)
+    : analyzeLoginOrder(options);
   const exit = r.analysis.hazard ? EXIT.FAIL : EXIT.OK;
   if (opts.json) return out.json({ ok: !r.analysis.hazard, ...r }, exit);
   const c = out.c;

@@ -98,7 +98,7 @@ test('jwtgate logins: two namespaces, one job name (minted tokens)', () => {
   // The fixed role: no hazard, exit 0.
   const fixed = join(dir, 'fixed.json');
   const role = JSON.parse(readFileSync(join(sample, 'role.json'), 'utf8'));
-  writeFileSync(fixed, JSON.stringify({ ...role, user_claim: '/nomad_workload_id' }));
+  writeFileSync(fixed, JSON.stringify({ ...role, user_claim: '/extra_claims/nomad_workload_id' }));
   const f = cli(['logins', '--role', fixed, '--policy', join(sample, 'policy.hcl'),
     '--extra-claim', 'nomad_workload_id=${job.region}:${job.namespace}:${job.id}']);
   assert.equal(f.code, 0, f.stdout + f.stderr);
