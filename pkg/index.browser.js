@@ -7,6 +7,7 @@ import initGlue from './dist/jwtgate.js';
 import { markLoaded } from './src/engine.js';
 
 export * from './src/api.js';
+export { analyzeLoginOrder, simulateLogins } from './src/logins.js';
 export { codes, JwtgateError } from './src/errors.js';
 export { fetchJwks, discover, clearJwksCache } from './src/remote.js';
 export { initMint } from './src/mint.js';

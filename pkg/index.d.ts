@@ -303,3 +303,100 @@ export declare function discover(
   options?: FetchOptions,
 ): Promise<{ issuer: string; jwksUri: string; algorithms?: string[]; document: Record<string, unknown>; jwks: Jwks }>;
 export declare function clearJwksCache(url?: string): void;
+
+/** What is known about the issuer's claims (login-order analysis). */
+export interface LoginOrderKnowledge {
+  issuer?: 'auto' | 'nomad' | 'generic';
+  /** Nomad `vault.default_identity.extra_claims`: claim → template. */
+  extraClaims?: Record<string, string>;
+  /** claim → claims its value determines. */
+  determines?: Record<string, string[]>;
+  boundary?: string[];
+  shared?: string[];
+  mayBeEmpty?: string[];
+}
+export interface LoginOrderOptions {
+  /** The Vault role (JSON text or object). */
+  role: string | Record<string, unknown>;
+  roleName?: string;
+  policies: Array<{ name: string; text: string }> | Record<string, string>;
+  knowledge?: LoginOrderKnowledge;
+  accessor?: string;
+  /** `"GET /v1/kv/data/x"`, `"read kv/data/x"` or `{ method | capability, path }`. */
+  request?: string | { path: string; method?: string; capability?: string };
+  now?: Instant;
+  limits?: Record<string, number>;
+}
+export interface LoginOrderFinding {
+  /** Stable: shared_alias_cross_workload, shared_alias_intermittent, groups_follow_last_login, user_claim_may_be_empty, identity_store_template, alias_metadata_unmapped, user_claim_shared. */
+  code: string;
+  severity: 'security' | 'reliability' | 'notice';
+  policy?: string;
+  path?: string;
+  directive?: string;
+  aliasKey?: string;
+  sourceClaim?: string;
+  message: string;
+  example?: {
+    aliasName: string;
+    a: Record<string, unknown>;
+    b: Record<string, unknown>;
+    ownPath: string;
+    pathAfterB: string;
+    crosses: string[];
+  };
+}
+export interface LoginOrderAnalysis {
+  issuer: 'nomad' | 'generic';
+  userClaim: string;
+  determined: string[];
+  directives: Array<Record<string, unknown>>;
+  findings: LoginOrderFinding[];
+  hazard: boolean;
+}
+export interface LoginOrderSuggestion {
+  title: string;
+  userClaim: string;
+  role: Record<string, unknown>;
+  extraClaims: Record<string, string>;
+  nomadAgentConfig?: string;
+  tradeoff: string;
+  remaining: string[];
+  verified: boolean;
+}
+export type LoginStep =
+  | string
+  | { label?: string; token?: string; claims?: Record<string, unknown> }
+  | { request: { token: string; path: string; operation: string } };
+export interface LoginSimulation {
+  steps: Array<{
+    step: number;
+    kind: 'login' | 'request';
+    token: string;
+    alias?: string;
+    aliasMetadata: Record<string, string>;
+    error?: { code: Code; message: string };
+    decisions: Array<{
+      token: string;
+      alias: string;
+      path: string;
+      operation: string;
+      decision: 'allowed' | 'denied';
+      rule?: string;
+      ifLast: 'allowed' | 'denied';
+      metadataFrom: string;
+      dependsOnOrder: boolean;
+    }>;
+  }>;
+  aliases: Record<string, Record<string, string>>;
+  notes: string[];
+}
+/** Templated policies whose answers depend on who logged in last, and the verified fix. */
+export declare function analyzeLoginOrder(
+  options: LoginOrderOptions,
+): { analysis: LoginOrderAnalysis; suggestions: LoginOrderSuggestion[] };
+/** Simulates logins in order (tokens decoded, not verified) and every token's answer after each. */
+export declare function simulateLogins(
+  tokens: LoginStep[],
+  options: LoginOrderOptions,
+): { analysis: LoginOrderAnalysis; suggestions: LoginOrderSuggestion[]; simulation: LoginSimulation; request?: Record<string, unknown> };

@@ -10,6 +10,7 @@ markLoaded();
 setMintReader(() => readFileSync(new URL('./dist/jwtgate_mint_bg.wasm', import.meta.url)));
 
 export * from './src/api.js';
+export { analyzeLoginOrder, simulateLogins } from './src/logins.js';
 export { codes, JwtgateError } from './src/errors.js';
 export { fetchJwks, discover, clearJwksCache } from './src/remote.js';
 export { initMint } from './src/mint.js';

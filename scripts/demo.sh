@@ -4,6 +4,8 @@
 #      role + its templated policy → may it read kv/data/default/mongo/config? (allowed)
 #   2. a freshly minted Nomad-style identity for another job → the same request (denied, and why)
 #   3. the bundled identity two hours later (rejected: expired, with Vault's leeway shown)
+#   4. login order: job `web` in namespaces dev and prod under the tutorial role share one Vault
+#      alias: the hazard, the suggested fix (re-checked), and the simulated cross-namespace read
 # Installs what it needs idempotently (rustup target, wasm-bindgen-cli, npm packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,3 +46,25 @@ code=$?
 set -e
 printf '\n(exit code %s)\n' "$code"
 [[ "$code" == 1 ]]
+
+show mint --namespace dev --job web --aud vault.io '>' dev.jwt '&&' mint --namespace prod --job web --aud vault.io '>' prod.jwt
+jwtgate mint --namespace dev --job web --group web --task web --aud vault.io --out-jwks "$tmp/dev-jwks.json" >"$tmp/dev.jwt"
+jwtgate mint --namespace prod --job web --group web --task web --aud vault.io --out-jwks "$tmp/prod-jwks.json" >"$tmp/prod.jwt"
+show logins @dev.jwt @prod.jwt --role $S/role.json --role-name nomad-workloads --policy nomad-workloads=$S/policy.hcl --request '"GET /v1/kv/data/prod/web/config"'
+set +e
+jwtgate logins "@$tmp/dev.jwt" "@$tmp/prod.jwt" --role "$S/role.json" --role-name nomad-workloads \
+  --policy "nomad-workloads=$S/policy.hcl" --request "GET /v1/kv/data/prod/web/config"
+code=$?
+set -e
+printf '\n(exit code %s: 1 = a login-order hazard was found)\n' "$code"
+[[ "$code" == 1 ]]
+
+# The fix, applied: user_claim = the namespace-qualified extra claim, which the Nomad servers add
+# to each identity (minted here with --extra); the same two logins now get two aliases.
+sed 's#"/nomad_job_id"#"/extra_claims/nomad_workload_id"#' "$S/role.json" >"$tmp/fixed-role.json"
+jwtgate mint --namespace dev --job web --group web --task web --aud vault.io --extra nomad_workload_id=global:dev:web --out-jwks "$tmp/dev-jwks.json" >"$tmp/dev-fixed.jwt"
+jwtgate mint --namespace prod --job web --group web --task web --aud vault.io --extra nomad_workload_id=global:prod:web --out-jwks "$tmp/prod-jwks.json" >"$tmp/prod-fixed.jwt"
+show logins @dev-fixed.jwt @prod-fixed.jwt --role fixed-role.json --role-name nomad-workloads --policy nomad-workloads=$S/policy.hcl --extra-claim "'nomad_workload_id=\${job.region}:\${job.namespace}:\${job.id}'" --request '"GET /v1/kv/data/prod/web/config"'
+jwtgate logins "@$tmp/dev-fixed.jwt" "@$tmp/prod-fixed.jwt" --role "$tmp/fixed-role.json" --role-name nomad-workloads \
+  --policy "nomad-workloads=$S/policy.hcl" --extra-claim 'nomad_workload_id=${job.region}:${job.namespace}:${job.id}' \
+  --request "GET /v1/kv/data/prod/web/config"

@@ -7,6 +7,7 @@ cargo fmt --all -- --check
 # Generated vectors are reproducible: regenerating must leave the committed files unchanged.
 python3 tests/vectors/adversarial/generate.py --check
 python3 tests/vectors/inspect/generate.py --check
+python3 tests/vectors/login-order/generate.py --check
 cargo clippy --all-targets -- -D warnings
 cargo clippy --all-targets --no-default-features -- -D warnings
 cargo test --all-targets

@@ -961,3 +961,78 @@ mod tests {
         assert_eq!(parts[2], array);
     }
 }
+
+/// Input of [`login_order`] (see `pkg/src/logins.js`).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct JsLoginOrderInput {
+    role: String,
+    role_name: Option<String>,
+    policies: Vec<JsPolicy>,
+    #[serde(default)]
+    knowledge: crate::login_order::Knowledge,
+    accessor: Option<String>,
+    steps: Option<Vec<crate::login_order::Step>>,
+    request: Option<JsRequest>,
+    limits: Option<Limits>,
+}
+
+/// Login-order hazards ([`crate::login_order`]): the analysis, the verified fixes and, when
+/// `steps` are given, the simulation. Claims in `steps` are taken as given (not verified).
+#[wasm_bindgen(js_name = loginOrder)]
+pub fn login_order(input: &str, now: f64) -> String {
+    use crate::login_order::{analyze, simulate, suggest, Setup};
+    let Some(now) = unix_time(now) else {
+        return fail(Code::OptionsInvalid, "now is not a finite number of seconds");
+    };
+    let input: JsLoginOrderInput = match parse_options(input) {
+        Ok(i) => i,
+        Err(e) => return e,
+    };
+    let limits = input.limits.clone().unwrap_or_default();
+    let role = match VaultRole::from_json(input.role.as_bytes(), &limits) {
+        Ok(r) => r,
+        Err(e) => return fail_error(&e),
+    };
+    let mut policies = Vec::new();
+    for p in &input.policies {
+        match parse_policy(&p.name, &p.text, &limits) {
+            Ok(p) => policies.push(p),
+            Err(e) => return fail(e.code(), &e.to_string()),
+        }
+    }
+    let role_name = input.role_name.clone().unwrap_or_else(|| String::from("default"));
+    let mut setup = Setup::new(role, &role_name, policies);
+    setup.knowledge = input.knowledge.clone();
+    setup.accessor = input.accessor.clone();
+    let analysis = analyze(&setup);
+    let suggestions = suggest(&setup, &analysis);
+    let request = match &input.request {
+        None => None,
+        Some(req) => match (&req.method, &req.capability) {
+            (Some(m), None) => Some(Request::from_http(m, &req.path, &HttpOptions::default())),
+            (None, Some(c)) => Some(Request::parse(req.path.clone(), c)),
+            _ => {
+                return options_invalid("request", "give { path, capability } or { method, path }")
+            }
+        },
+    };
+    let request = match request.transpose() {
+        Ok(r) => r,
+        Err(e) => return fail(e.code(), &e.to_string()),
+    };
+    let accessor = input.accessor.as_deref().unwrap_or("AUTH_METHOD_ACCESSOR");
+    let simulation = match &input.steps {
+        None => None,
+        Some(steps) => match simulate(&setup, steps, request.as_ref(), accessor, now) {
+            Ok(s) => Some(s),
+            Err(e) => return fail(e.code(), &e.to_string()),
+        },
+    };
+    ok(&json!({
+        "analysis": analysis,
+        "suggestions": suggestions,
+        "simulation": simulation,
+        "request": request,
+    }))
+}

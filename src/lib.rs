@@ -20,6 +20,7 @@
 //! | Vault role and auth-method config | [`role`] | [`role::ConfigError`] |
 //! | everything together | [`verify`] | [`Error`] |
 //! | unverified, tolerant decode for inspectors | [`inspect`] | none: problems become warnings |
+//! | login-order hazards: shared aliases, the fix, a login simulation | [`login_order`] | [`role::ConfigError`] |
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -46,6 +47,7 @@ pub mod js_mint;
 mod js_shared;
 pub mod json;
 pub mod limits;
+pub mod login_order;
 #[cfg(feature = "mint")]
 pub mod mint;
 pub mod policy;

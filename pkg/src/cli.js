@@ -6,6 +6,7 @@
 import { readFileSync, existsSync, openSync, fchmodSync, writeSync, closeSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import * as api from '../index.node.js';
+import { analyzeLoginOrder, simulateLogins, loginTable } from './logins.js';
 import { painter, wantsColour, formatChecks, formatClaims, formatWarnings, when, iso, shown } from './format.js';
 
 const EXIT = { OK: 0, FAIL: 1, USAGE: 2 };
@@ -135,6 +136,26 @@ const COMMANDS = {
       'out-key': ['string', 'FILE', 'write the private JWK to FILE, readable by its owner only (mode 0600)'],
     },
     example: 'jwtgate mint --job mongo --aud vault.io --out-jwks jwks.json > token.jwt',
+  },
+  logins: {
+    summary: 'find policies whose answers depend on who logged in last (shared Vault aliases), the fix, and a simulation',
+    usage:
+      'jwtgate logins [TOKEN|@FILE...] --role FILE [--role-name NAME] --policy [NAME=]FILE... [--accessor ACC] [--request "GET /v1/PATH"] [--extra-claim NAME=TEMPLATE]... [--determines CLAIM=C1,C2]... [--now T] [--json]',
+    flags: {
+      role: ['string', 'FILE', 'the Vault JWT-auth role (JSON)'],
+      'role-name': ['string', 'NAME', 'the role\'s name (default: FILE\'s base name)'],
+      ...POLICY_FLAGS,
+      request: ['string', 'REQ', '"GET /v1/kv/data/..." or "read kv/data/...": decided for every logged-in token after each login'],
+      'extra-claim': ['list', 'NAME=TEMPLATE', 'a Nomad vault.default_identity.extra_claims entry, e.g. nomad_workload_id=${job.region}:${job.namespace}:${job.id}; repeatable'],
+      determines: ['list', 'CLAIM=C1,C2', 'declare that CLAIM\'s value determines C1, C2 (issuers other than Nomad); repeatable'],
+      now: NOW_FLAG,
+    },
+    notes: [
+      'Tokens (JWTs, or JSON claim files) log in in the order given; they are decoded, NOT verified.',
+      'Exit 1 when a security or reliability hazard is found, 0 when none, 2 on bad input.',
+    ],
+    example:
+      'jwtgate logins @dev-web.jwt @prod-web.jwt --role role.json --role-name nomad-workloads --policy policy.hcl --request "GET /v1/kv/data/prod/web/config"',
   },
 };
 
@@ -735,6 +756,84 @@ async function cmdMint(io, { opts, positional }, out) {
   return out.text(m.token, EXIT.OK);
 }
 
+function pairs(list, flag, split) {
+  const out = {};
+  for (const spec of list ?? []) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--${flag} ${spec}: expected NAME=VALUE`);
+    out[spec.slice(0, eq)] = split ? spec.slice(eq + 1).split(',').filter(Boolean) : spec.slice(eq + 1);
+  }
+  return out;
+}
+
+function loginStepOf(io, arg) {
+  const t = arg === '-' ? io.readStdin().trim() : arg.startsWith('@') ? readText(io, arg.slice(1), 'token file').trim() : arg;
+  if (t.startsWith('{')) {
+    try {
+      return { claims: JSON.parse(t) };
+    } catch (e) {
+      throw new UsageError(`${arg}: not a JWT and not JSON claims (${e.message})`);
+    }
+  }
+  return t;
+}
+
+function findingLines(c, f) {
+  const tag = f.severity === 'security' ? c.red(`[${f.severity}]`) : f.severity === 'reliability' ? c.yellow(`[${f.severity}]`) : c.dim(`[${f.severity}]`);
+  const lines = [`  ${tag} ${c.bold(f.code)}`, `    ${f.message}`];
+  if (f.path) lines.push(c.dim(`    policy ${f.policy}, path "${f.path}"${f.aliasKey ? `, alias key ${f.aliasKey}` : ''}`));
+  if (f.example) {
+    const show = (m) => ['nomad_namespace', 'nomad_job_id', 'nomad_task'].filter((k) => k in m).map((k) => `${k}=${m[k]}`).join(' ') || JSON.stringify(m);
+    lines.push(c.dim(`    example: A (${show(f.example.a)}) and B (${show(f.example.b)}) share alias "${f.example.aliasName}"`));
+  }
+  return lines;
+}
+
+async function cmdLogins(io, { opts, positional }, out) {
+  if (opts.role === undefined) throw new UsageError('--role FILE is required');
+  const pols = policies(io, opts);
+  if (!pols.length) throw new UsageError('at least one --policy FILE is required');
+  const now = parseNow(opts.now, io) ?? Math.floor(Date.now() / 1000);
+  const knowledge = {};
+  if (opts['extra-claim']) knowledge.extraClaims = pairs(opts['extra-claim'], 'extra-claim', false);
+  if (opts.determines) knowledge.determines = pairs(opts.determines, 'determines', true);
+  const options = {
+    role: readText(io, opts.role, 'role'),
+    roleName: opts['role-name'] ?? basename(opts.role, extname(opts.role)),
+    policies: pols,
+    knowledge,
+    accessor: opts.accessor,
+    request: opts.request,
+    now,
+  };
+  // Without tokens: the analysis and the fix only.
+  const r = positional.length
+    ? simulateLogins(positional.map((a) => loginStepOf(io, a)), options)
+    : analyzeLoginOrder(options);
+  const exit = r.analysis.hazard ? EXIT.FAIL : EXIT.OK;
+  if (opts.json) return out.json({ ok: !r.analysis.hazard, ...r }, exit);
+  const c = out.c;
+  const worst = r.analysis.findings.find((f) => f.severity !== 'notice');
+  const lines = [
+    worst
+      ? c.red(c.bold(`LOGIN-ORDER HAZARD (${worst.severity}): answers depend on who logged in last with the same ${r.analysis.userClaim}`))
+      : c.green(c.bold(`no login-order hazard: the alias name (${r.analysis.userClaim}) determines every templated value`)),
+  ];
+  if (r.analysis.findings.length) lines.push('', c.bold('findings'));
+  for (const f of r.analysis.findings) lines.push(...findingLines(c, f));
+  if (r.suggestions.length) lines.push('', c.bold('the fix (each re-checked: the analysis finds no hazard with it)'));
+  r.suggestions.forEach((s, i) => {
+    lines.push(`  ${i + 1}. ${s.title}`, `     role: "user_claim": ${JSON.stringify(s.userClaim)}, "user_claim_json_pointer": true`);
+    if (s.nomadAgentConfig) lines.push("     Nomad servers' agent configuration:", ...s.nomadAgentConfig.trimEnd().split('\n').map((l) => `       ${l}`));
+    lines.push(c.dim(`     ${s.tradeoff}`));
+  });
+  if (r.simulation) {
+    lines.push('', c.bold(`simulation${r.request ? ` (request: ${r.request.operation} ${r.request.path})` : ''}`), ...loginTable(r).map((l) => `  ${l}`));
+    for (const n of r.simulation.notes) lines.push(c.yellow(`  note: ${n}`));
+  }
+  return out.text(lines.join('\n'), exit);
+}
+
 const RUN = {
   inspect: cmdInspect,
   verify: cmdVerify,
@@ -744,6 +843,7 @@ const RUN = {
   jwks: cmdJwks,
   discover: cmdDiscover,
   mint: cmdMint,
+  logins: cmdLogins,
 };
 
 // ---------- entry ----------
