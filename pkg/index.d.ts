@@ -216,17 +216,36 @@ export interface Minted {
   payload: Record<string, unknown>;
 }
 
-export interface FetchOptions {
+/**
+ * How keys are fetched (`fetchJwks`, `discover`, `createRemoteVerifier`). Every member is
+ * checked: a wrong type, a negative duration or an unknown name throws `ERR_OPTIONS_INVALID`.
+ */
+export interface TransportOptions {
+  /** ms, default 5000; each request is aborted after it (`ERR_FETCH_TIMEOUT`). */
+  timeout?: number;
+  /** Sent with every request, and part of the cache key: different headers never share keys. */
+  headers?: Record<string, string> | Headers;
+  /** A custom fetch (same signature as the global one). */
+  fetch?: typeof fetch;
+  /** Gives up waiting when it aborts (`ERR_FETCH_ABORTED`, `cause` = the signal's reason). */
+  signal?: AbortSignal;
+  /**
+   * Follow redirects to another origin (scheme, host or port). Default false: such a redirect is
+   * refused with `ERR_FETCH_FAILED`, since keys served from there would be trusted for this URL.
+   * Same-origin redirects are always followed (at most 5).
+   */
+  allowCrossOriginRedirects?: boolean;
+}
+
+export interface FetchOptions extends TransportOptions {
   /** Refetch when the cached set lacks this kid (at most once per cooldown). */
   kid?: string;
-  /** ms, default 5000. */
-  timeout?: number;
   /** ms, default 30000. */
   cooldown?: number;
   /** ms, default 600000. */
   cacheMaxAge?: number;
-  headers?: Record<string, string>;
-  fetch?: typeof fetch;
+  /** The current time for the cache, Unix seconds or a Date (as in `verify`); default now. */
+  now?: Instant;
 }
 
 export declare function init(input?: unknown): Promise<void>;
@@ -266,5 +285,14 @@ export declare function fetchJwks(url: string, options?: FetchOptions): Promise<
 export declare function discover(
   issuer: string,
   options?: FetchOptions,
-): Promise<{ issuer: string; jwksUri: string; algorithms?: string[]; document: Record<string, unknown>; jwks: Jwks }>;
+): Promise<{
+  issuer: string;
+  jwksUri: string;
+  algorithms?: string[];
+  unsupportedAlgorithms?: string[];
+  warnings?: string[];
+  document: Record<string, unknown>;
+  jwks: Jwks;
+}>;
+/** Forgets cached JWKS: all, or every entry for `url` whatever its headers. */
 export declare function clearJwksCache(url?: string): void;
