@@ -7,6 +7,7 @@ import initGlue from './dist/jwtgate.js';
 export * from './src/api.js';
 export { codes, JwtgateError } from './src/errors.js';
 export { fetchJwks, discover, clearJwksCache } from './src/remote.js';
+export { createRemoteVerifier } from './src/remote-verifier.js';
 export { initMint } from './src/mint.js';
 
 let ready;

@@ -248,6 +248,39 @@ export interface FetchOptions extends TransportOptions {
   now?: Instant;
 }
 
+/**
+ * `createRemoteVerifier` options: the `verify` options (except `jwks`, `keys` and `now`), where
+ * the keys come from, and how they are fetched. Checked at once (`ERR_OPTIONS_INVALID`).
+ */
+export interface RemoteVerifierOptions extends Omit<VerifyOptions, 'jwks' | 'keys' | 'now'>, TransportOptions {
+  /** The JWKS URL. Without it, `issuer` (one URL string) is used for OIDC discovery. */
+  jwksUrl?: string;
+  /** ms between an unknown-`kid` refetch and the previous fetch or refetch; default 30000. */
+  cooldown?: number;
+  /** ms keys stay fresh; default 600000. */
+  cacheMaxAge?: number;
+  /** ms stale keys are still served (while refreshing, or while the issuer fails); default 3600000. */
+  maxStale?: number;
+  /** The key lifecycle's clock in ms (default `Date.now`); for tests. */
+  clock?: () => number;
+}
+
+export interface RemoteVerifier {
+  /**
+   * Verifies `token`, fetching keys when there are none to serve and refetching once for an
+   * unknown `kid` when the cooldown allows. `signal` stops waiting for keys (`ERR_FETCH_ABORTED`).
+   */
+  verify<P extends Record<string, unknown> = Record<string, unknown>>(
+    token: string,
+    options?: { now?: Instant; signal?: AbortSignal },
+  ): Promise<Verified & { payload: P }>;
+  /** Stops fetching and releases the wasm memory; `verify` throws afterwards. */
+  free(): void;
+}
+
+/** A verifier whose keys follow the issuer's rotations (like jose's `createRemoteJWKSet` + `jwtVerify`). */
+export declare function createRemoteVerifier(options: RemoteVerifierOptions): RemoteVerifier;
+
 export declare function init(input?: unknown): Promise<void>;
 /**
  * Loads the test-identity module (`dist/jwtgate_mint_bg.wasm`). Browsers call it once before

@@ -10,6 +10,7 @@ setMintReader(() => readFileSync(new URL('./dist/jwtgate_mint_bg.wasm', import.m
 export * from './src/api.js';
 export { codes, JwtgateError } from './src/errors.js';
 export { fetchJwks, discover, clearJwksCache } from './src/remote.js';
+export { createRemoteVerifier } from './src/remote-verifier.js';
 export { initMint } from './src/mint.js';
 
 /** Already initialised in Node; present so code written for browsers runs unchanged. */

@@ -45,7 +45,7 @@ export function transportOptions(o) {
   }
   if (o.fetch !== undefined && typeof o.fetch !== 'function') throw invalid(`fetch must be a function, got ${describe(o.fetch)}`);
   const { signal } = o;
-  if (signal !== undefined && !(typeof signal === 'object' && signal !== null && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function')) {
+  if (signal !== undefined && !isAbortSignal(signal)) {
     throw invalid(`signal must be an AbortSignal, got ${describe(signal)}`);
   }
   const allowCrossOriginRedirects = o.allowCrossOriginRedirects ?? false;
@@ -53,6 +53,11 @@ export function transportOptions(o) {
     throw invalid(`allowCrossOriginRedirects must be a boolean, got ${describe(o.allowCrossOriginRedirects)}`);
   }
   return { timeout, headers, fetch: o.fetch, signal, allowCrossOriginRedirects };
+}
+
+/** Whether `v` can be used as an AbortSignal (also across realms and polyfills). */
+export function isAbortSignal(v) {
+  return typeof v === 'object' && v !== null && typeof v.aborted === 'boolean' && typeof v.addEventListener === 'function';
 }
 
 /** A short description of a rejected option value; never echoes strings (they may be secrets). */
@@ -101,7 +106,7 @@ function aborted(url, signal) {
  * Rejects as soon as `signal` aborts, else settles with `promise`. `onAbort` runs once if the
  * signal wins (to release a shared fetch nobody waits for any more).
  */
-function raceSignal(promise, signal, url, onAbort) {
+export function raceSignal(promise, signal, url, onAbort) {
   if (signal === undefined) return promise;
   if (signal.aborted) {
     onAbort?.();

@@ -291,6 +291,11 @@ impl RemoteKeySet {
         }
     }
 
+    /// The last accepted JWKS, whatever its age ([`keys`](Self::keys) says whether to use it).
+    pub fn document(&self) -> Option<&Document> {
+        self.document.as_ref()
+    }
+
     /// Why the last request failed, until a JWKS is accepted.
     pub fn last_error(&self) -> Option<&FetchProblem> {
         self.last_error.as_ref()
