@@ -12,8 +12,8 @@ const ISSUER: &str = "https://issuer.example";
 /// The sample JWKS (one RSA key) with its `kid` replaced: a rotation keeps the key material but
 /// changes what a token can name.
 fn jwks(kid: &str) -> String {
-    let text = std::fs::read_to_string("tests/fixtures/sample/jwks.json").unwrap();
-    text.replace("b4b3f0c2-6a1d-4f8e-9c57-3e2d1a0f9b64", kid)
+    include_str!("../../../tests/fixtures/sample/jwks.json")
+        .replace("b4b3f0c2-6a1d-4f8e-9c57-3e2d1a0f9b64", kid)
 }
 
 fn kids(doc: &Document) -> Vec<String> {
