@@ -10,6 +10,7 @@ export * from './src/api.js';
 export { analyzeLoginOrder, simulateLogins } from './src/logins.js';
 export { codes, JwtgateError } from './src/errors.js';
 export { fetchJwks, discover, clearJwksCache } from './src/remote.js';
+export { createRemoteVerifier } from './src/remote-verifier.js';
 export { initMint } from './src/mint.js';
 
 let ready;

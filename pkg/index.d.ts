@@ -247,18 +247,70 @@ export interface Minted {
   payload: Record<string, unknown>;
 }
 
-export interface FetchOptions {
+/**
+ * How keys are fetched (`fetchJwks`, `discover`, `createRemoteVerifier`). Every member is
+ * checked: a wrong type, a negative duration or an unknown name throws `ERR_OPTIONS_INVALID`.
+ */
+export interface TransportOptions {
+  /** ms, default 5000; each request is aborted after it (`ERR_FETCH_TIMEOUT`). */
+  timeout?: number;
+  /** Sent with every request, and part of the cache key: different headers never share keys. */
+  headers?: Record<string, string> | Headers;
+  /** A custom fetch (same signature as the global one). */
+  fetch?: typeof fetch;
+  /** Gives up waiting when it aborts (`ERR_FETCH_ABORTED`, `cause` = the signal's reason). */
+  signal?: AbortSignal;
+  /**
+   * Follow redirects to another origin (scheme, host or port). Default false: such a redirect is
+   * refused with `ERR_FETCH_FAILED`, since keys served from there would be trusted for this URL.
+   * Same-origin redirects are always followed (at most 5).
+   */
+  allowCrossOriginRedirects?: boolean;
+}
+
+export interface FetchOptions extends TransportOptions {
   /** Refetch when the cached set lacks this kid (at most once per cooldown). */
   kid?: string;
-  /** ms, default 5000. */
-  timeout?: number;
   /** ms, default 30000. */
   cooldown?: number;
   /** ms, default 600000. */
   cacheMaxAge?: number;
-  headers?: Record<string, string>;
-  fetch?: typeof fetch;
+  /** The current time for the cache, Unix seconds or a Date (as in `verify`); default now. */
+  now?: Instant;
 }
+
+/**
+ * `createRemoteVerifier` options: the `verify` options (except `jwks`, `keys` and `now`), where
+ * the keys come from, and how they are fetched. Checked at once (`ERR_OPTIONS_INVALID`).
+ */
+export interface RemoteVerifierOptions extends Omit<VerifyOptions, 'jwks' | 'keys' | 'now'>, TransportOptions {
+  /** The JWKS URL. Without it, `issuer` (one URL string) is used for OIDC discovery. */
+  jwksUrl?: string;
+  /** ms between an unknown-`kid` refetch and the previous fetch or refetch; default 30000. */
+  cooldown?: number;
+  /** ms keys stay fresh; default 600000. */
+  cacheMaxAge?: number;
+  /** ms stale keys are still served (while refreshing, or while the issuer fails); default 3600000. */
+  maxStale?: number;
+  /** The key lifecycle's clock in ms (default `Date.now`); for tests. */
+  clock?: () => number;
+}
+
+export interface RemoteVerifier {
+  /**
+   * Verifies `token`, fetching keys when there are none to serve and refetching once for an
+   * unknown `kid` when the cooldown allows. `signal` stops waiting for keys (`ERR_FETCH_ABORTED`).
+   */
+  verify<P extends Record<string, unknown> = Record<string, unknown>>(
+    token: string,
+    options?: { now?: Instant; signal?: AbortSignal },
+  ): Promise<Verified & { payload: P }>;
+  /** Stops fetching and releases the wasm memory; `verify` throws afterwards. */
+  free(): void;
+}
+
+/** A verifier whose keys follow the issuer's rotations (like jose's `createRemoteJWKSet` + `jwtVerify`). */
+export declare function createRemoteVerifier(options: RemoteVerifierOptions): RemoteVerifier;
 
 /**
  * Loads the verifier module (browser entry; in Node it is loaded at import and this does
@@ -301,7 +353,16 @@ export declare function fetchJwks(url: string, options?: FetchOptions): Promise<
 export declare function discover(
   issuer: string,
   options?: FetchOptions,
-): Promise<{ issuer: string; jwksUri: string; algorithms?: string[]; document: Record<string, unknown>; jwks: Jwks }>;
+): Promise<{
+  issuer: string;
+  jwksUri: string;
+  algorithms?: string[];
+  unsupportedAlgorithms?: string[];
+  warnings?: string[];
+  document: Record<string, unknown>;
+  jwks: Jwks;
+}>;
+/** Forgets cached JWKS: all, or every entry for `url` whatever its headers. */
 export declare function clearJwksCache(url?: string): void;
 
 /** What is known about the issuer's claims (login-order analysis). */

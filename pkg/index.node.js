@@ -13,6 +13,7 @@ export * from './src/api.js';
 export { analyzeLoginOrder, simulateLogins } from './src/logins.js';
 export { codes, JwtgateError } from './src/errors.js';
 export { fetchJwks, discover, clearJwksCache } from './src/remote.js';
+export { createRemoteVerifier } from './src/remote-verifier.js';
 export { initMint } from './src/mint.js';
 
 /** Already initialised in Node; present so code written for browsers runs unchanged. */

@@ -150,6 +150,9 @@ codes! {
     FetchFailed = "ERR_FETCH_FAILED",
     /// Fetching a JWKS or discovery document took longer than the configured timeout.
     FetchTimeout = "ERR_FETCH_TIMEOUT",
+    /// Fetching a JWKS or discovery document was given up because the caller's `AbortSignal`
+    /// aborted.
+    FetchAborted = "ERR_FETCH_ABORTED",
     // ---- policy and authorization ----
     /// A Vault policy cannot be parsed (HCL or JSON syntax).
     PolicyParse = "ERR_POLICY_PARSE",

@@ -8,6 +8,9 @@
 //! Test-identity minting is a separate module ([`crate::js_mint`]), loaded only when used; the
 //! helpers both share are in [`crate::js_shared`].
 
+// The remote key-set lifecycle's boundary (`RemoteKeys`), kept apart from the verifier's.
+mod remote_keys;
+
 use alloc::borrow::Cow;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;

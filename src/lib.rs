@@ -36,6 +36,7 @@ pub mod duration;
 #[cfg(feature = "envoy")]
 pub mod envoy;
 pub mod error;
+pub mod gate;
 pub mod identity;
 pub mod inspect;
 pub mod jose;

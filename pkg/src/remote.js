@@ -1,42 +1,198 @@
 // Fetching keys: the only I/O the package does. Behaves like jose's createRemoteJWKSet
 // (timeout 5 s, cooldown 30 s, cache max age 10 min, refetch when a `kid` is unknown but at most
 // once per cooldown); the documents are validated by the core (`jwksInfo`, `parseDiscovery`).
+// `request` (one GET with timeout, caller signal and the redirect rule) is shared with
+// remote-verifier.js, whose refetch decisions come from the core's key-set lifecycle instead.
 import { JwtgateError } from './errors.js';
-import { jwksInfo, parseDiscovery } from './api.js';
+import { jwksInfo, parseDiscovery, toSeconds } from './api.js';
 
 export const DEFAULTS = Object.freeze({ timeout: 5000, cooldown: 30000, cacheMaxAge: 600000 });
 
-// url → { jwks, fetchedAt, pending }
-const cache = new Map();
+/** Redirects followed (same origin unless opted out) before a fetch gives up, as browsers cap them. */
+const MAX_REDIRECTS = 5;
 
-async function getJson(url, { timeout, headers, fetch: fetchImpl }) {
-  const doFetch = fetchImpl ?? globalThis.fetch;
+function invalid(message) {
+  return new JwtgateError({ code: 'ERR_OPTIONS_INVALID', message });
+}
+
+const isPlainObject = (v) => v !== null && typeof v === 'object' && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
+
+/**
+ * Checks the transport options shared by `fetchJwks`, `discover` and `createRemoteVerifier`
+ * (`timeout`, `headers`, `fetch`, `signal`, `allowCrossOriginRedirects`) and returns them with
+ * defaults applied and `headers` as a plain object with lower-case names. Names only, never
+ * header values, appear in the messages (they often hold credentials).
+ */
+export function transportOptions(o) {
+  const timeout = o.timeout ?? DEFAULTS.timeout;
+  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) {
+    throw invalid(`timeout must be a positive number of milliseconds, got ${describe(o.timeout)}`);
+  }
+  const headers = {};
+  if (o.headers !== undefined) {
+    const entries =
+      typeof Headers !== 'undefined' && o.headers instanceof Headers
+        ? [...o.headers.entries()]
+        : isPlainObject(o.headers)
+          ? Object.entries(o.headers)
+          : undefined;
+    if (entries === undefined) throw invalid('headers must be an object of strings or a Headers');
+    for (const [name, value] of entries) {
+      if (typeof value !== 'string') throw invalid(`header "${name}" must be a string, got ${describe(value)}`);
+      if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) throw invalid(`header name ${JSON.stringify(name)} is not a valid HTTP token`);
+      headers[name.toLowerCase()] = value;
+    }
+  }
+  if (o.fetch !== undefined && typeof o.fetch !== 'function') throw invalid(`fetch must be a function, got ${describe(o.fetch)}`);
+  const { signal } = o;
+  if (signal !== undefined && !isAbortSignal(signal)) {
+    throw invalid(`signal must be an AbortSignal, got ${describe(signal)}`);
+  }
+  const allowCrossOriginRedirects = o.allowCrossOriginRedirects ?? false;
+  if (typeof allowCrossOriginRedirects !== 'boolean') {
+    throw invalid(`allowCrossOriginRedirects must be a boolean, got ${describe(o.allowCrossOriginRedirects)}`);
+  }
+  return { timeout, headers, fetch: o.fetch, signal, allowCrossOriginRedirects };
+}
+
+/** Whether `v` can be used as an AbortSignal (also across realms and polyfills). */
+export function isAbortSignal(v) {
+  return typeof v === 'object' && v !== null && typeof v.aborted === 'boolean' && typeof v.addEventListener === 'function';
+}
+
+/** A short description of a rejected option value; never echoes strings (they may be secrets). */
+function describe(v) {
+  if (v === null) return 'null';
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return 'a string';
+  return typeof v === 'object' ? (Array.isArray(v) ? 'an array' : 'an object') : `a ${typeof v}`;
+}
+
+function nonNegative(name, v, fallback) {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    throw invalid(`${name} must be a number of milliseconds >= 0, got ${describe(v)}`);
+  }
+  return v;
+}
+
+const FETCH_OPTIONS = new Set(['kid', 'timeout', 'cooldown', 'cacheMaxAge', 'headers', 'fetch', 'now', 'signal', 'allowCrossOriginRedirects']);
+
+/** Validated `fetchJwks`/`discover` options (undefined members count as absent). */
+function fetchOptions(options) {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw invalid('options must be an object');
+  for (const k of Object.keys(options)) {
+    if (!FETCH_OPTIONS.has(k)) throw invalid(`unknown option "${k}" (known: ${[...FETCH_OPTIONS].join(', ')})`);
+  }
+  if (options.kid !== undefined && typeof options.kid !== 'string') throw invalid(`kid must be a string, got ${describe(options.kid)}`);
+  return {
+    ...transportOptions(options),
+    kid: options.kid,
+    cooldown: nonNegative('cooldown', options.cooldown, DEFAULTS.cooldown),
+    cacheMaxAge: nonNegative('cacheMaxAge', options.cacheMaxAge, DEFAULTS.cacheMaxAge),
+    // Unix seconds (or a Date) like every other `now` in the package; the cache works in ms.
+    nowMs: options.now === undefined ? Date.now() : toSeconds(options.now) * 1000,
+  };
+}
+
+function aborted(url, signal) {
+  return new JwtgateError(
+    { code: 'ERR_FETCH_ABORTED', message: `GET ${url} was aborted by the caller's signal` },
+    { cause: signal.reason },
+  );
+}
+
+/**
+ * Rejects as soon as `signal` aborts, else settles with `promise`. `onAbort` runs once if the
+ * signal wins (to release a shared fetch nobody waits for any more).
+ */
+export function raceSignal(promise, signal, url, onAbort) {
+  if (signal === undefined) return promise;
+  if (signal.aborted) {
+    onAbort?.();
+    return Promise.reject(aborted(url, signal));
+  }
+  return new Promise((resolve, reject) => {
+    const listener = () => {
+      onAbort?.();
+      reject(aborted(url, signal));
+    };
+    signal.addEventListener('abort', listener, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', listener);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', listener);
+        reject(e);
+      },
+    );
+  });
+}
+
+function redirectRefused(url, target) {
+  return new JwtgateError({
+    code: 'ERR_FETCH_FAILED',
+    message: `GET ${url} redirected to another origin (${target}): refused, since keys from there would be trusted for this URL; pass allowCrossOriginRedirects: true to follow it`,
+    expected: new URL(url).origin,
+    actual: target,
+  });
+}
+
+/**
+ * One GET with the transport options `t` (from `transportOptions`): aborted after `t.timeout`
+ * ms or when `t.signal` aborts, redirects followed only within the URL's origin unless
+ * `t.allowCrossOriginRedirects`. Resolves to `{ status, body }` (body as text, whatever the
+ * status), or throws ERR_FETCH_FAILED / ERR_FETCH_TIMEOUT / ERR_FETCH_ABORTED.
+ */
+export async function request(url, t, { signal: extraSignal } = {}) {
+  const doFetch = t.fetch ?? globalThis.fetch;
   if (typeof doFetch !== 'function') {
     throw new JwtgateError({ code: 'ERR_FETCH_FAILED', message: 'no fetch() in this runtime' });
   }
+  const signals = [t.signal, extraSignal].filter(Boolean);
+  for (const s of signals) if (s.aborted) throw aborted(url, s);
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeout);
-  let res;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, t.timeout);
+  const onAbort = () => controller.abort();
+  for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
+  const origin = new URL(url).origin;
+  let current = url;
   try {
-    res = await doFetch(url, { headers, signal: controller.signal, redirect: 'follow' });
-    if (!res.ok) {
-      throw new JwtgateError({
-        code: 'ERR_FETCH_FAILED',
-        message: `GET ${url} answered HTTP ${res.status}`,
-        actual: String(res.status),
-      });
-    }
-    const body = await res.text();
-    try {
-      return JSON.parse(body);
-    } catch {
-      throw new JwtgateError({ code: 'ERR_FETCH_FAILED', message: `GET ${url} did not return JSON` });
+    for (let hop = 0; ; hop++) {
+      const mode = t.allowCrossOriginRedirects ? 'follow' : 'manual';
+      let res = await doFetch(current, { headers: t.headers, signal: controller.signal, redirect: mode });
+      if (res.type === 'opaqueredirect') {
+        // Browsers hide a manual redirect's target: follow it and check where it ended up
+        // (the other origin's answer is then read by nobody).
+        res = await doFetch(current, { headers: t.headers, signal: controller.signal, redirect: 'follow' });
+        if (res.url && new URL(res.url).origin !== origin) throw redirectRefused(url, new URL(res.url).origin);
+      }
+      const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+      if (mode === 'manual' && location !== null) {
+        await res.body?.cancel().catch(() => {});
+        const target = new URL(location, current);
+        if (target.origin !== origin) throw redirectRefused(url, target.origin);
+        if (hop >= MAX_REDIRECTS) {
+          throw new JwtgateError({ code: 'ERR_FETCH_FAILED', message: `GET ${url} redirected more than ${MAX_REDIRECTS} times` });
+        }
+        current = target.href;
+        continue;
+      }
+      return { status: res.status, body: await res.text() };
     }
   } catch (e) {
     if (e instanceof JwtgateError) throw e;
-    if (controller.signal.aborted) {
+    const by = signals.find((s) => s.aborted);
+    if (by) throw aborted(url, by);
+    if (timedOut) {
       throw new JwtgateError(
-        { code: 'ERR_FETCH_TIMEOUT', message: `GET ${url} timed out after ${timeout} ms`, expected: `${timeout} ms` },
+        { code: 'ERR_FETCH_TIMEOUT', message: `GET ${url} timed out after ${t.timeout} ms`, expected: `${t.timeout} ms` },
         { cause: e },
       );
     }
@@ -47,6 +203,23 @@ async function getJson(url, { timeout, headers, fetch: fetchImpl }) {
     throw new JwtgateError({ code: 'ERR_FETCH_FAILED', message: `GET ${url} failed: ${e.message}${causeText(e)}${hint}` }, { cause: e });
   } finally {
     clearTimeout(timer);
+    for (const s of signals) s.removeEventListener('abort', onAbort);
+  }
+}
+
+async function getJson(url, t, extra) {
+  const { status, body } = await request(url, t, extra);
+  if (status !== 200) {
+    throw new JwtgateError({
+      code: 'ERR_FETCH_FAILED',
+      message: `GET ${url} answered HTTP ${status}`,
+      actual: String(status),
+    });
+  }
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw new JwtgateError({ code: 'ERR_FETCH_FAILED', message: `GET ${url} did not return JSON` });
   }
 }
 
@@ -60,51 +233,93 @@ function causeText(e) {
   return text ? ` (${text})` : '';
 }
 
+// cache key → { url, jwks, fetchedAt, kids, pending }. The key is the URL, the request headers
+// (an Authorization header makes a different answer: one caller must never get another's keys)
+// and the redirect rule. Keys live in this Map only; nothing of them reaches a message.
+const cache = new Map();
+
+function cacheKey(url, t) {
+  const headers = Object.entries(t.headers).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([url, headers, t.allowCrossOriginRedirects]);
+}
+
 /**
  * Fetches a JWKS, validates it in the core and caches it. With `kid`, a cached set that lacks
  * that key is refetched, unless the last fetch is younger than `cooldown` (rotation without
- * hammering the issuer). Options: `kid`, `timeout`, `cooldown`, `cacheMaxAge` (ms), `headers`,
- * `fetch` (a custom fetch), `now` (ms, for tests).
+ * hammering the issuer). Options: `kid`, `timeout`, `cooldown`, `cacheMaxAge` (ms), `headers`
+ * (part of the cache key), `fetch` (a custom fetch), `signal` (an AbortSignal),
+ * `allowCrossOriginRedirects` (default false), `now` (Unix seconds or a Date, for tests).
  */
 export async function fetchJwks(url, options = {}) {
-  const o = { ...DEFAULTS, ...options };
-  const now = o.now ?? Date.now();
-  const entry = cache.get(url);
-  if (entry) {
-    if (entry.pending) return entry.pending;
-    const age = now - entry.fetchedAt;
+  const o = fetchOptions(options);
+  const key = cacheKey(url, o);
+  const entry = cache.get(key);
+  if (entry?.jwks !== undefined) {
+    const age = o.nowMs - entry.fetchedAt;
     const hasKid = o.kid === undefined || entry.kids.has(o.kid);
     if (age < o.cacheMaxAge && (hasKid || age < o.cooldown)) return entry.jwks;
   }
-  const pending = (async () => {
-    const jwks = await getJson(url, o);
-    const info = jwksInfo(jwks); // throws ERR_JWKS_INVALID for an unusable document
-    cache.set(url, { jwks, fetchedAt: now, kids: new Set(info.keys.map((k) => k.kid).filter(Boolean)) });
-    return jwks;
-  })();
-  cache.set(url, { ...(entry ?? {}), pending });
+  // One fetch at a time per key; each caller waits with its own signal, and the fetch itself is
+  // aborted only when every caller waiting for it has given up.
+  let flight = entry?.flight;
+  if (flight === undefined) {
+    const controller = new AbortController();
+    flight = { waiters: 0, controller };
+    flight.promise = (async () => {
+      const jwks = await getJson(url, { ...o, signal: undefined }, { signal: controller.signal });
+      const info = jwksInfo(jwks); // throws ERR_JWKS_INVALID for an unusable document
+      return { jwks, kids: new Set(info.keys.map((k) => k.kid).filter(Boolean)) };
+    })();
+    cache.set(key, { ...(entry ?? { url }), flight });
+    flight.promise.then(
+      ({ jwks, kids }) => {
+        if (cache.get(key)?.flight === flight) cache.set(key, { url, jwks, kids, fetchedAt: o.nowMs });
+      },
+      () => dropFlight(key, flight, entry),
+    );
+  }
+  flight.waiters++;
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    if (--flight.waiters === 0) {
+      // Nobody waits any more: stop the request, and let the next caller start a fresh one.
+      flight.controller.abort();
+      dropFlight(key, flight, entry);
+    }
+  };
   try {
-    return await pending;
-  } catch (e) {
-    if (entry && !entry.pending) cache.set(url, entry);
-    else cache.delete(url);
-    throw e;
+    return (await raceSignal(flight.promise, o.signal, url, release)).jwks;
+  } finally {
+    if (!released) {
+      released = true;
+      flight.waiters--;
+    }
   }
 }
 
-/** Forgets cached JWKS (all, or one URL). */
+/** Forgets a finished or abandoned fetch, keeping the keys cached before it. */
+function dropFlight(key, flight, before) {
+  if (cache.get(key)?.flight !== flight) return;
+  if (before?.jwks !== undefined) cache.set(key, { ...before, flight: undefined });
+  else cache.delete(key);
+}
+
+/** Forgets cached JWKS (all, or every entry of one URL whatever its headers). */
 export function clearJwksCache(url) {
   if (url === undefined) cache.clear();
-  else cache.delete(url);
+  else for (const [k, e] of cache) if (e.url === url) cache.delete(k);
 }
 
 /**
  * OIDC discovery: fetches `<issuer>/.well-known/openid-configuration`, checks it in the core
- * (issuer equal to the URL asked for, a `jwks_uri`), then fetches the JWKS.
- * Returns `{ issuer, jwksUri, algorithms, document, jwks }`.
+ * (issuer equal to the URL asked for, a `jwks_uri`), then fetches the JWKS. Takes the options of
+ * `fetchJwks`. Returns `{ issuer, jwksUri, algorithms, unsupportedAlgorithms, warnings, document, jwks }`.
  */
 export async function discover(issuer, options = {}) {
-  const o = { ...DEFAULTS, ...options };
+  const o = fetchOptions(options);
+  if (typeof issuer !== 'string') throw invalid('issuer must be a URL string');
   const base = issuer.endsWith('/') ? issuer.slice(0, -1) : issuer;
   const document = await getJson(`${base}/.well-known/openid-configuration`, o);
   const checked = parseDiscovery(document, issuer);
