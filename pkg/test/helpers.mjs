@@ -1,5 +1,6 @@
 // Shared helpers for the node --test suites.
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -26,3 +27,33 @@ export function cli(args, { input, env, cwd } = {}) {
 
 /** Decodes a base64url segment to a string. */
 export const b64d = (s) => Buffer.from(s, 'base64url').toString('utf8');
+
+/**
+ * A local HTTP server on 127.0.0.1 answering `routes` (path → `{ status, body, delay, headers }`
+ * or a function of the request returning one), counting requests per path in `hits`.
+ */
+export async function serve(routes) {
+  const hits = {};
+  const server = createServer((req, res) => {
+    hits[req.url] = (hits[req.url] ?? 0) + 1;
+    const route = routes[req.url];
+    if (!route) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    const { status = 200, body = '', delay = 0, headers = {} } = typeof route === 'function' ? route(req) : route;
+    const timer = setTimeout(() => res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(typeof body === 'string' ? body : JSON.stringify(body)), delay);
+    res.on('close', () => clearTimeout(timer));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${server.address().port}`;
+  return {
+    base,
+    hits,
+    close: () => {
+      const closed = new Promise((r) => server.close(r));
+      server.closeAllConnections();
+      return closed;
+    },
+  };
+}

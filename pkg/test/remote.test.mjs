@@ -2,36 +2,9 @@
 // timeout, HTTP errors, documents checked by the core; and the CLI with a JWKS URL.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { spawn } from 'node:child_process';
 import { fetchJwks, discover, clearJwksCache, mintTestIdentity, JwtgateError } from '../index.node.js';
-import { BIN } from './helpers.mjs';
-
-async function serve(routes) {
-  const hits = {};
-  const server = createServer((req, res) => {
-    hits[req.url] = (hits[req.url] ?? 0) + 1;
-    const route = routes[req.url];
-    if (!route) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    const { status = 200, body = '', delay = 0, headers = {} } = typeof route === 'function' ? route(req) : route;
-    const timer = setTimeout(() => res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(typeof body === 'string' ? body : JSON.stringify(body)), delay);
-    res.on('close', () => clearTimeout(timer));
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const base = `http://127.0.0.1:${server.address().port}`;
-  return {
-    base,
-    hits,
-    close: () => {
-      const closed = new Promise((r) => server.close(r));
-      server.closeAllConnections();
-      return closed;
-    },
-  };
-}
+import { BIN, serve } from './helpers.mjs';
 
 const code = (c) => (e) => e instanceof JwtgateError && e.code === c;
 
