@@ -347,6 +347,9 @@ pub struct Verifier {
     /// Policy sets `authorize` / `renderPolicies` were given, parsed once and rendered once
     /// per identity.
     prepared: PreparedSets,
+    /// `authorize`'s `alias` and `verification` members for the last verification it
+    /// answered from.
+    members: VerifiedMembers,
 }
 
 impl Default for Verifier {
@@ -360,7 +363,11 @@ impl Verifier {
     /// An unconfigured verifier; call `configure` next.
     #[wasm_bindgen(constructor)]
     pub fn new() -> Verifier {
-        Verifier { state: None, prepared: PreparedSets::default() }
+        Verifier {
+            state: None,
+            prepared: PreparedSets::default(),
+            members: VerifiedMembers::default(),
+        }
     }
 
     /// Parses options and keys (JSON text of the JS options). Returns an envelope.
@@ -413,7 +420,8 @@ impl Verifier {
     /// Verifies `token` (Vault semantics), renders `input.policies` for the alias and decides
     /// `input.request`. Returns an envelope with the authorization report.
     pub fn authorize(&mut self, token: &[u8], input: &str, now: f64) -> String {
-        self.with_alias(&token_text(token), input, now, |authz, input, verified| {
+        self.with_alias(&token_text(token), input, now, |authz, input, entry, memo| {
+            let verified = &entry.verified;
             let Some(req) = &input.request else {
                 return Err(options_invalid(
                     "request",
@@ -433,11 +441,21 @@ impl Verifier {
             .map_err(|e| fail(e.code(), &e.to_string()))?;
             let report = authz.authorize(&request);
             let mut out = serde_json::to_value(&report).unwrap_or(Value::Null);
+            if input.lazy {
+                if let Value::Object(m) = out {
+                    return Ok(memo.answer(m, entry, input.have));
+                }
+            }
             if let Value::Object(m) = &mut out {
-                m.insert(
-                    "rendered".into(),
-                    serde_json::to_value(authz.rendered()).unwrap_or(Value::Null),
-                );
+                // `lazy`: the caller asks for `rendered` only when it is read (pkg/src/api.js),
+                // so the renderings (one per templated path, the largest part of the answer)
+                // are neither written nor parsed per call; `null` keeps the member's place.
+                let rendered = if input.lazy {
+                    Value::Null
+                } else {
+                    serde_json::to_value(authz.rendered()).unwrap_or(Value::Null)
+                };
+                m.insert("rendered".into(), rendered);
                 m.insert(
                     "alias".into(),
                     serde_json::to_value(&verified.alias).unwrap_or(Value::Null),
@@ -454,7 +472,8 @@ impl Verifier {
     /// Verifies `token` and renders `input.policies` (no decision). Returns an envelope.
     #[wasm_bindgen(js_name = renderPolicies)]
     pub fn render_policies(&mut self, token: &[u8], input: &str, now: f64) -> String {
-        self.with_alias(&token_text(token), input, now, |authz, _input, verified| {
+        self.with_alias(&token_text(token), input, now, |authz, _input, entry, _| {
+            let verified = &entry.verified;
             Ok(ok(&json!({
                 "rendered": authz.rendered(),
                 "dropped": authz.dropped(),
@@ -570,22 +589,45 @@ struct JsPolicy {
 
 /// The policy sets a verifier was recently given, most recently used first, each kept with
 /// the limits it was parsed under (a set is reused only for the same texts, names and limits).
+///
+/// A set may also be kept under a caller-chosen `id` (`set` in the input), so that a caller
+/// that sends the same policies again can name them instead of copying and comparing their
+/// text: pkg/src/api.js numbers the sets of one verifier, each number naming one content for
+/// good, and each verifier has its own `PreparedSets`, so an id never reaches another
+/// verifier's policies. An id that is no longer kept gives [`STALE`], never another set.
 #[derive(Default)]
 struct PreparedSets {
-    sets: Vec<(Vec<JsPolicy>, Limits, PreparedPolicies)>,
+    sets: Vec<PreparedSet>,
 }
+
+/// One policy set kept by [`PreparedSets`].
+struct PreparedSet {
+    /// The caller's id for it, when it gave one (the latest one it gave for this content).
+    id: Option<u64>,
+    policies: Vec<JsPolicy>,
+    limits: Limits,
+    prepared: PreparedPolicies,
+}
+
+/// The answer when the input names a policy set (`set`) without its text and the verifier no
+/// longer keeps that set: the caller sends the text again (with the same or a new id).
+/// Not an envelope: it never reaches a user.
+const STALE: &str = "stale";
 
 impl PreparedSets {
     /// Policy sets kept per verifier (each keeps its own renderings, see [`PreparedPolicies`]).
     const CAPACITY: usize = 4;
 
-    /// The prepared form of `policies`, parsed now unless the same set was seen recently.
+    /// The prepared form of `policies`, parsed now unless the same set was seen recently;
+    /// kept under `id` from now on when one is given.
     fn get(
         &mut self,
         policies: &[JsPolicy],
         limits: &Limits,
+        id: Option<u64>,
     ) -> Result<&mut PreparedPolicies, String> {
-        let found = self.sets.iter().position(|(p, l, _)| p.as_slice() == policies && l == limits);
+        let found =
+            self.sets.iter().position(|s| s.policies.as_slice() == policies && s.limits == *limits);
         match found {
             Some(i) => self.sets[..=i].rotate_right(1),
             None => {
@@ -599,11 +641,113 @@ impl PreparedSets {
                 if self.sets.len() >= Self::CAPACITY {
                     self.sets.pop();
                 }
-                let entry = (policies.to_vec(), limits.clone(), PreparedPolicies::new(parsed));
+                let entry = PreparedSet {
+                    id: None,
+                    policies: policies.to_vec(),
+                    limits: limits.clone(),
+                    prepared: PreparedPolicies::new(parsed),
+                };
                 self.sets.insert(0, entry);
             }
         }
-        Ok(&mut self.sets[0].2)
+        if id.is_some() {
+            // One id names one set: a set kept under it before loses it.
+            for s in &mut self.sets {
+                if s.id == id {
+                    s.id = None;
+                }
+            }
+            self.sets[0].id = id;
+        }
+        Ok(&mut self.sets[0].prepared)
+    }
+
+    /// The set kept under `id` (parsed under `limits`), if it is still kept.
+    fn by_id(&mut self, id: u64, limits: &Limits) -> Option<&mut PreparedPolicies> {
+        let i = self.sets.iter().position(|s| s.id == Some(id) && s.limits == *limits)?;
+        self.sets[..=i].rotate_right(1);
+        Some(&mut self.sets[0].prepared)
+    }
+}
+
+/// The `alias` and `verification` members of `authorize`'s answer as text, for the last
+/// verification answered: a cached token is authorized again and again, and those members
+/// (the whole verification report) are most of the answer's serialisation work, while only
+/// the decision changes per request. Reused only for an entry whose whole text (header,
+/// claims, key, alias, report, window) is equal to the one they were written from, so they
+/// are exactly what serialising that entry again would write.
+///
+/// Each new entry gets a new number (`members` in the envelope), so that a caller holding
+/// that entry's `verification` already (`have`) is answered `verification: null` and
+/// `"elided": true` instead of the text again (pkg/src/api.js fills the member from its own
+/// copy, on read). Numbers belong to this verifier; the caller keys its copy by verifier.
+#[derive(Default)]
+struct VerifiedMembers {
+    /// `CachedVerification::json` of the entry, `alias` text, `verification` text.
+    last: Option<(String, String, String)>,
+    /// The number of `last`.
+    id: u64,
+}
+
+impl VerifiedMembers {
+    /// The `{"ok": …}` envelope of `report` (the authorization report's members) with
+    /// `rendered: null`, `alias` and `verification` added: the same text as serialising the
+    /// whole object as a `Value` (members in key order), without rebuilding the verification
+    /// members for an entry seen last time.
+    fn answer(
+        &mut self,
+        mut report: Map<String, Value>,
+        entry: &CachedVerification,
+        have: Option<u64>,
+    ) -> String {
+        let fresh = !matches!(&self.last, Some((json, _, _)) if *json == entry.json);
+        if fresh {
+            self.id = self.id.wrapping_add(1);
+            let text = |v: Result<Value, serde_json::Error>| {
+                v.and_then(|v| serde_json::to_string(&v)).unwrap_or_else(|_| "null".into())
+            };
+            self.last = Some((
+                entry.json.clone(),
+                text(serde_json::to_value(&entry.verified.alias)),
+                text(serde_json::to_value(&entry.verified.report)),
+            ));
+        }
+        let Some((_, alias, verification)) = &self.last else {
+            return fail(Code::JsonInvalid, "result could not be serialized");
+        };
+        let elided = have == Some(self.id);
+        // Placeholders, so the map orders every member; their text is written below.
+        for key in ["rendered", "alias", "verification"] {
+            report.insert(key.into(), Value::Null);
+        }
+        let mut out = String::with_capacity(alias.len() + verification.len() + 2048);
+        out.push_str("{\"ok\":{");
+        for (i, (key, value)) in report.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            match serde_json::to_string(key.as_str()) {
+                Ok(k) => out.push_str(&k),
+                Err(_) => return fail(Code::JsonInvalid, "result could not be serialized"),
+            }
+            out.push(':');
+            match key.as_str() {
+                "alias" => out.push_str(alias),
+                "verification" if elided => out.push_str("null"),
+                "verification" => out.push_str(verification),
+                _ => match serde_json::to_string(value) {
+                    Ok(v) => out.push_str(&v),
+                    Err(_) => return fail(Code::JsonInvalid, "result could not be serialized"),
+                },
+            }
+        }
+        out.push_str("},\"members\":");
+        out.push_str(&self.id.to_string());
+        if elided {
+            out.push_str(",\"elided\":true");
+        }
+        out.push('}');
+        out
     }
 }
 
@@ -619,6 +763,14 @@ struct JsRequest {
 #[serde(default, deny_unknown_fields)]
 struct JsAuthorizeInput {
     policies: Vec<JsPolicy>,
+    /// With `policies`: keep them under this id. Alone: the policies kept under it, or the
+    /// answer [`STALE`] when they are no longer kept.
+    set: Option<u64>,
+    /// `authorize` answers `rendered: null` (the caller asks `renderPolicies` when it needs
+    /// them).
+    lazy: bool,
+    /// With `lazy`: the `members` number of the verification the caller holds.
+    have: Option<u64>,
     accessor: Option<String>,
     request: Option<JsRequest>,
     entity: Option<IdentityExtras>,
@@ -630,7 +782,12 @@ impl Verifier {
         token: &str,
         input: &str,
         now: f64,
-        then: impl FnOnce(&Authorizer, &JsAuthorizeInput, &Verified) -> Result<String, String>,
+        then: impl FnOnce(
+            &Authorizer,
+            &JsAuthorizeInput,
+            &CachedVerification,
+            &mut VerifiedMembers,
+        ) -> Result<String, String>,
     ) -> String {
         let input: JsAuthorizeInput = match parse_options(input) {
             Ok(i) => i,
@@ -642,9 +799,16 @@ impl Verifier {
         let Some(now) = unix_time(now) else {
             return fail(Code::OptionsInvalid, "now is not a finite number of seconds");
         };
-        let prepared = match self.prepared.get(&input.policies, &state.options.limits) {
-            Ok(p) => p,
-            Err(e) => return e,
+        let limits = &state.options.limits;
+        let prepared = match (input.set, input.policies.is_empty()) {
+            (Some(id), true) => match self.prepared.by_id(id, limits) {
+                Some(p) => p,
+                None => return STALE.into(),
+            },
+            (id, _) => match self.prepared.get(&input.policies, limits, id) {
+                Ok(p) => p,
+                Err(e) => return e,
+            },
         };
         let entry = match state.verify(token, now) {
             Ok(entry) => entry,
@@ -662,7 +826,7 @@ impl Verifier {
             extras.apply(&mut ctx);
         }
         let authz = prepared.authorizer(&ctx);
-        match then(authz, &input, &entry.verified) {
+        match then(authz, &input, &entry, &mut self.members) {
             Ok(s) | Err(s) => s,
         }
     }
@@ -962,6 +1126,109 @@ mod tests {
             serde_json::to_string(&no_kid.key).unwrap()
         );
         assert_eq!(parts[2], array);
+    }
+
+    /// `authorize` with `lazy` and a kept set (what pkg/src/api.js sends for a cached token)
+    /// answers exactly what the eager call answers, `rendered` aside; a set is named only on
+    /// the verifier it was sent to.
+    #[test]
+    fn lazy_authorize_is_the_eager_answer_without_rendered() {
+        let s = |f: &str| std::fs::read_to_string(format!("tests/fixtures/sample/{f}")).unwrap();
+        let configured = || {
+            let mut v = Verifier::new();
+            let options = json!({
+                "jwks": s("jwks.json"),
+                "role": s("role.json"),
+                "roleName": "nomad-workloads",
+                "config": s("config.json"),
+            });
+            assert!(v.configure(&options.to_string()).starts_with("{\"ok\""));
+            v
+        };
+        let token = s("token.jwt");
+        let token = token.trim().as_bytes();
+        let now = 1_767_225_900.0;
+        let policies = json!([{"name": "p", "text":
+            "path \"kv/{{identity.entity.aliases.A.name}}/*\" { capabilities = [\"read\"] }\n\
+             path \"kv/{{identity.entity.aliases.A.metadata.nomad_job_id}}/*\" { capabilities = [\"list\"] }"}]);
+        let rest = json!({"accessor": "A", "request": {"path": "kv/x/y", "capability": "read"}});
+        let with = |extra: Value| {
+            let mut m = rest.as_object().unwrap().clone();
+            m.extend(extra.as_object().unwrap().clone());
+            Value::Object(m).to_string()
+        };
+        let mut v = configured();
+        let eager = v.authorize(token, &with(json!({"policies": policies})), now);
+        let mut expected: Value = serde_json::from_str(&eager).unwrap();
+        let rendered = expected["ok"]["rendered"].take();
+        assert!(rendered.as_array().is_some_and(|r| r.len() == 2), "{eager}");
+        let expected = expected.to_string();
+        // The envelope without `members` / `elided`, and those.
+        let split = |answer: String| {
+            let at = answer.rfind(",\"members\":").expect(&answer);
+            let tail: Value = serde_json::from_str(&format!("{{{}", &answer[at + 1..])).unwrap();
+            (
+                format!("{}}}", &answer[..at]),
+                tail["members"].as_u64().unwrap(),
+                tail.get("elided").is_some(),
+            )
+        };
+        let (sent, members, elided) = split(v.authorize(
+            token,
+            &with(json!({"policies": policies, "set": 1, "lazy": true})),
+            now,
+        ));
+        assert_eq!(sent, expected);
+        assert!(!elided);
+        // Named by id (the members kept from the call before), once holding no copy of the
+        // verification, once holding the current one, once an older one.
+        assert_eq!(
+            split(v.authorize(token, &with(json!({"set": 1, "lazy": true})), now)),
+            (expected.clone(), members, false)
+        );
+        let (held, n, elided) =
+            split(v.authorize(token, &with(json!({"set": 1, "lazy": true, "have": members})), now));
+        assert_eq!((n, elided), (members, true));
+        let mut without: Value = serde_json::from_str(&expected).unwrap();
+        without["ok"]["verification"] = Value::Null;
+        assert_eq!(held, without.to_string());
+        assert_eq!(
+            split(v.authorize(
+                token,
+                &with(json!({"set": 1, "lazy": true, "have": members + 1})),
+                now
+            )),
+            (expected.clone(), members, false)
+        );
+        let again: Value =
+            serde_json::from_str(&v.render_policies(token, &with(json!({"set": 1})), now)).unwrap();
+        assert_eq!(again["ok"]["rendered"], rendered);
+        // Another request after the memo: the same as eager.
+        let other = |t: String| t.replace("kv/x/y", "kv/x").replace("\"read\"}", "\"list\"}");
+        let mut eager_other: Value = serde_json::from_str(&v.authorize(
+            token,
+            &other(with(json!({"policies": policies}))),
+            now,
+        ))
+        .unwrap();
+        eager_other["ok"]["rendered"] = Value::Null;
+        let (lazy_other, _, _) =
+            split(v.authorize(token, &other(with(json!({"set": 1, "lazy": true}))), now));
+        assert_eq!(lazy_other, eager_other.to_string());
+        // An id the verifier does not keep, and another verifier, answer STALE.
+        assert_eq!(v.authorize(token, &with(json!({"set": 2, "lazy": true})), now), STALE);
+        let mut w = configured();
+        assert_eq!(w.authorize(token, &with(json!({"set": 1, "lazy": true})), now), STALE);
+        assert_eq!(w.render_policies(token, &with(json!({"set": 1})), now), STALE);
+        // Resent under a new id, the old id no longer names it.
+        let resent =
+            v.authorize(token, &with(json!({"policies": policies, "set": 3, "lazy": true})), now);
+        assert_eq!(split(resent).0, expected);
+        assert_eq!(v.authorize(token, &with(json!({"set": 1, "lazy": true})), now), STALE);
+        assert_eq!(
+            split(v.authorize(token, &with(json!({"set": 3, "lazy": true})), now)).0,
+            expected
+        );
     }
 }
 

@@ -232,6 +232,14 @@ function makeVerifier(options, want) {
   // answer's text, twice for UTF-16); oldest entry evicted first.
   const memo = new Map();
   let memoBytes = 0;
+  // authorize: the last policy set sent to the core, `{ core, id, list }` (the core it was
+  // sent to, the id it keeps it under there, and the `{ name, text }` list), and the last id
+  // given (ids are never reused by this verifier).
+  let sent;
+  let setIds = 0;
+  // authorize: `{ core, id, text }`, the `verification` member the core last answered with
+  // (src/js.rs `VerifiedMembers`): its number there and its JSON text.
+  let verified;
   let memoHits = 0;
   const forget = (token, hit) => {
     memo.delete(token);
@@ -301,11 +309,75 @@ function makeVerifier(options, want) {
     /** Verifies `token` and decides `request` against `policies`; denial is a result. */
     authorize(token, { policies, accessor, request, now, entity } = {}) {
       if (typeof token !== 'string') throw invalid('token must be a string');
-      const list = policyList(policies, maxDoc);
+      let list = policyPairs(policies);
+      // The same policies as the last call's (every name and text `===`, whatever array or
+      // objects hold them): their texts passed the length check then, under this verifier's
+      // fixed limits, and the core may still keep them under `sent.id`, so the call names the
+      // set instead of copying (and the core comparing) every text again.
+      const same = sent !== undefined && samePairs(list, sent.list);
+      if (same) list = sent.list;
+      else checkPolicies(list, maxDoc);
       checkToken(token, maxToken);
-      const input = JSON.stringify({ policies: list, accessor, request, entity });
       const at = toSeconds(now);
-      return unwrap(guarded((c) => c.authorize(utf8(token), input, at)));
+      // The rest of the input as text, kept for a later read of `rendered` (the accessor and
+      // entity of this call even if the caller's objects change since).
+      const tail = JSON.stringify({ accessor, request, entity });
+      const rest = tail === '{}' ? '}' : `,${tail.slice(1)}`;
+      const full = () => `{"policies":${JSON.stringify(list)}${rest}`;
+      let held;
+      let core;
+      const answer = guarded((c) => {
+        core = c;
+        // The verification this verifier's core last answered with, if we hold its text.
+        held = verified?.core === c ? verified : undefined;
+        const lazy = held === undefined ? '"lazy":true' : `"lazy":true,"have":${held.id}`;
+        if (same && sent.core === c) {
+          const a = c.authorize(utf8(token), `{"set":${sent.id},${lazy}${rest}`, at);
+          if (a !== STALE) return a;
+        }
+        // Not kept (a new core after a restart, or dropped for other sets): the text, under
+        // a new id, since an id names one content for good. No id for no policies: an id
+        // without policies names a kept set.
+        if (list.length === 0) return c.authorize(utf8(token), `{${lazy},${full().slice(1)}`, at);
+        const id = ++setIds;
+        const a = c.authorize(utf8(token), `{"set":${id},${lazy},${full().slice(1)}`, at);
+        if (a.startsWith('{"ok":')) sent = { core: c, id, list };
+        return a;
+      });
+      const envelope = JSON.parse(answer);
+      if (envelope.err !== undefined) throw new JwtgateError(envelope.err);
+      const report = envelope.ok;
+      const used = sent?.list === list ? sent : undefined;
+      // `verification` (the token's whole verification report, most of the answer once
+      // `rendered` is left out) is the same for every call answered from one cached
+      // verification: the core leaves it out (`elided`) when we hold its text, and each
+      // report gets its own copy of it when read.
+      if (envelope.elided === true) {
+        const { text } = held;
+        lazyMember(report, 'verification', () => JSON.parse(text));
+      } else {
+        verified = { core, id: envelope.members, text: JSON.stringify(report.verification) };
+      }
+      // `rendered` (one entry per templated path, most of the answer's size) is asked of the
+      // core only when read: the same answer, rendered from the same set, token, time,
+      // accessor and entity.
+      return lazyMember(report, 'rendered', () => {
+        if (freed) {
+          // A fresh verifier from the same options gives the same answer.
+          const v = makeVerifier(options, 0);
+          try {
+            const { accessor: a, entity: e } = JSON.parse(tail);
+            return v.renderPolicies(token, { policies: list, accessor: a, entity: e, now: at }).rendered;
+          } finally {
+            v.free();
+          }
+        }
+        const text = guarded((c) => {
+          const a = used?.core === c ? c.renderPolicies(utf8(token), `{"set":${used.id}${rest}`, at) : STALE;
+          return a === STALE ? c.renderPolicies(utf8(token), full(), at) : a;
+        });
+        return unwrap(text).rendered;
+      });
     },
     /** Verifies `token` and renders `policies` for its alias (no decision). */
     renderPolicies(token, { policies, accessor, now, entity } = {}) {
@@ -329,6 +401,9 @@ function makeVerifier(options, want) {
       if (freed) return;
       freed = true;
       memo.clear();
+      // authorize's reports read late keep what they need in their own closures.
+      sent = undefined;
+      verified = undefined;
       grants?.unregister(handle);
       granted -= bytes;
       // A core from an engine since replaced is gone with it (its finalizer is a no-op).
@@ -397,17 +472,74 @@ export function verify(token, options = {}) {
 
 /** `{ name, text }` for each policy, each text measured against `maxDoc` before it is copied. */
 function policyList(policies, maxDoc) {
+  return checkPolicies(policyPairs(policies), maxDoc);
+}
+
+/** `{ name, text }` for each policy, not yet measured. */
+function policyPairs(policies) {
   if (policies === undefined) return [];
   if (!Array.isArray(policies)) policies = [policies];
-  const out = policies.map((p, i) =>
+  return policies.map((p, i) =>
     typeof p === 'string' ? { name: `policy${i + 1}`, text: p } : { name: p.name ?? `policy${i + 1}`, text: p.text ?? p.policy },
   );
-  for (const p of out) {
+}
+
+/** Measures each text of `list` (from policyPairs) against `maxDoc`; returns `list`. */
+function checkPolicies(list, maxDoc) {
+  for (const p of list) {
     if (typeof p.text === 'string' && typeof p.name === 'string') {
       checkDocument(p.text, maxDoc, `policy ${JSON.stringify(p.name)}: `);
     }
   }
-  return out;
+  return list;
+}
+
+/** Whether two policyPairs lists hold the same names and texts (same order). */
+function samePairs(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i].name !== b[i].name || a[i].text !== b[i].text) return false;
+  }
+  return true;
+}
+
+/**
+ * The core's answer when a call names a policy set (`set`) it no longer keeps (src/js.rs
+ * `STALE`): the call is made again with the text.
+ */
+const STALE = 'stale';
+
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+/**
+ * `report` with its member `key` (null in the core's answer, in its place) computed by
+ * `compute` when first read, then kept as a plain data property. Reading it, enumerating it,
+ * JSON.stringify, structuredClone, spreading and deep-equality checks see the same value as
+ * an eager member (they read through the getter); util.inspect is given the materialised
+ * object. Assigning it replaces it, as for any data member.
+ */
+function lazyMember(report, key, compute) {
+  if (report === null || typeof report !== 'object' || !(key in report)) return report;
+  const settle = (value) => {
+    Object.defineProperty(report, key, { value, writable: true, enumerable: true, configurable: true });
+    return value;
+  };
+  Object.defineProperty(report, key, {
+    get: () => settle(compute()),
+    set: settle,
+    enumerable: true,
+    configurable: true,
+  });
+  // Node's console.log / util.inspect would otherwise show `[Getter/Setter]` for it; an
+  // object returned here is inspected in its place (a plain copy, every member read). Not
+  // enumerable, so neither copies nor deep-equality checks see it.
+  Object.defineProperty(report, INSPECT, {
+    value: () => ({ ...report }),
+    enumerable: false,
+    configurable: true,
+    writable: true,
+  });
+  return report;
 }
 
 /**
