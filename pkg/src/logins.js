@@ -3,6 +3,7 @@
 // (src/login_order.rs through src/js.rs `loginOrder`); this file only shapes options.
 import * as wasm from '../dist/jwtgate.js';
 import { JwtgateError, unwrap } from './errors.js';
+import { enter, failed } from './engine.js';
 import { inspect, toSeconds } from './api.js';
 
 const OPTIONS = new Set(['role', 'roleName', 'policies', 'knowledge', 'accessor', 'request', 'now', 'limits']);
@@ -81,7 +82,7 @@ function stepOf(t, i, used) {
  * finding exists.
  */
 export function analyzeLoginOrder(options = {}) {
-  const r = unwrap(wasm.loginOrder(input(options, undefined), toSeconds(options.now)));
+  const r = loginOrder(input(options, undefined), toSeconds(options.now));
   return { analysis: r.analysis, suggestions: r.suggestions };
 }
 
@@ -95,7 +96,19 @@ export function simulateLogins(tokens, options = {}) {
   if (!Array.isArray(tokens)) throw invalid('tokens must be an array');
   const used = new Set();
   const steps = tokens.map((t, i) => stepOf(t, i, used));
-  return unwrap(wasm.loginOrder(input(options, steps), toSeconds(options.now)));
+  return loginOrder(input(options, steps), toSeconds(options.now));
+}
+
+/** The core's answer; before `init()` ERR_NOT_INITIALISED, after a trap a restarted engine. */
+function loginOrder(json, now) {
+  enter();
+  let answer;
+  try {
+    answer = wasm.loginOrder(json, now);
+  } catch (e) {
+    throw failed(e);
+  }
+  return unwrap(answer);
 }
 
 /** The simulation as a text table (what `jwtgate logins` prints). */

@@ -7,6 +7,7 @@
 // same-origin redirects) and hands back the status and body.
 import * as wasm from '../dist/jwtgate.js';
 import { JwtgateError, unwrap } from './errors.js';
+import { enter, failed, generation } from './engine.js';
 import { createVerifier, toSeconds } from './api.js';
 import { transportOptions, request, raceSignal, isAbortSignal } from './remote.js';
 
@@ -65,8 +66,29 @@ export function createRemoteVerifier(options) {
   // The verify options are checked now, not when the first keys arrive.
   createVerifier({ ...verifyOptions, jwks: { keys: [] } }).free();
 
-  const core = new wasm.RemoteKeys();
-  unwrap(core.configure(JSON.stringify(lifecycle)));
+  // The core's key set lives in the wasm instance: after a trap restarts the engine (a new
+  // generation) it is gone, so it is rebuilt (empty: the next verify fetches again).
+  let core = null;
+  let coreGeneration = -1;
+  const lifecycleCore = () => {
+    enter();
+    if (core === null || coreGeneration !== generation()) {
+      core = new wasm.RemoteKeys();
+      coreGeneration = generation();
+      unwrap(core.configure(JSON.stringify(lifecycle)));
+    }
+    return core;
+  };
+  /** `fn(core)`'s answer unwrapped; a trap restarts the engine and throws ERR_INTERNAL. */
+  const call = (fn) => {
+    const c = lifecycleCore();
+    try {
+      return fn(c);
+    } catch (e) {
+      throw failed(e);
+    }
+  };
+  lifecycleCore();
   const where = source.jwksUrl ?? source.issuer;
   // Aborts the request in flight when the caller's signal aborts or the verifier is freed.
   const stop = new AbortController();
@@ -81,7 +103,7 @@ export function createRemoteVerifier(options) {
 
   function pump() {
     if (flight !== null || stop.signal.aborted) return flight;
-    let req = unwrap(core.pollFetch(now()));
+    let req = call((c) => unwrap(c.pollFetch(now())));
     if (req === null) return null;
     flight = (async () => {
       while (req !== null) {
@@ -90,13 +112,13 @@ export function createRemoteVerifier(options) {
           const { status, body } = await request(req.url, { ...transport, signal: undefined, timeout: req.timeoutMs }, { signal: stop.signal });
           if (freed) return;
           transportError = undefined;
-          handled = unwrap(core.handleResponse(req.id, status, body, now()));
+          handled = call((c) => unwrap(c.handleResponse(req.id, status, body, now())));
         } catch (e) {
           if (freed) return;
           transportError = e;
-          handled = unwrap(core.handleFailure(req.id, now()));
+          handled = call((c) => unwrap(c.handleFailure(req.id, now())));
         }
-        req = handled.handled === 'discovered' && !stop.signal.aborted ? unwrap(core.pollFetch(now())) : null;
+        req = handled.handled === 'discovered' && !stop.signal.aborted ? call((c) => unwrap(c.pollFetch(now()))) : null;
       }
     })().finally(() => {
       flight = null;
@@ -119,7 +141,7 @@ export function createRemoteVerifier(options) {
 
   function verifierFor(generation) {
     if (current?.generation !== generation) {
-      const verifier = createVerifier({ ...verifyOptions, jwks: core.jwks() });
+      const verifier = createVerifier({ ...verifyOptions, jwks: call((c) => c.jwks()) });
       current?.verifier.free();
       current = { generation, verifier };
     }
@@ -140,9 +162,9 @@ export function createRemoteVerifier(options) {
     for (;;) {
       if (freed || stop.signal.aborted) throw closed();
       const at = now();
-      unwrap(core.handleTimeout(at));
+      call((c) => unwrap(c.handleTimeout(at)));
       pump(); // a refresh when the core says one is due; stale keys are served meanwhile
-      const state = unwrap(core.keys(at));
+      const state = call((c) => unwrap(c.keys(at)));
       if (state.state !== 'none') return use(verifierFor(state.generation));
       if (flight === null) throw noKeys(state);
       await wait(flight, callSignal);
@@ -172,7 +194,7 @@ export function createRemoteVerifier(options) {
         });
       } catch (e) {
         if (!(e instanceof JwtgateError) || e.code !== 'ERR_JWKS_NO_MATCHING_KEY') throw e;
-        if (!unwrap(core.handleKidMiss(now()))) throw e; // cooling down
+        if (!call((c) => unwrap(c.handleKidMiss(now())))) throw e; // cooling down
         if (pump() === null && flight === null) throw e; // backing off
         await wait(flight, callSignal);
         return withKeys(callSignal, (c) => {
@@ -189,7 +211,9 @@ export function createRemoteVerifier(options) {
       signal?.removeEventListener('abort', onAbort);
       current?.verifier.free();
       current = null;
-      core.free();
+      // An object from before an engine restart belongs to the discarded instance.
+      if (core !== null && coreGeneration === generation()) core.free();
+      core = null;
     },
   };
 }

@@ -23,6 +23,9 @@ const calls = {
   jwksToPem: () => jwtgate.jwksToPem(jwks),
   thumbprint: () => jwtgate.thumbprint(JSON.parse(jwks).keys[0]),
   parseDiscovery: () => jwtgate.parseDiscovery(discovery, 'https://nomad.example'),
+  createRemoteVerifier: () => jwtgate.createRemoteVerifier({ jwksUrl: 'https://nomad.example/.well-known/jwks.json' }),
+  analyzeLoginOrder: () => jwtgate.analyzeLoginOrder({ role: {} }),
+  simulateLogins: () => jwtgate.simulateLogins([token], { role: {} }),
 };
 
 test('before init(): every function throws ERR_NOT_INITIALISED naming init()', () => {
