@@ -224,6 +224,14 @@ pub struct AuthorizeReport {
     pub steps: Vec<Check>,
 }
 
+impl AuthorizeReport {
+    /// A denial in one line, `permission denied: <reason>`, with the reason stated once
+    /// (the decision step repeats Vault's words around it); `path` is the request path as given.
+    pub fn denial_message(&self, path: &str) -> String {
+        denial_message(&self.steps, self.capability, path)
+    }
+}
+
 /// Policies rendered for one identity and compiled into an ACL.
 #[derive(Clone, Debug)]
 pub struct Authorizer {
@@ -652,6 +660,28 @@ pub fn authorize(policies: &[Policy], ctx: &TemplateContext, request: &Request) 
     Authorizer::new(policies, ctx).authorize(request)
 }
 
+/// A denial in one line, `permission denied: <reason>`, the reason stated once (the Envoy
+/// filter's 403 body). The steps word their own failures for readers of the whole report: the `decision` step repeats the first failure
+/// behind its own `permission denied: `, and a step may end in Vault's `: permission denied`
+/// (`no rule matches path "…": permission denied`). The first failing step that is not the
+/// decision is the reason; Vault's words are taken off it and put in front once.
+fn denial_message(steps: &[Check], capability: Option<&str>, path: &str) -> String {
+    const VAULT: &str = "permission denied";
+    let reason = steps
+        .iter()
+        .find(|c| c.outcome == Outcome::Fail && &*c.id != "decision")
+        .map(|c| {
+            let m: &str = &c.message;
+            let m = m.strip_prefix("permission denied: ").unwrap_or(m);
+            String::from(m.strip_suffix(": permission denied").unwrap_or(m))
+        })
+        .filter(|m| !m.is_empty() && m != VAULT)
+        .unwrap_or_else(|| {
+            format!("no policy grants {} on {path:?}", capability.unwrap_or("access"))
+        });
+    format!("{VAULT}: {reason}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -703,5 +733,49 @@ mod tests {
         }
         assert!(hints[1].1.starts_with("the entity metadata key is absent"));
         assert!(hints[2].1.starts_with("the group metadata key is absent"));
+    }
+
+    #[test]
+    fn a_denial_states_permission_denied_and_its_reason_once() {
+        // The steps the core's `authorize` writes for a path no rule matches.
+        let no_rule = [
+            Check::new("policies", Outcome::Info, "policies: 1"),
+            Check::new(
+                "match",
+                Outcome::Fail,
+                "no rule matches path \"kv/data/default/redis/config\": permission denied",
+            ),
+            Check::new(
+                "decision",
+                Outcome::Fail,
+                "permission denied: no rule matches path \"kv/data/default/redis/config\": permission denied",
+            ),
+        ];
+        assert_eq!(
+            denial_message(&no_rule, Some("read"), "kv/data/default/redis/config"),
+            "permission denied: no rule matches path \"kv/data/default/redis/config\""
+        );
+        let capability = [
+            Check::new(
+                "capability",
+                Outcome::Fail,
+                "update is not granted by \"kv/*\" (it grants read)",
+            ),
+            Check::new(
+                "decision",
+                Outcome::Fail,
+                "permission denied: update is not granted by \"kv/*\" (it grants read)",
+            ),
+        ];
+        assert_eq!(
+            denial_message(&capability, Some("update"), "kv/x"),
+            "permission denied: update is not granted by \"kv/*\" (it grants read)"
+        );
+        // Only the decision failed: the reason is worded from the request.
+        let bare = [Check::new("decision", Outcome::Fail, "permission denied")];
+        assert_eq!(
+            denial_message(&bare, Some("read"), "kv/x"),
+            "permission denied: no policy grants read on \"kv/x\""
+        );
     }
 }

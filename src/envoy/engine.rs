@@ -269,84 +269,12 @@ fn decide(
     }
     Err(FilterError::Denied {
         code: crate::Code::PolicyDenied,
-        message: denial_message(&report.steps, report.capability, &request.path),
+        message: report.denial_message(&request.path),
     })
-}
-
-/// `permission denied: <reason>`, the reason stated once. The report's steps word their own
-/// failures for readers of the whole report: the `decision` step repeats the first failure
-/// behind its own `permission denied: `, and a step may end in Vault's `: permission denied`
-/// (`no rule matches path "…": permission denied`). The first failing step that is not the
-/// decision is the reason; Vault's words are taken off it and put in front once.
-fn denial_message(steps: &[crate::report::Check], capability: Option<&str>, path: &str) -> String {
-    const VAULT: &str = "permission denied";
-    let reason = steps
-        .iter()
-        .find(|c| c.outcome == crate::report::Outcome::Fail && &*c.id != "decision")
-        .map(|c| {
-            let m: &str = &c.message;
-            let m = m.strip_prefix("permission denied: ").unwrap_or(m);
-            String::from(m.strip_suffix(": permission denied").unwrap_or(m))
-        })
-        .filter(|m| !m.is_empty() && m != VAULT)
-        .unwrap_or_else(|| {
-            format!("no policy grants {} on {path:?}", capability.unwrap_or("access"))
-        });
-    format!("{VAULT}: {reason}")
 }
 
 /// Whether a verification failure means "this key set does not have the token's key", the
 /// one failure a JWKS refetch can cure (key rotation).
 pub fn is_unknown_key(err: &FilterError) -> bool {
     matches!(err.code(), crate::Code::JwksNoMatchingKey)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::report::{Check, Outcome};
-
-    #[test]
-    fn a_denial_states_permission_denied_and_its_reason_once() {
-        // The steps the core's `authorize` writes for a path no rule matches.
-        let no_rule = [
-            Check::new("policies", Outcome::Info, "policies: 1"),
-            Check::new(
-                "match",
-                Outcome::Fail,
-                "no rule matches path \"kv/data/default/redis/config\": permission denied",
-            ),
-            Check::new(
-                "decision",
-                Outcome::Fail,
-                "permission denied: no rule matches path \"kv/data/default/redis/config\": permission denied",
-            ),
-        ];
-        assert_eq!(
-            denial_message(&no_rule, Some("read"), "kv/data/default/redis/config"),
-            "permission denied: no rule matches path \"kv/data/default/redis/config\""
-        );
-        let capability = [
-            Check::new(
-                "capability",
-                Outcome::Fail,
-                "update is not granted by \"kv/*\" (it grants read)",
-            ),
-            Check::new(
-                "decision",
-                Outcome::Fail,
-                "permission denied: update is not granted by \"kv/*\" (it grants read)",
-            ),
-        ];
-        assert_eq!(
-            denial_message(&capability, Some("update"), "kv/x"),
-            "permission denied: update is not granted by \"kv/*\" (it grants read)"
-        );
-        // Only the decision failed: the reason is worded from the request.
-        let bare = [Check::new("decision", Outcome::Fail, "permission denied")];
-        assert_eq!(
-            denial_message(&bare, Some("read"), "kv/x"),
-            "permission denied: no policy grants read on \"kv/x\""
-        );
-    }
 }
