@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Dependency audit with cargo-deny (policy: scripts/deny.toml; README "Dependency audit"): licences,
+# Dependency audit with cargo-deny (policy: scripts/deny.toml; tests/README.md "Dependency audit"): licences,
 # bans and sources of every crate in Cargo.lock, all features. Advisories need the RustSec
 # database, fetched from a host this environment cannot reach; they are checked only when a
 # local copy exists (`cargo deny fetch` on a connected machine, or JWTGATE_ADVISORY_DB=<dir>
@@ -17,5 +17,5 @@ if compgen -G "$db/*" >/dev/null; then
   cargo deny --frozen --config scripts/deny.toml check advisories
 else
   echo "advisories: SKIPPED (no RustSec database at $db; it cannot be fetched here)."
-  echo "  Reviewed by hand: RUSTSEC-2023-0071 (rsa, Marvin) does not apply: README 'Dependency audit'."
+  echo "  Reviewed by hand: RUSTSEC-2023-0071 (rsa, Marvin) does not apply: tests/README.md 'Dependency audit'."
 fi

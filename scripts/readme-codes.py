@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates the README's error-code table from src/error.rs (the `codes!` list).
+"""Regenerates the error-code table in src/README.md from src/error.rs (the `codes!` list).
 
 tests/docs.rs fails when the table and `Code::ALL` disagree; run this to fix it:
     python3 scripts/readme-codes.py
@@ -15,7 +15,7 @@ rows = [
     for doc, code in re.findall(r'((?:[ \t]*/// .*\n)+)[ \t]+\w+ = "(ERR_\w+)"', source)
 ]
 table = "| code | meaning |\n|---|---|\n" + "".join(f"| `{code}` | {doc} |\n" for doc, code in rows)
-readme_path = root / "README.md"
+readme_path = root / "src" / "README.md"
 readme = readme_path.read_text()
 start = readme.index("<!-- codes:start")
 start = readme.index("\n", start) + 1

@@ -9,7 +9,7 @@ use serde::Serialize;
 /// The entity alias Vault's JWT auth method would create or update at login.
 ///
 /// Vault renders `identity.entity.aliases.<accessor>.name` / `.metadata.<key>` templates from
-/// this (per request, from the *stored* alias — see the README's divergence notes).
+/// this (per request, from the *stored* alias — see `src/README.md`, "Verify", on divergences).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Alias {
     /// The alias name: the role's `user_claim` value.

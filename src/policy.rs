@@ -13,7 +13,7 @@
 //! | method + path → operation | [`http`] |
 //!
 //! Semantics follow `vault/policy.go`, `vault/acl.go` and `sdk/helper/identitytpl` (see
-//! `shared/research/vault-semantics.md` §c–§d); the README's "Authorize" section lists the
+//! `shared/research/vault-semantics.md` §c–§d); `src/README.md`'s "Authorize" section lists the
 //! places we deliberately differ.
 
 use alloc::collections::BTreeMap;

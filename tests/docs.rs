@@ -1,11 +1,11 @@
-//! The README documents every error code, in the order `Code::ALL` lists them.
+//! src/README.md documents every error code, in the order `Code::ALL` lists them.
 #![allow(clippy::std_instead_of_alloc)]
 
 use jwtgate::Code;
 
 #[test]
 fn readme_code_table_matches_code_all() {
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../src/README.md");
     let start = readme.find("<!-- codes:start").expect("codes:start marker");
     let end = readme.find("<!-- codes:end -->").expect("codes:end marker");
     let documented: Vec<&str> = readme[start..end]
@@ -16,7 +16,7 @@ fn readme_code_table_matches_code_all() {
     let declared: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(
         documented, declared,
-        "README error-code table is stale: run `python3 scripts/readme-codes.py`"
+        "src/README.md error-code table is stale: run `python3 scripts/readme-codes.py`"
     );
 }
 

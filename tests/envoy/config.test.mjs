@@ -27,7 +27,7 @@ const role = { role_type: 'jwt', user_claim: 'sub', bound_audiences: ['vault.io'
 const vaultProvider = (vault) => inlineProvider(keys, { audiences: [], vault });
 const privateJwk = { ...keyPair('EdDSA', 'private').jwk, d: 'nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A' };
 
-// Every refusal is one error line of the README's form: `jwtgate: rejecting plugin
+// Every refusal is one error line of the form in src/envoy/README.md: `jwtgate: rejecting plugin
 // configuration: invalid filter configuration at <JSON pointer>: <reason>` (`/` = the document).
 const invalid = [
   ['not JSON', 'providers: []', '/', 'plugin configuration is not valid JSON at line 1 column 1: expected value'],

@@ -15,7 +15,7 @@ const { CppEnvoy } = HOST === 'wamr' ? await import('./cpphost/host.mjs') : {};
 /**
  * Test options for a scenario only the V8 stand-in can express (it inspects the stand-in's own
  * internals): skipped, with the reason shown, when the scenarios run on the cpp-host. Every such
- * scenario is listed in README.md.
+ * scenario is listed in tests/envoy/README.md.
  */
 export function onlyV8(reason) {
   return HOST === 'v8' ? {} : { skip: `V8 stand-in only: ${reason}` };
