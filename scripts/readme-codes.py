@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates the error-code table in src/README.md from src/error.rs (the `codes!` list).
+"""Regenerates the error-code table in src/README.md from src/code.rs (the `codes!` list).
 
 tests/docs.rs fails when the table and `Code::ALL` disagree; run this to fix it:
     python3 scripts/readme-codes.py
@@ -8,7 +8,7 @@ import pathlib
 import re
 
 root = pathlib.Path(__file__).resolve().parent.parent
-source = (root / "src" / "error.rs").read_text()
+source = (root / "src" / "code.rs").read_text()
 # A variant's doc comment may span several `///` lines: join them into one table cell.
 rows = [
     (" ".join(line.strip()[4:] for line in doc.strip().splitlines()), code)

@@ -39,7 +39,7 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Code;
+use crate::code::Code;
 use crate::policy::acl::{Rule, Via};
 use crate::policy::http::{from_http, HttpOptions};
 use crate::policy::template::{render, RenderFailure, TemplateError};

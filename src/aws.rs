@@ -29,7 +29,7 @@ use core::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::error::Code;
+use crate::code::Code;
 use crate::json::JsonError;
 use crate::report::{Check, Outcome, Text};
 use crate::time::UnixTime;

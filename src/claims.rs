@@ -22,7 +22,7 @@ use core::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::error::Code;
+use crate::code::Code;
 use crate::jose::Algorithm;
 
 pub use standard::StandardOptions;

@@ -29,7 +29,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::b64::{self, Base64Problem};
-use crate::error::Code;
+use crate::code::Code;
 use crate::jose::alg::AlgClass;
 use crate::jose::{parse_compact, Algorithm, Segment};
 use crate::json::{self, JsonError};

@@ -29,7 +29,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::error::Code;
+use crate::code::Code;
 
 /// One of the three segments of a compact JWS, for messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -476,5 +476,29 @@ impl fmt::Display for KeyError {
                 "discovery issuer mismatch: document says {actual:?}, configured url is {expected:?}"
             ),
         }
+    }
+}
+
+impl crate::load_error::Coded for JoseError {
+    fn code(&self) -> Code {
+        JoseError::code(self)
+    }
+}
+
+impl From<JoseError> for crate::load_error::LoadError<JoseError> {
+    fn from(e: JoseError) -> Self {
+        crate::load_error::LoadError::Layer(e)
+    }
+}
+
+impl crate::load_error::Coded for KeyError {
+    fn code(&self) -> Code {
+        KeyError::code(self)
+    }
+}
+
+impl From<KeyError> for crate::load_error::LoadError<KeyError> {
+    fn from(e: KeyError) -> Self {
+        crate::load_error::LoadError::Layer(e)
     }
 }

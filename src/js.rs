@@ -39,7 +39,9 @@ pub fn codes() -> String {
     ok(&all)
 }
 
-fn fail_error(e: &Error) -> String {
+/// Any layer's error (the top-level [`Error`] or a [`crate::LoadError`]) as the JSON text JS throws.
+fn fail_error<E: Clone + Into<Error>>(e: &E) -> String {
+    let e: Error = e.clone().into();
     fail(e.code(), &e.to_string())
 }
 

@@ -10,7 +10,7 @@ use alloc::string::{String, ToString};
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::wasm_bindgen;
 
-use crate::error::Code;
+use crate::code::Code;
 use crate::js_shared::{fail, ok, parse_options, unix_time};
 use crate::mint;
 use crate::time::UnixTime;

@@ -10,7 +10,7 @@ use alloc::string::{String, ToString};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::error::Code;
+use crate::code::Code;
 use crate::time::UnixTime;
 
 /// The boundary's error shape (mirrors `JwtgateError`'s fields).

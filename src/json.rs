@@ -10,7 +10,7 @@ use core::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
-use crate::error::Code;
+use crate::code::Code;
 use crate::limits::{LimitExceeded, Limits};
 
 pub mod write;

@@ -32,6 +32,7 @@ pub mod aws;
 pub mod b64;
 pub mod cache;
 pub mod claims;
+mod code;
 pub mod duration;
 #[cfg(feature = "envoy")]
 pub mod envoy;
@@ -48,6 +49,7 @@ pub mod js_mint;
 mod js_shared;
 pub mod json;
 pub mod limits;
+mod load_error;
 pub mod login_order;
 #[cfg(feature = "mint")]
 pub mod mint;
@@ -57,6 +59,8 @@ pub mod role;
 pub mod time;
 pub mod verify;
 
-pub use error::{Code, Error};
+pub use code::Code;
+pub use error::Error;
 pub use limits::Limits;
+pub use load_error::{Coded, LoadError};
 pub use time::UnixTime;

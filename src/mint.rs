@@ -22,7 +22,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::error::Code;
+use crate::code::Code;
 use crate::time::UnixTime;
 
 /// Which key pair to generate.

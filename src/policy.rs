@@ -23,7 +23,7 @@ use core::fmt;
 
 use serde::Serialize;
 
-use crate::error::Code;
+use crate::code::Code;
 use crate::json::JsonError;
 use crate::limits::LimitExceeded;
 

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 
 use serde::Serialize;
 
-use crate::error::Code;
+use crate::code::Code;
 
 /// What happened to one check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -19,10 +19,11 @@ use core::fmt;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::error::{Code, Error};
+use crate::code::Code;
 use crate::jose::Algorithm;
 use crate::json;
 use crate::limits::Limits;
+use crate::load_error::LoadError;
 use fields::{boolean, comma_list, get, invalid, kv_pairs, string, Doc};
 
 /// A Vault role or config (or caller options) is invalid.
@@ -238,7 +239,7 @@ fn leeway(m: &Map<String, Value>, field: &str) -> Result<Leeway, ConfigError> {
 
 impl VaultRole {
     /// Parses a role from JSON bytes (strict JSON: no duplicate members, depth-limited).
-    pub fn from_json(bytes: &[u8], limits: &Limits) -> Result<VaultRole, Error> {
+    pub fn from_json(bytes: &[u8], limits: &Limits) -> Result<VaultRole, LoadError<ConfigError>> {
         let m = json::parse_object(bytes, "Vault role", limits)?;
         Ok(VaultRole::from_map(&unwrap_read_output(m))?)
     }
@@ -505,7 +506,7 @@ const CONFIG_FIELDS: &[&str] = &[
 
 impl VaultConfig {
     /// Parses a config from JSON bytes (strict JSON).
-    pub fn from_json(bytes: &[u8], limits: &Limits) -> Result<VaultConfig, Error> {
+    pub fn from_json(bytes: &[u8], limits: &Limits) -> Result<VaultConfig, LoadError<ConfigError>> {
         let m = json::parse_object(bytes, "Vault config", limits)?;
         Ok(VaultConfig::from_map(&unwrap_read_output(m))?)
     }
@@ -639,6 +640,18 @@ fn jwks_pairs(m: &Map<String, Value>) -> Result<Vec<JwksPair>, ConfigError> {
             Ok(JwksPair { jwks_url, jwks_ca_pem: string(Doc::Config, obj, "jwks_ca_pem")? })
         })
         .collect()
+}
+
+impl crate::load_error::Coded for ConfigError {
+    fn code(&self) -> Code {
+        ConfigError::code(self)
+    }
+}
+
+impl From<ConfigError> for crate::load_error::LoadError<ConfigError> {
+    fn from(e: ConfigError) -> Self {
+        crate::load_error::LoadError::Layer(e)
+    }
 }
 
 #[cfg(test)]

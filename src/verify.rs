@@ -352,7 +352,7 @@ where
         }
         Err(e) => {
             report.push(Check::new("token", Outcome::Fail, e.to_string()).with_code(e.code()));
-            first.get_or_insert(e);
+            first.get_or_insert(e.into());
             reject!();
         }
     };

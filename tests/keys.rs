@@ -72,7 +72,7 @@ fn jwks_parsing() {
             Some(t) => t.as_str().unwrap().as_bytes().to_vec(),
             None => case["jwks"].to_string().into_bytes(),
         };
-        check_set(id, KeySet::from_jwks(&bytes, &limits), &case["expect"]);
+        check_set(id, KeySet::from_jwks(&bytes, &limits).map_err(Into::into), &case["expect"]);
     }
 }
 
@@ -83,7 +83,7 @@ fn pem_parsing() {
         let id = case["id"].as_str().unwrap();
         let pems: Vec<&str> =
             case["pems"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
-        check_set(id, KeySet::from_pem(&pems, &limits), &case["expect"]);
+        check_set(id, KeySet::from_pem(&pems, &limits).map_err(Into::into), &case["expect"]);
     }
 }
 

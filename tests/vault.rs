@@ -36,11 +36,11 @@ fn run_case(defaults: &Map<String, Value>, case: &Map<String, Value>) -> Outcome
 
     let role = match VaultRole::from_json(role_doc.to_string().as_bytes(), &limits) {
         Ok(r) => r,
-        Err(e) => return err_outcome(&e, &Report::default()),
+        Err(e) => return err_outcome(&e.into(), &Report::default()),
     };
     let config = match VaultConfig::from_json(config_doc.to_string().as_bytes(), &limits) {
         Ok(c) => c,
-        Err(e) => return err_outcome(&e, &Report::default()),
+        Err(e) => return err_outcome(&e.into(), &Report::default()),
     };
     let ctx = VaultContext { role: &role, role_name, config: &config, now: UnixTime(now) };
 

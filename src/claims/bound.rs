@@ -114,7 +114,7 @@ fn equal(bound: &Value, actual: &Elem<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Code;
+    use crate::code::Code;
     use serde_json::json;
 
     fn check(claims: Value, key: &str, bound: Value, kind: BoundClaimsType) -> Result<(), Code> {

@@ -100,7 +100,7 @@ pub fn groups(claims: &Map<String, Value>, claim: &str) -> Result<Vec<String>, C
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Code;
+    use crate::code::Code;
     use alloc::string::ToString;
     use serde_json::json;
 

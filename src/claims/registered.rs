@@ -151,7 +151,7 @@ fn folds_to(key: &str, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Code;
+    use crate::code::Code;
     use serde_json::json;
 
     fn decode(v: Value) -> Result<Registered, ClaimError> {

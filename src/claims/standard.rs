@@ -342,7 +342,7 @@ fn type_err(claim: &str, v: &Value) -> ClaimError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Code;
+    use crate::code::Code;
     use alloc::format;
     use serde_json::json;
 

@@ -546,7 +546,7 @@ pub fn validate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Code;
+    use crate::code::Code;
     use alloc::string::ToString;
     use serde_json::json;
 

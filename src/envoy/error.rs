@@ -5,7 +5,7 @@ use alloc::string::String;
 use core::fmt;
 
 use super::path::PathProblem;
-use crate::error::Code;
+use crate::code::Code;
 
 /// A request or configuration failure raised by the filter itself. Token failures found by the
 /// core arrive as [`FilterError::Core`] and keep the core's code.

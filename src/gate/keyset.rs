@@ -404,7 +404,7 @@ impl RemoteKeySet {
                     Handled::Discovered
                 }
                 Err(error) => {
-                    self.fail(FetchProblem::Document { url, error }, now);
+                    self.fail(FetchProblem::Document { url, error: error.into() }, now);
                     Handled::Failed
                 }
             };
@@ -427,7 +427,7 @@ impl RemoteKeySet {
             }
             Err(error) => {
                 self.jwks_uri = None;
-                self.fail(FetchProblem::Document { url, error }, now);
+                self.fail(FetchProblem::Document { url, error: error.into() }, now);
                 Handled::Failed
             }
         }

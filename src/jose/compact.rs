@@ -8,9 +8,9 @@ use alloc::vec::Vec;
 use serde_json::{Map, Value};
 
 use super::{Header, JoseError, Segment};
-use crate::error::Error;
 use crate::json::{parse_value, type_name};
 use crate::limits::Limits;
+use crate::load_error::LoadError;
 
 /// A parsed, not yet verified, compact JWS whose payload is a JWT claims set.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,7 +41,10 @@ pub struct CompactJws<'a> {
 /// 7. signature not empty (`ERR_JWS_SIGNATURE_EMPTY`).
 ///
 /// No input panics; every refusal is a typed [`Error`] whose message names the segment or value.
-pub fn parse_compact<'a>(token: &'a str, limits: &Limits) -> Result<CompactJws<'a>, Error> {
+pub fn parse_compact<'a>(
+    token: &'a str,
+    limits: &Limits,
+) -> Result<CompactJws<'a>, LoadError<JoseError>> {
     Limits::check("max_token_len", token.len(), limits.max_token_len)?;
     if let Some((offset, byte)) = first_whitespace(token.as_bytes()) {
         return Err(JoseError::Whitespace { offset, byte }.into());
@@ -148,8 +151,8 @@ pub fn vault_reading(token: &str) -> Option<VaultReading> {
 /// Whether `error` is one [`vault_reading`] may forgive: whitespace, or a segment that is not
 /// canonical base64url (a non-ASCII space shows as an invalid byte, unused bits as trailing
 /// bits).
-pub fn vault_may_forgive(error: &Error) -> bool {
-    matches!(error, Error::Jose(JoseError::Whitespace { .. } | JoseError::Base64 { .. }))
+pub fn vault_may_forgive(error: &LoadError<JoseError>) -> bool {
+    matches!(error, LoadError::Layer(JoseError::Whitespace { .. } | JoseError::Base64 { .. }))
 }
 
 /// The first ASCII whitespace byte and its offset. Every such byte is at most 0x20, so words of
@@ -179,7 +182,7 @@ fn json_object(
     segment: Segment,
     what: &'static str,
     limits: &Limits,
-) -> Result<Result<Map<String, Value>, &'static str>, Error> {
+) -> Result<Result<Map<String, Value>, &'static str>, LoadError<JoseError>> {
     if let Err(e) = core::str::from_utf8(bytes) {
         return Err(JoseError::NotUtf8 { segment, offset: e.valid_up_to() }.into());
     }
@@ -235,10 +238,10 @@ mod tests {
         assert_eq!(code(hp), Code::JwsMalformed);
         assert_eq!(
             parse_compact("a.b.c.d.e", &Limits::default()).unwrap_err(),
-            Error::Jose(JoseError::SegmentCount { found: 5 })
+            LoadError::Layer(JoseError::SegmentCount { found: 5 })
         );
         let e = parse_compact(&format!("{hp}.AQ.x"), &Limits::default()).unwrap_err();
-        assert_eq!(e, Error::Jose(JoseError::SegmentCount { found: 4 }));
+        assert_eq!(e, LoadError::Layer(JoseError::SegmentCount { found: 4 }));
     }
 
     #[test]
@@ -251,7 +254,7 @@ mod tests {
                 let e = parse_compact(core::str::from_utf8(&bytes).unwrap(), &Limits::default());
                 assert_eq!(
                     e.unwrap_err(),
-                    Error::Jose(JoseError::Whitespace { offset: at, byte: ws }),
+                    LoadError::Layer(JoseError::Whitespace { offset: at, byte: ws }),
                     "{ws:#x} at {at}"
                 );
             }
@@ -309,7 +312,10 @@ mod tests {
     fn non_utf8_is_reported_with_its_offset() {
         let t = format!("{}.{}.AQ", encode(H.as_bytes()), encode(b"{\"a\":\"\xff\"}"));
         let e = parse_compact(&t, &Limits::default()).unwrap_err();
-        assert_eq!(e, Error::Jose(JoseError::NotUtf8 { segment: Segment::Payload, offset: 6 }));
+        assert_eq!(
+            e,
+            LoadError::Layer(JoseError::NotUtf8 { segment: Segment::Payload, offset: 6 })
+        );
         assert_eq!(e.code(), Code::JsonInvalid);
     }
 

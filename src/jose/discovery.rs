@@ -19,9 +19,9 @@ use alloc::vec::Vec;
 use serde_json::Value;
 
 use super::{Algorithm, KeyError};
-use crate::error::Error;
 use crate::json;
 use crate::limits::Limits;
+use crate::load_error::LoadError;
 
 /// A checked discovery document.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,7 +43,7 @@ pub fn parse_discovery(
     bytes: &[u8],
     configured_url: &str,
     limits: &Limits,
-) -> Result<Discovery, Error> {
+) -> Result<Discovery, LoadError<KeyError>> {
     let doc = json::parse_object(bytes, "discovery document", limits)?;
     let string = |member: &'static str| -> Result<String, KeyError> {
         match doc.get(member) {
@@ -112,9 +112,9 @@ pub fn parse_discovery(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Code;
+    use crate::code::Code;
 
-    fn parse(doc: &str, url: &str) -> Result<Discovery, Error> {
+    fn parse(doc: &str, url: &str) -> Result<Discovery, LoadError<KeyError>> {
         parse_discovery(doc.as_bytes(), url, &Limits::default())
     }
 

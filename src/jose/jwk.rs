@@ -31,9 +31,9 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use super::{thumbprint, Algorithm, KeyError};
-use crate::error::Error;
 use crate::json;
 use crate::limits::{LimitExceeded, Limits};
+use crate::load_error::LoadError;
 
 /// The cryptographic material of one public key.
 #[derive(Clone)]
@@ -302,13 +302,16 @@ impl KeySet {
     /// Errors only for the document as a whole: invalid or duplicate-member JSON
     /// (`ERR_JSON_*`), neither a `keys` array nor a `kty` (`ERR_JWKS_INVALID`), more entries
     /// than [`Limits::max_jwks_keys`] (`ERR_LIMIT_EXCEEDED`).
-    pub fn from_jwks(bytes: &[u8], limits: &Limits) -> Result<KeySet, Error> {
+    pub fn from_jwks(bytes: &[u8], limits: &Limits) -> Result<KeySet, LoadError<KeyError>> {
         let doc = json::parse_object(bytes, "JWKS", limits)?;
         KeySet::from_jwks_object(&doc, limits)
     }
 
     /// Like [`KeySet::from_jwks`], for a document already parsed (strictly) by the caller.
-    pub fn from_jwks_object(doc: &Map<String, Value>, limits: &Limits) -> Result<KeySet, Error> {
+    pub fn from_jwks_object(
+        doc: &Map<String, Value>,
+        limits: &Limits,
+    ) -> Result<KeySet, LoadError<KeyError>> {
         let mut set = KeySet { source: KeySource::Jwks, ..KeySet::default() };
         match doc.get("keys") {
             Some(Value::Array(entries)) => {
@@ -337,7 +340,7 @@ impl KeySet {
     /// as in Vault). Unusable blocks are skipped with the reason; only more blocks than
     /// [`Limits::max_jwks_keys`] or a string longer than [`Limits::max_document_len`] is an
     /// error.
-    pub fn from_pem(pems: &[&str], limits: &Limits) -> Result<KeySet, Error> {
+    pub fn from_pem(pems: &[&str], limits: &Limits) -> Result<KeySet, LoadError<KeyError>> {
         super::pem::key_set(pems, limits)
     }
 
@@ -364,7 +367,7 @@ impl KeySet {
 
 /// Converts every usable key of a JWKS (or single JWK) to SPKI PEM, as the `pem-jwk` npm tool
 /// does for Vault's `jwt_validation_pubkeys`. Skipped keys are returned with their reasons.
-pub fn jwks_to_pem(jwks: &[u8], limits: &Limits) -> Result<PemKeys, Error> {
+pub fn jwks_to_pem(jwks: &[u8], limits: &Limits) -> Result<PemKeys, LoadError<KeyError>> {
     let set = KeySet::from_jwks(jwks, limits)?;
     let mut keys = Vec::with_capacity(set.keys.len());
     let mut skipped = set.skipped;

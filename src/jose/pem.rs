@@ -27,8 +27,8 @@ use x509_cert::spki::{AlgorithmIdentifierRef, ObjectIdentifier, SubjectPublicKey
 
 use super::jwk::{self, Curve, KeySet, KeySource, PublicKey, SkippedKey, VerifyingKey};
 use super::KeyError;
-use crate::error::Error;
 use crate::limits::Limits;
+use crate::load_error::LoadError;
 
 const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
@@ -38,7 +38,7 @@ const SECP384R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34")
 const SECP521R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
 
 /// Builds a [`KeySet`] from PEM strings (see [`KeySet::from_pem`]).
-pub(crate) fn key_set(pems: &[&str], limits: &Limits) -> Result<KeySet, Error> {
+pub(crate) fn key_set(pems: &[&str], limits: &Limits) -> Result<KeySet, LoadError<KeyError>> {
     let mut set = KeySet { source: KeySource::Pem, ..KeySet::default() };
     let mut blocks_seen = 0usize;
     for (index, text) in pems.iter().enumerate() {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use wasm_bindgen::prelude::wasm_bindgen;
 
-use crate::error::Code;
+use crate::code::Code;
 use crate::gate::{Handled, KeySetConfig, Keys, RemoteKeySet, Source};
 use crate::js_shared::{fail, ok, parse_options};
 

@@ -38,7 +38,7 @@ use core::fmt;
 
 use sha2::Digest;
 
-use crate::error::Code;
+use crate::code::Code;
 use crate::limits::Limits;
 use montgomery::{be_from_limbs, less_than, limbs_from_be, Modulus};
 
