@@ -313,15 +313,30 @@ export interface RemoteVerifier {
 export declare function createRemoteVerifier(options: RemoteVerifierOptions): RemoteVerifier;
 
 /**
- * Loads the verifier module (browser entry; in Node it is loaded at import and this does
- * nothing). Until it resolves, every function throws `ERR_NOT_INITIALISED`.
+ * Where `init()`/`initMint()` load their module from: a URL (what a bundler's asset import of
+ * `jwtgate/jwtgate_bg.wasm` gives), a Request, a Response or a promise of one (`fetch(url)`),
+ * the module's bytes, or a compiled module. Absent: the file next to the glue.
  */
-export declare function init(input?: unknown): Promise<void>;
+export type InitInput =
+  | string
+  | URL
+  | Request
+  | Response
+  | PromiseLike<Response>
+  | ArrayBuffer
+  | ArrayBufferView
+  | WebAssembly.Module;
 /**
- * Loads the test-identity module (`dist/jwtgate_mint_bg.wasm`). Browsers call it once before
+ * Loads the verifier module (browser entry; in Node it is loaded at import and this does
+ * nothing). Until it resolves, every function throws `ERR_NOT_INITIALISED`; any other `input`
+ * rejects with `ERR_OPTIONS_INVALID`.
+ */
+export declare function init(input?: InitInput): Promise<void>;
+/**
+ * Loads the test-identity module (`jwtgate/jwtgate_mint_bg.wasm`). Browsers call it once before
  * `mintTestIdentity`; Node loads it on first use, so there it is optional.
  */
-export declare function initMint(input?: unknown): Promise<void>;
+export declare function initMint(input?: InitInput): Promise<void>;
 export declare function inspect(token: string): Inspected;
 export declare function verify(token: string, options: VerifyOptions): Verified;
 export declare function createVerifier(options: Omit<VerifyOptions, 'now'>): Verifier;
