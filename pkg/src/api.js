@@ -513,6 +513,18 @@ function recalled(options) {
       }
     }
     if (hit < 0) return undefined;
+    // Another object with the same content. Deeply frozen, it gets an entry of its own, whose
+    // snapshot lets later calls with it skip the walk; others share the entry (an equal new
+    // object on every call must not fill the memo).
+    if (Object.isFrozen(options)) {
+      const snap = snapshot(options, 0, 'now');
+      if (snap !== NOT_PLAIN && snap.frozen) {
+        const m = memo[hit];
+        memo.unshift({ ...m, options, snapshot: snap });
+        if (memo.length > MEMO_SIZE) memo.pop();
+        hit = 0;
+      }
+    }
   }
   const m = memo[hit];
   if (m.epoch !== poolEpoch) {

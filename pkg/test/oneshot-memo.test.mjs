@@ -147,6 +147,13 @@ test('deeply frozen options are recognised without a walk, and a getter is read 
   const frozen = deepFreeze({ jwks: clone(a.jwks), issuer: iss, audience: ['vault.io'] });
   assert.equal(code(() => verify(a.token, { ...frozen, now: at })), 'ok');
   assert.equal(counted(() => verify(a.token, { ...frozen, now: at + 1 })).n, 0);
+  // A frozen options object equal to remembered ones: recognised, then remembered as itself.
+  const frozenTop = deepFreeze({ jwks: clone(a.jwks), issuer: iss, audience: ['vault.io'], now: at });
+  for (let i = 0; i < 2; i++) {
+    const r = counted(() => verify(a.token, frozenTop));
+    assert.equal(r.n, 0);
+    assert.equal(r.value.payload.sub, a.payload.sub);
+  }
   // Frozen at the top but not inside: still walked, so a change inside is seen.
   const shallow = Object.freeze({ jwks: clone(a.jwks), issuer: iss, audience: 'vault.io', now: at });
   assert.equal(code(() => verify(a.token, shallow)), 'ok');
