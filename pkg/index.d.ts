@@ -45,15 +45,24 @@ export interface Jwks {
   keys: Jwk[];
 }
 
+/** How one check ended: `skip` = not checked (the message says why), `info` = a note. */
+export type Outcome = 'pass' | 'fail' | 'skip' | 'info';
+
+/** One step of a report, in order (src/report.rs `Check`). */
 export interface Check {
-  /** Stable check id: `signature`, `exp`, `bound_claims./nomad_namespace`, ... */
+  /** Stable check id: `signature`, `exp`, `bound_claims./nomad_namespace`, `aws.aud`, ... */
   id: string;
-  outcome: 'pass' | 'fail' | 'skip' | 'info';
+  outcome: Outcome;
+  /** The error code, on a failed check. */
   code?: Code;
+  /** What was checked and what was found, in words. */
   message: string;
+  /** What the configuration expected, rendered for display. */
   expected?: string;
+  /** What the token (or request) had, rendered for display. */
   actual?: string;
 }
+/** Every check a verification ran, in order. */
 export interface Report {
   checks: Check[];
 }
@@ -121,9 +130,16 @@ export interface Alias {
   groups: string[];
 }
 
-export interface Verified {
+/** The claims of a token: what `verify<P>()` types `payload` as by default. */
+export type Claims = Record<string, unknown>;
+
+/**
+ * A verified token. `P` is the payload's type as the caller knows it (not checked at run time
+ * beyond what the options ask for): `verify<{ nomad_job_id: string }>(token, options)`.
+ */
+export interface Verified<P = Claims> {
   header: Record<string, unknown>;
-  payload: Record<string, unknown>;
+  payload: P;
   key: KeyInfo;
   /** Present with Vault semantics. */
   alias?: Alias;
@@ -174,10 +190,182 @@ export interface AuthorizeOptions extends VerifyOptions {
   entity?: Record<string, unknown>;
 }
 
+/** A Vault capability, as policies write it. */
+export type Capability =
+  | 'deny' | 'sudo' | 'create' | 'read' | 'update' | 'patch' | 'delete' | 'list' | 'subscribe' | 'recover';
+/** A request operation (Vault's `logical.Operation`). */
+export type Operation =
+  | 'create' | 'read' | 'update' | 'patch' | 'delete' | 'list' | 'recover' | 'revoke' | 'renew' | 'rollback'
+  | 'help' | 'subscribe';
+
+/** The request as it was evaluated (leading `/` stripped). */
+export interface EvaluatedRequest {
+  path: string;
+  operation: Operation;
+  /** A write that may create the secret needs `create` as well as `update`. */
+  alsoCreate: boolean;
+  /** The path is root-protected: `sudo` is needed too. */
+  sudoRequired: boolean;
+  /** Requested response-wrapping TTL in seconds, if any. */
+  wrapTtl: number | null;
+  note: string | null;
+  /** Request parameters, when given (checked against allowed/denied/required parameters). */
+  data?: Record<string, unknown>;
+}
+
+/** How one policy's path block contributed to a merged rule. */
+export interface RuleSource {
+  policy: string;
+  /** The path as written (templates unrendered). */
+  path: string;
+  capabilities: Capability[];
+  /** `merged`, `ignored` (an earlier `deny` on the same path wins) or `denied` (this `deny` replaced the rest). */
+  effect: 'merged' | 'ignored' | 'denied';
+}
+
+/** One merged ACL rule. */
+export interface Rule {
+  /** The rule as written (`secret/*`, `kv/+/data`, `secret/foo`). */
+  pattern: string;
+  kind: 'exact' | 'prefix' | 'segment-wildcard';
+  capabilities: Capability[];
+  sources: RuleSource[];
+  minWrappingTtl?: number;
+  maxWrappingTtl?: number;
+  requiredParameters?: string[];
+  allowedParameters?: Record<string, unknown[]>;
+  deniedParameters?: Record<string, unknown[]>;
+  mfaMethods?: string[];
+  controlGroup?: boolean;
+}
+
+/** A rule that matched but did not decide, and why. */
+export interface OtherRule {
+  rule: Rule;
+  /** `exact-wins`, `not-longest-prefix`, `list-resolution`, `priority-*`. */
+  reason: string;
+  message: string;
+}
+
+/** A templated path block dropped because its template could not be rendered. */
+export interface DroppedPath {
+  policy: string;
+  /** The path as written. */
+  path: string;
+  /** The directive that failed, empty when the whole path was refused. */
+  directive: string;
+  /** Vault's error text. */
+  reason: string;
+  /** The structured error (which accessor or value). */
+  error?: Record<string, unknown>;
+  /** What to do about it. */
+  hint: string;
+}
+
+/** One path block after rendering for the token's alias. */
+export interface RenderedPath {
+  policy: string;
+  /** The path as written. */
+  path: string;
+  /** The rendered path; null when the block was dropped (see `dropped`). */
+  rendered: string | null;
+  capabilities: Capability[];
+}
+
+/** `renderPolicies`: the templated paths rendered for the token's alias (no decision). */
+export interface RenderedPolicies {
+  rendered: RenderedPath[];
+  dropped: DroppedPath[];
+  alias: Alias;
+}
+
 /** The authorization report: the decision and every step. A denial is a result. */
 export interface AuthorizeReport {
   allowed: boolean;
-  [more: string]: unknown;
+  decision: 'allowed' | 'denied';
+  request: EvaluatedRequest;
+  /** The capability the operation needs (null for `help`). */
+  capability: Capability | null;
+  /** How the deciding rule was found. */
+  via: 'root' | 'help' | 'exact' | 'exact-list-retry' | 'non-exact-list' | 'non-exact' | 'no-match';
+  /** The deciding rule, if any matched. */
+  winner: Rule | null;
+  /** Rules that also matched, and why they lost. */
+  others: OtherRule[];
+  /** Templated paths dropped while rendering. */
+  dropped: DroppedPath[];
+  /** The policies considered. */
+  policies: string[];
+  /** What the reader must know (offline limits, create-vs-update, sudo, ...). */
+  notes: string[];
+  /** Every step of the decision, in order. */
+  steps: Check[];
+  /** The templated paths as rendered for this alias (computed when first read). */
+  rendered: RenderedPath[];
+  /** The entity alias Vault would create or update at login. */
+  alias: Alias;
+  /** The token's verification, every check. */
+  verification: Report;
+}
+
+/** One condition of a trust-policy statement, as evaluated. */
+export interface TrustCondition {
+  condition: {
+    /** As written: `StringEquals`, `ForAnyValue:StringLike`, ... */
+    operator: string;
+    /** The operator without qualifier or `IfExists`. */
+    base: string;
+    qualifier: 'None' | 'ForAnyValue' | 'ForAllValues';
+    ifExists: boolean;
+    /** The condition key (`<provider>:aud`, `<provider>:sub`, ...). */
+    key: string;
+    values: string[];
+  };
+  /** The values the request carries for the key (null when it carries none). */
+  requestValues: string[] | null;
+  holds: boolean;
+  explanation: string;
+}
+
+/** One trust-policy statement, as evaluated. */
+export interface TrustStatement {
+  index: number;
+  sid?: string;
+  effect: 'Allow' | 'Deny';
+  actionMatches: boolean;
+  principalMatches: boolean;
+  principals: string[];
+  conditions: TrustCondition[];
+  /** The action and principal match and every condition holds. */
+  applies: boolean;
+}
+
+/** The role's trust policy evaluated against the token (STS's policy step). */
+export interface TrustReport {
+  /** Whether the role may be assumed (the preflight aside). */
+  allowed: boolean;
+  decision: 'allowed' | 'explicit-deny' | 'implicit-deny';
+  /** The provider ARN the statements must name (`<account>` when no account id was given). */
+  providerArn: string;
+  statements: TrustStatement[];
+  steps: Check[];
+}
+
+/**
+ * `evaluateTrustPolicy`: what STS would decide for AssumeRoleWithWebIdentity. Without keys the
+ * signature is not verified (a `signature` step says so, outcome `skip`).
+ */
+export interface TrustPolicyResult<P = Claims> {
+  /** The preflight passed and, with a trust policy, it allows. */
+  allowed: boolean;
+  /** STS's token checks before the role (provider URL, length, alg, iss, aud, exp). */
+  preflight: Check[];
+  /** The trust policy's evaluation; null without a trust policy. */
+  trust: TrustReport | null;
+  /** Every step: the signature (verified or skipped), the preflight, the trust policy. */
+  steps: Check[];
+  /** The token's claims. */
+  payload: P;
 }
 
 export interface TrustPolicyOptions extends VerifyOptions {
@@ -191,11 +379,16 @@ export interface TrustPolicyOptions extends VerifyOptions {
 }
 
 export interface Verifier {
-  verify(token: string, options?: { now?: Instant }): Verified;
+  verify<P = Claims>(token: string, options?: { now?: Instant }): Verified<P>;
   authorize(
     token: string,
     options: { policies: PolicyInput | PolicyInput[]; accessor?: string; request: AuthorizeRequest; now?: Instant; entity?: Record<string, unknown> },
   ): AuthorizeReport;
+  /** Verifies `token` and renders `policies` for its alias (no decision). */
+  renderPolicies(
+    token: string,
+    options: { policies: PolicyInput | PolicyInput[]; accessor?: string; now?: Instant; entity?: Record<string, unknown> },
+  ): RenderedPolicies;
   cacheStats(): CacheStats;
   /** Releases the verifier's wasm memory and cache grant now; later calls throw. */
   free(): void;
@@ -301,10 +494,10 @@ export interface RemoteVerifier {
    * Verifies `token`, fetching keys when there are none to serve and refetching once for an
    * unknown `kid` when the cooldown allows. `signal` stops waiting for keys (`ERR_FETCH_ABORTED`).
    */
-  verify<P extends Record<string, unknown> = Record<string, unknown>>(
+  verify<P = Claims>(
     token: string,
     options?: { now?: Instant; signal?: AbortSignal },
-  ): Promise<Verified & { payload: P }>;
+  ): Promise<Verified<P>>;
   /** Stops fetching and releases the wasm memory; `verify` throws afterwards. */
   free(): void;
 }
@@ -313,24 +506,43 @@ export interface RemoteVerifier {
 export declare function createRemoteVerifier(options: RemoteVerifierOptions): RemoteVerifier;
 
 /**
- * Loads the verifier module (browser entry; in Node it is loaded at import and this does
- * nothing). Until it resolves, every function throws `ERR_NOT_INITIALISED`.
+ * Where `init()`/`initMint()` load their module from: a URL (what a bundler's asset import of
+ * `jwtgate/jwtgate_bg.wasm` gives), a Request, a Response or a promise of one (`fetch(url)`),
+ * the module's bytes, or a compiled module. Absent: the file next to the glue.
  */
-export declare function init(input?: unknown): Promise<void>;
+export type InitInput =
+  | string
+  | URL
+  | Request
+  | Response
+  | PromiseLike<Response>
+  | ArrayBuffer
+  | ArrayBufferView
+  | WebAssembly.Module;
 /**
- * Loads the test-identity module (`dist/jwtgate_mint_bg.wasm`). Browsers call it once before
+ * Loads the verifier module (browser entry; in Node it is loaded at import and this does
+ * nothing). Until it resolves, every function throws `ERR_NOT_INITIALISED`; any other `input`
+ * rejects with `ERR_OPTIONS_INVALID`.
+ */
+export declare function init(input?: InitInput): Promise<void>;
+/**
+ * Loads the test-identity module (`jwtgate/jwtgate_mint_bg.wasm`). Browsers call it once before
  * `mintTestIdentity`; Node loads it on first use, so there it is optional.
  */
-export declare function initMint(input?: unknown): Promise<void>;
+export declare function initMint(input?: InitInput): Promise<void>;
 export declare function inspect(token: string): Inspected;
-export declare function verify(token: string, options: VerifyOptions): Verified;
+/**
+ * Verifies a token. The same options object (or an equal one) reuses its prepared verifier
+ * without serialising the options again; a change to them since is always seen.
+ */
+export declare function verify<P = Claims>(token: string, options: VerifyOptions): Verified<P>;
 export declare function createVerifier(options: Omit<VerifyOptions, 'now'>): Verifier;
 export declare function authorize(token: string, options: AuthorizeOptions): AuthorizeReport;
 export declare function renderPolicies(
   token: string,
   options: VerifyOptions & { policies: PolicyInput | PolicyInput[]; accessor?: string; entity?: Record<string, unknown> },
-): Record<string, unknown>;
-export declare function evaluateTrustPolicy(token: string, options: TrustPolicyOptions): Record<string, unknown>;
+): RenderedPolicies;
+export declare function evaluateTrustPolicy<P = Claims>(token: string, options: TrustPolicyOptions): TrustPolicyResult<P>;
 /** A least-privilege IAM trust policy for this token (`aud` = first client id, `sub` scoped to the Nomad job). */
 export declare function suggestTrustPolicy(
   token: string,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Browser inspector tests: the page in Debian's headless Chromium driven by playwright-core, against
-# the npm package's real browser build (pkg/dist: wasm + glue, built by the package's own script).
+# the npm package's real browser build (pkg/dist: wasm + glue, built by the package's own script),
+# and the packed package bundled with esbuild and Vite (pkg's devDependencies) into a page run there.
 # Installs what it needs idempotently: chromium (Debian), playwright-core (tests/www's lock), the
 # package's dev dependencies and wasm-bindgen-cli (via pkg/scripts/build.sh).
 set -euo pipefail

@@ -428,21 +428,30 @@ function makeVerifier(options, want) {
 // createVerifier's verifiers need the budget. After a trap the pool is dropped whole.
 const MAX_VERIFIERS = 16;
 const verifiers = new Map();
+// Changes whenever a verifier leaves the pool, so verify()'s memo knows when to look again.
+let poolEpoch = 0;
 onRestart(() => {
   for (const v of verifiers.values()) v.free();
   verifiers.clear();
+  poolEpoch++;
 });
 
 /** Frees the oldest pooled verifier; false when the pool is empty. */
 function evictPooled() {
   const oldest = verifiers.entries().next().value;
   if (oldest === undefined) return false;
+  poolEpoch++;
   verifiers.delete(oldest[0]);
   oldest[1].free();
   return true;
 }
 
 function verifierFor(options) {
+  return pooled(options)[1];
+}
+
+/** `[key, verifier]`: the pooled verifier for `options` (made if needed) and its pool key. */
+function pooled(options) {
   const o = verifierOptions(options);
   const key = JSON.stringify(o);
   let v = verifiers.get(key);
@@ -451,7 +460,7 @@ function verifierFor(options) {
     v = makeVerifier(o, Math.min(o.cacheBytes ?? POOL_CACHE_BYTES, POOL_CACHE_BYTES));
     verifiers.set(key, v);
   }
-  return v;
+  return [key, v];
 }
 
 function splitNow(options) {
@@ -466,8 +475,174 @@ function splitNow(options) {
  * `{ header, payload, key, alias?, report }`; throws JwtgateError.
  */
 export function verify(token, options = {}) {
-  const [now, rest] = splitNow(options);
-  return verifierFor(rest).verify(token, { now });
+  if (options === null || typeof options !== 'object') throw invalid('options must be an object');
+  return (recalled(options) ?? remembered(options)).verify(token, { now: options.now });
+}
+
+// verify()'s memo in front of the pool. Finding the pooled verifier means serialising the
+// options (the JWKS included), which costs more than answering a cached token; so the last few
+// options objects are kept with a snapshot of their content (everything but `now`: objects and
+// arrays copied, strings and numbers shared) and the pool key they serialised to. The same
+// object is checked against its own snapshot; another object against each snapshot. Either way
+// the check walks the object, so a mutation since (a key replaced inside `jwks`, an audience
+// pushed) is seen and the options are serialised again. Member order is compared too, as the
+// pool key depends on it. A part that is deeply frozen data (Object.freeze all the way down, no
+// getters) cannot change, so the same object there is the same content without a walk. Options
+// JSON would not read as plain data (a `toJSON`, a class instance, a Date, nesting deeper than
+// MEMO_DEPTH) are never remembered.
+const MEMO_SIZE = 4;
+const MEMO_DEPTH = 16;
+const memo = [];
+
+/** The pooled verifier of a remembered options object with the same content, or undefined. */
+function recalled(options) {
+  // The same object first: its own snapshot, and only it (a content change means new options).
+  let hit = -1;
+  for (let i = 0; i < memo.length; i++) {
+    if (memo[i].options === options) {
+      if (!sameTop(options, memo[i].snapshot)) return undefined;
+      hit = i;
+      break;
+    }
+  }
+  if (hit < 0) {
+    for (let i = 0; i < memo.length; i++) {
+      if (sameTop(options, memo[i].snapshot)) {
+        hit = i;
+        break;
+      }
+    }
+    if (hit < 0) return undefined;
+    // Another object with the same content. Deeply frozen, it gets an entry of its own, whose
+    // snapshot lets later calls with it skip the walk; others share the entry (an equal new
+    // object on every call must not fill the memo).
+    if (Object.isFrozen(options)) {
+      const snap = snapshot(options, 0, 'now');
+      if (snap !== NOT_PLAIN && snap.frozen) {
+        const m = memo[hit];
+        memo.unshift({ ...m, options, snapshot: snap });
+        if (memo.length > MEMO_SIZE) memo.pop();
+        hit = 0;
+      }
+    }
+  }
+  const m = memo[hit];
+  if (m.epoch !== poolEpoch) {
+    // Evicted from the pool, or dropped after a restart: configured anew by the caller.
+    if (verifiers.get(m.key) !== m.verifier) return undefined;
+    m.epoch = poolEpoch;
+  }
+  m.options = options;
+  if (hit > 0) {
+    memo.splice(hit, 1);
+    memo.unshift(m);
+  }
+  return m.verifier;
+}
+
+/** The pooled verifier for `options` (serialised), remembered when its options are plain. */
+function remembered(options) {
+  const snap = plain(options) ? snapshot(options, 0, 'now') : NOT_PLAIN;
+  if (snap === NOT_PLAIN) {
+    const { now, ...rest } = options;
+    return pooled(rest)[1];
+  }
+  // Configured from the snapshot itself, so what later calls are compared with is exactly what
+  // the verifier was made from (a getter read twice could have answered differently).
+  const [key, v] = pooled(rebuild(snap));
+  const old = memo.findIndex((m) => m.key === key || m.options === options);
+  if (old >= 0) memo.splice(old, 1);
+  memo.unshift({ options, snapshot: snap, key, verifier: v, epoch: poolEpoch });
+  if (memo.length > MEMO_SIZE) memo.pop();
+  return v;
+}
+
+/** Plain data with the content `snap` recorded. */
+function rebuild(snap) {
+  if (typeof snap !== 'object' || snap === null) return snap;
+  if (snap.a !== undefined) return snap.a.map(rebuild);
+  // No prototype: a member named `__proto__` (JSON.parse makes them) stays a member.
+  const out = Object.create(null);
+  for (let i = 0; i < snap.k.length; i++) out[snap.k[i]] = rebuild(snap.v[i]);
+  return out;
+}
+
+const NOT_PLAIN = Symbol('not plain');
+
+/** Whether JSON.stringify reads `v` (an object) as its own enumerable members and nothing else. */
+function plain(v) {
+  const proto = Object.getPrototypeOf(v);
+  return (proto === Object.prototype || proto === null || proto === Array.prototype) && v.toJSON === undefined;
+}
+
+/**
+ * `value`'s content: primitives as they are; an array as `{ a: [items] }`; an object as
+ * `{ k: [keys in order], v: [values] }` (without the member `skip`); each with `ref` (the
+ * object) and `frozen` (it and everything in it frozen data that can never change, so `ref`
+ * itself stands for the content). NOT_PLAIN if any part is not plain data.
+ */
+function snapshot(value, depth, skip) {
+  if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') return NOT_PLAIN;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MEMO_DEPTH || !plain(value)) return NOT_PLAIN;
+  let frozen = Object.isFrozen(value);
+  const stable = (c) => typeof c !== 'object' || c === null || c.frozen;
+  if (Array.isArray(value)) {
+    const a = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      a[i] = snapshot(value[i], depth + 1);
+      if (a[i] === NOT_PLAIN) return NOT_PLAIN;
+      frozen &&= stable(a[i]);
+    }
+    return { a, ref: value, frozen };
+  }
+  const k = [];
+  const v = [];
+  for (const key in value) {
+    if (key === skip) continue;
+    const c = snapshot(value[key], depth + 1);
+    if (c === NOT_PLAIN) return NOT_PLAIN;
+    // A getter may answer differently each time, frozen or not.
+    frozen &&= stable(c) && Object.getOwnPropertyDescriptor(value, key)?.get === undefined;
+    k.push(key);
+    v.push(c);
+  }
+  return { k, v, ref: value, frozen };
+}
+
+/** Whether the options object `options` has the content `snap` recorded, `now` aside. */
+function sameTop(options, snap) {
+  if (options === snap.ref && snap.frozen) return true;
+  if (!plain(options)) return false;
+  const { k, v } = snap;
+  let i = 0;
+  for (const key in options) {
+    if (key === 'now') continue;
+    if (key !== k[i] || !sameContent(options[key], v[i], 1)) return false;
+    i++;
+  }
+  return i === k.length;
+}
+
+/** Whether `value` has exactly the content `snap` recorded (see `snapshot`). */
+function sameContent(value, snap, depth) {
+  if (typeof value !== 'object' || value === null) return value === snap;
+  if (typeof snap !== 'object' || snap === null || depth >= MEMO_DEPTH) return false;
+  if (value === snap.ref && snap.frozen) return true;
+  if (Array.isArray(value)) {
+    const { a } = snap;
+    if (a === undefined || value.length !== a.length || Object.getPrototypeOf(value) !== Array.prototype || value.toJSON !== undefined) return false;
+    for (let i = 0; i < a.length; i++) if (!sameContent(value[i], a[i], depth + 1)) return false;
+    return true;
+  }
+  const { k, v } = snap;
+  if (k === undefined || !plain(value)) return false;
+  let i = 0;
+  for (const key in value) {
+    if (key !== k[i] || !sameContent(value[key], v[i], depth + 1)) return false;
+    i++;
+  }
+  return i === k.length;
 }
 
 /** `{ name, text }` for each policy, each text measured against `maxDoc` before it is copied. */
