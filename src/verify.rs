@@ -396,7 +396,7 @@ where
     let wording = if vault.is_some() { Wording::Vault } else { Wording::Standard };
     let alg_check = |report: &mut Report| -> Result<(), ClaimError> {
         let Some(header) = header else {
-            report.push(Check::new("alg", Outcome::Skip, NO_HEADER));
+            skipped(report, "alg", NO_HEADER);
             return Ok(());
         };
         if allowed.contains(&header.alg) {
@@ -427,7 +427,7 @@ where
     if let Some(v) = vault {
         if v.config.key_source == Some(crate::role::KeySource::JwksPairs) {
             match header {
-                None => report.push(Check::new("kid", Outcome::Skip, NO_HEADER)),
+                None => skipped(&mut report, "kid", NO_HEADER),
                 Some(h) if h.kid.is_none() => {
                     let err = ClaimError::KidRequired;
                     report.push(vault::failure("kid", &err));
@@ -458,13 +458,8 @@ where
             );
             Some(key)
         }
-        // Explain: with no key at all the signature cannot be checked; it still decides the
-        // answer (as in fail-fast mode), so the skip carries the code.
         Some(Err(e @ KeyError::KeysMissing { .. })) if mode == Mode::Explain => {
-            let message = format!("not checked: {e}");
-            report.push(Check::new("signature", Outcome::Skip, message).with_code(e.code()));
-            first.get_or_insert(e.into());
-            report.push(Check::new("unverified", Outcome::Info, UNVERIFIED_NO_KEY));
+            first.get_or_insert(no_key(e, &mut report));
             None
         }
         Some(Err(e)) => {
@@ -489,7 +484,7 @@ where
         // Only in explain mode, after a parse failure.
         None => {
             let why = if header.is_none() { NO_HEADER } else { NO_SIGNATURE };
-            report.push(Check::new("signature", Outcome::Skip, why));
+            skipped(&mut report, "signature", why);
             None
         }
     };
@@ -505,7 +500,7 @@ where
                         }
                     }
                 }
-                None => report.push(Check::new("ambiguous_claims", Outcome::Skip, NO_CLAIMS)),
+                None => skipped(&mut report, "ambiguous_claims", NO_CLAIMS),
             }
             if let Err(e) = alg_check(&mut report) {
                 if stop(&mut first, e.into()) {
@@ -570,6 +565,27 @@ const UNVERIFIED: &str = "the checks below ran on claims whose signature did not
 const UNVERIFIED_NO_KEY: &str =
     "the checks below ran on claims whose signature was not checked (no key was given)";
 
+// The explain-only steps below are kept out of line (`cold`): they never run in fail-fast
+// mode, and inlined they changed the code generated for the fail-fast path around them.
+
+/// Records a check that could not run.
+#[cold]
+#[inline(never)]
+fn skipped(report: &mut Report, id: &'static str, why: &'static str) {
+    report.push(Check::new(id, Outcome::Skip, why));
+}
+
+/// Explain mode with no key at all: the signature cannot be checked, and it still decides the
+/// answer (as in fail-fast mode), so the skip carries the code. Returns the error.
+#[cold]
+#[inline(never)]
+fn no_key(e: KeyError, report: &mut Report) -> Error {
+    let message = format!("not checked: {e}");
+    report.push(Check::new("signature", Outcome::Skip, message).with_code(e.code()));
+    report.push(Check::new("unverified", Outcome::Info, UNVERIFIED_NO_KEY));
+    e.into()
+}
+
 /// The parts of a token the checks read. All present after a successful parse; after a failed
 /// one (explain mode), whichever parts still read on their own ([`salvage`]).
 struct Parts<'a> {
@@ -584,6 +600,8 @@ struct Parts<'a> {
 /// same rules and limits: a readable header and signature can still be checked when only the
 /// payload is bad, and the claims when only the header or signature is. Nothing reads when the
 /// token is over the length limit or does not have three segments. Linear in the token.
+#[cold]
+#[inline(never)]
 fn salvage<'a>(token: &'a str, limits: &Limits) -> Parts<'a> {
     let mut parts = Parts { header: None, claims: None, signing_input: b"", signature: None };
     if token.len() > limits.max_token_len {

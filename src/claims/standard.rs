@@ -276,6 +276,8 @@ fn required(opts: &StandardOptions) -> Vec<&str> {
 
 /// Every check of [`check`], recorded as `skip` with `reason`: what an explained report shows
 /// when the token's claims could not be read at all.
+#[cold]
+#[inline(never)]
 pub fn skip(opts: &StandardOptions, reason: &'static str, report: &mut Report) {
     for claim in required(opts) {
         report.push(Check::new(required_id(claim), Outcome::Skip, reason));

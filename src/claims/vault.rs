@@ -301,6 +301,8 @@ pub fn check_claims(
 
 /// Every check of [`check_claims`] (steps 8–18), recorded as `skip` with `reason`: what an
 /// explained report shows when the token's claims could not be read at all.
+#[cold]
+#[inline(never)]
 pub fn skip_claims(role: &VaultRole, reason: &'static str, report: &mut Report) {
     let fixed = [
         "registered_claims",
