@@ -442,7 +442,7 @@ impl Authorizer {
                     Check::new(
                         "match",
                         Outcome::Fail,
-                        format!("no rule matches path {:?}: permission denied", ev.path),
+                        format!("no rule matches path {:?}", ev.path),
                     )
                     .with_code(Code::PolicyDenied),
                 );
@@ -456,15 +456,12 @@ impl Authorizer {
             },
         };
         // The last step states the decision and, for a denial, the first reason, so a front end
-        // that shows one line (the Envoy filter's 403 body, a CLI) shows the useful one.
+        // that shows one line (the Envoy filter's 403 body, a CLI) shows the useful one: the
+        // same one line as `denial_message`, Vault's "permission denied" stated once.
         let decision = if allowed {
             Check::new("decision", Outcome::Pass, "allowed")
         } else {
-            let why = steps.iter().find(|c| c.outcome == Outcome::Fail).map(|c| c.message.clone());
-            let message = match why {
-                Some(w) => format!("permission denied: {w}"),
-                None => "permission denied".to_string(),
-            };
+            let message = denial_message(&steps, capability.map(|(n, _)| n), &ev.path);
             Check::new("decision", Outcome::Fail, message).with_code(Code::PolicyDenied)
         };
         steps.push(decision.with_actual(format!("{} {}", request.operation.name(), ev.path)));
@@ -660,11 +657,10 @@ pub fn authorize(policies: &[Policy], ctx: &TemplateContext, request: &Request) 
     Authorizer::new(policies, ctx).authorize(request)
 }
 
-/// A denial in one line, `permission denied: <reason>`, the reason stated once (the Envoy
-/// filter's 403 body). The steps word their own failures for readers of the whole report: the `decision` step repeats the first failure
-/// behind its own `permission denied: `, and a step may end in Vault's `: permission denied`
-/// (`no rule matches path "…": permission denied`). The first failing step that is not the
-/// decision is the reason; Vault's words are taken off it and put in front once.
+/// A denial in one line, `permission denied: <reason>`, the reason stated once: the
+/// `decision` step's message and the Envoy filter's 403 body. The first failing step that is
+/// not the decision is the reason; Vault's words, should a step carry them (`permission
+/// denied: …` or `…: permission denied`), are taken off it and put in front once.
 fn denial_message(steps: &[Check], capability: Option<&str>, path: &str) -> String {
     const VAULT: &str = "permission denied";
     let reason = steps
@@ -733,6 +729,34 @@ mod tests {
         }
         assert!(hints[1].1.starts_with("the entity metadata key is absent"));
         assert!(hints[2].1.starts_with("the group metadata key is absent"));
+    }
+
+    #[test]
+    fn every_step_of_a_denial_says_permission_denied_at_most_once() {
+        let policy = parse_policy(
+            "p",
+            "path \"kv/data/default/mongo/*\" { capabilities = [\"read\"] }\n",
+            &Limits::default(),
+        )
+        .unwrap();
+        let alias = Alias { name: "mongo".into(), ..Alias::default() };
+        let ctx = TemplateContext::for_alias(&alias, "auth_jwt_1", UnixTime(1_700_000_000));
+        let authorizer = Authorizer::new(&[policy], &ctx);
+        for (path, operation, reason) in [
+            ("kv/data/default/redis/config", Operation::Read, "no rule matches path"),
+            ("kv/data/default/mongo/config", Operation::Update, "update is not granted by"),
+        ] {
+            let request = Request::new(path, operation);
+            let report = authorizer.authorize(&request);
+            assert!(!report.allowed);
+            for step in &report.steps {
+                let n = step.message.matches("permission denied").count();
+                assert!(n <= 1, "{}: {}", step.id, step.message);
+            }
+            let decision = report.steps.last().unwrap();
+            assert_eq!(decision.message, report.denial_message(path));
+            assert!(decision.message.starts_with(&format!("permission denied: {reason}")));
+        }
     }
 
     #[test]

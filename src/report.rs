@@ -102,6 +102,27 @@ impl Report {
         self.first_failure().is_none()
     }
 
+    /// The check that decided a rejection: the first that failed, or the first that had to run
+    /// and could not (a `skip` that carries a code, such as the signature when no key was
+    /// given). It is the check behind `Rejected::error` (`crate::verify::Rejected`).
+    pub fn verdict(&self) -> Option<&Check> {
+        self.verdict_index().and_then(|i| self.checks.get(i))
+    }
+
+    /// The checks that failed after the [`Self::verdict`], in order: what would still fail once
+    /// the first problem is fixed. Empty for a report that stopped at its first failure
+    /// (`verify`); `explain` evaluates every check that can run, so there it lists them all.
+    pub fn also_failing(&self) -> impl Iterator<Item = &Check> {
+        let start = self.verdict_index().map_or(self.checks.len(), |i| i + 1);
+        self.checks.get(start..).unwrap_or_default().iter().filter(|c| c.outcome == Outcome::Fail)
+    }
+
+    fn verdict_index(&self) -> Option<usize> {
+        self.checks.iter().position(|c| {
+            c.outcome == Outcome::Fail || (c.outcome == Outcome::Skip && c.code.is_some())
+        })
+    }
+
     /// Appends the report as compact JSON to `out`: byte for byte what `serde_json` writes for
     /// it (field order, `None` fields left out), in a few large writes — most of a verified
     /// answer is its report, and the generic serializer cost more than the checks themselves
@@ -144,6 +165,31 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_verdict_is_the_first_failure_or_coded_skip_and_the_rest_also_fail() {
+        fn ids(r: &Report) -> Vec<&str> {
+            r.also_failing().map(|c| &*c.id).collect()
+        }
+        let mut report = Report::default();
+        report.push(Check::new("iss", Outcome::Skip, "not set"));
+        assert!(report.verdict().is_none());
+        assert!(ids(&report).is_empty());
+        report.push(Check::new("sub", Outcome::Fail, "x").with_code(Code::JwtSubjectMismatch));
+        report.push(Check::new("aud", Outcome::Pass, "ok"));
+        report.push(Check::new("exp", Outcome::Fail, "x").with_code(Code::JwtExpired));
+        report.push(Check::new("nbf", Outcome::Skip, "x").with_code(Code::KeysMissing));
+        report.push(Check::new("iat", Outcome::Fail, "x").with_code(Code::JwtIssuedInFuture));
+        assert_eq!(report.verdict().map(|c| &*c.id), Some("sub"));
+        assert_eq!(ids(&report), ["exp", "iat"]);
+        // A skip with a code before any failure is the verdict; it is not "also failing".
+        let mut keyless = Report::default();
+        keyless
+            .push(Check::new("signature", Outcome::Skip, "no keys").with_code(Code::KeysMissing));
+        keyless.push(Check::new("exp", Outcome::Fail, "x").with_code(Code::JwtExpired));
+        assert_eq!(keyless.verdict().map(|c| &*c.id), Some("signature"));
+        assert_eq!(ids(&keyless), ["exp"]);
+    }
 
     #[test]
     fn write_json_is_what_serde_json_writes() {

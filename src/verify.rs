@@ -7,9 +7,14 @@
 //! | [`Profile::Vault`] | `role_type` → `token_bound_cidrs` → `token` (read as go-jose reads it: whitespace removed, unused base64url bits ignored, with a `token_text` note) → `kid` (only with `jwks_pairs`) → `signature` → `ambiguous_claims` → `alg` → `registered_claims` → `iss` → `sub` → `aud` → `nbf`/`exp`/`iat` → `aud_unbound` → `user_claim` → `claim_mappings.*` → `groups_claim` → `bound_claims.*` → `alias_name` (Vault's order: the signature before `alg`) |
 //!
 //! [`verify`] fails fast: the report ends at the first failure. [`explain`] returns the same
-//! result but keeps evaluating the checks that do not depend on the failed one (claims are
-//! still checked when the signature fails, marked as unverified), so a front end can list every
-//! problem.
+//! answer (the same [`Rejected::error`]) but evaluates every check that can run, so a front end
+//! can list every problem ([`Rejected::also_failing`]): claims are still checked when the
+//! signature fails (marked as unverified), every time and bound claim is checked after the
+//! first one fails, and a token that does not parse is still read part by part (a readable
+//! header and signature are checked when only the payload is bad). A check that cannot run is
+//! recorded as `skip` with the reason: the claim checks when the payload is not a JSON claims
+//! set, the checks on a registered claim of the wrong type, the signature when no key was given
+//! (that `skip` carries `ERR_KEYS_MISSING`: it still decides the answer).
 //!
 //! ```
 //! use jwtgate::jose::KeySet;
@@ -189,20 +194,38 @@ impl Serialize for Verified {
 /// A token that failed, with the checks that ran.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rejected {
-    /// The first failure in check order.
+    /// The first failure in check order: the answer (in the Vault profile, what Vault says).
     pub error: Error,
-    /// The checks that ran (with [`explain`]: all independent checks).
+    /// The checks that ran (with [`explain`]: every check that can run).
     pub report: Report,
 }
 
+impl Rejected {
+    /// The checks that also fail, after the one behind [`Self::error`], in check order, each
+    /// with its code, expected and actual values ([`Report::also_failing`]). Empty after
+    /// [`verify`], which stops at the first failure; [`explain`] lists them all.
+    pub fn also_failing(&self) -> impl Iterator<Item = &Check> {
+        self.report.also_failing()
+    }
+}
+
+/// [`Rejected::also_failing`] as a JSON array of checks.
+struct AlsoFailing<'a>(&'a Report);
+
+impl Serialize for AlsoFailing<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.also_failing())
+    }
+}
+
 impl Serialize for Rejected {
-    /// `{ code, message, claim?, expected?, actual?, report }`.
+    /// `{ code, message, claim?, expected?, actual?, report, also_failing }`.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (claim, expected, actual) = match &self.error {
             Error::Claim(c) => (c.claim(), c.expected(), c.actual()),
             _ => (None, None, None),
         };
-        let mut st = s.serialize_struct("Rejected", 6)?;
+        let mut st = s.serialize_struct("Rejected", 7)?;
         st.serialize_field("code", &self.error.code())?;
         st.serialize_field("message", &self.error.to_string())?;
         if let Some(c) = claim {
@@ -215,6 +238,7 @@ impl Serialize for Rejected {
             st.serialize_field("actual", &a)?;
         }
         st.serialize_field("report", &self.report)?;
+        st.serialize_field("also_failing", &AlsoFailing(&self.report))?;
         st.end()
     }
 }
@@ -325,11 +349,12 @@ where
         Err(e) if vault.is_some() && jose::vault_may_forgive(e) => jose::vault_reading(token),
         _ => None,
     };
+    let source = reading.as_ref().map_or(token, |r| r.canonical.as_str());
     let parsed = match &reading {
         Some(r) => jose::parse_compact(&r.canonical, &opts.limits),
         None => strict,
     };
-    let jws = match parsed {
+    let parts = match parsed {
         Ok(jws) => {
             // "alg RS256, kid \"k1\", 11 claims", built without the formatting machinery.
             let mut actual = Out::with_capacity(64);
@@ -348,18 +373,32 @@ where
             if let Some(r) = &reading {
                 report.push(vault_reading_note(r));
             }
-            jws
+            // Moved, not copied.
+            Parts {
+                header: Some(jws.header),
+                claims: Some(jws.claims),
+                signing_input: jws.signing_input,
+                signature: Some(jws.signature),
+            }
         }
         Err(e) => {
             report.push(Check::new("token", Outcome::Fail, e.to_string()).with_code(e.code()));
             first.get_or_insert(e.into());
-            reject!();
+            if mode == Mode::FailFast {
+                reject!();
+            }
+            // Explain: whatever part of the token still reads is checked; the rest is skipped.
+            salvage(source, &opts.limits)
         }
     };
-    let header = &jws.header;
+    let header = parts.header.as_ref();
     let allowed = opts.allowed();
     let wording = if vault.is_some() { Wording::Vault } else { Wording::Standard };
     let alg_check = |report: &mut Report| -> Result<(), ClaimError> {
+        let Some(header) = header else {
+            skipped(report, "alg", NO_HEADER);
+            return Ok(());
+        };
         if allowed.contains(&header.alg) {
             report.push(
                 Check::new("alg", Outcome::Pass, "alg is allowed")
@@ -386,18 +425,28 @@ where
 
     // Vault with `jwks_pairs` finds the key set through the token's kid (cap validateAll).
     if let Some(v) = vault {
-        if v.config.key_source == Some(crate::role::KeySource::JwksPairs) && header.kid.is_none() {
-            let err = ClaimError::KidRequired;
-            report.push(vault::failure("kid", &err));
-            if stop(&mut first, err.into()) {
-                reject!();
+        if v.config.key_source == Some(crate::role::KeySource::JwksPairs) {
+            match header {
+                None => skipped(&mut report, "kid", NO_HEADER),
+                Some(h) if h.kid.is_none() => {
+                    let err = ClaimError::KidRequired;
+                    report.push(vault::failure("kid", &err));
+                    if stop(&mut first, err.into()) {
+                        reject!();
+                    }
+                }
+                Some(_) => {}
             }
         }
     }
 
     // Signature.
-    let key = match verifier(header.alg, header.kid.as_deref(), jws.signing_input, &jws.signature) {
-        Ok(key) => {
+    let verified = match (header, &parts.signature) {
+        (Some(h), Some(sig)) => Some(verifier(h.alg, h.kid.as_deref(), parts.signing_input, sig)),
+        _ => None,
+    };
+    let key = match verified {
+        Some(Ok(key)) => {
             let mut actual = Out::with_capacity(80);
             actual.extend_from_slice(b"kid ");
             push_kid(&mut actual, key.kid.as_deref());
@@ -409,7 +458,11 @@ where
             );
             Some(key)
         }
-        Err(e) => {
+        Some(Err(e @ KeyError::KeysMissing { .. })) if mode == Mode::Explain => {
+            first.get_or_insert(no_key(e, &mut report));
+            None
+        }
+        Some(Err(e)) => {
             let mut message = e.to_string();
             if let Some(v) = vault {
                 message = match vault_signature_detail(&e, &v.config) {
@@ -425,21 +478,29 @@ where
             if stop(&mut first, e.into()) {
                 reject!();
             }
-            report.push(Check::new(
-                "unverified",
-                Outcome::Info,
-                "the checks below ran on claims whose signature did not verify",
-            ));
+            report.push(Check::new("unverified", Outcome::Info, UNVERIFIED));
+            None
+        }
+        // Only in explain mode, after a parse failure.
+        None => {
+            let why = if header.is_none() { NO_HEADER } else { NO_SIGNATURE };
+            skipped(&mut report, "signature", why);
             None
         }
     };
 
+    let claims = parts.claims.as_ref();
     let alias = match vault {
         Some(v) => {
-            if let Err(e) = vault::check_ambiguous(&jws.claims, &mut report) {
-                if stop(&mut first, e.into()) {
-                    reject!();
+            match claims {
+                Some(claims) => {
+                    if let Err(e) = vault::check_ambiguous(claims, &mut report) {
+                        if stop(&mut first, e.into()) {
+                            reject!();
+                        }
+                    }
                 }
+                None => skipped(&mut report, "ambiguous_claims", NO_CLAIMS),
             }
             if let Err(e) = alg_check(&mut report) {
                 if stop(&mut first, e.into()) {
@@ -452,33 +513,123 @@ where
                 config: &v.config,
                 now: opts.now,
             };
-            match vault::check_claims(&jws.claims, &ctx, mode, &mut report) {
-                Ok(alias) => Some(alias),
-                Err(e) => {
-                    first.get_or_insert(e.into());
+            match claims {
+                Some(claims) => match vault::check_claims(claims, &ctx, mode, &mut report) {
+                    Ok(alias) => Some(alias),
+                    Err(e) => {
+                        first.get_or_insert(e.into());
+                        None
+                    }
+                },
+                None => {
+                    vault::skip_claims(&v.role, NO_CLAIMS, &mut report);
                     None
                 }
             }
         }
         None => {
             if let Profile::Standard(std_opts) = &opts.profile {
-                if let Err(e) = standard::check(&jws.claims, std_opts, opts.now, mode, &mut report)
-                {
-                    first.get_or_insert(e.into());
+                match claims {
+                    Some(claims) => {
+                        if let Err(e) =
+                            standard::check(claims, std_opts, opts.now, mode, &mut report)
+                        {
+                            first.get_or_insert(e.into());
+                        }
+                    }
+                    None => standard::skip(std_opts, NO_CLAIMS, &mut report),
                 }
             }
             None
         }
     };
 
-    match (first, key) {
-        (None, Some(key)) => {
-            // Moved, not cloned: the parsed token is not needed any more.
-            let jose::CompactJws { header, claims, .. } = jws;
+    match (first, key, parts.header, parts.claims) {
+        (None, Some(key), Some(header), Some(claims)) => {
             Ok(Verified { header, claims, key, alias, report })
         }
-        (first, _) => Err(Rejected { error: first.unwrap_or_else(internal), report }),
+        (first, ..) => Err(Rejected { error: first.unwrap_or_else(internal), report }),
     }
+}
+
+/// Why the header-based checks did not run in an explained report.
+const NO_HEADER: &str = "not evaluated: the token's header could not be read (see token)";
+/// Why the signature did not run in an explained report when only its segment is unusable.
+const NO_SIGNATURE: &str = "not evaluated: the token's signature could not be read (see token)";
+/// Why the claim checks did not run in an explained report.
+const NO_CLAIMS: &str =
+    "not evaluated: the token's payload is not a readable JSON claims set (see token)";
+/// The note after a failed signature.
+const UNVERIFIED: &str = "the checks below ran on claims whose signature did not verify";
+/// The note after a signature that could not be checked for want of a key.
+const UNVERIFIED_NO_KEY: &str =
+    "the checks below ran on claims whose signature was not checked (no key was given)";
+
+// The explain-only steps below are kept out of line (`cold`): they never run in fail-fast
+// mode, and inlined they changed the code generated for the fail-fast path around them.
+
+/// Records a check that could not run.
+#[cold]
+#[inline(never)]
+fn skipped(report: &mut Report, id: &'static str, why: &'static str) {
+    report.push(Check::new(id, Outcome::Skip, why));
+}
+
+/// Explain mode with no key at all: the signature cannot be checked, and it still decides the
+/// answer (as in fail-fast mode), so the skip carries the code. Returns the error.
+#[cold]
+#[inline(never)]
+fn no_key(e: KeyError, report: &mut Report) -> Error {
+    let message = format!("not checked: {e}");
+    report.push(Check::new("signature", Outcome::Skip, message).with_code(e.code()));
+    report.push(Check::new("unverified", Outcome::Info, UNVERIFIED_NO_KEY));
+    e.into()
+}
+
+/// The parts of a token the checks read. All present after a successful parse; after a failed
+/// one (explain mode), whichever parts still read on their own ([`salvage`]).
+struct Parts<'a> {
+    header: Option<Header>,
+    claims: Option<Map<String, Value>>,
+    /// `header.payload` as the token spells it: what the signature covers.
+    signing_input: &'a [u8],
+    signature: Option<Vec<u8>>,
+}
+
+/// The parts of a token [`jose::parse_compact`] refused that still read on their own, with the
+/// same rules and limits: a readable header and signature can still be checked when only the
+/// payload is bad, and the claims when only the header or signature is. Nothing reads when the
+/// token is over the length limit or does not have three segments. Linear in the token.
+#[cold]
+#[inline(never)]
+fn salvage<'a>(token: &'a str, limits: &Limits) -> Parts<'a> {
+    let mut parts = Parts { header: None, claims: None, signing_input: b"", signature: None };
+    if token.len() > limits.max_token_len {
+        return parts;
+    }
+    let mut split = token.split('.');
+    let (Some(h), Some(p), Some(s), None) =
+        (split.next(), split.next(), split.next(), split.next())
+    else {
+        return parts;
+    };
+    let object = |segment: &str, what: &'static str| -> Option<Map<String, Value>> {
+        let bytes = crate::b64::decode(segment, what).ok()?;
+        core::str::from_utf8(&bytes).ok()?;
+        match crate::json::parse_value(&bytes, what, limits).ok()? {
+            Value::Object(map) => Some(map),
+            _ => None,
+        }
+    };
+    if !h.is_empty() && h.len() <= limits.max_header_len {
+        parts.header = object(h, "JOSE header").and_then(|m| Header::from_members(m).ok());
+    }
+    if !p.is_empty() {
+        parts.claims = object(p, "JWT claims set").filter(|m| m.len() <= limits.max_claims);
+    }
+    parts.signature = crate::b64::decode(s, "signature").ok().filter(|sig| !sig.is_empty());
+    parts.signing_input = token.as_bytes().get(..h.len() + 1 + p.len()).unwrap_or_default();
+    parts
 }
 
 /// Appends a `kid` as the report shows it: JSON-quoted, or `none`.

@@ -52,57 +52,80 @@ pub fn decode_vault(claims: &Map<String, Value>) -> Result<Registered, ClaimErro
     let mut saved: Option<ClaimError> = None;
     for name in NAMES {
         let Some(v) = claims.get(name) else { continue };
-        match name {
-            "aud" => match v {
-                Value::Null => {
-                    return Err(type_err(name, "string or array of strings", v));
+        if let Err(e) = decode_one(&mut out, name, v) {
+            match name {
+                "iss" | "sub" | "jti" => {
+                    saved.get_or_insert(e);
                 }
-                Value::String(s) => {
-                    out.aud = Some(alloc::vec![s.clone()]);
-                    out.aud_was_string = true;
-                }
-                Value::Array(items) => {
-                    let mut list = Vec::new();
-                    for item in items {
-                        match item.as_str() {
-                            Some(s) => list.push(String::from(s)),
-                            None => return Err(type_err(name, "string or array of strings", v)),
-                        }
-                    }
-                    out.aud = Some(list);
-                }
-                _ => return Err(type_err(name, "string or array of strings", v)),
-            },
-            "exp" | "nbf" | "iat" => {
-                if v.is_null() {
-                    continue;
-                }
-                let t = numeric_date(v).ok_or_else(|| type_err(name, "number", v))?;
-                match name {
-                    "exp" => out.exp = Some(t),
-                    "nbf" => out.nbf = Some(t),
-                    _ => out.iat = Some(t),
-                }
+                _ => return Err(e),
             }
-            _ => match v {
-                Value::Null => {}
-                Value::String(s) => match name {
-                    "iss" => out.iss = Some(s.clone()),
-                    "sub" => out.sub = Some(s.clone()),
-                    _ => {}
-                },
-                _ => {
-                    if saved.is_none() {
-                        saved = Some(type_err(name, "string", v));
-                    }
-                }
-            },
         }
     }
     match saved {
         Some(e) => Err(e),
         None => Ok(out),
     }
+}
+
+/// Every registered claim decoded on its own, for a report that lists every failure: the
+/// claims whose type is right, and the names (in [`NAMES`] order) of those whose type is wrong
+/// (left `None`). [`decode_vault`] says which of those Vault reports.
+pub fn decode_vault_each(claims: &Map<String, Value>) -> (Registered, Vec<&'static str>) {
+    let mut out = Registered::default();
+    let mut wrong = Vec::new();
+    for name in NAMES {
+        if let Some(v) = claims.get(name) {
+            if decode_one(&mut out, name, v).is_err() {
+                wrong.push(name);
+            }
+        }
+    }
+    (out, wrong)
+}
+
+/// Decodes one registered claim into `out`; `null` counts as absent.
+fn decode_one(out: &mut Registered, name: &str, v: &Value) -> Result<(), ClaimError> {
+    match name {
+        "aud" => match v {
+            Value::String(s) => {
+                out.aud = Some(alloc::vec![s.clone()]);
+                out.aud_was_string = true;
+            }
+            Value::Array(items) => {
+                let mut list = Vec::with_capacity(items.len());
+                for item in items {
+                    match item.as_str() {
+                        Some(s) => list.push(String::from(s)),
+                        None => return Err(type_err(name, "string or array of strings", v)),
+                    }
+                }
+                out.aud = Some(list);
+            }
+            // go-jose's Audience refuses `null` too.
+            _ => return Err(type_err(name, "string or array of strings", v)),
+        },
+        "exp" | "nbf" | "iat" => {
+            if v.is_null() {
+                return Ok(());
+            }
+            let t = numeric_date(v).ok_or_else(|| type_err(name, "number", v))?;
+            match name {
+                "exp" => out.exp = Some(t),
+                "nbf" => out.nbf = Some(t),
+                _ => out.iat = Some(t),
+            }
+        }
+        _ => match v {
+            Value::Null => {}
+            Value::String(s) => match name {
+                "iss" => out.iss = Some(s.clone()),
+                "sub" => out.sub = Some(s.clone()),
+                _ => {}
+            },
+            _ => return Err(type_err(name, "string", v)),
+        },
+    }
+    Ok(())
 }
 
 fn type_err(claim: &str, expected: &'static str, v: &Value) -> ClaimError {
@@ -176,6 +199,20 @@ mod tests {
         assert_eq!(e.claim().as_deref(), Some("nbf"));
         let e = decode(json!({"sub": 5, "iss": false})).unwrap_err();
         assert_eq!(e.claim().as_deref(), Some("iss"));
+    }
+
+    #[test]
+    fn each_claim_decodes_on_its_own() {
+        let (r, wrong) = decode_vault_each(
+            json!({"iss": 5, "sub": "s", "aud": [1], "exp": 10.5, "nbf": "x", "jti": null})
+                .as_object()
+                .unwrap(),
+        );
+        assert_eq!(wrong, ["aud", "iss", "nbf"]);
+        assert_eq!(
+            (r.sub.as_deref(), r.exp, r.iss, r.aud, r.nbf),
+            (Some("s"), Some(10), None, None, None)
+        );
     }
 
     #[test]

@@ -77,23 +77,7 @@ pub fn check(
         mode == Mode::FailFast
     };
 
-    // Required claims, in jose's order: iss, sub, aud, then requiredClaims reversed.
-    let mut required: Vec<&str> = Vec::new();
-    if !opts.issuer.is_empty() {
-        required.push("iss");
-    }
-    if opts.subject.is_some() {
-        required.push("sub");
-    }
-    if !opts.audience.is_empty() {
-        required.push("aud");
-    }
-    for c in opts.required_claims.iter().rev() {
-        if !required.contains(&c.as_str()) {
-            required.push(c);
-        }
-    }
-    for claim in required {
+    for claim in required(opts) {
         let id = required_id(claim);
         if claims.contains_key(claim) {
             report.push(Check::new(id, Outcome::Pass, present_message(claim)));
@@ -267,6 +251,40 @@ pub fn check(
         }
     }
     finish(first)
+}
+
+/// The claims that must be present, in jose's order: iss, sub, aud (each when its option is
+/// set), then `requiredClaims` reversed.
+fn required(opts: &StandardOptions) -> Vec<&str> {
+    let mut required: Vec<&str> = Vec::new();
+    if !opts.issuer.is_empty() {
+        required.push("iss");
+    }
+    if opts.subject.is_some() {
+        required.push("sub");
+    }
+    if !opts.audience.is_empty() {
+        required.push("aud");
+    }
+    for c in opts.required_claims.iter().rev() {
+        if !required.contains(&c.as_str()) {
+            required.push(c);
+        }
+    }
+    required
+}
+
+/// Every check of [`check`], recorded as `skip` with `reason`: what an explained report shows
+/// when the token's claims could not be read at all.
+#[cold]
+#[inline(never)]
+pub fn skip(opts: &StandardOptions, reason: &'static str, report: &mut Report) {
+    for claim in required(opts) {
+        report.push(Check::new(required_id(claim), Outcome::Skip, reason));
+    }
+    for id in ["iss", "sub", "aud", "iat", "nbf", "exp"] {
+        report.push(Check::new(id, Outcome::Skip, reason));
+    }
 }
 
 /// The registered claims a check is usually required for, with their report id and message

@@ -168,17 +168,17 @@ pub fn check_claims(
         }
     };
 
-    if let Some(reg) = &reg {
-        if registered_checks(&mut run, reg, ctx) {
-            return run.finish(Alias::default());
+    match &reg {
+        Some(reg) => {
+            if registered_checks(&mut run, reg, &[], ctx) {
+                return run.finish(Alias::default());
+            }
         }
-    } else {
-        for id in ["iss", "sub", "aud", "nbf", "exp", "iat", "aud_unbound"] {
-            run.push(Check::new(
-                id,
-                Outcome::Skip,
-                "not evaluated: the registered claims could not be decoded",
-            ));
+        // Explain: each registered claim decoded on its own, so the checks on the claims
+        // whose type is right still run (Vault stops at the decoding error above).
+        None => {
+            let (each, wrong) = registered::decode_vault_each(claims);
+            registered_checks(&mut run, &each, &wrong, ctx);
         }
     }
 
@@ -281,24 +281,75 @@ pub fn check_claims(
     }
 
     // Step 18: Vault core refuses an empty alias name.
-    let name = name.unwrap_or_default();
-    if name.is_empty() && run.first.is_none() {
-        let err = ClaimError::AliasNameEmpty { claim: role.user_claim.clone() };
-        if run.fail("alias_name", err) {
-            return run.finish(Alias::default());
+    match name.as_deref() {
+        Some("") => {
+            let err = ClaimError::AliasNameEmpty { claim: role.user_claim.clone() };
+            if run.fail("alias_name", err) {
+                return run.finish(Alias::default());
+            }
         }
+        Some(_) => {}
+        // Only in explain mode: fail-fast returned at the user_claim failure.
+        None => run.push(Check::new(
+            "alias_name",
+            Outcome::Skip,
+            "not evaluated: user_claim gave no alias name (see user_claim)",
+        )),
     }
-    run.finish(Alias { name, metadata, groups })
+    run.finish(Alias { name: name.unwrap_or_default(), metadata, groups })
 }
 
-/// Steps 9–13. Returns `true` when evaluation must stop.
-fn registered_checks(run: &mut Run<'_>, reg: &Registered, ctx: &VaultContext<'_>) -> bool {
+/// Every check of [`check_claims`] (steps 8–18), recorded as `skip` with `reason`: what an
+/// explained report shows when the token's claims could not be read at all.
+#[cold]
+#[inline(never)]
+pub fn skip_claims(role: &VaultRole, reason: &'static str, report: &mut Report) {
+    let fixed = [
+        "registered_claims",
+        "iss",
+        "sub",
+        "aud",
+        "nbf",
+        "exp",
+        "iat",
+        "aud_unbound",
+        "user_claim",
+    ];
+    for id in fixed {
+        report.push(Check::new(id, Outcome::Skip, reason));
+    }
+    for source in role.claim_mappings.keys() {
+        report.push(Check::new(format!("claim_mappings.{source}"), Outcome::Skip, reason));
+    }
+    report.push(Check::new("groups_claim", Outcome::Skip, reason));
+    if role.bound_claims.is_empty() {
+        report.push(Check::new("bound_claims", Outcome::Skip, reason));
+    }
+    for key in role.bound_claims.keys() {
+        report.push(Check::new(format!("bound_claims.{key}"), Outcome::Skip, reason));
+    }
+    report.push(Check::new("alias_name", Outcome::Skip, reason));
+}
+
+/// Why a check on a registered claim did not run in an explained report.
+const WRONG_TYPE: &str = "not evaluated: the claim has the wrong type (see registered_claims)";
+
+/// Steps 9–13. `wrong` names the registered claims whose type is wrong (explain mode only):
+/// the checks that read them are recorded as skipped. Returns `true` when evaluation must stop.
+fn registered_checks(
+    run: &mut Run<'_>,
+    reg: &Registered,
+    wrong: &[&str],
+    ctx: &VaultContext<'_>,
+) -> bool {
     let role = ctx.role;
     let quoted_opt = |s: &Option<String>| s.as_deref().map(render::quoted);
 
     // Step 9: iss.
     let bound_iss = &ctx.config.bound_issuer;
-    if bound_iss.is_empty() {
+    if wrong.contains(&"iss") {
+        run.push(Check::new("iss", Outcome::Skip, WRONG_TYPE));
+    } else if bound_iss.is_empty() {
         run.push(Check::new(
             "iss",
             Outcome::Skip,
@@ -323,7 +374,9 @@ fn registered_checks(run: &mut Run<'_>, reg: &Registered, ctx: &VaultContext<'_>
 
     // Step 10: sub.
     let bound_sub = &role.bound_subject;
-    if bound_sub.is_empty() {
+    if wrong.contains(&"sub") {
+        run.push(Check::new("sub", Outcome::Skip, WRONG_TYPE));
+    } else if bound_sub.is_empty() {
         run.push(Check::new("sub", Outcome::Skip, "bound_subject not set"));
     } else if reg.sub.as_deref() == Some(bound_sub.as_str()) {
         run.push(
@@ -347,7 +400,10 @@ fn registered_checks(run: &mut Run<'_>, reg: &Registered, ctx: &VaultContext<'_>
         (true, [one]) => render::quoted(one),
         _ => render::list(a),
     });
-    if role.bound_audiences.is_empty() {
+    let aud_wrong = wrong.contains(&"aud");
+    if aud_wrong {
+        run.push(Check::new("aud", Outcome::Skip, WRONG_TYPE));
+    } else if role.bound_audiences.is_empty() {
         run.push(Check::new("aud", Outcome::Skip, "bound_audiences not set (see aud_unbound)"));
     } else {
         let matched =
@@ -371,13 +427,25 @@ fn registered_checks(run: &mut Run<'_>, reg: &Registered, ctx: &VaultContext<'_>
         }
     }
 
-    // Step 12: time.
-    if time_checks(run, reg, ctx) {
+    // Step 12: time. The three are read together (a missing one is invented from the
+    // others), so one of the wrong type leaves none of them checkable.
+    if wrong.iter().any(|c| matches!(*c, "nbf" | "exp" | "iat")) {
+        for id in ["nbf", "exp", "iat"] {
+            run.push(Check::new(
+                id,
+                Outcome::Skip,
+                "not evaluated: a time claim (iat, nbf, exp) has the wrong type (see \
+                 registered_claims)",
+            ));
+        }
+    } else if time_checks(run, reg, ctx) {
         return true;
     }
 
     // Step 13: no bound audiences → any non-empty aud fails (even [""]).
-    if role.bound_audiences.is_empty() {
+    if role.bound_audiences.is_empty() && aud_wrong {
+        run.push(Check::new("aud_unbound", Outcome::Skip, WRONG_TYPE));
+    } else if role.bound_audiences.is_empty() {
         let non_empty = match (&reg.aud, reg.aud_was_string) {
             (Some(a), true) => a.first().is_some_and(|s| !s.is_empty()),
             (Some(a), false) => !a.is_empty(),
