@@ -6,6 +6,7 @@ use core::fmt;
 pub use crate::code::Code;
 
 use crate::aws::AwsError;
+use crate::claims::vault::LoginError;
 use crate::claims::ClaimError;
 use crate::jose::{JoseError, KeyError};
 use crate::json::JsonError;
@@ -101,6 +102,15 @@ where
             LoadError::Limit(e) => Error::Limit(e),
             LoadError::Json(e) => Error::Json(e),
             LoadError::Layer(e) => e.into(),
+        }
+    }
+}
+
+impl From<LoginError> for Error {
+    fn from(e: LoginError) -> Self {
+        match e {
+            LoginError::Role(e) => Error::Config(e),
+            LoginError::Claim(e) => Error::Claim(e),
         }
     }
 }

@@ -64,7 +64,7 @@ fn run_case(defaults: &Map<String, Value>, case: &Map<String, Value>) -> Outcome
 
     match fast {
         Ok(alias) => Outcome::Ok(serde_json::to_value(&alias).unwrap()),
-        Err(e) => err_outcome(&e, &report),
+        Err(e) => err_outcome(&e.into(), &report),
     }
 }
 

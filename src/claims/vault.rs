@@ -26,7 +26,6 @@ use serde_json::{Map, Value};
 
 use super::registered::{self, Registered};
 use super::{bound, mapping, render, ClaimError, Mode, NbfSource, Wording};
-use crate::error::Error;
 use crate::identity::Alias;
 use crate::report::{Check, Outcome, Report, Text};
 use crate::role::{
@@ -590,8 +589,8 @@ pub fn validate(
     ctx: &VaultContext<'_>,
     mode: Mode,
     report: &mut Report,
-) -> Result<Alias, Error> {
-    let mut first: Option<Error> = None;
+) -> Result<Alias, LoginError> {
+    let mut first: Option<LoginError> = None;
     if let Err(e) = check_role(ctx.role, report) {
         if mode == Mode::FailFast {
             return Err(e.into());
@@ -607,7 +606,48 @@ pub fn validate(
     let result = check_claims(claims, ctx, mode, report);
     match (first, result) {
         (Some(e), _) => Err(e),
-        (None, r) => r.map_err(Error::from),
+        (None, r) => r.map_err(LoginError::Claim),
+    }
+}
+
+/// Why the claims part of a Vault login ([`validate`]) failed: the role itself, or a claim.
+/// `?` turns it into the top-level [`crate::Error`] (`Config` or `Claim`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum LoginError {
+    /// The role cannot log anyone in (wrong `role_type`, no `bound_audiences` rule, ...).
+    Role(ConfigError),
+    /// A claim failed its check.
+    Claim(ClaimError),
+}
+
+impl LoginError {
+    /// The stable machine code for this error.
+    pub fn code(&self) -> crate::code::Code {
+        match self {
+            LoginError::Role(e) => e.code(),
+            LoginError::Claim(e) => e.code(),
+        }
+    }
+}
+
+impl core::fmt::Display for LoginError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            LoginError::Role(e) => e.fmt(f),
+            LoginError::Claim(e) => e.fmt(f),
+        }
+    }
+}
+
+impl From<ConfigError> for LoginError {
+    fn from(e: ConfigError) -> Self {
+        LoginError::Role(e)
+    }
+}
+
+impl From<ClaimError> for LoginError {
+    fn from(e: ClaimError) -> Self {
+        LoginError::Claim(e)
     }
 }
 
@@ -618,7 +658,7 @@ mod tests {
     use alloc::string::ToString;
     use serde_json::json;
 
-    fn run(claims: Value, role: Value, now: i64) -> (Result<Alias, Error>, Report) {
+    fn run(claims: Value, role: Value, now: i64) -> (Result<Alias, LoginError>, Report) {
         let role = VaultRole::from_map(role.as_object().unwrap()).unwrap();
         let config = VaultConfig::default();
         let ctx = VaultContext { role: &role, role_name: "r", config: &config, now: UnixTime(now) };
