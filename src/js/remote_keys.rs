@@ -52,6 +52,8 @@ fn handled_json(h: &Handled) -> Value {
         Handled::Keys(generation) => json!({ "handled": "keys", "generation": generation }),
         Handled::Discovered => json!({ "handled": "discovered" }),
         Handled::Failed => json!({ "handled": "failed" }),
+        // Only with a retry budget, which `createRemoteVerifier` does not set.
+        Handled::GaveUp => json!({ "handled": "gave-up" }),
         Handled::Ignored => json!({ "handled": "ignored" }),
     }
 }
@@ -108,7 +110,8 @@ impl RemoteKeys {
         })
     }
 
-    /// The answer to request `id`: `{handled: "keys" | "discovered" | "failed" | "ignored"}`.
+    /// The answer to request `id`: `{handled: "keys" | "discovered" | "failed" | "gave-up" |
+    /// "ignored"}`.
     #[wasm_bindgen(js_name = handleResponse)]
     pub fn handle_response(&mut self, id: f64, status: u16, body: &str, now_ms: f64) -> String {
         self.with(|ks| {

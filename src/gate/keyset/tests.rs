@@ -110,6 +110,7 @@ fn unknown_kid_refetches_at_most_once_per_cooldown() {
     assert!(p.ks.handle_kid_miss(p.now));
     assert_eq!(p.ks.poll_timeout(), Some(0), "a refetch is due at once");
     assert_eq!(p.drive(|_| ok(jwks("new"))), [Handled::Keys(2)]);
+    let refetched = p.now;
     assert_eq!(p.fresh_kids(), ["new"]);
     // A token with a kid nobody has: no refetch right after the last one...
     p.now += 1_000;
@@ -119,10 +120,11 @@ fn unknown_kid_refetches_at_most_once_per_cooldown() {
     p.now += 30_000;
     assert!(p.ks.handle_kid_miss(p.now));
     assert_eq!(p.drive(|_| Some((503, String::new()))), [Handled::Failed]);
+    assert!(!p.ks.in_cycle(), "the keys are fresh: no retry for a kid miss");
     p.now += 10_000;
     assert!(!p.ks.handle_kid_miss(p.now), "the failed refetch started the cooldown");
-    p.step();
     assert_eq!(p.drive(|_| panic!("the keys are fresh: no retry for a kid miss")), []);
+    assert_eq!(p.ks.poll_timeout(), Some(refetched + 600_000), "next: the refresh");
     assert_eq!(p.fresh_kids(), ["new"]);
     assert_eq!(p.requests.len(), 3);
 }
@@ -272,11 +274,17 @@ fn a_clock_stepping_back_neither_freezes_the_cooldown_nor_extends_freshness() {
     p.now = 10_000_000;
     p.drive(|_| ok(jwks("k1")));
     p.now = 5_000; // the clock was corrected backwards
-    assert_eq!(p.fresh_kids(), ["k1"]);
+    assert!(
+        matches!(p.ks.keys(p.now), Keys::Stale(d) if kids(d) == ["k1"]),
+        "fetched \"in the future\": served, but due for a refetch"
+    );
     assert!(!p.ks.handle_kid_miss(p.now), "the fetch counts as just now");
+    assert_eq!(p.fresh_kids(), ["k1"]);
+    assert_eq!(p.ks.poll_timeout(), Some(0), "their age is unknown: refetched at once");
+    assert_eq!(p.drive(|_| ok(jwks("k1"))), [Handled::Keys(2)]);
     p.now = 35_000;
     assert!(p.ks.handle_kid_miss(p.now), "the cooldown runs from the corrected time");
-    assert_eq!(p.drive(|_| ok(jwks("k2"))), [Handled::Keys(2)]);
+    assert_eq!(p.drive(|_| ok(jwks("k2"))), [Handled::Keys(3)]);
     // Freshness is measured from the corrected fetch time, not from 10_000_000.
     assert_eq!(p.ks.poll_timeout(), Some(35_000 + 600_000));
 
