@@ -350,7 +350,8 @@ impl Remote {
             Handled::Keys(_) => {
                 if let Some(doc) = self.ks.document() {
                     let fetched = doc.fetched_at_ms();
-                    let expires = fetched.saturating_add(self.cfg.cache_duration_s * 1000);
+                    let expires =
+                        fetched.saturating_add(self.cfg.cache_duration_s.saturating_mul(1000));
                     let mut record = format!("{RECORD_MAGIC}\n{fetched}\n{expires}\n").into_bytes();
                     record.extend_from_slice(doc.text().as_bytes());
                     let key = self.cfg.shared_key();

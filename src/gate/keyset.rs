@@ -579,6 +579,25 @@ impl RemoteKeySet {
         }
     }
 
+    /// The caller abandoned request `id` (everyone who waited for it gave up): not a failure of
+    /// the issuer, so no backoff; the next [`poll_fetch`](Self::poll_fetch) asks again when keys
+    /// are still wanted. Returns whether `id` was the request in flight.
+    pub fn handle_cancel(&mut self, id: u64, now: u64) -> bool {
+        self.observe(now);
+        if matches!(&self.fetch, Fetch::InFlight { id: current, .. } if *current == id) {
+            self.fetch = Fetch::Idle;
+            return true;
+        }
+        false
+    }
+
+    /// Changes the unknown-`kid` cooldown and the freshness for the calls that follow (npm's
+    /// `fetchJwks` takes them per call); the keys' fetch time is kept.
+    pub fn retime(&mut self, cooldown_ms: u64, cache_max_age_ms: u64) {
+        self.config.cooldown_ms = cooldown_ms;
+        self.config.cache_max_age_ms = cache_max_age_ms;
+    }
+
     /// Request `id` was not sent: another instance holds the fetch until `lease_until`. Returns
     /// `true` when this key set now waits for that peer; `false` when the claim is not
     /// plausible (already over, or ending later than `peer_lease_ms` from now: a clock jump or

@@ -642,3 +642,29 @@ fn two_workers_fetch_once_through_the_lock_and_a_cas_conflict_makes_the_loser_wa
     assert!(b.ks.gave_up(t + 500));
     assert!(matches!(b.ks.keys(t + 500), Keys::Fresh(_)), "the keys at hand still decide");
 }
+
+#[test]
+fn an_abandoned_request_is_not_a_failure_and_durations_can_change_per_call() {
+    let mut config = KeySetConfig::new(Source::Jwks(JWKS_URL.into()));
+    config.backoff_base_ms = 0; // npm's fetchJwks: every call that needs keys may fetch
+    config.max_stale_ms = 0;
+    let mut p = Pair { ks: RemoteKeySet::new(config), now: 1_000_000, requests: Vec::new() };
+    let first = p.ks.poll_fetch(p.now).unwrap();
+    assert!(!p.ks.handle_cancel(first.id + 1, p.now), "not the request in flight");
+    assert!(p.ks.handle_cancel(first.id, p.now));
+    assert!(p.ks.last_error().is_none() && !p.ks.in_cycle());
+    assert_eq!(
+        p.ks.handle_response(first.id, 200, jwks("late").as_bytes(), p.now),
+        Handled::Ignored
+    );
+    // Asked again at once: no backoff for an abandoned request.
+    let second = p.ks.poll_fetch(p.now).unwrap();
+    assert_eq!(p.ks.handle_failure(second.id, p.now), Handled::Failed);
+    assert_eq!(p.drive(|_| ok(jwks("k1"))), [Handled::Keys(1)], "backoff 0: retried at once");
+    p.now += 60_000;
+    p.ks.retime(30_000, 60_000);
+    assert!(matches!(p.ks.keys(p.now), Keys::None), "one minute old, 1 min max age, no stale");
+    p.ks.retime(0, 600_000);
+    assert_eq!(p.fresh_kids(), ["k1"]);
+    assert_eq!(p.ks.handle_unknown_kid(p.now), KidMiss::Refetch, "no cooldown any more");
+}
