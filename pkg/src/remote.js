@@ -1,10 +1,12 @@
 // Fetching keys: the only I/O the package does. Behaves like jose's createRemoteJWKSet
 // (timeout 5 s, cooldown 30 s, cache max age 10 min, refetch when a `kid` is unknown but at most
-// once per cooldown); the documents are validated by the core (`jwksInfo`, `parseDiscovery`).
+// once per cooldown). When to fetch is decided by the core's key-set lifecycle (the same one
+// createRemoteVerifier and the Envoy filter drive); the documents are validated by the core.
 // `request` (one GET with timeout, caller signal and the redirect rule) is shared with
-// remote-verifier.js, whose refetch decisions come from the core's key-set lifecycle instead.
-import { JwtgateError } from './errors.js';
+// remote-verifier.js.
+import { JwtgateError, unwrap } from './errors.js';
 import { jwksInfo, parseDiscovery, toSeconds } from './api.js';
+import { enter, failed, generation, wasm } from './engine.js';
 
 export const DEFAULTS = Object.freeze({ timeout: 5000, cooldown: 30000, cacheMaxAge: 600000 });
 
@@ -233,14 +235,101 @@ function causeText(e) {
   return text ? ` (${text})` : '';
 }
 
-// cache key → { url, jwks, fetchedAt, kids, pending }. The key is the URL, the request headers
-// (an Authorization header makes a different answer: one caller must never get another's keys)
-// and the redirect rule. Keys live in this Map only; nothing of them reaches a message.
+// cache key → { url, engine, core, flight, seen }. The key is the URL, the request headers (an
+// Authorization header makes a different answer: one caller must never get another's keys) and
+// the redirect rule. Every decision about the keys — fresh or not, whether an unknown `kid` may
+// refetch (cooldown), one request at a time, a late or abandoned answer dropped — is made by the
+// core's key-set lifecycle (src/gate/keyset.rs through `RemoteKeys`), as for
+// createRemoteVerifier. This Map holds one core key set per key and the request in flight with
+// the callers waiting for it. Keys live in the wasm instance only; nothing of them reaches a
+// message.
 const cache = new Map();
 
 function cacheKey(url, t) {
   const headers = Object.entries(t.headers).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return JSON.stringify([url, headers, t.allowCrossOriginRedirects]);
+}
+
+/** `fn(core)`'s envelope unwrapped; a trap restarts the engine and throws ERR_INTERNAL. */
+function call(e, fn) {
+  if (e.engine !== generation()) {
+    throw new JwtgateError({ code: 'ERR_INTERNAL', message: 'the engine was restarted while this fetch was in flight: call again' });
+  }
+  try {
+    return unwrap(fn(e.core));
+  } catch (err) {
+    throw failed(err);
+  }
+}
+
+/** The entry for `key`, its core key set made in the current engine instance. */
+function entryFor(key, url, o) {
+  const found = cache.get(key);
+  if (found !== undefined && found.engine === generation()) return found;
+  enter();
+  let core;
+  try {
+    core = new wasm.RemoteKeys();
+  } catch (err) {
+    throw failed(err);
+  }
+  const e = { url, engine: generation(), core, flight: undefined, seen: undefined };
+  // No stale keys (a call waits for fresh ones) and no backoff (the next call may try again), as
+  // fetchJwks always behaved; the cooldown and freshness come with each call (`retime`).
+  call(e, (c) => c.configure(JSON.stringify({ jwksUrl: String(url), timeout: Math.ceil(o.timeout), maxStale: 0, backoff: 0 })));
+  cache.set(key, e);
+  return e;
+}
+
+/** The JWKS object and its usable kids for the core's document `generation` (parsed once). */
+function documentOf(e, generation) {
+  if (e.seen?.generation !== generation) {
+    let text;
+    try {
+      text = e.core.jwks();
+    } catch (err) {
+      throw failed(err);
+    }
+    const jwks = JSON.parse(text);
+    e.seen = { generation, jwks, kids: new Set(jwksInfo(jwks).keys.map((k) => k.kid).filter(Boolean)) };
+  }
+  return e.seen;
+}
+
+/** The error for a request the core refused (`error` from its key state), as fetchJwks words it. */
+function refused(url, error, status) {
+  if (!error) return new JwtgateError({ code: 'ERR_FETCH_FAILED', message: `GET ${url} gave no keys` });
+  if (error.code.startsWith('ERR_JSON')) {
+    return new JwtgateError({ code: 'ERR_FETCH_FAILED', message: `GET ${url} did not return JSON (${error.message})` });
+  }
+  if (status !== 200) return new JwtgateError({ ...error, actual: String(status) });
+  return new JwtgateError(error);
+}
+
+/** Sends request `req` the core asked for; its promise settles with the JWKS object or the error. */
+function startFlight(e, req, o, at) {
+  const controller = new AbortController();
+  const flight = { id: req.id, at, waiters: 0, controller };
+  flight.promise = (async () => {
+    let res;
+    try {
+      res = await request(req.url, { ...o, signal: undefined }, { signal: controller.signal });
+    } catch (err) {
+      // An abandoned request was already given back to the core (`release`).
+      if (!controller.signal.aborted && e.engine === generation()) call(e, (c) => c.handleFailure(req.id, at));
+      throw err;
+    }
+    const handled = call(e, (c) => c.handleResponse(req.id, res.status, res.body, at));
+    if (handled.handled === 'keys') return documentOf(e, handled.generation).jwks;
+    throw refused(req.url, call(e, (c) => c.keys(at)).error, res.status);
+  })();
+  e.flight = flight;
+  flight.promise
+    .finally(() => {
+      if (e.flight === flight) e.flight = undefined;
+    })
+    .catch(() => {});
+  return flight;
 }
 
 /**
@@ -252,31 +341,25 @@ function cacheKey(url, t) {
  */
 export async function fetchJwks(url, options = {}) {
   const o = fetchOptions(options);
+  if (o.signal?.aborted) throw aborted(url, o.signal);
   const key = cacheKey(url, o);
-  const entry = cache.get(key);
-  if (entry?.jwks !== undefined) {
-    const age = o.nowMs - entry.fetchedAt;
-    const hasKid = o.kid === undefined || entry.kids.has(o.kid);
-    if (age < o.cacheMaxAge && (hasKid || age < o.cooldown)) return entry.jwks;
+  const e = entryFor(key, url, o);
+  const at = Math.max(0, Math.floor(o.nowMs));
+  call(e, (c) => c.retime(Math.ceil(o.cooldown), Math.ceil(o.cacheMaxAge)));
+  const state = call(e, (c) => c.keys(at));
+  if (state.state === 'fresh') {
+    const doc = documentOf(e, state.generation);
+    if (o.kid === undefined || doc.kids.has(o.kid)) return doc.jwks;
+    if (call(e, (c) => c.handleUnknownKid(at)) === 'cooling') return doc.jwks;
   }
-  // One fetch at a time per key; each caller waits with its own signal, and the fetch itself is
+  // Keys are needed (none, too old, or an unknown kid's refetch): join the request in flight or
+  // send the one the core asks for. Each caller waits with its own signal; the request itself is
   // aborted only when every caller waiting for it has given up.
-  let flight = entry?.flight;
+  let flight = e.flight;
   if (flight === undefined) {
-    const controller = new AbortController();
-    flight = { waiters: 0, controller };
-    flight.promise = (async () => {
-      const jwks = await getJson(url, { ...o, signal: undefined }, { signal: controller.signal });
-      const info = jwksInfo(jwks); // throws ERR_JWKS_INVALID for an unusable document
-      return { jwks, kids: new Set(info.keys.map((k) => k.kid).filter(Boolean)) };
-    })();
-    cache.set(key, { ...(entry ?? { url }), flight });
-    flight.promise.then(
-      ({ jwks, kids }) => {
-        if (cache.get(key)?.flight === flight) cache.set(key, { url, jwks, kids, fetchedAt: o.nowMs });
-      },
-      () => dropFlight(key, flight, entry),
-    );
+    const req = call(e, (c) => c.pollFetch(at));
+    if (req === null) throw refused(url, state.error, 200);
+    flight = startFlight(e, req, o, at);
   }
   flight.waiters++;
   let released = false;
@@ -284,13 +367,20 @@ export async function fetchJwks(url, options = {}) {
     if (released) return;
     released = true;
     if (--flight.waiters === 0) {
-      // Nobody waits any more: stop the request, and let the next caller start a fresh one.
+      // Nobody waits any more: stop the request; the next caller starts a fresh one.
       flight.controller.abort();
-      dropFlight(key, flight, entry);
+      if (e.flight === flight) {
+        e.flight = undefined;
+        try {
+          call(e, (c) => c.handleCancel(flight.id, flight.at));
+        } catch {
+          // A restarted engine: this entry is rebuilt by the next call.
+        }
+      }
     }
   };
   try {
-    return (await raceSignal(flight.promise, o.signal, url, release)).jwks;
+    return await raceSignal(flight.promise, o.signal, url, release);
   } finally {
     if (!released) {
       released = true;
@@ -299,17 +389,24 @@ export async function fetchJwks(url, options = {}) {
   }
 }
 
-/** Forgets a finished or abandoned fetch, keeping the keys cached before it. */
-function dropFlight(key, flight, before) {
-  if (cache.get(key)?.flight !== flight) return;
-  if (before?.jwks !== undefined) cache.set(key, { ...before, flight: undefined });
-  else cache.delete(key);
+function freeEntry(e) {
+  if (e.engine !== generation()) return; // an object of a discarded instance
+  try {
+    e.core.free();
+  } catch {
+    // Already gone with a trapped instance.
+  }
 }
 
 /** Forgets cached JWKS (all, or every entry of one URL whatever its headers). */
 export function clearJwksCache(url) {
-  if (url === undefined) cache.clear();
-  else for (const [k, e] of cache) if (e.url === url) cache.delete(k);
+  for (const [k, e] of cache) {
+    if (url !== undefined && e.url !== url) continue;
+    cache.delete(k);
+    // A request in flight still hands its answer to the core first.
+    if (e.flight === undefined) freeEntry(e);
+    else e.flight.promise.finally(() => freeEntry(e)).catch(() => {});
+  }
 }
 
 /**

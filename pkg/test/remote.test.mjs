@@ -259,3 +259,24 @@ test('redirects: same origin followed, another origin refused unless allowCrossO
     await other.close();
   }
 });
+
+test('fetchJwks on the core lifecycle: a failed fetch is tried again by the next call, keys past cacheMaxAge are never served', async () => {
+  const a = mintTestIdentity({});
+  let down = true;
+  const s = await serve({ '/jwks': () => (down ? { status: 503, body: 'busy' } : { body: a.jwks }) });
+  try {
+    clearJwksCache();
+    const url = `${s.base}/jwks`;
+    const t0 = 1_767_225_600;
+    await assert.rejects(fetchJwks(url, { now: t0 }), (e) => e.code === 'ERR_FETCH_FAILED' && /HTTP 503/.test(e.message) && e.actual === '503');
+    down = false;
+    assert.deepEqual(await fetchJwks(url, { now: t0 }), a.jwks, 'no backoff between calls');
+    assert.equal(s.hits['/jwks'], 2);
+    down = true;
+    await assert.rejects(fetchJwks(url, { now: t0 + 600 }), code('ERR_FETCH_FAILED'), 'the refresh failed: the old keys are not served');
+    assert.deepEqual(await fetchJwks(url, { now: t0 + 599 }), a.jwks, 'still fresh at that time');
+    assert.equal(s.hits['/jwks'], 3);
+  } finally {
+    await s.close();
+  }
+});

@@ -1,4 +1,9 @@
-//! Remote JWKS: fetched with `proxy_http_call` through a cluster, shared by every worker VM.
+//! Remote JWKS for the Envoy filter: a driver over the core's key-set lifecycle
+//! ([`RemoteKeySet`]). Every timing decision — when to fetch, the refresh before expiry, the
+//! unknown-`kid` cooldown, retries and backoff, giving up for `failed_refetch_seconds`, serving
+//! stale keys, how long another VM's fetch is waited for — is the core's. This file only makes
+//! the calls (`proxy_http_call` through the cluster), reads and writes Envoy's shared data, and
+//! feeds what it finds into the core.
 //!
 //! Protocol over Envoy's shared data (process-wide, keyed by `vm_id`, survives VM reloads):
 //!
@@ -8,18 +13,17 @@
 //! | `<id>|lock` | `<owner>\n<deadline_ms>` — who is fetching; free when empty or past its deadline |
 //! | `<id>|fail` | `<failed_at_ms>\n<reason>` — the last fetch cycle that gave up |
 //!
-//! where `<id>` is [`RemoteJwks::shared_key`]. A VM fetches only after taking the lock with
-//! compare-and-swap; the others wait (their requests stay paused) and pick the document up
-//! from shared data on their tick. Refresh happens from the tick before expiry, so requests do
-//! not wait for it; an unknown `kid` triggers one refetch, at most once per cooldown (shared,
-//! since the cooldown is measured from the shared `fetched_at`, and per VM from the last
-//! refetch it asked for, so a failing one is not asked for again by every request).
+//! where `<id>` is [`RemoteJwks::shared_key`]. Before each attempt a VM claims the lock with
+//! compare-and-swap (renewing it for [`RemoteKeySet::lease_until`]); when another VM holds it
+//! the core waits for that peer ([`RemoteKeySet::handle_peer_fetching`]), and the document or
+//! the give-up the peer publishes is fed in on the tick ([`RemoteKeySet::handle_peer_document`],
+//! [`RemoteKeySet::handle_peer_failure`]). A peer that dies holding the lock is waited for at
+//! most until its deadline; a deadline further away than any lease lasts is not believed.
 //!
-//! Requests wait for keys only when no key set was ever loaded. Keys past
+//! Requests wait for keys only when no key set was ever loaded: keys past
 //! `cache_duration_seconds` are still served at once while a refresh is in flight, backing off
-//! or failing (the request that finds them stale starts the refresh): a JWKS host that is slow
-//! or down must not hold back tokens the keys at hand can decide. The one request whose `kid`
-//! is unknown may wait for the refetch it triggered.
+//! or failing (the request that finds them stale starts the refresh). The one request whose
+//! `kid` is unknown may wait for the refetch it triggered.
 
 use alloc::format;
 use alloc::rc::Rc;
@@ -31,7 +35,8 @@ use proxy_wasm::hostcalls;
 use proxy_wasm::types::{BufferType, MapType, Status};
 
 use super::config::RemoteJwks;
-use super::engine;
+use crate::gate::keyset::KidMiss;
+use crate::gate::{FetchProblem, FetchRequest, Handled, KeySetConfig, RemoteKeySet, Source};
 use crate::jose::KeySet;
 use crate::limits::Limits;
 
@@ -50,40 +55,6 @@ pub enum Keys {
     Failed(String),
 }
 
-/// Where the fetch of one remote JWKS stands, in this VM.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Fetch {
-    /// Nothing in progress.
-    Idle,
-    /// This VM holds the lock and has a call in flight (for the discovery document when
-    /// `discovery` is set, else for the JWKS).
-    InFlight { token: u32, deadline_ms: u64, discovery: bool },
-    /// This VM holds the lock and waits to retry.
-    Backoff { retry_at_ms: u64 },
-    /// Another VM holds the lock; poll shared data on the tick.
-    WaitingOther { since_ms: u64 },
-}
-
-/// One remote JWKS as seen by this VM.
-pub struct Remote {
-    cfg: RemoteJwks,
-    keys: Option<Rc<KeySet>>,
-    fetched_at_ms: u64,
-    expires_at_ms: u64,
-    fetch: Fetch,
-    attempts: u32,
-    failed_until_ms: u64,
-    last_error: String,
-    limits: Limits,
-    /// When this VM last asked for a refetch for an unknown `kid` (the cooldown runs from it
-    /// too, so a refetch that fails is not asked for again by the next request).
-    kid_refetch_at_ms: u64,
-    /// Our lock owner name, once we took the lock (retries extend it).
-    owner: String,
-    /// The JWKS path learned from the discovery document.
-    jwks_path: Option<String>,
-}
-
 /// The outcome of a completed fetch cycle, for waking requests.
 pub enum Completed {
     /// New keys are loaded.
@@ -92,6 +63,18 @@ pub enum Completed {
     GaveUp,
     /// A retry is scheduled; requests keep waiting.
     Retrying,
+}
+
+/// One remote JWKS as seen by this VM: the core's lifecycle and the call it asked for.
+pub struct Remote {
+    cfg: RemoteJwks,
+    ks: RemoteKeySet,
+    /// The call in flight: Envoy's token and the core's request id.
+    call: Option<(u32, u64)>,
+    /// Our lock owner name while this VM holds the fetch lock.
+    owner: Option<String>,
+    /// The `fetched_at` of the shared document last fed in (each is parsed once).
+    seen_record: Option<u64>,
 }
 
 fn now_ms() -> u64 {
@@ -110,23 +93,49 @@ pub fn clock_ms() -> u64 {
     now_ms()
 }
 
+/// The core's configuration for `cfg`: Envoy's names mapped onto the lifecycle's durations.
+pub fn lifecycle_config(cfg: &RemoteJwks, limits: Limits) -> KeySetConfig {
+    let source = match &cfg.discovery {
+        Some(issuer) => Source::Discovery(issuer.clone()),
+        None => Source::Jwks(format!("http://{}{}", cfg.authority, cfg.path)),
+    };
+    let mut c = KeySetConfig::new(source);
+    // Envoy answers 504 itself after `timeout_ms`; the core's timeout only catches a response
+    // the SDK dropped (the dispatching stream died), a second later.
+    c.timeout_ms = cfg.timeout_ms.saturating_add(1000);
+    c.cooldown_ms = cfg.kid_refetch_cooldown_s.saturating_mul(1000);
+    c.cache_max_age_ms = cfg.cache_duration_s.saturating_mul(1000);
+    c.refresh_before_ms = cfg.refresh_before_s.saturating_mul(1000);
+    // Keys once loaded keep deciding requests, however long the JWKS host is down.
+    c.max_stale_ms = u64::MAX;
+    c.backoff_base_ms = cfg.retry_base_ms;
+    c.backoff_max_ms = cfg.retry_max_ms;
+    c.retries = cfg.num_retries;
+    c.failed_refetch_ms = cfg.failed_refetch_s.saturating_mul(1000);
+    // One attempt (with the lost-response slack) plus the longest backoff.
+    c.peer_lease_ms = c.timeout_ms.saturating_add(cfg.retry_max_ms);
+    c.require_usable_key = true;
+    c.limits = limits;
+    c
+}
+
+/// How a fetch problem reads in logs and in the `ERR_JWKS_UNAVAILABLE` reply.
+fn reason(problem: Option<&FetchProblem>) -> String {
+    match problem {
+        Some(FetchProblem::Transport { detail, .. }) => detail.clone(),
+        Some(FetchProblem::TimedOut { .. }) => "JWKS response never arrived".into(),
+        Some(FetchProblem::Status { status, .. }) => format!("JWKS host answered status {status}"),
+        Some(FetchProblem::Document { error, .. }) => error.to_string(),
+        Some(FetchProblem::Peer { reason }) => reason.clone(),
+        None => "JWKS not loaded".into(),
+    }
+}
+
 impl Remote {
     /// State for one configured remote JWKS.
     pub fn new(cfg: RemoteJwks, limits: Limits) -> Remote {
-        Remote {
-            cfg,
-            keys: None,
-            fetched_at_ms: 0,
-            expires_at_ms: 0,
-            fetch: Fetch::Idle,
-            attempts: 0,
-            failed_until_ms: 0,
-            last_error: String::new(),
-            kid_refetch_at_ms: 0,
-            limits,
-            owner: String::new(),
-            jwks_path: None,
-        }
+        let ks = RemoteKeySet::new(lifecycle_config(&cfg, limits));
+        Remote { cfg, ks, call: None, owner: None, seen_record: None }
     }
 
     fn lock_key(&self) -> String {
@@ -139,134 +148,170 @@ impl Remote {
 
     /// The keys a request may use at `now`.
     pub fn keys(&mut self, now: u64) -> Keys {
-        if let Some(k) = self.fresh(now) {
-            return k;
+        use crate::gate::Keys as Core;
+        if let Core::Fresh(d) = self.ks.keys(now) {
+            return Keys::Ready(Rc::clone(d.keys()), d.generation());
         }
-        self.adopt_shared();
-        if let Some(k) = self.fresh(now) {
-            return k;
-        }
-        let idle = self.fetch == Fetch::Idle;
-        if idle {
-            self.adopt_failure(now);
-        }
-        let gave_up = self.failed_until_ms > now;
-        match &self.keys {
+        self.adopt_shared(now);
+        self.adopt_failure(now);
+        let gave_up = self.ks.gave_up(now);
+        let idle = !self.ks.in_cycle() && !gave_up;
+        match self.ks.keys(now) {
+            Core::Fresh(d) => Keys::Ready(Rc::clone(d.keys()), d.generation()),
             // Stale keys decide the request now, whatever the refresh is doing; the request
             // starts the refresh when nothing is fetching and the host did not just fail.
-            Some(k) if idle && !gave_up => Keys::Stale(Rc::clone(k), self.fetched_at_ms),
-            Some(k) => Keys::Ready(Rc::clone(k), self.fetched_at_ms),
-            None if idle && gave_up => Keys::Failed(self.last_error.clone()),
-            None => Keys::NotReady,
+            Core::Stale(d) if idle => Keys::Stale(Rc::clone(d.keys()), d.generation()),
+            Core::Stale(d) => Keys::Ready(Rc::clone(d.keys()), d.generation()),
+            Core::None if gave_up => Keys::Failed(reason(self.ks.last_error())),
+            Core::None => Keys::NotReady,
         }
     }
 
-    fn fresh(&self, now: u64) -> Option<Keys> {
-        // No monotonic clock in the ABI: an expiry further away than the cache duration means
-        // the wall clock went backwards, and the keys are treated as due.
-        let max_ahead = self.cfg.cache_duration_s.saturating_mul(1000);
-        match &self.keys {
-            Some(k)
-                if now < self.expires_at_ms
-                    && self.expires_at_ms.saturating_sub(now) <= max_ahead =>
-            {
-                Some(Keys::Ready(Rc::clone(k), self.fetched_at_ms))
-            }
-            _ => None,
-        }
-    }
-
-    /// Loads the shared document if it is newer than ours. Returns whether it changed.
-    fn adopt_shared(&mut self) -> bool {
+    /// Feeds the shared document in when it is one not seen yet. Returns whether it became
+    /// the keys.
+    fn adopt_shared(&mut self, now: u64) -> bool {
         let Ok((Some(bytes), _)) = hostcalls::get_shared_data(&self.cfg.shared_key()) else {
             return false;
         };
-        let Some((fetched, expires, body)) = parse_record(&bytes) else {
+        let Some((fetched, _expires, body)) = parse_record(&bytes) else {
             return false;
         };
-        if fetched <= self.fetched_at_ms && self.keys.is_some() {
+        if self.seen_record == Some(fetched) {
             return false;
         }
-        match engine::keys_from_jwks(body, &self.limits) {
-            Ok(set) => {
-                self.keys = Some(Rc::new(set));
-                self.fetched_at_ms = fetched;
-                self.expires_at_ms = expires;
-                true
-            }
-            Err(_) => false,
+        self.seen_record = Some(fetched);
+        let adopted = matches!(self.ks.handle_peer_document(body, fetched, now), Handled::Keys(_));
+        if adopted && !self.ks.in_cycle() {
+            // Our own retries (if any) ended with the peer's keys.
+            self.unlock();
         }
+        adopted
     }
 
-    /// Takes over another VM's recent give-up (the shared fail record), so that while the JWKS
-    /// host is down every worker fails fast instead of each retrying on its own.
-    fn adopt_failure(&mut self, now: u64) {
-        let Ok((Some(b), _)) = hostcalls::get_shared_data(&self.fail_key()) else { return };
-        let Some((failed_at, reason)) = parse_fail(&b) else { return };
-        let until = failed_at.saturating_add(self.cfg.failed_refetch_s.saturating_mul(1000));
-        if until > now && until > self.failed_until_ms && failed_at >= self.fetched_at_ms {
-            self.failed_until_ms = until;
-            self.last_error = reason;
+    /// Feeds another VM's give-up (the shared fail record) in, so that while the JWKS host is
+    /// down every worker fails fast instead of each retrying on its own.
+    fn adopt_failure(&mut self, now: u64) -> bool {
+        if self.ks.is_fetching() {
+            return false;
         }
+        let Ok((Some(b), _)) = hostcalls::get_shared_data(&self.fail_key()) else { return false };
+        let Some((failed_at, reason)) = parse_fail(&b) else { return false };
+        self.ks.handle_peer_failure(failed_at, &reason, now)
     }
 
-    /// Whether an unknown `kid` may trigger a refetch now (and, when it may, counts it): at
-    /// most one per cooldown since the last fetch by any VM (the shared `fetched_at`) and
-    /// since the last refetch this VM asked for, and none while the JWKS host is known to be
-    /// failing.
+    /// Whether an unknown `kid` may trigger a refetch now (and, when it may, asks for it): the
+    /// core's cooldown, shared through the document's fetch time, and none while the JWKS host
+    /// is known to be failing. Only the request that asked waits for it.
     pub fn may_refetch_for_kid(&mut self, now: u64) -> bool {
-        let cooldown = self.cfg.kid_refetch_cooldown_s.saturating_mul(1000);
-        self.adopt_shared();
-        if self.fetch == Fetch::Idle {
-            self.adopt_failure(now);
-        }
-        if self.failed_until_ms > now {
-            return false;
-        }
-        // A time "in the future" means the clock went backwards: do not wait for it.
-        let cooled = |at: u64| now < at || now.saturating_sub(at) >= cooldown;
-        if !(cooled(self.fetched_at_ms) && cooled(self.kid_refetch_at_ms)) {
-            return false;
-        }
-        self.kid_refetch_at_ms = now;
-        true
+        self.adopt_shared(now);
+        self.adopt_failure(now);
+        self.ks.handle_unknown_kid(now) == KidMiss::Refetch
     }
 
-    /// Starts a fetch if none is running and none is being waited for. Returns `true` when a
-    /// fetch (ours or another VM's) is now pending.
+    /// Starts a fetch if the core asks for one. Returns `true` when a fetch (ours, a scheduled
+    /// retry, or another VM's) is pending.
     pub fn ensure_fetch(&mut self, now: u64, owner: &str) -> bool {
-        match self.fetch {
-            Fetch::InFlight { .. } | Fetch::Backoff { .. } | Fetch::WaitingOther { .. } => true,
-            Fetch::Idle => {
-                if self.try_lock(now, owner) {
-                    self.attempts = 0;
-                    self.dispatch(now);
-                } else {
-                    self.fetch = Fetch::WaitingOther { since_ms: now };
-                }
-                true
-            }
-        }
+        let _ = self.drive(now, owner);
+        self.ks.in_cycle()
     }
 
     /// Whether a fetch (ours, a scheduled retry, or another VM's) is pending.
     pub fn is_fetching(&self) -> bool {
-        self.fetch != Fetch::Idle
+        self.ks.in_cycle()
     }
 
     /// The token of the call in flight, to route `on_http_call_response`.
     pub fn owns_call(&self, token: u32) -> bool {
-        matches!(self.fetch, Fetch::InFlight { token: t, .. } if t == token)
+        self.call.is_some_and(|(t, _)| t == token)
     }
 
-    /// Reads the discovery document's `jwks_uri` (checked by the core) and keeps its path. The
-    /// URI must be on the configured authority: the call can only go through this cluster.
-    fn read_discovery(&mut self, num_headers: usize, body_size: usize) -> Result<(), String> {
-        let body = self.read_body(num_headers, body_size)?;
-        let issuer = self.cfg.discovery.clone().unwrap_or_default();
-        let doc = crate::jose::discovery::parse_discovery(&body, &issuer, &self.limits)
-            .map_err(|e| e.to_string())?;
-        let rest = doc.jwks_uri.split_once("://").map(|(_, r)| r).unwrap_or_default();
+    /// Sends what the core asks for, claiming the shared lock first. Returns a completion when
+    /// a call could not be dispatched.
+    fn drive(&mut self, now: u64, owner: &str) -> Option<Completed> {
+        let mut out = None;
+        // At most: a dispatch failure, then what the core asks after it.
+        for _ in 0..2 {
+            let Some(req) = self.ks.poll_fetch(now) else { break };
+            if !self.claim(&req, now, owner) {
+                break;
+            }
+            match self.dispatch(&req) {
+                Ok(token) => {
+                    self.call = Some((token, req.id));
+                    break;
+                }
+                Err(detail) => {
+                    let handled = self.ks.handle_error(req.id, &detail, now);
+                    out = self.after(handled, now).or(out);
+                }
+            }
+        }
+        out
+    }
+
+    /// Claims the shared fetch lock for request `req`. `false`: another VM holds it, and the
+    /// core now waits for that peer.
+    fn claim(&mut self, req: &FetchRequest, now: u64, owner: &str) -> bool {
+        let key = self.lock_key();
+        let Ok((current, cas)) = hostcalls::get_shared_data(&key) else {
+            self.wait_for_peer(req.id, now, now);
+            return false;
+        };
+        if let Some((holder, deadline)) = current.as_deref().and_then(parse_lock) {
+            // The core says whether the claim is plausible; if not, it is taken over.
+            if holder != owner && self.ks.handle_peer_fetching(req.id, deadline, now) {
+                return false;
+            }
+        }
+        let value = format!("{owner}\n{}", self.ks.lease_until(now));
+        let written = hostcalls::set_shared_data(&key, Some(value.as_bytes()), cas).is_ok();
+        // A brand-new key ignores the CAS value, so two VMs can both "win" the first time:
+        // re-read and let the last writer keep it.
+        let holder = match hostcalls::get_shared_data(&key) {
+            Ok((Some(b), _)) => parse_lock(&b).map(|(h, d)| (h == owner, d)),
+            _ => None,
+        };
+        match holder {
+            Some((true, _)) if written => {
+                self.owner = Some(String::from(owner));
+                true
+            }
+            Some((false, deadline)) => {
+                self.wait_for_peer(req.id, deadline, now);
+                false
+            }
+            _ => {
+                self.wait_for_peer(req.id, now, now);
+                false
+            }
+        }
+    }
+
+    /// The core waits for a peer until `until`, or (a claim it does not believe) just now.
+    fn wait_for_peer(&mut self, id: u64, until: u64, now: u64) {
+        if !self.ks.handle_peer_fetching(id, until, now) {
+            let _ = self.ks.handle_peer_fetching(id, now, now);
+        }
+    }
+
+    fn unlock(&mut self) {
+        // Only our own lock: if it expired and another VM took over, that one is not ours.
+        let Some(owner) = self.owner.take() else { return };
+        let key = self.lock_key();
+        if let Ok((Some(b), cas)) = hostcalls::get_shared_data(&key) {
+            if parse_lock(&b).map(|(h, _)| h) == Some(owner.as_str()) {
+                let _ = hostcalls::set_shared_data(&key, Some(b""), cas);
+            }
+        }
+    }
+
+    /// The `:path` for `req`: the configured one, or the discovered `jwks_uri`'s, which must be
+    /// on the configured authority (the call can only go through this cluster).
+    fn path_for(&self, req: &FetchRequest) -> Result<String, String> {
+        if req.discovery || self.cfg.discovery.is_none() {
+            return Ok(self.cfg.path.clone());
+        }
+        let rest = req.url.split_once("://").map(|(_, r)| r).unwrap_or_default();
         let (authority, path) = match rest.find('/') {
             Some(i) => (rest.get(..i).unwrap_or_default(), rest.get(i..).unwrap_or("/")),
             None => (rest, "/"),
@@ -274,71 +319,14 @@ impl Remote {
         if !authority.eq_ignore_ascii_case(&self.cfg.authority) {
             return Err(format!(
                 "jwks_uri {:?} is not on {:?}: give it its own cluster and use `path`",
-                doc.jwks_uri, self.cfg.authority
+                req.url, self.cfg.authority
             ));
         }
-        self.jwks_path = Some(path.to_string());
-        Ok(())
+        Ok(path.to_string())
     }
 
-    /// How long a lock holder is trusted: one attempt plus the longest backoff, with slack.
-    fn lock_deadline(&self, now: u64) -> u64 {
-        now.saturating_add(self.cfg.timeout_ms)
-            .saturating_add(self.cfg.retry_max_ms)
-            .saturating_add(1000)
-    }
-
-    fn try_lock(&mut self, now: u64, owner: &str) -> bool {
-        let key = self.lock_key();
-        let (current, cas) = match hostcalls::get_shared_data(&key) {
-            Ok(v) => v,
-            Err(_) => return false,
-        };
-        if let Some(bytes) = &current {
-            if let Some((holder, deadline)) = parse_lock(bytes) {
-                // A deadline further away than any lock can last comes from a wall-clock jump
-                // or a broken writer: ignore it rather than wait for it.
-                if holder != owner && deadline > now && deadline <= self.lock_deadline(now) {
-                    return false;
-                }
-            }
-        }
-        let value = format!("{owner}\n{}", self.lock_deadline(now));
-        if hostcalls::set_shared_data(&key, Some(value.as_bytes()), cas).is_err() {
-            return false;
-        }
-        // A brand-new key ignores the CAS value, so two VMs can both "win" the first time:
-        // re-read and let the last writer keep it.
-        let won = matches!(hostcalls::get_shared_data(&key), Ok((Some(b), _)) if parse_lock(&b).map(|(h, _)| h) == Some(owner));
-        if won {
-            self.owner = String::from(owner);
-        }
-        won
-    }
-
-    fn unlock(&self) {
-        // Only our own lock: if it expired and another VM took over, that one is not ours.
-        let key = self.lock_key();
-        if let Ok((Some(b), cas)) = hostcalls::get_shared_data(&key) {
-            if parse_lock(&b).map(|(h, _)| h) == Some(self.owner.as_str()) {
-                let _ = hostcalls::set_shared_data(&key, Some(b""), cas);
-            }
-        }
-    }
-
-    fn dispatch(&mut self, now: u64) {
-        // Each attempt (retries too) renews our lock, so waiting VMs do not take over while we
-        // are still trying.
-        if !self.owner.is_empty() {
-            let value = format!("{}\n{}", self.owner, self.lock_deadline(now));
-            let _ = hostcalls::set_shared_data(&self.lock_key(), Some(value.as_bytes()), None);
-        }
-        // With discovery, the discovery document is fetched first (once per cycle).
-        let discovery = self.cfg.discovery.is_some() && self.jwks_path.is_none();
-        let path = match (&self.jwks_path, discovery) {
-            (Some(p), false) => p.clone(),
-            _ => self.cfg.path.clone(),
-        };
+    fn dispatch(&self, req: &FetchRequest) -> Result<u32, String> {
+        let path = self.path_for(req)?;
         let headers = alloc::vec![
             (":method", "GET"),
             (":path", path.as_str()),
@@ -347,30 +335,49 @@ impl Remote {
             ("user-agent", "jwtgate-envoy"),
         ];
         let timeout = Duration::from_millis(self.cfg.timeout_ms);
-        match hostcalls::dispatch_http_call(
-            &self.cfg.cluster,
-            headers,
-            None,
-            alloc::vec![],
-            timeout,
-        ) {
-            Ok(token) => {
-                // If the response is lost (the dispatching stream died and the SDK dropped it),
-                // the tick notices the deadline and counts the attempt as failed.
-                let deadline_ms = now.saturating_add(self.cfg.timeout_ms).saturating_add(1000);
-                self.fetch = Fetch::InFlight { token, deadline_ms, discovery };
+        hostcalls::dispatch_http_call(&self.cfg.cluster, headers, None, alloc::vec![], timeout)
+            .map_err(|status| match status {
+                Status::BadArgument => {
+                    format!("cluster {:?} refused the call (unknown cluster?)", self.cfg.cluster)
+                }
+                _ => format!("cluster {:?}: call could not be dispatched", self.cfg.cluster),
+            })
+    }
+
+    /// Publishes what an input did for the other VMs and says whom to wake.
+    fn after(&mut self, handled: Handled, now: u64) -> Option<Completed> {
+        match handled {
+            Handled::Keys(_) => {
+                if let Some(doc) = self.ks.document() {
+                    let fetched = doc.fetched_at_ms();
+                    let expires =
+                        fetched.saturating_add(self.cfg.cache_duration_s.saturating_mul(1000));
+                    let mut record = format!("{RECORD_MAGIC}\n{fetched}\n{expires}\n").into_bytes();
+                    record.extend_from_slice(doc.text().as_bytes());
+                    let key = self.cfg.shared_key();
+                    let _ = hostcalls::set_shared_data(&key, Some(&record), None);
+                    self.seen_record = Some(fetched);
+                }
+                self.unlock();
+                Some(Completed::Loaded)
             }
-            Err(status) => {
-                let reason = match status {
-                    Status::BadArgument => format!(
-                        "cluster {:?} refused the call (unknown cluster?)",
-                        self.cfg.cluster
-                    ),
-                    _ => format!("cluster {:?}: call could not be dispatched", self.cfg.cluster),
-                };
-                self.fetch = Fetch::Idle;
-                self.failed_attempt(now, reason);
+            Handled::Discovered => {
+                let owner = self.owner.clone().unwrap_or_default();
+                self.drive(now, &owner)
             }
+            Handled::Failed if self.ks.in_cycle() => Some(Completed::Retrying),
+            Handled::Failed => {
+                // Nothing left to retry for (an unknown-kid refetch is tried once).
+                self.unlock();
+                Some(Completed::GaveUp)
+            }
+            Handled::GaveUp => {
+                let record = format!("{now}\n{}", reason(self.ks.last_error()));
+                let _ = hostcalls::set_shared_data(&self.fail_key(), Some(record.as_bytes()), None);
+                self.unlock();
+                Some(Completed::GaveUp)
+            }
+            Handled::Ignored => None,
         }
     }
 
@@ -382,43 +389,29 @@ impl Remote {
         body_size: usize,
         now: u64,
     ) -> (Completed, Option<String>) {
-        let discovery = matches!(self.fetch, Fetch::InFlight { discovery: true, .. });
-        self.fetch = Fetch::Idle;
-        if discovery {
-            return match self.read_discovery(num_headers, body_size) {
-                Ok(()) => {
-                    self.dispatch(now);
-                    match self.fetch {
-                        Fetch::Idle => (Completed::GaveUp, Some(self.last_error.clone())),
-                        _ => (Completed::Retrying, None),
-                    }
-                }
-                Err(reason) => (self.failed_attempt(now, reason.clone()), Some(reason)),
-            };
-        }
-        match self.read_response(num_headers, body_size) {
-            Ok((set, body)) => {
-                let expires = now.saturating_add(self.cfg.cache_duration_s.saturating_mul(1000));
-                let mut record = format!("{RECORD_MAGIC}\n{now}\n{expires}\n").into_bytes();
-                record.extend_from_slice(&body);
-                let _ = hostcalls::set_shared_data(&self.cfg.shared_key(), Some(&record), None);
-                self.unlock();
-                self.keys = Some(Rc::new(set));
-                self.fetched_at_ms = now;
-                self.expires_at_ms = expires;
-                self.attempts = 0;
-                self.failed_until_ms = 0;
-                (Completed::Loaded, None)
-            }
-            Err(reason) => {
-                let done = self.failed_attempt(now, reason.clone());
-                (done, Some(reason))
-            }
-        }
+        let Some((_, id)) = self.call.take() else { return (Completed::Retrying, None) };
+        let handled = match self.read_response(num_headers, body_size) {
+            Ok((status, body)) => self.ks.handle_response(id, status, &body, now),
+            Err(detail) => self.ks.handle_error(id, &detail, now),
+        };
+        let completed = self.after(handled.clone(), now);
+        let failed = match handled {
+            Handled::Failed | Handled::GaveUp => true,
+            // The JWKS request after discovery: only a failure to send it completes something.
+            Handled::Discovered => completed.is_some(),
+            Handled::Keys(_) | Handled::Ignored => false,
+        };
+        let error = failed.then(|| reason(self.ks.last_error()));
+        (completed.unwrap_or(Completed::Retrying), error)
     }
 
-    /// The body of a successful (`:status` 200) response, bounded by the document limit.
-    fn read_body(&self, num_headers: usize, body_size: usize) -> Result<Vec<u8>, String> {
+    /// The status and (for a 200) the body of our call's response, bounded by the document
+    /// limit; `Err` when there is no usable answer (reset, no status, too large).
+    fn read_response(
+        &self,
+        num_headers: usize,
+        body_size: usize,
+    ) -> Result<(u16, Vec<u8>), String> {
         if num_headers == 0 {
             return Err("connection to the JWKS host failed (reset)".into());
         }
@@ -426,113 +419,55 @@ impl Remote {
             .ok()
             .flatten()
             .unwrap_or_default();
-        if status != b"200" {
+        let Some(code) = core::str::from_utf8(&status).ok().and_then(|s| s.parse::<u16>().ok())
+        else {
             return Err(format!("JWKS host answered status {}", String::from_utf8_lossy(&status)));
+        };
+        if code != 200 {
+            return Ok((code, Vec::new()));
         }
-        if body_size > self.limits.max_document_len {
-            return Err(format!(
-                "document is {body_size} bytes, more than {}",
-                self.limits.max_document_len
-            ));
+        let max = self.ks.config().limits.max_document_len;
+        if body_size > max {
+            return Err(format!("document is {body_size} bytes, more than {max}"));
         }
-        Ok(hostcalls::get_buffer(BufferType::HttpCallResponseBody, 0, body_size)
+        let body = hostcalls::get_buffer(BufferType::HttpCallResponseBody, 0, body_size)
             .ok()
             .flatten()
-            .unwrap_or_default())
+            .unwrap_or_default();
+        Ok((code, body))
     }
 
-    fn read_response(
-        &self,
-        num_headers: usize,
-        body_size: usize,
-    ) -> Result<(KeySet, Vec<u8>), String> {
-        let body = self.read_body(num_headers, body_size)?;
-        let set = engine::keys_from_jwks(&body, &self.limits).map_err(|e| e.to_string())?;
-        if set.keys.is_empty() {
-            return Err("JWKS has no usable key".into());
-        }
-        Ok((set, body))
-    }
-
-    /// Counts a failed attempt: schedules a retry or gives up.
-    fn failed_attempt(&mut self, now: u64, reason: String) -> Completed {
-        self.attempts = self.attempts.saturating_add(1);
-        // With discovery, the next attempt starts over from the discovery document.
-        self.jwks_path = None;
-        self.last_error = reason;
-        if self.attempts <= self.cfg.num_retries {
-            let shift = self.attempts.saturating_sub(1).min(20);
-            let delay =
-                self.cfg.retry_base_ms.saturating_mul(1u64 << shift).min(self.cfg.retry_max_ms);
-            self.fetch = Fetch::Backoff { retry_at_ms: now.saturating_add(delay) };
-            return Completed::Retrying;
-        }
-        self.give_up(now);
-        Completed::GaveUp
-    }
-
-    fn give_up(&mut self, now: u64) {
-        let record = format!("{now}\n{}", self.last_error);
-        let _ = hostcalls::set_shared_data(&self.fail_key(), Some(record.as_bytes()), None);
-        self.unlock();
-        self.fetch = Fetch::Idle;
-        self.attempts = 0;
-        self.failed_until_ms = now.saturating_add(self.cfg.failed_refetch_s.saturating_mul(1000));
-    }
-
-    /// Timer work: retries, lost calls, waiting on another VM, refresh before expiry and the
-    /// first (warm-up) fetch. Returns a completion when waiting requests should be re-examined.
+    /// Timer work: a lost call's timeout, what other VMs published, a released or dead peer's
+    /// lock, and whatever the core asks to fetch (refresh before expiry, retries, the first
+    /// fetch). Returns a completion when waiting requests should be re-examined.
     pub fn on_tick(&mut self, now: u64, owner: &str) -> Option<Completed> {
-        match self.fetch.clone() {
-            Fetch::InFlight { deadline_ms, .. } if now > deadline_ms => {
-                self.fetch = Fetch::Idle;
-                Some(self.failed_attempt(now, "JWKS response never arrived".into()))
-            }
-            Fetch::InFlight { .. } => None,
-            Fetch::Backoff { retry_at_ms } if now >= retry_at_ms => {
-                self.dispatch(now);
-                match self.fetch {
-                    Fetch::InFlight { .. } | Fetch::Backoff { .. } => None,
-                    _ => Some(Completed::GaveUp),
-                }
-            }
-            Fetch::Backoff { .. } => None,
-            Fetch::WaitingOther { since_ms } => {
-                if self.adopt_shared() && now < self.expires_at_ms {
-                    self.fetch = Fetch::Idle;
-                    return Some(Completed::Loaded);
-                }
-                if let Ok((Some(b), _)) = hostcalls::get_shared_data(&self.fail_key()) {
-                    if let Some((failed_at, reason)) = parse_fail(&b) {
-                        if failed_at >= since_ms {
-                            self.fetch = Fetch::Idle;
-                            self.last_error = reason;
-                            self.failed_until_ms = failed_at
-                                .saturating_add(self.cfg.failed_refetch_s.saturating_mul(1000));
-                            return Some(Completed::GaveUp);
-                        }
-                    }
-                }
-                // The other VM may have died holding the lock: take over once it expires.
-                if self.try_lock(now, owner) {
-                    self.attempts = 0;
-                    self.dispatch(now);
-                }
-                None
-            }
-            Fetch::Idle => {
-                self.adopt_shared();
-                self.adopt_failure(now);
-                let refresh_at = self
-                    .expires_at_ms
-                    .saturating_sub(self.cfg.refresh_before_s.saturating_mul(1000));
-                let due = self.keys.is_none() || now >= refresh_at;
-                if due && now >= self.failed_until_ms && self.try_lock(now, owner) {
-                    self.attempts = 0;
-                    self.dispatch(now);
-                }
-                None
-            }
+        let mut out = None;
+        let timed_out = self.ks.handle_timeout(now);
+        if timed_out != Handled::Ignored {
+            self.call = None;
+            out = self.after(timed_out, now);
+        }
+        let waiting = self.ks.waiting_for_peer();
+        let had_keys = self.ks.document().is_some();
+        if self.adopt_shared(now) && (waiting || !had_keys) {
+            out = Some(Completed::Loaded);
+        }
+        if self.adopt_failure(now) && waiting {
+            out = Some(Completed::GaveUp);
+        }
+        if self.ks.waiting_for_peer() {
+            let lease = match hostcalls::get_shared_data(&self.lock_key()) {
+                Ok((Some(b), _)) => parse_lock(&b).filter(|(h, _)| *h != owner).map(|(_, d)| d),
+                _ => None,
+            };
+            self.ks.handle_peer_lock(lease, now);
+        }
+        if let Some(c) = self.drive(now, owner) {
+            out = Some(c);
+        }
+        match out {
+            Some(Completed::Retrying) => None,
+            other => other,
         }
     }
 }

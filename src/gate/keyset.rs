@@ -30,14 +30,27 @@
 //!   200, a document the core refuses) keeps the keys at hand and retries after a truncated
 //!   exponential backoff: `backoff_base_ms` (1 s) doubled per consecutive failure, at most
 //!   `backoff_max_ms` (5 min); no jitter, since the core has no randomness (a front end with
-//!   many instances can add its own);
+//!   many instances can add its own). A cycle is one attempt plus at most `retries` retries
+//!   (unlimited by default; Envoy's `retry_policy.num_retries`): when they are used up it
+//!   **gives up** ([`Handled::GaveUp`]) and nothing is fetched, nor refetched for an unknown
+//!   `kid`, for `failed_refetch_ms` (Envoy's `failed_refetch_duration`);
+//! - keys are refreshed `refresh_before_ms` before they go stale (0 by default; Envoy's filter
+//!   refreshes from its tick so that requests never find them stale);
+//! - instances that share one key set (Envoy's worker VMs, over shared data) fetch once for all:
+//!   before sending a request the caller claims the fetch; when another instance holds it the
+//!   caller says so ([`RemoteKeySet::handle_peer_fetching`]) and this key set **waits for the
+//!   peer** until the peer's lease ends (a lease ending later than `peer_lease_ms` from now is
+//!   implausible and not waited for). What the peer publishes comes in as inputs:
+//!   [`RemoteKeySet::handle_peer_document`] (its keys, with their fetch time) and
+//!   [`RemoteKeySet::handle_peer_failure`] (it gave up: the failed window is shared);
 //! - with [`Source::Discovery`], a cycle first fetches `<issuer>/.well-known/openid-configuration`
 //!   (checked by [`crate::jose::parse_discovery`]: issuer equal to the configured one), then its
 //!   `jwks_uri`. The discovered URI is reused for `cache_max_age_ms`, and forgotten when the
 //!   JWKS fetch fails (it may have moved);
 //! - time is milliseconds on any clock, not necessarily monotonic: a time earlier than one
-//!   already seen moves the remembered instants back to it, so a clock stepping back neither
-//!   freezes the cooldown nor keeps keys fresh for longer than their age allows.
+//!   already seen moves the remembered instants back to it, so a clock stepping back does not
+//!   freeze the cooldown; keys fetched "in the future" are still served but refetched at once,
+//!   since their age is unknown.
 
 use alloc::format;
 use alloc::rc::Rc;
@@ -45,7 +58,7 @@ use alloc::string::String;
 use core::fmt;
 
 use crate::error::{Code, Error};
-use crate::jose::{parse_discovery, KeySet};
+use crate::jose::{parse_discovery, KeyError, KeySet};
 use crate::limits::Limits;
 
 /// Where the keys come from.
@@ -74,6 +87,17 @@ pub struct KeySetConfig {
     pub backoff_base_ms: u64,
     /// The longest retry delay (5 min).
     pub backoff_max_ms: u64,
+    /// Retries after a cycle's first failed attempt before it gives up (unlimited).
+    pub retries: u32,
+    /// After a cycle gives up, nothing is fetched for this long (0).
+    pub failed_refetch_ms: u64,
+    /// Keys are refetched this long before they go stale (0).
+    pub refresh_before_ms: u64,
+    /// The longest a peer's claim on the fetch is believed (a claim ending later comes from a
+    /// clock jump or a broken writer): one attempt plus the longest backoff, with slack.
+    pub peer_lease_ms: u64,
+    /// Refuse a JWKS without a usable key (its keys would replace usable ones with none).
+    pub require_usable_key: bool,
     /// Size limits for the documents.
     pub limits: Limits,
 }
@@ -102,6 +126,11 @@ impl KeySetConfig {
             max_stale_ms: Self::DEFAULT_MAX_STALE_MS,
             backoff_base_ms: Self::DEFAULT_BACKOFF_BASE_MS,
             backoff_max_ms: Self::DEFAULT_BACKOFF_MAX_MS,
+            retries: u32::MAX,
+            failed_refetch_ms: 0,
+            refresh_before_ms: 0,
+            peer_lease_ms: Self::DEFAULT_TIMEOUT_MS + Self::DEFAULT_BACKOFF_MAX_MS + 1_000,
+            require_usable_key: false,
             limits: Limits::default(),
         }
     }
@@ -156,7 +185,8 @@ impl Document {
 pub enum Keys<'a> {
     /// Younger than `cache_max_age_ms`.
     Fresh(&'a Document),
-    /// Older, but within `max_stale_ms` of going stale: usable while a refetch is due.
+    /// Older, but within `max_stale_ms` of going stale (or fetched "after" `now`: the clock
+    /// stepped back): usable while a refetch is due.
     Stale(&'a Document),
     /// Never fetched, or too old to serve; [`RemoteKeySet::last_error`] says why if a fetch
     /// failed.
@@ -170,6 +200,8 @@ pub enum FetchProblem {
     Transport {
         /// What was fetched.
         url: String,
+        /// What the caller said went wrong (empty when it said nothing).
+        detail: String,
     },
     /// No answer within the timeout.
     TimedOut {
@@ -192,13 +224,20 @@ pub enum FetchProblem {
         /// Why it was refused.
         error: Error,
     },
+    /// Another instance sharing this key set gave up (its own words).
+    Peer {
+        /// Why it gave up.
+        reason: String,
+    },
 }
 
 impl FetchProblem {
     /// The stable code: `ERR_FETCH_FAILED`, `ERR_FETCH_TIMEOUT`, or the document's own.
     pub fn code(&self) -> Code {
         match self {
-            FetchProblem::Transport { .. } | FetchProblem::Status { .. } => Code::FetchFailed,
+            FetchProblem::Transport { .. }
+            | FetchProblem::Status { .. }
+            | FetchProblem::Peer { .. } => Code::FetchFailed,
             FetchProblem::TimedOut { .. } => Code::FetchTimeout,
             FetchProblem::Document { error, .. } => error.code(),
         }
@@ -208,7 +247,11 @@ impl FetchProblem {
 impl fmt::Display for FetchProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FetchProblem::Transport { url } => write!(f, "GET {url} failed"),
+            FetchProblem::Transport { url, detail } if detail.is_empty() => {
+                write!(f, "GET {url} failed")
+            }
+            FetchProblem::Transport { url, detail } => write!(f, "GET {url} failed: {detail}"),
+            FetchProblem::Peer { reason } => f.write_str(reason),
             FetchProblem::TimedOut { url, timeout_ms } => {
                 write!(f, "GET {url} timed out after {timeout_ms} ms")
             }
@@ -225,17 +268,51 @@ pub enum Handled {
     Keys(u64),
     /// The discovery document was accepted; the JWKS request is next ([`RemoteKeySet::poll_fetch`]).
     Discovered,
-    /// The request failed; [`RemoteKeySet::last_error`] says why, and a retry is scheduled.
+    /// The request failed; [`RemoteKeySet::last_error`] says why. A retry is scheduled while
+    /// [`RemoteKeySet::in_cycle`] says so (else nothing was left to retry for: an unknown-`kid`
+    /// refetch is tried once).
     Failed,
+    /// The request failed and the cycle used up its retries: nothing is fetched for
+    /// `failed_refetch_ms`.
+    GaveUp,
     /// Not the request in flight (late, or already given up): nothing changed.
     Ignored,
+}
+
+/// What an unknown `kid` did ([`RemoteKeySet::handle_unknown_kid`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KidMiss {
+    /// This miss asked for a refetch: the caller may wait for it.
+    Refetch,
+    /// A refetch asked for by an earlier miss, inside the cooldown, is in flight.
+    Pending,
+    /// No refetch: inside the cooldown, or the issuer is known to be failing.
+    Cooling,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Fetch {
     Idle,
-    InFlight { id: u64, url: String, started_ms: u64, discovery: bool },
-    Backoff { failed_ms: u64, delay_ms: u64 },
+    InFlight {
+        id: u64,
+        url: String,
+        started_ms: u64,
+        discovery: bool,
+    },
+    Backoff {
+        failed_ms: u64,
+        delay_ms: u64,
+    },
+    /// The cycle gave up at `at_ms`: nothing is fetched before `until_ms`.
+    GaveUp {
+        at_ms: u64,
+        until_ms: u64,
+    },
+    /// Another instance holds the fetch (since `since_ms`) until `until_ms`.
+    Peer {
+        since_ms: u64,
+        until_ms: u64,
+    },
 }
 
 /// One remote key set. See the module documentation for the behaviour.
@@ -281,7 +358,11 @@ impl RemoteKeySet {
     /// The keys usable at `now`.
     pub fn keys(&self, now: u64) -> Keys<'_> {
         let Some(doc) = &self.document else { return Keys::None };
-        let age = now.saturating_sub(doc.fetched_at_ms);
+        if doc.fetched_at_ms > now {
+            // The clock stepped back: the keys' age is unknown, so they are due for a refetch.
+            return Keys::Stale(doc);
+        }
+        let age = now - doc.fetched_at_ms;
         if age < self.config.cache_max_age_ms {
             Keys::Fresh(doc)
         } else if age - self.config.cache_max_age_ms < self.config.max_stale_ms {
@@ -306,7 +387,30 @@ impl RemoteKeySet {
         matches!(self.fetch, Fetch::InFlight { .. })
     }
 
-    /// The request to make now, if any: none while one is in flight or a retry is not due.
+    /// Whether a fetch cycle is under way: a request in flight, a retry scheduled, or a peer
+    /// fetching for this key set. A caller waiting for keys is answered when it ends.
+    pub fn in_cycle(&self) -> bool {
+        matches!(self.fetch, Fetch::InFlight { .. } | Fetch::Backoff { .. } | Fetch::Peer { .. })
+    }
+
+    /// Whether a cycle gave up (here or at a peer) less than `failed_refetch_ms` before `now`.
+    pub fn gave_up(&self, now: u64) -> bool {
+        matches!(self.fetch, Fetch::GaveUp { until_ms, .. } if now < until_ms)
+    }
+
+    /// Whether this key set waits for a peer's fetch.
+    pub fn waiting_for_peer(&self) -> bool {
+        matches!(self.fetch, Fetch::Peer { .. })
+    }
+
+    /// Until when a claim on the fetch made at `now` holds: what the caller publishes for its
+    /// peers with each attempt.
+    pub fn lease_until(&self, now: u64) -> u64 {
+        now.saturating_add(self.config.peer_lease_ms)
+    }
+
+    /// The request to make now, if any: none while one is in flight, a retry is not due, a
+    /// failed cycle's window is open or a peer is fetching.
     pub fn poll_fetch(&mut self, now: u64) -> Option<FetchRequest> {
         self.observe(now);
         match self.fetch {
@@ -314,11 +418,20 @@ impl RemoteKeySet {
             Fetch::Backoff { failed_ms, delay_ms } if now < failed_ms.saturating_add(delay_ms) => {
                 return None
             }
+            Fetch::GaveUp { until_ms, .. } | Fetch::Peer { until_ms, .. } if now < until_ms => {
+                return None
+            }
             _ => {}
         }
         if !self.wants_fetch(now) {
-            self.fetch = Fetch::Idle;
+            if !matches!(self.fetch, Fetch::GaveUp { .. }) {
+                self.fetch = Fetch::Idle;
+            }
             return None;
+        }
+        if matches!(self.fetch, Fetch::GaveUp { .. } | Fetch::Peer { .. }) {
+            // A new cycle, with all its retries.
+            self.failures = 0;
         }
         let (url, discovery) = match (&self.config.source, &self.jwks_uri) {
             (Source::Jwks(url), _) => (url.clone(), false),
@@ -337,48 +450,75 @@ impl RemoteKeySet {
     }
 
     /// When to call [`handle_timeout`](Self::handle_timeout) and [`poll_fetch`](Self::poll_fetch)
-    /// next: the in-flight request's timeout, the retry time, or when the keys go stale. A
-    /// time already past (0 when a fetch is due at once) means now; `None`: nothing to wake for.
+    /// next: the in-flight request's timeout, the retry time, the end of a failed cycle's
+    /// window or of a peer's lease, or when the keys are due for a refresh. A time already past
+    /// (0 when a fetch is due at once) means now; `None`: nothing to wake for.
     pub fn poll_timeout(&self) -> Option<u64> {
         match &self.fetch {
             Fetch::InFlight { started_ms, .. } => {
                 Some(started_ms.saturating_add(self.config.timeout_ms))
             }
             Fetch::Backoff { failed_ms, delay_ms } => Some(failed_ms.saturating_add(*delay_ms)),
-            Fetch::Idle => match &self.document {
-                Some(_) if self.refetch => Some(0),
-                Some(doc) => Some(doc.fetched_at_ms.saturating_add(self.config.cache_max_age_ms)),
-                None => Some(0),
-            },
+            Fetch::Peer { until_ms, .. } => Some(*until_ms),
+            Fetch::GaveUp { until_ms, .. } => Some((*until_ms).max(self.refresh_due())),
+            Fetch::Idle => Some(self.refresh_due()),
         }
     }
 
-    /// Gives up on a request that outlived its timeout (spurious calls do nothing).
-    pub fn handle_timeout(&mut self, now: u64) {
+    /// When the keys at hand are due for a refresh (0: at once).
+    fn refresh_due(&self) -> u64 {
+        match &self.document {
+            Some(_) if self.refetch => 0,
+            Some(doc) => doc.fetched_at_ms.saturating_add(self.refresh_age()),
+            None => 0,
+        }
+    }
+
+    fn refresh_age(&self) -> u64 {
+        self.config.cache_max_age_ms.saturating_sub(self.config.refresh_before_ms)
+    }
+
+    /// Gives up on a request that outlived its timeout (spurious calls do nothing and answer
+    /// [`Handled::Ignored`]).
+    pub fn handle_timeout(&mut self, now: u64) -> Handled {
         self.observe(now);
         if let Fetch::InFlight { url, started_ms, .. } = &self.fetch {
             if now.saturating_sub(*started_ms) >= self.config.timeout_ms {
                 let problem =
                     FetchProblem::TimedOut { url: url.clone(), timeout_ms: self.config.timeout_ms };
-                self.fail(problem, now);
+                return self.fail(problem, now);
             }
         }
+        Handled::Ignored
     }
 
     /// A token's `kid` is not in the keys at hand. Returns whether a refetch is in flight or
     /// due (at once, or when the current backoff ends): `false` inside the cooldown.
     pub fn handle_kid_miss(&mut self, now: u64) -> bool {
+        self.handle_unknown_kid(now) != KidMiss::Cooling
+    }
+
+    /// A token's `kid` is not in the keys at hand: asks for a refetch unless the keys were
+    /// fetched, or a refetch was asked for, less than `cooldown_ms` ago, or a cycle just gave up.
+    pub fn handle_unknown_kid(&mut self, now: u64) -> KidMiss {
         self.observe(now);
+        if self.gave_up(now) {
+            return KidMiss::Cooling;
+        }
         let cooling = |since: u64| now - since < self.config.cooldown_ms;
         if self.document.as_ref().is_some_and(|d| cooling(d.fetched_at_ms)) {
-            return false;
+            return KidMiss::Cooling;
         }
         if self.kid_miss_ms.is_some_and(cooling) {
-            return self.is_fetching();
+            return if self.refetch && self.in_cycle() {
+                KidMiss::Pending
+            } else {
+                KidMiss::Cooling
+            };
         }
         self.kid_miss_ms = Some(now);
         self.refetch = true;
-        true
+        KidMiss::Refetch
     }
 
     /// The answer to request `id`: its HTTP status and body.
@@ -391,8 +531,7 @@ impl RemoteKeySet {
             _ => return Handled::Ignored,
         };
         if status != 200 {
-            self.fail(FetchProblem::Status { url, status }, now);
-            return Handled::Failed;
+            return self.fail(FetchProblem::Status { url, status }, now);
         }
         let limits = &self.config.limits;
         if discovery {
@@ -403,61 +542,186 @@ impl RemoteKeySet {
                     self.fetch = Fetch::Idle;
                     Handled::Discovered
                 }
-                Err(error) => {
-                    self.fail(FetchProblem::Document { url, error: error.into() }, now);
-                    Handled::Failed
-                }
+                Err(error) => self.fail(FetchProblem::Document { url, error: error.into() }, now),
             };
         }
-        match KeySet::from_jwks(body, limits) {
+        match self.parse(body) {
             Ok(keys) => {
-                self.generations += 1;
-                self.document = Some(Document {
-                    keys: Rc::new(keys),
-                    // The parser accepted it, so it is UTF-8 and nothing is replaced.
-                    text: String::from_utf8_lossy(body).into_owned(),
-                    generation: self.generations,
-                    fetched_at_ms: now,
-                });
+                self.accept(keys, body, now);
                 self.fetch = Fetch::Idle;
-                self.refetch = false;
-                self.failures = 0;
-                self.last_error = None;
                 Handled::Keys(self.generations)
             }
             Err(error) => {
                 self.jwks_uri = None;
-                self.fail(FetchProblem::Document { url, error: error.into() }, now);
-                Handled::Failed
+                self.fail(FetchProblem::Document { url, error }, now)
             }
         }
     }
 
     /// Request `id` failed in transport (connection refused, DNS, TLS, aborted).
     pub fn handle_failure(&mut self, id: u64, now: u64) -> Handled {
+        self.handle_error(id, "", now)
+    }
+
+    /// Request `id` failed before an answer, for the reason `detail` (the caller's words: no
+    /// header values or bodies).
+    pub fn handle_error(&mut self, id: u64, detail: &str, now: u64) -> Handled {
         self.observe(now);
         match &self.fetch {
             Fetch::InFlight { id: current, url, discovery, .. } if *current == id => {
                 if !*discovery {
                     self.jwks_uri = None;
                 }
-                let problem = FetchProblem::Transport { url: url.clone() };
-                self.fail(problem, now);
-                Handled::Failed
+                let problem = FetchProblem::Transport { url: url.clone(), detail: detail.into() };
+                self.fail(problem, now)
             }
             _ => Handled::Ignored,
         }
     }
 
-    fn wants_fetch(&self, now: u64) -> bool {
-        match &self.document {
-            None => true,
-            Some(doc) => self.refetch || now - doc.fetched_at_ms >= self.config.cache_max_age_ms,
+    /// The caller abandoned request `id` (everyone who waited for it gave up): not a failure of
+    /// the issuer, so no backoff; the next [`poll_fetch`](Self::poll_fetch) asks again when keys
+    /// are still wanted. Returns whether `id` was the request in flight.
+    pub fn handle_cancel(&mut self, id: u64, now: u64) -> bool {
+        self.observe(now);
+        if matches!(&self.fetch, Fetch::InFlight { id: current, .. } if *current == id) {
+            self.fetch = Fetch::Idle;
+            return true;
+        }
+        false
+    }
+
+    /// Changes the unknown-`kid` cooldown and the freshness for the calls that follow (npm's
+    /// `fetchJwks` takes them per call); the keys' fetch time is kept.
+    pub fn retime(&mut self, cooldown_ms: u64, cache_max_age_ms: u64) {
+        self.config.cooldown_ms = cooldown_ms;
+        self.config.cache_max_age_ms = cache_max_age_ms;
+    }
+
+    /// Request `id` was not sent: another instance holds the fetch until `lease_until`. Returns
+    /// `true` when this key set now waits for that peer; `false` when the claim is not
+    /// plausible (already over, or ending later than `peer_lease_ms` from now: a clock jump or
+    /// a peer that died) and changes nothing: the caller takes the fetch over and sends `id`.
+    pub fn handle_peer_fetching(&mut self, id: u64, lease_until: u64, now: u64) -> bool {
+        self.observe(now);
+        if !matches!(&self.fetch, Fetch::InFlight { id: current, .. } if *current == id) {
+            return false;
+        }
+        if lease_until < now || lease_until > self.lease_until(now) {
+            return false;
+        }
+        self.fetch = Fetch::Peer { since_ms: now, until_ms: lease_until };
+        true
+    }
+
+    /// While waiting for a peer: the claim on the fetch as read now (`None`: nobody holds it).
+    /// A renewed claim is waited for; a released or implausible one ends the wait, so the next
+    /// [`poll_fetch`](Self::poll_fetch) asks.
+    pub fn handle_peer_lock(&mut self, lease_until: Option<u64>, now: u64) {
+        self.observe(now);
+        let limit = self.lease_until(now);
+        if let Fetch::Peer { until_ms, .. } = &mut self.fetch {
+            *until_ms = match lease_until {
+                Some(t) if t >= now && t <= limit => t,
+                _ => now,
+            };
         }
     }
 
-    fn fail(&mut self, problem: FetchProblem, now: u64) {
+    /// A JWKS a peer fetched at `fetched_at_ms` and published. Taken when newer than the keys
+    /// at hand ([`Handled::Keys`]); ends a wait for the peer, a failed window and our own
+    /// retries (the issuer answers again). A document older than ours, or refused, changes
+    /// nothing ([`Handled::Ignored`]).
+    pub fn handle_peer_document(&mut self, body: &[u8], fetched_at_ms: u64, now: u64) -> Handled {
+        self.observe(now);
+        // Fetched "later than now": the clock stepped back, and the keys' age is unknown.
+        let future = fetched_at_ms > now;
+        let fetched_at_ms = fetched_at_ms.min(now);
+        if self.document.as_ref().is_some_and(|d| d.fetched_at_ms >= fetched_at_ms) {
+            return Handled::Ignored;
+        }
+        let Ok(keys) = self.parse(body) else { return Handled::Ignored };
+        let refetch = self.refetch && self.kid_miss_ms.is_some_and(|t| t > fetched_at_ms);
+        self.accept(keys, body, fetched_at_ms);
+        self.refetch = refetch || future;
+        if !self.is_fetching() {
+            self.fetch = Fetch::Idle;
+        }
+        Handled::Keys(self.generations)
+    }
+
+    /// A peer's cycle gave up at `failed_at_ms`, saying `reason`. Shared unless this key set
+    /// runs its own cycle, holds keys fetched after that, or the window is over (or a peer's
+    /// claim we wait for started after it). Returns whether it was taken: the keys at hand are
+    /// then all there will be for the window.
+    pub fn handle_peer_failure(&mut self, failed_at_ms: u64, reason: &str, now: u64) -> bool {
+        self.observe(now);
+        let failed_at_ms = failed_at_ms.min(now);
+        let until_ms = failed_at_ms.saturating_add(self.config.failed_refetch_ms);
+        let applies = match self.fetch {
+            Fetch::InFlight { .. } | Fetch::Backoff { .. } => false,
+            Fetch::Peer { since_ms, .. } => failed_at_ms >= since_ms,
+            Fetch::GaveUp { until_ms: current, .. } => until_ms > current,
+            Fetch::Idle => true,
+        };
+        if !applies
+            || until_ms <= now
+            || self.document.as_ref().is_some_and(|d| d.fetched_at_ms > failed_at_ms)
+        {
+            return false;
+        }
+        self.fetch = Fetch::GaveUp { at_ms: failed_at_ms, until_ms };
+        self.failures = 0;
+        self.refetch = false;
+        self.last_error = Some(FetchProblem::Peer { reason: reason.into() });
+        true
+    }
+
+    fn parse(&self, body: &[u8]) -> Result<KeySet, Error> {
+        let keys = KeySet::from_jwks(body, &self.config.limits)?;
+        if self.config.require_usable_key && keys.is_empty() {
+            return Err(KeyError::KeysMissing { skipped: keys.skipped.len() }.into());
+        }
+        Ok(keys)
+    }
+
+    fn accept(&mut self, keys: KeySet, body: &[u8], fetched_at_ms: u64) {
+        self.generations += 1;
+        self.document = Some(Document {
+            keys: Rc::new(keys),
+            // The parser accepted it, so it is UTF-8 and nothing is replaced.
+            text: String::from_utf8_lossy(body).into_owned(),
+            generation: self.generations,
+            fetched_at_ms,
+        });
+        self.refetch = false;
+        self.failures = 0;
+        self.last_error = None;
+    }
+
+    fn wants_fetch(&self, now: u64) -> bool {
+        match &self.document {
+            None => true,
+            Some(doc) => self.refetch || now - doc.fetched_at_ms >= self.refresh_age(),
+        }
+    }
+
+    fn fail(&mut self, problem: FetchProblem, now: u64) -> Handled {
         self.failures = self.failures.saturating_add(1);
+        // An unknown-kid refetch is tried once; the cooldown decides when the next may be.
+        self.refetch = false;
+        self.last_error = Some(problem);
+        if self.failures > self.config.retries {
+            self.failures = 0;
+            let until_ms = now.saturating_add(self.config.failed_refetch_ms);
+            self.fetch = Fetch::GaveUp { at_ms: now, until_ms };
+            return Handled::GaveUp;
+        }
+        if !self.wants_fetch(now) {
+            // Nothing left to retry for (the keys at hand are fresh): the cycle ends here.
+            self.fetch = Fetch::Idle;
+            return Handled::Failed;
+        }
         let shift = (self.failures - 1).min(32);
         let delay_ms = self
             .config
@@ -465,21 +729,33 @@ impl RemoteKeySet {
             .saturating_mul(1u64 << shift)
             .min(self.config.backoff_max_ms);
         self.fetch = Fetch::Backoff { failed_ms: now, delay_ms };
-        // An unknown-kid refetch is tried once; the cooldown decides when the next may be.
-        self.refetch = false;
-        self.last_error = Some(problem);
+        Handled::Failed
     }
 
     /// Moves every remembered instant later than `now` back to `now` (the clock stepped back).
+    /// Keys fetched "later than now" have an unknown age: they are refetched at once.
     fn observe(&mut self, now: u64) {
         let clamp = |t: &mut u64| *t = (*t).min(now);
+        let lease = self.config.peer_lease_ms;
+        let window = self.config.failed_refetch_ms;
         match &mut self.fetch {
             Fetch::Idle => {}
             Fetch::InFlight { started_ms, .. } => clamp(started_ms),
             Fetch::Backoff { failed_ms, .. } => clamp(failed_ms),
+            Fetch::GaveUp { at_ms, until_ms } => {
+                clamp(at_ms);
+                *until_ms = (*until_ms).min(at_ms.saturating_add(window));
+            }
+            Fetch::Peer { since_ms, until_ms } => {
+                clamp(since_ms);
+                *until_ms = (*until_ms).min(now.saturating_add(lease));
+            }
         }
         if let Some(doc) = &mut self.document {
-            clamp(&mut doc.fetched_at_ms);
+            if doc.fetched_at_ms > now {
+                doc.fetched_at_ms = now;
+                self.refetch = true;
+            }
         }
         if let Some(t) = &mut self.kid_miss_ms {
             clamp(t);

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use wasm_bindgen::prelude::wasm_bindgen;
 
 use crate::code::Code;
+use crate::gate::keyset::KidMiss;
 use crate::gate::{Handled, KeySetConfig, Keys, RemoteKeySet, Source};
 use crate::js_shared::{fail, ok, parse_options};
 
@@ -24,6 +25,7 @@ struct RemoteOptions {
     cooldown: Option<u64>,
     cache_max_age: Option<u64>,
     max_stale: Option<u64>,
+    backoff: Option<u64>,
 }
 
 /// A remote key set (one JWKS URL or one OIDC issuer) and its fetch schedule.
@@ -52,6 +54,8 @@ fn handled_json(h: &Handled) -> Value {
         Handled::Keys(generation) => json!({ "handled": "keys", "generation": generation }),
         Handled::Discovered => json!({ "handled": "discovered" }),
         Handled::Failed => json!({ "handled": "failed" }),
+        // Only with a retry budget, which `createRemoteVerifier` does not set.
+        Handled::GaveUp => json!({ "handled": "gave-up" }),
         Handled::Ignored => json!({ "handled": "ignored" }),
     }
 }
@@ -64,7 +68,8 @@ impl RemoteKeys {
         RemoteKeys { inner: None }
     }
 
-    /// Sets the source (`jwksUrl`, else `issuer` for discovery) and the durations (ms).
+    /// Sets the source (`jwksUrl`, else `issuer` for discovery) and the durations (ms:
+    /// `timeout`, `cooldown`, `cacheMaxAge`, `maxStale`, `backoff` = the first retry delay).
     pub fn configure(&mut self, options: &str) -> String {
         let o: RemoteOptions = match parse_options(options) {
             Ok(o) => o,
@@ -80,6 +85,7 @@ impl RemoteKeys {
         config.cooldown_ms = o.cooldown.unwrap_or(config.cooldown_ms);
         config.cache_max_age_ms = o.cache_max_age.unwrap_or(config.cache_max_age_ms);
         config.max_stale_ms = o.max_stale.unwrap_or(config.max_stale_ms);
+        config.backoff_base_ms = o.backoff.unwrap_or(config.backoff_base_ms);
         self.inner = Some(RemoteKeySet::new(config));
         ok(&Value::Null)
     }
@@ -108,7 +114,8 @@ impl RemoteKeys {
         })
     }
 
-    /// The answer to request `id`: `{handled: "keys" | "discovered" | "failed" | "ignored"}`.
+    /// The answer to request `id`: `{handled: "keys" | "discovered" | "failed" | "gave-up" |
+    /// "ignored"}`.
     #[wasm_bindgen(js_name = handleResponse)]
     pub fn handle_response(&mut self, id: f64, status: u16, body: &str, now_ms: f64) -> String {
         self.with(|ks| {
@@ -136,6 +143,34 @@ impl RemoteKeys {
     #[wasm_bindgen(js_name = handleKidMiss)]
     pub fn handle_kid_miss(&mut self, now_ms: f64) -> String {
         self.with(|ks| Ok(ks.handle_kid_miss(millis(now_ms)?)))
+    }
+
+    /// A token's `kid` is not in the keys: `"refetch"` (this miss asked for one), `"pending"`
+    /// (an earlier miss's refetch is in flight) or `"cooling"`.
+    #[wasm_bindgen(js_name = handleUnknownKid)]
+    pub fn handle_unknown_kid(&mut self, now_ms: f64) -> String {
+        self.with(|ks| {
+            Ok(match ks.handle_unknown_kid(millis(now_ms)?) {
+                KidMiss::Refetch => "refetch",
+                KidMiss::Pending => "pending",
+                KidMiss::Cooling => "cooling",
+            })
+        })
+    }
+
+    /// Nobody waits for request `id` any more (every caller's signal aborted): `true` when it
+    /// was the one in flight. Not a failure: no backoff.
+    #[wasm_bindgen(js_name = handleCancel)]
+    pub fn handle_cancel(&mut self, id: f64, now_ms: f64) -> String {
+        self.with(|ks| Ok(ks.handle_cancel(millis(id)?, millis(now_ms)?)))
+    }
+
+    /// Sets the unknown-`kid` cooldown and the freshness (ms) for the calls that follow.
+    pub fn retime(&mut self, cooldown: f64, cache_max_age: f64) -> String {
+        self.with(|ks| {
+            ks.retime(millis(cooldown)?, millis(cache_max_age)?);
+            Ok(Value::Null)
+        })
     }
 
     /// When to wake next (ms), or `null`.
