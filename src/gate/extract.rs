@@ -218,8 +218,8 @@ fn split_once(s: &[u8], sep: u8) -> (&[u8], &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::vec;
     use crate::gate::config::GateConfig;
+    use alloc::vec;
 
     fn provider(json: &str) -> Provider {
         let cfg = GateConfig::parse(json.as_bytes()).unwrap();

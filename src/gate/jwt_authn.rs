@@ -173,8 +173,8 @@ pub fn reply_code(body: &[u8]) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::string::ToString;
     use crate::gate::config::GateConfig;
+    use alloc::string::ToString;
     use serde_json::json;
 
     fn provider(extra: &str) -> Provider {
