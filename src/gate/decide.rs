@@ -268,7 +268,7 @@ impl Gate {
             let cfg = &self.cfg;
             Rc::clone(
                 self.missing_reply
-                    .get_or_init(|| Rc::new(self::render(cfg, &GateError::TokenMissing))),
+                    .get_or_init(|| Rc::new(render(cfg, &GateError::TokenMissing))),
             )
         } else {
             Rc::new(render(&self.cfg, err))
