@@ -61,6 +61,10 @@ pub mod verify;
 
 pub use code::Code;
 pub use error::Error;
+pub use gate::{
+    Decision, Detail, Gate, GateConfig, GateError, GateRequest, KeyState, Keyring, ProviderKeys,
+    Verdict,
+};
 pub use limits::Limits;
 pub use load_error::{Coded, LoadError};
 pub use time::UnixTime;
