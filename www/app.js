@@ -3,8 +3,15 @@
 import { byId, h, render, note } from './js/dom.js';
 import { parseNow, utc, local } from './js/format.js';
 import { loadEngine } from './js/engine.js';
-import { renderToken, segmentsOf } from './js/token-view.js';
-import { keyOption, renderKeys, renderPem, fetchFailure } from './js/keys-view.js';
+import { renderToken, segmentsOf, decodedSomething } from './js/token-view.js';
+import { keyOption, renderKeys, renderPem, fetchFailure, HMAC_TOKEN, SYMMETRIC } from './js/keys-view.js';
+import { recognise } from './js/recognise.js';
+import { inputNotes } from './js/input-notes.js';
+import { vaultDecision, awsDecision } from './js/decision.js';
+import { renderAnswerBar } from './js/answer-bar.js';
+import { chooseAccessor, policyNotes } from './js/policy-hints.js';
+import { renderLoginOrder, hazardsOf } from './js/login-order-view.js';
+import { leewayHints } from './js/leeways.js';
 import { renderChecks } from './js/checks-view.js';
 import { addPolicyEditor, policiesOf, renderAuthorization } from './js/policies-view.js';
 import { renderAws } from './js/aws-view.js';
@@ -16,6 +23,13 @@ const $ = byId;
 let api = null;
 /** The last inspect result and compact token, for share links. */
 let last = { token: '', segments: null };
+/** The last answer-bar entries and evaluation time, for share links (the sender's verdicts). */
+let lastAnswer = { entries: [], now: undefined };
+/**
+ * What a share link said about itself (signature withheld, the sender's verdicts), kept while the
+ * token box still holds the shared token.
+ */
+let shared = null;
 /** The token's iss (the default for "Discover from issuer"). */
 let lastIss = '';
 
@@ -35,10 +49,14 @@ const numberOrUndefined = (el) => (el.value.trim() === '' ? undefined : Number(e
 const mode = () => document.querySelector('input[name="mode"]:checked').value;
 const reqMode = () => document.querySelector('input[name="req-mode"]:checked').value;
 
-/** Unix seconds the engine evaluates at (the override or this computer's clock). */
+/**
+ * Unix seconds the engine evaluates at (the override or this computer's clock). An unreadable
+ * override gives `error` and no `now`: nothing is evaluated then.
+ */
 function evaluationTime() {
   const parsed = parseNow($('now-input').value);
-  return { now: parsed.value ?? Math.floor(Date.now() / 1000), overridden: parsed.value !== null, error: parsed.error };
+  if (parsed.error) return { now: null, error: parsed.error };
+  return { now: parsed.value ?? Math.floor(Date.now() / 1000), overridden: parsed.value !== null, note: parsed.note };
 }
 
 /** The verify options from the Keys and Checks sections, or { problem } explaining what is missing. */
@@ -88,26 +106,54 @@ async function safe(fn) {
   }
 }
 
+/** What the inputs leave the engine waiting for, as the bar's `wait` message (or null). */
+function waitingFor({ clock, rec, token, header, opts, keys, problem }) {
+  if (clock.error) return { message: `the evaluation time cannot be read (${clock.error}): nothing was evaluated` };
+  if (rec.kind !== 'token') return null;
+  if (!token) return { message: 'no token decoded' };
+  if (typeof header?.alg === 'string' && /^HS\d+$/.test(header.alg)) return { message: HMAC_TOKEN(header.alg) };
+  if (keys.secret) return { message: SYMMETRIC };
+  if (problem) return { message: `fix the inputs first: ${problem}` };
+  if (!opts.jwks && !opts.keys) return { message: 'add keys (section 2) to verify the signature and run the checks' };
+  return null;
+}
+
+function renderClock(clock) {
+  render($('clock-out'),
+    clock.error ? h('p', { class: 'clock-error', id: 'clock-error', role: 'alert' }, `Not evaluated: ${clock.error}.`) : null,
+    clock.note ? h('p', { class: 'clock-note', id: 'clock-note' }, clock.note) : null,
+    clock.now !== null ? h('p', { id: 'clock-now' }, clock.overridden ? 'at ' : 'now: ',
+      h('strong', { class: 'mono' }, utc(clock.now)), h('span', { class: 'clock-local' }, ` (Unix ${clock.now})`)) : null);
+  $('now-input').setAttribute('aria-invalid', clock.error ? 'true' : 'false');
+}
+
 async function update() {
   if (!api) return;
-  const { now, overridden, error: nowError } = evaluationTime();
-  render($('clock-out'),
-    nowError ? h('ul', { class: 'notes' }, note('fail', 'Cannot read the time.', nowError)) : null,
-    h('p', { id: 'clock-now' }, overridden ? 'Evaluating at ' : 'Evaluating at this computer\'s time, ',
-      h('strong', { class: 'mono' }, utc(now)), ` (${local(now)}; Unix ${now}).`));
+  const clock = evaluationTime();
+  renderClock(clock);
+  // Token order of the evaluation: a shown time for the decoder even when the override is unreadable.
+  const shownNow = clock.now ?? Math.floor(Date.now() / 1000);
 
   const text = $('token-input').value;
-  const inspected = text.trim() ? await safe(() => api.inspect(text)) : { value: null };
-  renderToken($('token-out'), inspected.value, now, inspected.error);
-  const token = compactOf(inspected.value);
-  last = { token, segments: inspected.value ? segmentsOf(inspected.value) : null };
+  const rec = recognise(text);
+  const recNotes = inputNotes(rec, {
+    move: (box, value) => { $(box).value = value; $('token-input').value = ''; schedule(); $(box).focus(); },
+    pick: (t) => { $('token-input').value = t; schedule(); },
+  });
+  const inspected = rec.kind === 'token' ? await safe(() => api.inspect(rec.text)) : { value: null };
+  renderToken($('token-out'), inspected.value, shownNow, inspected.error, recNotes?.notes ?? null);
+  const decoded = decodedSomething(inspected.value);
+  const token = decoded ? compactOf(inspected.value) : '';
+  if (shared && shared.token !== token) shared = null;
+  last = { token, segments: decoded ? segmentsOf(inspected.value) : null };
   // Discovery starts from the token's iss unless the user typed another URL.
   const iss = inspected.value?.payload?.iss;
   $('fetch-url').placeholder = typeof iss === 'string' ? `${iss}  (the token's iss)` : 'https://nomad.example.com:4646/.well-known/jwks.json';
   lastIss = typeof iss === 'string' ? iss : '';
 
-  const { opts, keys, problem } = verifyOptions(now);
-  const header = inspected.value?.header;
+  const { opts, keys, problem } = verifyOptions(clock.now ?? shownNow);
+  leewayHints(parseJson($('role-input').value, '').value);
+  const header = decoded ? inspected.value.header : null;
   const thumbprints = [];
   const thumbprintErrors = [];
   if (keys.jwks) {
@@ -119,60 +165,83 @@ async function update() {
     }
   }
 
+  const waiting = waitingFor({ clock, rec, token, header, opts: opts ?? {}, keys, problem });
   let verified = null;
   if (problem) {
     renderChecks($('checks-out'), { error: { message: problem }, mode: mode() });
   } else if (!token) {
     renderChecks($('checks-out'), { missing: 'Paste a token and keys to run the checks.' });
-  } else if (!opts.jwks && !opts.keys) {
-    renderChecks($('checks-out'), { missing: 'Add keys (section 2) to verify the signature and run the checks.' });
+  } else if (waiting) {
+    renderChecks($('checks-out'), { missing: `${waiting.message.charAt(0).toUpperCase()}${waiting.message.slice(1)}.` });
   } else {
     verified = await safe(() => api.verify(token, opts));
-    renderChecks($('checks-out'), { result: verified.value, error: verified.error, mode: mode() });
+    renderChecks($('checks-out'), { result: verified.value, error: verified.error, mode: mode(), withheld: shared?.withheld });
   }
   renderKeys($('keys-out'), { option: keys, thumbprints, thumbprintErrors, header, verified: verified?.value?.key, error: verified?.error }, () => convertPem(keys));
   if (pemShown && pemShown.text === $('keys-input').value && document.getElementById('pem-out')) {
     renderPem($('pem-out'), pemShown.r.value, pemShown.r.error);
   }
 
-  const policy = await updatePolicies(token, opts, problem);
-  const aws = await updateAws(token, opts);
-  renderSummary({ token, mode: mode(), verified, policy, aws, problem });
+  const policy = await updatePolicies(token, opts ?? {}, problem || waiting?.message);
+  const loginOrder = await updateLoginOrder(token, inspected.value?.payload, opts ?? {});
+  const aws = await updateAws(token, opts ?? {}, clock);
+  renderSummary({ token, rec, recNotes, waiting, verified, policy, aws, loginOrder, clock });
 }
 
 /** The last JWKS → PEM conversion, kept while the key text stays the same. */
 let pemShown = null;
 
+/** The sender's verdict for `target` from a share link, for the bar. */
+function senderOf(target) {
+  const v = shared?.sender?.[target];
+  if (!v) return undefined;
+  return { ...v, mark: v.verdict === 'allow' ? '✔' : v.verdict === 'deny' ? '✘' : '…', word: WORDS[target]?.[v.verdict] ?? v.verdict };
+}
+
+/** How each target's verdicts read in the bar. */
+const WORDS = {
+  vault: { allow: 'accepted', deny: 'refused', wait: 'not evaluated' },
+  policy: { allow: 'allowed', deny: 'denied', wait: 'not evaluated' },
+  aws: { allow: 'role assumable', deny: 'refused', wait: 'not evaluated' },
+};
+
 /**
- * One line per target at the top of the page, so the answer is visible without scrolling: each
- * chip repeats a verdict rendered in its section (no new decision) and links there.
+ * The answer bar: the Decision-shaped objects of decision.js (today built from the per-step
+ * results; the gate's Decision when the package exports it) rendered by answer-bar.js. Nothing
+ * is decided here: each line is what its result says.
  */
-function renderSummary({ token, mode: m, verified, policy, aws, problem }) {
-  const chips = [];
-  const chip = (kind, href, text) => h('a', { class: `chip ${kind}`, href }, text);
+function renderSummary({ token, rec, recNotes, waiting, verified, policy, aws, loginOrder, clock }) {
+  const bar = $('summary');
   if (!token) {
-    render($('summary'));
+    lastAnswer = { entries: [], now: undefined };
+    renderAnswerBar(bar, [], { emptyText: recNotes?.bar ? `Token: ${recNotes.bar}.` : rec.kind === 'empty' ? undefined : 'Token: nothing decoded.' });
     return;
   }
-  const who = m === 'vault' ? 'Vault login' : 'Standard verify';
-  if (problem) chips.push(chip('fail', '#checks', `✘ ${who}: fix the inputs first`));
-  else if (!verified) chips.push(chip('info', '#keys', `${who}: add keys to verify`));
-  else if (verified.value && !verified.value.report?.checks?.some((c) => c.outcome === 'fail')) chips.push(chip('pass', '#checks', `✔ ${who}: accepted`));
-  else {
-    const first = verified.error?.report?.checks?.find((c) => c.outcome === 'fail');
-    chips.push(chip('fail', '#checks', `✘ ${who}: rejected${first ? ` at ${first.id}` : verified.error?.code ? ` (${verified.error.code})` : ''}`));
+  const m = mode();
+  const login = vaultDecision({ verified, waiting, withheld: shared?.withheld });
+  const hazards = hazardsOf(loginOrder?.analysis);
+  const entries = [{
+    target: 'vault', label: m === 'vault' ? 'Vault login' : 'Standard verify', scope: 'checks', decision: login, who: m === 'vault' ? 'Vault' : 'the verifier',
+    words: m === 'vault' ? WORDS.vault : { allow: 'accepted', deny: 'rejected', wait: 'not evaluated' }, sender: senderOf('vault'),
+  }];
+  if (policy?.report || (policy?.error && !verified?.error)) {
+    const d = vaultDecision({ verified, policy });
+    const req = policy.request;
+    if (hazards.length) d.login_order = hazards;
+    entries.push({
+      target: 'policy', label: `${req?.capability ?? req?.method ?? ''} ${policy.report?.request?.path ?? req?.path ?? ''}`.trim(), scope: 'policies', who: 'Vault',
+      decision: { ...d, checks: policy.report?.steps ?? [], also_failing: [] }, words: WORDS.policy, sender: senderOf('policy'),
+    });
+  } else if (policy?.request && verified?.error) {
+    entries.push({ target: 'policy', label: `${policy.request.capability ?? policy.request.method ?? ''} ${policy.request.path}`.trim(), scope: 'policies',
+      decision: { verdict: 'wait', message: 'never reached: the login is refused first' }, words: WORDS.policy, sender: senderOf('policy') });
   }
-  if (policy?.report) {
-    chips.push(chip(policy.report.allowed ? 'pass' : 'fail', '#policies',
-      `${policy.report.allowed ? '✔' : '✘'} ${policy.report.capability ?? ''} ${policy.report.request?.path ?? ''}: ${policy.report.allowed ? 'allowed' : 'denied'}`));
-  } else if (policy?.error) {
-    chips.push(chip('fail', '#policies', policy.error.report ? '✘ Policies: never reached (login rejected)' : '✘ Policies: cannot be evaluated'));
-  }
-  if (aws?.value) {
-    const ok = !(aws.value.preflight ?? []).some((c) => c.outcome === 'fail') && aws.value.trust?.allowed === true;
-    chips.push(chip(ok ? 'pass' : 'fail', '#aws', `${ok ? '✔' : '✘'} AWS STS: ${ok ? 'role assumable' : 'refused'}`));
-  }
-  render($('summary'), h('span', { class: 'summary-label' }, 'Answer:'), chips);
+  // The hazard travels with the answer it affects: the policy decision, else the login.
+  if (hazards.length && !entries.some((e) => e.decision.login_order)) login.login_order = hazards;
+  const awsD = awsDecision(aws);
+  if (awsD) entries.push({ target: 'aws', label: 'AWS STS', scope: 'aws', decision: awsD, who: 'STS', words: WORDS.aws, sender: senderOf('aws') });
+  lastAnswer = { entries, now: clock.now ?? undefined };
+  renderAnswerBar(bar, entries);
 }
 
 async function convertPem(keys) {
@@ -181,49 +250,126 @@ async function convertPem(keys) {
   renderPem($('pem-out'), r.value, r.error);
 }
 
+/** The Vault request the user asked about, or null. */
+function requestInput() {
+  const r = reqMode() === 'path'
+    ? { path: $('req-path-input').value.trim(), capability: $('req-cap').value }
+    : { method: $('req-method').value, path: $('req-url').value.trim() };
+  return r.path ? r : null;
+}
+
 async function updatePolicies(token, opts, problem) {
   const policies = policiesOf($('policy-list'));
+  const choice = chooseAccessor($('accessor').value.trim(), policies);
+  const hints = policies.length ? policyNotes({
+    policies, role: opts.role, choice,
+    onUseAccessor: (a) => { $('accessor').value = a; schedule(); },
+  }) : null;
+  $('accessor').placeholder = choice.found.length ? `empty = ${choice.found[0]} (named in the policy)` : 'empty = AUTH_METHOD_ACCESSOR';
   if (!policies.length) {
     renderAuthorization($('policies-out'), { missing: 'Paste a policy to see it rendered for this token.' });
     return;
   }
+  const request = requestInput();
   if (!token || problem || (!opts.jwks && !opts.keys) || !opts.role) {
-    renderAuthorization($('policies-out'), { missing: 'Policies are rendered from the verified identity: add a token, keys and a Vault role first.' });
-    return;
+    renderAuthorization($('policies-out'), { hints, missing: 'Policies are rendered from the verified identity: add a token, keys and a Vault role first.' });
+    return request ? { request } : undefined;
   }
-  const request = reqMode() === 'path'
-    ? { path: $('req-path-input').value.trim(), capability: $('req-cap').value }
-    : { method: $('req-method').value, path: $('req-url').value.trim() };
-  const accessor = $('accessor').value.trim() || 'AUTH_METHOD_ACCESSOR';
-  const base = { ...opts, policies, accessor };
-  if (!request.path) {
+  const base = { ...opts, policies, accessor: choice.accessor };
+  if (!request) {
     // Without a request there is nothing to decide: only render (the report of authorize carries
     // the rendering too, so this is the only place renderPolicies is needed).
     const rendered = await safe(() => api.renderPolicies(token, base));
     renderAuthorization($('policies-out'), rendered.error
-      ? { missing: 'Enter a path (or method + URL) to render the policies for this token and decide it.' }
-      : { rendered: rendered.value });
+      ? { hints, missing: 'Enter a path (or method + URL) to render the policies for this token and decide it.' }
+      : { hints, choice, rendered: rendered.value });
     return;
   }
   const decided = await safe(() => api.authorize(token, { ...base, request }));
-  renderAuthorization($('policies-out'), { report: decided.value, rendered: decided.value, error: decided.error });
+  renderAuthorization($('policies-out'), { hints, choice, report: decided.value, rendered: decided.value, error: decided.error });
   return { report: decided.value, error: decided.error, request };
 }
 
-async function updateAws(token, opts) {
+/** Issue 22's panel: the engine's login-order analysis, and a simulation with a second token. */
+async function updateLoginOrder(token, payload, opts) {
+  const policies = policiesOf($('policy-list'));
+  if (mode() !== 'vault' || !opts.role || !policies.length) {
+    renderLoginOrder($('login-order-out'), { missing: 'Add a Vault role and a templated policy to see who shares this token\'s alias.' });
+    return null;
+  }
+  const accessor = chooseAccessor($('accessor').value.trim(), policies).accessor;
+  const request = requestInput() ?? undefined;
+  const options = { role: opts.role, policies, accessor, ...(request ? { request } : {}) };
+  const analysed = await safe(() => api.analyzeLoginOrder(options));
+  if (analysed.error) {
+    renderLoginOrder($('login-order-out'), { error: analysed.error });
+    return null;
+  }
+  lastExample = exampleToken(payload, analysed.value.analysis);
+  $('use-example').disabled = !lastExample;
+  const second = recognise($('second-token').value);
+  let sim = null;
+  if (token && request && second.kind === 'token') {
+    sim = await safe(() => api.simulateLogins([token, second.text], options));
+  }
+  renderLoginOrder($('login-order-out'), { ...analysed.value, simulation: sim?.value?.simulation, simError: sim?.error });
+  return analysed.value;
+}
+
+/** An unsigned example token: this token's claims with the colliding claim changed (or null). */
+let lastExample = null;
+function exampleToken(payload, analysis) {
+  const f = hazardsOf(analysis).find((x) => x.example?.crosses?.length);
+  if (!payload || typeof payload !== 'object' || !f) return null;
+  const claims = { ...payload };
+  for (const k of f.example.crosses) {
+    const other = f.example.b?.[k] !== claims[k] ? f.example.b?.[k] : f.example.a?.[k];
+    claims[k] = other ?? `${claims[k]}-other`;
+  }
+  if (typeof claims.sub === 'string' && typeof payload.nomad_namespace === 'string' && claims.nomad_namespace !== payload.nomad_namespace) {
+    claims.sub = claims.sub.split(':').map((p, i) => (i === 1 ? claims.nomad_namespace : p)).join(':');
+  }
+  const b64 = (o) => btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(o)))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64(claims)}.`;
+}
+
+/**
+ * The provider URL for the suggested trust policy, without what AWS's preflight refuses (a port,
+ * a query or fragment, a trailing slash), and what was dropped.
+ */
+function providerForSuggestion(provider) {
+  const dropped = [];
+  let u;
+  try {
+    u = new URL(/^[a-z]+:\/\//i.test(provider) ? provider : `https://${provider}`);
+  } catch {
+    return { url: provider, dropped };
+  }
+  if (u.port) dropped.push({ what: `the port :${u.port}`, why: 'STS refuses an OIDC provider URL with a port: serve the issuer (oidc_issuer) on 443.' });
+  if (u.search || u.hash) dropped.push({ what: 'the query/fragment', why: 'an issuer URL has neither.' });
+  const path = u.pathname.replace(/\/+$/, '');
+  return { url: `${u.protocol}//${u.hostname}${path}`, dropped };
+}
+
+async function updateAws(token, opts, clock) {
   const provider = $('aws-provider').value.trim();
   if (!provider || !token) {
     renderAws($('aws-out'), { missing: 'Fill in the provider URL to run AWS\'s preflight checks.' });
-    return;
+    return null;
+  }
+  if (clock.error) {
+    renderAws($('aws-out'), { missing: `Not evaluated: ${clock.error}.` });
+    return { waiting: `the evaluation time cannot be read (${clock.error})` };
   }
   const clientIds = list($('aws-clients').value);
   const trust = parseJson($('aws-trust').value, 'The trust policy');
   const account = $('aws-account').value.trim();
-  const suggested = await safe(() => api.suggestTrustPolicy(token, { providerUrl: provider, clientIds: clientIds.length ? clientIds : ['aws'], ...(account ? { accountId: account } : {}) }));
+  const forSuggestion = providerForSuggestion(provider);
+  const suggested = await safe(() => api.suggestTrustPolicy(token, { providerUrl: forSuggestion.url, clientIds: clientIds.length ? clientIds : ['aws'], ...(account ? { accountId: account } : {}) }));
   const suggestion = suggested.value;
   if (trust.error) {
-    renderAws($('aws-out'), { error: { message: trust.error }, suggestion });
-    return;
+    renderAws($('aws-out'), { error: { message: trust.error }, suggestion, dropped: forSuggestion.dropped });
+    return { waiting: trust.error };
   }
   // With keys the engine verifies the token the way STS does (iss = provider URL) before the
   // preflight; when that fails, the decoded-only evaluation still shows every preflight check and
@@ -232,8 +378,8 @@ async function updateAws(token, opts) {
   const keys = opts.jwks ? { jwks: opts.jwks } : opts.keys ? { keys: opts.keys } : {};
   const r = await safe(() => api.evaluateTrustPolicy(token, { ...base, ...keys }));
   const decoded = r.error?.report ? await safe(() => api.evaluateTrustPolicy(token, base)) : null;
-  renderAws($('aws-out'), { result: r.value ?? decoded?.value, error: r.error, suggestion });
-  return r;
+  renderAws($('aws-out'), { result: r.value ?? decoded?.value, error: r.error, suggestion, dropped: forSuggestion.dropped });
+  return { value: r.value, error: r.error, decoded: decoded?.value };
 }
 
 // ---------- clicked fetches (the only requests to other hosts) ----------
@@ -278,6 +424,8 @@ function applyPreset(name) {
 
 /** Fills the inputs from a state object (share link or sample). */
 function applyState(s) {
+  // A share link: its evaluation time, whether the signature was withheld, the sender's verdicts.
+  shared = s.v >= 2 || s.withheld || s.sender ? { token: s.token, withheld: s.withheld === 'signature' || s.redacted === true, sender: s.sender ?? null } : null;
   const set = (id, v) => { if (v !== undefined && v !== null) $(id).value = typeof v === 'string' ? v : JSON.stringify(v, null, 2); };
   set('token-input', s.token);
   set('now-input', s.now !== undefined ? String(s.now) : undefined);
@@ -320,6 +468,8 @@ function applyState(s) {
 function currentState() {
   return {
     ...last,
+    evaluatedAt: lastAnswer.now,
+    sender: Object.fromEntries(lastAnswer.entries.map((e) => [e.target, { verdict: e.decision.verdict, ...(e.decision.code ? { code: e.decision.code } : {}) }])),
     now: $('now-input').value.trim(),
     keys: $('keys-input').value,
     mode: mode(),
@@ -345,6 +495,8 @@ function syncModes() {
 
 function clearAll() {
   for (const el of document.querySelectorAll('main textarea, main input[type="text"], main input[type="url"], main input[type="number"]')) el.value = '';
+  $('now-input').value = '';
+  shared = null;
   $('policy-list').replaceChildren();
   addPolicyEditor($('policy-list'), schedule);
   $('role-preset').value = '';
@@ -389,6 +541,11 @@ function wire() {
     if (e.target.closest('#share')) return;
     schedule();
   });
+  // Links to a section land below the sticky bar, whatever its height.
+  const bar = $('answer');
+  new ResizeObserver(() => { document.documentElement.style.scrollPaddingTop = `${bar.offsetHeight + 8}px`; }).observe(bar);
+  // The clock sits in the sticky answer bar, outside <main>.
+  $('now-input').addEventListener('input', schedule);
   $('role-preset').addEventListener('change', () => { applyPreset($('role-preset').value); schedule(); });
   $('now-reset').addEventListener('click', () => { $('now-input').value = ''; schedule(); });
   $('add-policy').addEventListener('click', () => addPolicyEditor($('policy-list'), schedule).querySelector('textarea').focus());
@@ -402,16 +559,33 @@ function wire() {
     }
   });
   $('load-sample').addEventListener('click', () => startSample());
+  $('use-example').addEventListener('click', () => {
+    if (!lastExample) return;
+    $('second-token').value = lastExample;
+    schedule();
+  });
   $('clear-all').addEventListener('click', clearAll);
   $('theme').addEventListener('change', applyTheme);
   $('make-share').addEventListener('click', () => {
     const url = shareLink(currentState(), { signature: $('share-signature').checked, config: $('share-config').checked });
+    const status = h('span', { class: 'hint', role: 'status', id: 'share-copied' });
     render($('share-out'),
       h('label', { for: 'share-url' }, 'Share link (state in the fragment only)'),
-      h('input', { id: 'share-url', class: 'share-url', type: 'text', readonly: true, value: url }),
+      h('div', { class: 'row' },
+        h('input', { id: 'share-url', class: 'share-url', type: 'text', readonly: true, value: url }),
+        h('button', { type: 'button', id: 'copy-share', onclick: async () => {
+          try {
+            await navigator.clipboard.writeText(url);
+            status.textContent = 'Copied.';
+          } catch {
+            $('share-url').select();
+            status.textContent = 'Select the link and copy it (clipboard access was refused).';
+          }
+        } }, 'Copy'), status),
+      h('p', { class: 'hint' }, `Evaluated at ${lastAnswer.now !== undefined ? `${utc(lastAnswer.now)} (Unix ${lastAnswer.now})` : 'this computer\'s time'}: the link carries this time and your verdicts, so the recipient sees the same answers beside their own.`),
       h('p', { class: 'hint' }, $('share-signature').checked
         ? 'This link contains the full token, signature included: treat it like a password while the token is valid.'
-        : 'The signature is removed: the link shows the claims and checks but cannot be replayed (the signature check will fail).'));
+        : 'The signature is withheld: the link cannot be replayed; the recipient\'s page marks the signature "withheld by the sender" and shows your verdict beside its own.'));
     $('share-url').select();
   });
   syncModes();

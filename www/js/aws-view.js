@@ -6,7 +6,7 @@ import { reportTable } from './checks-view.js';
 const checksOf = (x) => (Array.isArray(x) ? x : x?.checks ?? x?.steps ?? []);
 
 /** Renders the engine's AWS evaluation: preflight, then each trust-policy statement and condition. */
-export function renderAws(out, { result, error, missing, suggestion }) {
+export function renderAws(out, { result, error, missing, suggestion, dropped = [] }) {
   if (missing) {
     render(out, h('p', { class: 'empty' }, missing));
     return;
@@ -25,11 +25,12 @@ export function renderAws(out, { result, error, missing, suggestion }) {
         : error ? `Verifying the token as STS does fails: ${error.message}${error.code ? ` (${error.code})` : ''}. The checks below ran on the decoded token.`
         : preflightFails.length ? `AWS would answer: ${preflightFails[0].message}`
         : trust ? `Trust policy: ${trust.decision ?? 'denied'} (AWS says only "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity").` : '')) : null,
-    error?.report?.checks ? reportTable('Verification as STS does it (signature, iss = provider URL, times)', error.report.checks, 'aws-verify-checks') : null,
-    preflight.length ? reportTable('AWS preflight (what STS checks before the trust policy)', preflight, 'aws-preflight') : null,
-    steps.length ? reportTable('Trust policy statements and conditions', steps, 'aws-conditions') : null,
+    error?.report?.checks ? reportTable('Verification as STS does it (signature, iss = provider URL, times)', error.report.checks, 'aws-verify-checks', { who: 'STS' }) : null,
+    preflight.length ? reportTable('AWS preflight (what STS checks before the trust policy)', preflight, 'aws-preflight', { who: 'STS' }) : null,
+    steps.length ? reportTable('Trust policy statements and conditions', steps, 'aws-conditions', { who: 'STS' }) : null,
     result && !preflight.length && !steps.length ? h('pre', { class: 'block' }, pretty(result)) : null,
     generated ? [h('h3', {}, 'Suggested trust policy'),
+      dropped.length ? h('ul', { class: 'notes', id: 'aws-suggest-dropped' }, dropped.map((d) => note('warn', `Dropped ${d.what} from the provider URL.`, d.why))) : null,
       h('p', { class: 'hint' }, 'Scoped by aud (the first client id) and by sub (this region, namespace and job; any group, task and identity name). AWS only exposes aud, sub, amr and azp from web identities, so nomad_job_id and nomad_namespace cannot be used in conditions.'),
       copyBlock('trust policy', typeof generated === 'string' ? generated : pretty(generated), { id: 'aws-suggested' })] : null);
 }

@@ -2,6 +2,12 @@
 // selects keys; this module only tells JWKS, JWK and PEM text apart to hand the right option over.
 import { h, render, note, table, copyBlock } from './dom.js';
 
+/** The one sentence for shared secrets and HS* tokens. */
+export const SYMMETRIC = 'This is a shared secret, not a public key: Vault and AWS never accept symmetric (HS256/HS384/HS512) tokens, so there is nothing to verify against. Paste the issuer\'s JWKS or PEM public key instead.';
+
+/** The same sentence for a token whose header names an HMAC algorithm. */
+export const HMAC_TOKEN = (alg) => `This token is signed with ${alg}, a shared-secret algorithm: Vault and AWS never accept symmetric tokens, so there is nothing to verify it against.`;
+
 /**
  * Classifies pasted key text into the verify option it belongs to:
  * `{ jwks }` (object), `{ keys }` (PEM strings), `{}` (empty) or `{ error }`.
@@ -13,12 +19,14 @@ export function keyOption(text) {
     const blocks = t.match(/-----BEGIN [^-]+-----[\s\S]*?-----END [^-]+-----/g) ?? [];
     return blocks.length ? { keys: blocks } : { error: 'a PEM block has no matching -----END …----- line' };
   }
+  if (!/^[{[]/.test(t)) return { error: SYMMETRIC, secret: true };
   let doc;
   try {
     doc = JSON.parse(t);
   } catch (e) {
     return { error: `not JSON and not PEM: ${e.message}` };
   }
+  if (doc && doc.kty === 'oct') return { error: SYMMETRIC, secret: true };
   if (doc && Array.isArray(doc.keys)) return { jwks: doc, text: t };
   if (doc && typeof doc.kty === 'string') return { jwks: { keys: [doc] }, single: true };
   if (doc && typeof doc.jwks_uri === 'string') return { discovery: doc };
@@ -51,12 +59,18 @@ function kidNotFound(kid, keys) {
  */
 export function renderKeys(out, state, onPem) {
   const { option, header, verified, error } = state;
+  if (typeof header?.alg === 'string' && /^HS\d+$/.test(header.alg)) {
+    render(out, h('ul', { class: 'notes', id: 'keys-notes' }, note('fail', `${header.alg}: a shared-secret token.`, HMAC_TOKEN(header.alg))));
+    return;
+  }
   if (!option || (!option.jwks && !option.keys && !option.error && !option.discovery)) {
     render(out, h('p', { class: 'empty' }, 'No keys yet. Without keys the token can be decoded but not verified.'));
     return;
   }
   if (option.error) {
-    render(out, h('ul', { class: 'notes' }, note('fail', 'These keys cannot be read.', option.error)));
+    render(out, h('ul', { class: 'notes', id: 'keys-notes' }, option.secret
+      ? note('fail', 'A secret key.', option.error)
+      : note('fail', 'These keys cannot be read.', option.error)));
     return;
   }
   if (option.discovery) {

@@ -3,6 +3,7 @@
 // decision, the winning rule and every step.
 import { h, render, note, table } from './dom.js';
 import { reportTable } from './checks-view.js';
+import { hintFor } from './policy-hints.js';
 
 let counter = 0;
 
@@ -89,25 +90,26 @@ function decisionBanner(report) {
 }
 
 /** Renders the authorization outcome. */
-export function renderAuthorization(out, { report, rendered, error, missing }) {
+export function renderAuthorization(out, { report, rendered, error, missing, hints = null, choice = { source: 'typed' } }) {
   if (missing) {
-    render(out, h('p', { class: 'empty' }, missing));
+    render(out, hints, h('p', { class: 'empty' }, missing));
     return;
   }
   if (error) {
-    render(out, h('ul', { class: 'notes', id: 'policy-error' }, error.report
+    render(out, hints, h('ul', { class: 'notes', id: 'policy-error' }, error.report
       ? note('fail', 'The login is rejected first, so Vault never evaluates these policies.', `${error.message} — see Checks.`)
       : note('fail', 'Cannot evaluate the policies.', `${error.message}${error.code ? ` (${error.code})` : ''}`)));
     return;
   }
   const { paths, dropped } = pathsOf(rendered, report);
   const droppedRows = dropped.map((d) => ({
-    cells: [d.policy, h('td', { class: 'mono' }, d.path), h('td', {}, d.reason), h('td', { class: 'explain' }, d.hint ?? '')],
+    cells: [d.policy, h('td', { class: 'mono' }, d.path), h('td', {}, d.reason), h('td', { class: 'explain' }, hintFor(d.hint, choice) ?? '')],
     attrs: { 'data-dropped': d.path },
   }));
   const others = report?.others ?? [];
   render(out,
     report ? decisionBanner(report) : null,
+    hints,
     dropped.length ? h('ul', { class: 'notes', id: 'dropped-notes' },
       note('warn', `${dropped.length} templated path(s) dropped.`, 'Vault silently skips a path whose template cannot be rendered, so the workload just gets 403. Usually the role\'s claim_mappings lacks the metadata key the template uses, or the template names another mount\'s accessor.')) : null,
     paths.length || dropped.length ? [h('h3', {}, 'Rendered for this identity'), renderedText(paths, dropped, report?.winner)] : null,

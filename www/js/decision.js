@@ -1,0 +1,71 @@
+// Decision-shaped objects (the gate's Decision JSON, helper-notes/GATE-SPEC.md) built from the
+// per-step results the package gives today (verify, authorize, evaluateTrustPolicy,
+// analyzeLoginOrder). Translation only: every member copies what a result says; nothing here
+// compares values or decides. When the package's `createGate(...).decide(...)` is available, its
+// Decision replaces `vaultDecision` one for one and the answer bar does not change.
+
+/** The failing checks of a report, in the order the engine ran them. */
+const failing = (checks) => (checks ?? []).filter((c) => c.outcome === 'fail');
+
+/**
+ * `checks` and `also_failing` as the gate words them: every check the report holds, and the
+ * failing ones after the first (the first stays the verdict and message).
+ */
+function checksMembers(checks) {
+  const fails = failing(checks);
+  return { checks: checks ?? [], also_failing: fails.slice(1) };
+}
+
+/**
+ * The Vault answer: the login (verify) and, when a request was given, the policy decision.
+ * `waiting` is what the page still needs before the engine can answer (keys, a token, readable
+ * inputs): the gate's `wait`, worded for a person.
+ */
+export function vaultDecision({ verified, policy, waiting, withheld }) {
+  if (waiting) return { verdict: 'wait', message: waiting.message, code: waiting.code };
+  const error = verified?.error;
+  const report = verified?.value?.report ?? error?.report;
+  if (error) {
+    return {
+      verdict: 'deny',
+      code: error.code,
+      message: error.message,
+      expected: error.expected,
+      actual: error.actual,
+      ...checksMembers(report?.checks),
+      ...(withheld ? { withheld } : {}),
+    };
+  }
+  const d = { verdict: 'allow', message: 'login accepted', ...checksMembers(report?.checks) };
+  if (verified?.value?.alias) d.alias = verified.value.alias;
+  if (policy?.report) {
+    d.policies = policy.report;
+    if (policy.report.allowed !== true) {
+      d.verdict = 'deny';
+      d.code = policy.report.code ?? 'ERR_POLICY_DENIED';
+      d.message = policy.report.denial_message ?? policy.report.decision ?? 'permission denied';
+    } else d.message = `${policy.report.capability ?? ''} ${policy.report.request?.path ?? ''}: allowed`.trim();
+  } else if (policy?.error) {
+    d.policies = { error: { code: policy.error.code, message: policy.error.message } };
+  }
+  return d;
+}
+
+/** The AWS STS answer from `evaluateTrustPolicy` (its `allowed`, preflight and steps). */
+export function awsDecision(aws) {
+  if (!aws) return null;
+  if (aws.waiting) return { verdict: 'wait', message: aws.waiting };
+  const result = aws.value ?? aws.decoded;
+  const checks = [...(result?.preflight ?? []), ...(result?.steps ?? []).filter((s) => !(result?.preflight ?? []).some((p) => p.id === s.id))];
+  const verifyChecks = aws.error?.report?.checks ?? [];
+  const all = [...verifyChecks, ...checks];
+  if (aws.error && !result) return { verdict: 'deny', code: aws.error.code, message: aws.error.message, ...checksMembers(all) };
+  const allowed = !aws.error && result?.allowed === true;
+  const first = failing(all)[0];
+  return {
+    verdict: allowed ? 'allow' : 'deny',
+    code: allowed ? undefined : aws.error?.code ?? first?.code,
+    message: allowed ? 'STS would let this token assume the role' : aws.error?.message ?? first?.message ?? 'AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity',
+    ...checksMembers(all),
+  };
+}
