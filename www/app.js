@@ -201,6 +201,7 @@ function senderOf(target) {
 /** How each target's verdicts read in the bar. */
 const WORDS = {
   vault: { allow: 'accepted', deny: 'refused', wait: 'not evaluated' },
+  withheld: { allow: 'accepted', deny: 'refused', wait: 'signature withheld by the sender' },
   policy: { allow: 'allowed', deny: 'denied', wait: 'not evaluated' },
   aws: { allow: 'role assumable', deny: 'refused', wait: 'not evaluated' },
 };
@@ -222,7 +223,7 @@ function renderSummary({ token, rec, recNotes, waiting, verified, policy, aws, l
   const hazards = hazardsOf(loginOrder?.analysis);
   const entries = [{
     target: 'vault', label: m === 'vault' ? 'Vault login' : 'Standard verify', scope: 'checks', decision: login, who: m === 'vault' ? 'Vault' : 'the verifier',
-    words: m === 'vault' ? WORDS.vault : { allow: 'accepted', deny: 'rejected', wait: 'not evaluated' }, sender: senderOf('vault'),
+    words: login.withheld && login.verdict === 'wait' ? WORDS.withheld : m === 'vault' ? WORDS.vault : { allow: 'accepted', deny: 'rejected', wait: 'not evaluated' }, sender: senderOf('vault'),
   }];
   if (policy?.report || (policy?.error && !verified?.error)) {
     const d = vaultDecision({ verified, policy });
@@ -265,7 +266,7 @@ async function updatePolicies(token, opts, problem) {
     policies, role: opts.role, choice,
     onUseAccessor: (a) => { $('accessor').value = a; schedule(); },
   }) : null;
-  $('accessor').placeholder = choice.found.length ? `empty = ${choice.found[0]} (named in the policy)` : 'empty = AUTH_METHOD_ACCESSOR';
+  $('accessor').placeholder = choice.source === 'policy' ? `empty = ${choice.accessor} (named in the policy)` : choice.source === 'default' ? 'empty = AUTH_METHOD_ACCESSOR (the default)' : '';
   if (!policies.length) {
     renderAuthorization($('policies-out'), { missing: 'Paste a policy to see it rendered for this token.' });
     return;

@@ -24,8 +24,8 @@ function failureItem(c, role, scope, who) {
   const expected = shown(c.expected);
   const actual = shown(c.actual);
   const href = rowHref(scope, c.id);
-  return h('li', { class: `bar-check ${role === 'first' ? 'first' : 'also'}`, 'data-check': c.id },
-    h('span', { class: 'bar-role' }, role === 'first' ? `what ${who ?? 'it'} answers` : 'also failing'), ' ',
+  return h('li', { class: `bar-check ${role}`, 'data-check': c.id },
+    h('span', { class: 'bar-role' }, role === 'first' ? `what ${who ?? 'it'} answers` : role === 'withheld' ? 'withheld by the sender' : 'also failing'), ' ',
     h('code', { class: 'bar-id' }, c.id), ': ',
     expected !== null || actual !== null
       ? [expected !== null ? [h('span', { class: 'bar-k' }, 'expected '), h('span', { class: 'mono bar-v' }, expected)] : null,
@@ -50,11 +50,11 @@ function line(entry) {
     h('div', { class: 'bar-head' },
       h('a', { class: `bar-verdict ${w.cls}`, href: `#${entry.scope}` }, `${w.mark} ${entry.label}: ${word}`),
       d.code ? h('code', { class: 'bar-code' }, d.code) : null,
-      d.verdict === 'wait' || (!first && d.verdict === 'deny') ? h('span', { class: 'bar-msg' }, d.message ?? '') : null,
+      (d.verdict === 'wait' && !d.withheld) || (!first && d.verdict === 'deny') ? h('span', { class: 'bar-msg' }, d.message ?? '') : null,
       entry.sender ? h('span', { class: 'bar-sender', 'data-sender-verdict': entry.sender.verdict },
         `sender saw: ${entry.sender.mark ?? ''} ${entry.sender.word ?? entry.sender.verdict}${entry.sender.code ? ` (${entry.sender.code})` : ''}`) : null),
     first || also.length ? h('ul', { class: 'bar-checks' },
-      first ? failureItem(first, 'first', entry.scope, entry.who) : null,
+      first ? failureItem(first, d.withheld && first.code === 'ERR_JWS_SIGNATURE_EMPTY' ? 'withheld' : 'first', entry.scope, entry.who) : null,
       also.map((c) => failureItem(c, 'also', entry.scope, entry.who))) : null,
     (d.login_order ?? []).length ? h('ul', { class: 'bar-checks' }, h('li', { class: 'bar-hazard', 'data-hazard': String(d.login_order.length) },
       h('span', { class: 'bar-role' }, '⚠ depends on login order'), ' ',

@@ -25,6 +25,11 @@ export function vaultDecision({ verified, policy, waiting, withheld }) {
   if (waiting) return { verdict: 'wait', message: waiting.message, code: waiting.code };
   const error = verified?.error;
   const report = verified?.value?.report ?? error?.report;
+  if (error && withheld && error.code === 'ERR_JWS_SIGNATURE_EMPTY') {
+    // The engine refuses an empty signature; the link says its sender removed it, so this page
+    // cannot know the answer: the sender's verdict is shown beside (answer-bar.js).
+    return { verdict: 'wait', code: error.code, message: 'signature withheld by the sender: this page cannot verify it', ...checksMembers(report?.checks), withheld };
+  }
   if (error) {
     return {
       verdict: 'deny',

@@ -117,6 +117,6 @@ export function renderAuthorization(out, { report, rendered, error, missing, hin
     (report?.notes ?? []).length ? h('ul', { class: 'notes' }, report.notes.map((n) => note('info', 'Note:', n))) : null,
     others.length ? table('Rules that also matched', ['rule', 'capabilities', 'why it lost'],
       others.map((o) => [h('td', { class: 'mono' }, o.rule?.pattern ?? ''), caps(o.rule?.capabilities).join(', '), o.message ?? o.reason ?? '']), { id: 'other-rules' }) : null,
-    report?.steps?.length ? reportTable('Decision steps', report.steps, 'decision-steps') : null);
+    report?.steps?.length ? reportTable('Decision steps', report.steps.map((c) => ({ ...c, actual: hintFor(c.actual, choice) })), 'decision-steps') : null);
 }
 

@@ -62,19 +62,21 @@ function valueCell(v) {
 
 /**
  * The members of `obj` in the order the token wrote them: `text` is the engine's decoded segment
- * text (`header_text` / `payload_text`), whose order JSON.parse keeps for non-numeric names.
+ * text (`header_text` / `payload_text`), whose order JSON.parse keeps for non-numeric names
+ * (a member named like an array index, "0", comes first: a JavaScript object's rule).
  */
 function inTokenOrder(obj, text) {
-  let order = [];
+  let raw = null;
   try {
-    const raw = JSON.parse(text);
-    if (raw && typeof raw === 'object' && !Array.isArray(raw)) order = Object.keys(raw);
+    const v = JSON.parse(text);
+    if (v && typeof v === 'object' && !Array.isArray(v)) raw = v;
   } catch {
     // Not parseable as a whole: keep the engine's order.
   }
-  const keys = order.filter((k) => k in obj);
+  const keys = raw ? Object.keys(raw).filter((k) => k in obj) : [];
   for (const k of Object.keys(obj)) if (!keys.includes(k)) keys.push(k);
-  return keys.map((k) => [k, obj[k]]);
+  // Nested members in token order too: the decoded segment's own value when it has the member.
+  return keys.map((k) => [k, raw && k in raw ? raw[k] : obj[k]]);
 }
 
 /** The decoded segment as JSON text in token order, for the raw panels. */
@@ -104,7 +106,7 @@ function timeRows(payload, now) {
       });
       continue;
     }
-    rows.push([h('code', {}, c), String(v), relative(v - now), utc(v) ?? '?', local(v) ?? '?']);
+    rows.push([h('code', {}, c), h('td', { class: 'mono nowrap value' }, String(v)), relative(v - now), h('td', { class: 'nowrap' }, utc(v) ?? '?'), local(v) ?? '?']);
   }
   return rows;
 }
