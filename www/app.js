@@ -131,8 +131,6 @@ async function update() {
   if (!api) return;
   const clock = evaluationTime();
   renderClock(clock);
-  // Token order of the evaluation: a shown time for the decoder even when the override is unreadable.
-  const shownNow = clock.now ?? Math.floor(Date.now() / 1000);
 
   const text = $('token-input').value;
   const rec = recognise(text);
@@ -141,7 +139,7 @@ async function update() {
     pick: (t) => { $('token-input').value = t; schedule(); },
   });
   const inspected = rec.kind === 'token' ? await safe(() => api.inspect(rec.text)) : { value: null };
-  renderToken($('token-out'), inspected.value, shownNow, inspected.error, recNotes?.notes ?? null);
+  renderToken($('token-out'), inspected.value, clock.now, inspected.error, recNotes?.notes ?? null);
   const decoded = decodedSomething(inspected.value);
   const token = decoded ? compactOf(inspected.value) : '';
   if (shared && shared.token !== token) shared = null;
@@ -151,7 +149,8 @@ async function update() {
   $('fetch-url').placeholder = typeof iss === 'string' ? `${iss}  (the token's iss)` : 'https://nomad.example.com:4646/.well-known/jwks.json';
   lastIss = typeof iss === 'string' ? iss : '';
 
-  const { opts, keys, problem } = verifyOptions(clock.now ?? shownNow);
+  // With an unreadable clock nothing is verified (waitingFor), so the instant given here is unused.
+  const { opts, keys, problem } = verifyOptions(clock.now ?? 0);
   leewayHints(parseJson($('role-input').value, '').value);
   const header = decoded ? inspected.value.header : null;
   const thumbprints = [];

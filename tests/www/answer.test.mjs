@@ -68,8 +68,14 @@ async function resetSample() {
 async function shot(name, selector, page = s.page) {
   mkdirSync(SHOTS, { recursive: true });
   const path = join(SHOTS, `${name}.png`);
-  if (selector) await page.locator(selector).screenshot({ path });
-  else await page.screenshot({ path });
+  if (!selector) {
+    await page.screenshot({ path });
+    return;
+  }
+  // A section on its own: the sticky bar would cover its top while the shot scrolls.
+  await page.evaluate(() => { document.getElementById('answer').style.position = 'static'; });
+  await page.locator(selector).screenshot({ path });
+  await page.evaluate(() => { document.getElementById('answer').style.position = ''; });
 }
 
 /** The bar as { target: { verdict, text, failures: [{ role, id, text, href }] } }. */
@@ -397,5 +403,48 @@ test('login order: the sample warns; a second token shows the collision step by 
   await s.page.click('#use-example');
   await settled(s.page);
   assert.ok(await s.page.$('#login-sim'), 'the example collides too');
+  await resetSample();
+});
+
+/** Elements of the answer bar whose text contrast (WCAG 2) is under 4.5:1 against their background. */
+async function lowContrastInBar(page) {
+  return page.evaluate(() => {
+    const parse = (c) => (c.match(/[\d.]+/g) ?? []).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (v) => { const x = v / 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; };
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const bgOf = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = parse(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    const bad = [];
+    for (const el of document.querySelectorAll('#answer *')) {
+      const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      if (!own || !el.getClientRects().length) continue;
+      const [a, b] = [lum(parse(getComputedStyle(el).color).slice(0, 3)), lum(bgOf(el))];
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      if (ratio < 4.5) bad.push(`${el.tagName}.${el.className} "${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+    }
+    return [...new Set(bad)];
+  });
+}
+
+test('bar: text meets WCAG AA contrast in light and dark themes, with refusals and a hazard', async () => {
+  await fill('#aws-provider', 'https://nomad.example.com:4646');
+  await fill('#now-input', String(PAYLOAD.exp + 3600));
+  for (const theme of ['light', 'dark']) {
+    await s.page.selectOption('#theme', theme);
+    assert.deepEqual(await lowContrastInBar(s.page), [], theme);
+  }
+  await shot('bar-dark');
+  await s.page.selectOption('#theme', 'system');
+  await fill('#now-input', 'not a time');
+  assert.deepEqual(await lowContrastInBar(s.page), [], 'refused clock');
+  // Nothing about expiry is said without an evaluation time.
+  assert.doesNotMatch(await s.page.textContent('#token-notes'), /Expires|Expired/);
   await resetSample();
 });

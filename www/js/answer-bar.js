@@ -17,7 +17,7 @@ function rowHref(scope, id) {
   return row?.id ? `#${row.id}` : scope ? `#${scope}` : null;
 }
 
-const shown = (v) => (v === undefined || v === null ? null : typeof v === 'string' ? v : JSON.stringify(v));
+const shown = (v) => (v === undefined || v === null ? null : v === '' ? '""' : typeof v === 'string' ? v : JSON.stringify(v));
 
 /** One failing check: its id, expected vs actual (or its message), a link to its row. */
 function failureItem(c, role, scope, who) {

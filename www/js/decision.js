@@ -47,7 +47,7 @@ export function vaultDecision({ verified, policy, waiting, withheld }) {
     d.policies = policy.report;
     if (policy.report.allowed !== true) {
       d.verdict = 'deny';
-      d.code = policy.report.code ?? 'ERR_POLICY_DENIED';
+      d.code = policy.report.code ?? failing(policy.report.steps)[0]?.code;
       d.message = policy.report.denial_message ?? policy.report.decision ?? 'permission denied';
     } else d.message = `${policy.report.capability ?? ''} ${policy.report.request?.path ?? ''}: allowed`.trim();
   } else if (policy?.error) {

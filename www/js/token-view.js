@@ -106,7 +106,7 @@ function timeRows(payload, now) {
       });
       continue;
     }
-    rows.push([h('code', {}, c), h('td', { class: 'mono nowrap value' }, String(v)), relative(v - now), h('td', { class: 'nowrap' }, utc(v) ?? '?'), local(v) ?? '?']);
+    rows.push([h('code', {}, c), h('td', { class: 'mono nowrap value' }, String(v)), now === null ? '—' : relative(v - now), h('td', { class: 'nowrap' }, utc(v) ?? '?'), local(v) ?? '?']);
   }
   return rows;
 }
@@ -197,7 +197,7 @@ export function decodedSomething(r) {
 
 /**
  * Renders the inspect result (or an error from inspect) into `out`. `prelude`: notes to show
- * first (what recognition found in the paste).
+ * first (what recognition found in the paste). `now` is null when the clock input is unreadable.
  */
 export function renderToken(out, r, now, error, prelude = null) {
   if (error) {
@@ -241,7 +241,7 @@ export function renderToken(out, r, now, error, prelude = null) {
       tolerated.map((w) => h('li', { class: 'note info', 'data-code': w.code ?? '' }, h('strong', {}, 'Tolerated:'), ' ', h('span', { class: 'body' }, w.text))),
       r.strict_error ? note('fail', 'A verifier would refuse this text as a token:', `${r.strict_error.message} (${r.strict_error.code})`) : null,
       warns.map((w) => warningNote(w, issuer.id)),
-      timeSummary(payload, now, issuer.id)),
+      now === null ? note('warn', 'No evaluation time:', 'the clock input cannot be read, so nothing is said about expiry.') : timeSummary(payload, now, issuer.id)),
     issuer.id === 'nomad' ? nomadIdentity(payload, r) : null,
     times.length ? table('Times', ['claim', 'value', 'relative', 'UTC', 'local'], times, { id: 'times-table' }) : null,
     r.header ? table('Header', ['parameter', 'value', 'meaning'], headerRows, { id: 'header-table' }) : null,
