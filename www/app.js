@@ -1,20 +1,21 @@
 // jwtgate inspector: wires the page's inputs to the engine (the npm package's browser build) and
 // hands the answers to the view modules. No decision is made here.
 import { byId, h, render, note } from './js/dom.js';
-import { parseNow, utc, local } from './js/format.js';
+import { parseNow, utc } from './js/format.js';
 import { loadEngine } from './js/engine.js';
 import { renderToken, segmentsOf, decodedSomething } from './js/token-view.js';
 import { keyOption, renderKeys, renderPem, fetchFailure, HMAC_TOKEN, SYMMETRIC } from './js/keys-view.js';
 import { recognise } from './js/recognise.js';
 import { inputNotes } from './js/input-notes.js';
-import { vaultDecision, awsDecision } from './js/decision.js';
+import { answerEntries } from './js/answer-entries.js';
+import { renderClock } from './js/clock-view.js';
 import { renderAnswerBar } from './js/answer-bar.js';
 import { chooseAccessor, policyNotes } from './js/policy-hints.js';
-import { renderLoginOrder, hazardsOf } from './js/login-order-view.js';
+import { renderLoginOrder, hazardsOf, exampleToken } from './js/login-order-view.js';
 import { leewayHints } from './js/leeways.js';
 import { renderChecks } from './js/checks-view.js';
 import { addPolicyEditor, policiesOf, renderAuthorization } from './js/policies-view.js';
-import { renderAws } from './js/aws-view.js';
+import { renderAws, providerForSuggestion } from './js/aws-view.js';
 import { ROLE_PRESETS } from './js/presets.js';
 import { shareLink, readFragment } from './js/share.js';
 import { loadSample } from './js/sample.js';
@@ -30,6 +31,8 @@ let lastAnswer = { entries: [], now: undefined };
  * token box still holds the shared token.
  */
 let shared = null;
+/** The login-order panel's example second token (login-order-view.js exampleToken). */
+let lastExample = null;
 /** The token's iss (the default for "Discover from issuer"). */
 let lastIss = '';
 
@@ -118,19 +121,10 @@ function waitingFor({ clock, rec, token, header, opts, keys, problem }) {
   return null;
 }
 
-function renderClock(clock) {
-  render($('clock-out'),
-    clock.error ? h('p', { class: 'clock-error', id: 'clock-error', role: 'alert' }, `Not evaluated: ${clock.error}.`) : null,
-    clock.note ? h('p', { class: 'clock-note', id: 'clock-note' }, clock.note) : null,
-    clock.now !== null ? h('p', { id: 'clock-now' }, clock.overridden ? 'at ' : 'now: ',
-      h('strong', { class: 'mono' }, utc(clock.now)), h('span', { class: 'clock-local' }, ` (Unix ${clock.now})`)) : null);
-  $('now-input').setAttribute('aria-invalid', clock.error ? 'true' : 'false');
-}
-
 async function update() {
   if (!api) return;
   const clock = evaluationTime();
-  renderClock(clock);
+  renderClock($('clock-out'), $('now-input'), clock);
 
   const text = $('token-input').value;
   const rec = recognise(text);
@@ -190,58 +184,20 @@ async function update() {
 /** The last JWKS → PEM conversion, kept while the key text stays the same. */
 let pemShown = null;
 
-/** The sender's verdict for `target` from a share link, for the bar. */
-function senderOf(target) {
-  const v = shared?.sender?.[target];
-  if (!v) return undefined;
-  return { ...v, mark: v.verdict === 'allow' ? '✔' : v.verdict === 'deny' ? '✘' : '…', word: WORDS[target]?.[v.verdict] ?? v.verdict };
-}
-
-/** How each target's verdicts read in the bar. */
-const WORDS = {
-  vault: { allow: 'accepted', deny: 'refused', wait: 'not evaluated' },
-  withheld: { allow: 'accepted', deny: 'refused', wait: 'signature withheld by the sender' },
-  policy: { allow: 'allowed', deny: 'denied', wait: 'not evaluated' },
-  aws: { allow: 'role assumable', deny: 'refused', wait: 'not evaluated' },
-};
-
 /**
  * The answer bar: the Decision-shaped objects of decision.js (today built from the per-step
  * results; the gate's Decision when the package exports it) rendered by answer-bar.js. Nothing
  * is decided here: each line is what its result says.
  */
 function renderSummary({ token, rec, recNotes, waiting, verified, policy, aws, loginOrder, clock }) {
-  const bar = $('summary');
   if (!token) {
     lastAnswer = { entries: [], now: undefined };
-    renderAnswerBar(bar, [], { emptyText: recNotes?.bar ? `Token: ${recNotes.bar}.` : rec.kind === 'empty' ? undefined : 'Token: nothing decoded.' });
+    renderAnswerBar($('summary'), [], { emptyText: recNotes?.bar ? `Token: ${recNotes.bar}.` : rec.kind === 'empty' ? undefined : 'Token: nothing decoded.' });
     return;
   }
-  const m = mode();
-  const login = vaultDecision({ verified, waiting, withheld: shared?.withheld });
-  const hazards = hazardsOf(loginOrder?.analysis);
-  const entries = [{
-    target: 'vault', label: m === 'vault' ? 'Vault login' : 'Standard verify', scope: 'checks', decision: login, who: m === 'vault' ? 'Vault' : 'the verifier',
-    words: login.withheld && login.verdict === 'wait' ? WORDS.withheld : m === 'vault' ? WORDS.vault : { allow: 'accepted', deny: 'rejected', wait: 'not evaluated' }, sender: senderOf('vault'),
-  }];
-  if (policy?.report || (policy?.error && !verified?.error)) {
-    const d = vaultDecision({ verified, policy });
-    const req = policy.request;
-    if (hazards.length) d.login_order = hazards;
-    entries.push({
-      target: 'policy', label: `${req?.capability ?? req?.method ?? ''} ${policy.report?.request?.path ?? req?.path ?? ''}`.trim(), scope: 'policies', who: 'Vault',
-      decision: { ...d, checks: policy.report?.steps ?? [], also_failing: [] }, words: WORDS.policy, sender: senderOf('policy'),
-    });
-  } else if (policy?.request && verified?.error) {
-    entries.push({ target: 'policy', label: `${policy.request.capability ?? policy.request.method ?? ''} ${policy.request.path}`.trim(), scope: 'policies',
-      decision: { verdict: 'wait', message: 'never reached: the login is refused first' }, words: WORDS.policy, sender: senderOf('policy') });
-  }
-  // The hazard travels with the answer it affects: the policy decision, else the login.
-  if (hazards.length && !entries.some((e) => e.decision.login_order)) login.login_order = hazards;
-  const awsD = awsDecision(aws);
-  if (awsD) entries.push({ target: 'aws', label: 'AWS STS', scope: 'aws', decision: awsD, who: 'STS', words: WORDS.aws, sender: senderOf('aws') });
+  const entries = answerEntries({ mode: mode(), verified, waiting, policy, aws, hazards: hazardsOf(loginOrder?.analysis), shared });
   lastAnswer = { entries, now: clock.now ?? undefined };
-  renderAnswerBar(bar, entries);
+  renderAnswerBar($('summary'), entries);
 }
 
 async function convertPem(keys) {
@@ -314,41 +270,6 @@ async function updateLoginOrder(token, payload, opts) {
   }
   renderLoginOrder($('login-order-out'), { ...analysed.value, simulation: sim?.value?.simulation, simError: sim?.error });
   return analysed.value;
-}
-
-/** An unsigned example token: this token's claims with the colliding claim changed (or null). */
-let lastExample = null;
-function exampleToken(payload, analysis) {
-  const f = hazardsOf(analysis).find((x) => x.example?.crosses?.length);
-  if (!payload || typeof payload !== 'object' || !f) return null;
-  const claims = { ...payload };
-  for (const k of f.example.crosses) {
-    const other = f.example.b?.[k] !== claims[k] ? f.example.b?.[k] : f.example.a?.[k];
-    claims[k] = other ?? `${claims[k]}-other`;
-  }
-  if (typeof claims.sub === 'string' && typeof payload.nomad_namespace === 'string' && claims.nomad_namespace !== payload.nomad_namespace) {
-    claims.sub = claims.sub.split(':').map((p, i) => (i === 1 ? claims.nomad_namespace : p)).join(':');
-  }
-  const b64 = (o) => btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(o)))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-  return `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64(claims)}.`;
-}
-
-/**
- * The provider URL for the suggested trust policy, without what AWS's preflight refuses (a port,
- * a query or fragment, a trailing slash), and what was dropped.
- */
-function providerForSuggestion(provider) {
-  const dropped = [];
-  let u;
-  try {
-    u = new URL(/^[a-z]+:\/\//i.test(provider) ? provider : `https://${provider}`);
-  } catch {
-    return { url: provider, dropped };
-  }
-  if (u.port) dropped.push({ what: `the port :${u.port}`, why: 'STS refuses an OIDC provider URL with a port: serve the issuer (oidc_issuer) on 443.' });
-  if (u.search || u.hash) dropped.push({ what: 'the query/fragment', why: 'an issuer URL has neither.' });
-  const path = u.pathname.replace(/\/+$/, '');
-  return { url: `${u.protocol}//${u.hostname}${path}`, dropped };
 }
 
 async function updateAws(token, opts, clock) {

@@ -34,3 +34,21 @@ export function renderAws(out, { result, error, missing, suggestion, dropped = [
       h('p', { class: 'hint' }, 'Scoped by aud (the first client id) and by sub (this region, namespace and job; any group, task and identity name). AWS only exposes aud, sub, amr and azp from web identities, so nomad_job_id and nomad_namespace cannot be used in conditions.'),
       copyBlock('trust policy', typeof generated === 'string' ? generated : pretty(generated), { id: 'aws-suggested' })] : null);
 }
+
+/**
+ * The provider URL for the suggested trust policy, without what AWS's preflight refuses (a port,
+ * a query or fragment, a trailing slash), and what was dropped.
+ */
+export function providerForSuggestion(provider) {
+  const dropped = [];
+  let u;
+  try {
+    u = new URL(/^[a-z]+:\/\//i.test(provider) ? provider : `https://${provider}`);
+  } catch {
+    return { url: provider, dropped };
+  }
+  if (u.port) dropped.push({ what: `the port :${u.port}`, why: 'STS refuses an OIDC provider URL with a port: serve the issuer (oidc_issuer) on 443.' });
+  if (u.search || u.hash) dropped.push({ what: 'the query/fragment', why: 'an issuer URL has neither.' });
+  const path = u.pathname.replace(/\/+$/, '');
+  return { url: `${u.protocol}//${u.hostname}${path}`, dropped };
+}

@@ -65,3 +65,22 @@ export function renderLoginOrder(out, state) {
     state.simulation ? simulationView(state.simulation) : null,
     (state.suggestions ?? []).length && hazards.length ? [h('h3', {}, 'The fix'), state.suggestions.map(suggestionView)] : null);
 }
+
+/**
+ * An unsigned example token for the second-token box: this token's claims with the claim the
+ * engine's example says collides changed (or null when there is no such finding).
+ */
+export function exampleToken(payload, analysis) {
+  const f = hazardsOf(analysis).find((x) => x.example?.crosses?.length);
+  if (!payload || typeof payload !== 'object' || !f) return null;
+  const claims = { ...payload };
+  for (const k of f.example.crosses) {
+    const other = f.example.b?.[k] !== claims[k] ? f.example.b?.[k] : f.example.a?.[k];
+    claims[k] = other ?? `${claims[k]}-other`;
+  }
+  if (typeof claims.sub === 'string' && typeof payload.nomad_namespace === 'string' && claims.nomad_namespace !== payload.nomad_namespace) {
+    claims.sub = claims.sub.split(':').map((p, i) => (i === 1 ? claims.nomad_namespace : p)).join(':');
+  }
+  const b64 = (o) => btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(o)))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64(claims)}.`;
+}
