@@ -349,6 +349,13 @@ test('AWS: the suggested trust policy drops the port the preflight refuses', asy
   assert.match(suggested, /oidc-provider\/nomad\.example\.com"/);
   assert.match(await s.page.textContent('#aws-suggest-dropped'), /port :4646/);
   assert.match(await s.page.textContent('#aws-preflight'), /must not contain a port/);
+  // Everything else the preflight refuses goes too: a scheme other than https, :443, a query.
+  await fill('#aws-provider', 'http://nomad.example.com:443/?region=global');
+  assert.match(await s.page.textContent('#aws-preflight'), /must begin with https:\/\//);
+  const again = await s.page.textContent('#aws-suggested');
+  assert.match(again, /oidc-provider\/nomad\.example\.com"/);
+  assert.doesNotMatch(again, /:443|region=|http:/);
+  assert.match(await s.page.textContent('#aws-suggest-dropped'), /scheme http:\/\/.*port :443.*query/s);
   await resetSample();
 });
 

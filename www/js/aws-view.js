@@ -36,19 +36,27 @@ export function renderAws(out, { result, error, missing, suggestion, dropped = [
 }
 
 /**
- * The provider URL for the suggested trust policy, without what AWS's preflight refuses (a port,
- * a query or fragment, a trailing slash), and what was dropped.
+ * The provider URL for the suggested trust policy without what AWS's preflight refuses (a scheme
+ * other than https, a port, a query or fragment; see the engine's aws.provider_url check) and a
+ * trailing slash, with what was dropped and why.
  */
 export function providerForSuggestion(provider) {
   const dropped = [];
-  let u;
-  try {
-    u = new URL(/^[a-z]+:\/\//i.test(provider) ? provider : `https://${provider}`);
-  } catch {
-    return { url: provider, dropped };
+  let url = provider.trim();
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url);
+  if (!scheme) url = `https://${url}`;
+  else if (scheme[1].toLowerCase() !== 'https') {
+    dropped.push({ what: `the scheme ${scheme[1]}://`, why: 'STS requires an https:// provider URL.' });
+    url = `https://${url.slice(scheme[0].length)}`;
   }
-  if (u.port) dropped.push({ what: `the port :${u.port}`, why: 'STS refuses an OIDC provider URL with a port: serve the issuer (oidc_issuer) on 443.' });
-  if (u.search || u.hash) dropped.push({ what: 'the query/fragment', why: 'an issuer URL has neither.' });
-  const path = u.pathname.replace(/\/+$/, '');
-  return { url: `${u.protocol}//${u.hostname}${path}`, dropped };
+  const m = /^https:\/\/([^/?#]*)([^?#]*)([?#].*)?$/i.exec(url);
+  if (!m) return { url, dropped };
+  let authority = m[1];
+  const port = /:(\d*)$/.exec(authority);
+  if (port) {
+    dropped.push({ what: `the port :${port[1]}`, why: 'STS refuses an OIDC provider URL with a port: serve the issuer (oidc_issuer) on 443.' });
+    authority = authority.slice(0, port.index);
+  }
+  if (m[3]) dropped.push({ what: 'the query/fragment', why: 'STS refuses a provider URL with a query or fragment.' });
+  return { url: `https://${authority}${m[2].replace(/\/+$/, '')}`, dropped };
 }
