@@ -133,7 +133,10 @@ async function update() {
     pick: (t) => { $('token-input').value = t; schedule(); },
   });
   const inspected = rec.kind === 'token' ? await safe(() => api.inspect(rec.text)) : { value: null };
-  renderToken($('token-out'), inspected.value, clock.now, inspected.error, recNotes?.notes ?? null);
+  const withheldNote = shared?.withheld && shared.token === compactOf(inspected.value)
+    ? h('ul', { class: 'notes', id: 'withheld-token' }, note('info', 'Signature withheld by the sender.', 'This token came from a share link without its signature, so it cannot be replayed; the notes below about an empty signature are about that.'))
+    : null;
+  renderToken($('token-out'), inspected.value, clock.now, inspected.error, recNotes?.notes ?? withheldNote);
   const decoded = decodedSomething(inspected.value);
   const token = decoded ? compactOf(inspected.value) : '';
   if (shared && shared.token !== token) shared = null;
@@ -272,6 +275,12 @@ async function updateLoginOrder(token, payload, opts) {
   return analysed.value;
 }
 
+/** A base64url signature stand-in of `n` characters (a valid length: never 1 mod 4). */
+function standIn(n) {
+  const len = Number.isSafeInteger(n) && n > 1 && n < 4096 ? n : 342;
+  return 'A'.repeat(len % 4 === 1 ? len + 1 : len);
+}
+
 async function updateAws(token, opts, clock) {
   const provider = $('aws-provider').value.trim();
   if (!provider || !token) {
@@ -298,8 +307,11 @@ async function updateAws(token, opts, clock) {
   const base = { providerUrl: provider, clientIds, trustPolicy: trust.value, now: opts.now, ...(account ? { accountId: account } : {}) };
   const keys = opts.jwks ? { jwks: opts.jwks } : opts.keys ? { keys: opts.keys } : {};
   const r = await safe(() => api.evaluateTrustPolicy(token, { ...base, ...keys }));
-  const decoded = r.error?.report ? await safe(() => api.evaluateTrustPolicy(token, base)) : null;
-  renderAws($('aws-out'), { result: r.value ?? decoded?.value, error: r.error, suggestion, dropped: forSuggestion.dropped });
+  // A share link's withheld signature: the keyless evaluation (which never checks a signature)
+  // gets a stand-in of the original length, since the engine's parser refuses an empty one.
+  const keyless = shared?.withheld && token.endsWith('.') ? `${token}${standIn(shared.sigLen)}` : token;
+  const decoded = r.error?.report ? await safe(() => api.evaluateTrustPolicy(keyless, base)) : null;
+  renderAws($('aws-out'), { result: r.value ?? decoded?.value, error: r.error, suggestion, dropped: forSuggestion.dropped, withheld: Boolean(shared?.withheld) });
   return { value: r.value, error: r.error, decoded: decoded?.value };
 }
 
@@ -346,7 +358,7 @@ function applyPreset(name) {
 /** Fills the inputs from a state object (share link or sample). */
 function applyState(s) {
   // A share link: its evaluation time, whether the signature was withheld, the sender's verdicts.
-  shared = s.v >= 2 || s.withheld || s.sender ? { token: s.token, withheld: s.withheld === 'signature' || s.redacted === true, sender: s.sender ?? null } : null;
+  shared = s.v >= 2 || s.withheld || s.sender ? { token: s.token, withheld: s.withheld === 'signature' || s.redacted === true, sigLen: s.sigLen, sender: s.sender ?? null } : null;
   const set = (id, v) => { if (v !== undefined && v !== null) $(id).value = typeof v === 'string' ? v : JSON.stringify(v, null, 2); };
   set('token-input', s.token);
   set('now-input', s.now !== undefined ? String(s.now) : undefined);

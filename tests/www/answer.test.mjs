@@ -236,7 +236,12 @@ test('share: the recipient sees the sender\'s verdicts at the sender\'s time; a 
   for (const k of Object.keys(sender)) assert.equal(got[k].verdict, sender[k].verdict, k);
   assert.deepEqual(got.vault.failures.map((f) => f.id), sender.vault.failures.map((f) => f.id));
   await page2.close();
-  // Without the signature: marked withheld, the sender's verdict and code beside the recipient's.
+  // Without the signature: marked withheld, the sender's verdict and code beside the recipient's;
+  // AWS's checks all run on the decoded token, so its verdict and code equal the sender's.
+  await fill('#aws-provider', 'https://nomad.example.com:4646');
+  await fill('#aws-clients', 'aws');
+  const senderAws = (await bar()).aws;
+  assert.equal(senderAws.verdict, 'deny');
   await s.page.uncheck('#share-signature');
   await s.page.click('#make-share');
   const redacted = await s.page.inputValue('#share-url');
@@ -250,6 +255,10 @@ test('share: the recipient sees the sender\'s verdicts at the sender\'s time; a 
   assert.match(r.vault.text, /sender saw: ✘ refused \(ERR_JWT_EXPIRED\)/);
   assert.equal(await page3.$eval('#summary [data-target="vault"] .bar-sender', (e) => e.dataset.senderVerdict), sender.vault.verdict);
   assert.match(await page3.textContent('#checks-table'), /withheld by the sender/);
+  assert.equal(r.aws.verdict, senderAws.verdict);
+  assert.deepEqual(r.aws.failures.map((f) => f.id).sort(), senderAws.failures.map((f) => f.id).filter((id) => id !== 'required.iss').sort());
+  assert.match(await page3.textContent('#aws-verdict'), /withheld by the sender/);
+  assert.match(await page3.textContent('#withheld-token'), /Signature withheld by the sender/);
   assert.equal(await page3.inputValue('#now-input'), String(PAYLOAD.exp + 3600));
   await shot('share-recipient-withheld', null, page3);
   await page3.close();

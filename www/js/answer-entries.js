@@ -9,6 +9,7 @@ const WORDS = {
   withheld: { allow: 'accepted', deny: 'refused', wait: 'signature withheld by the sender' },
   policy: { allow: 'allowed', deny: 'denied', wait: 'not evaluated' },
   aws: { allow: 'role assumable', deny: 'refused', wait: 'not evaluated' },
+  awsWithheld: { allow: 'role assumable if the withheld signature verifies', deny: 'refused', wait: 'not evaluated' },
 };
 
 /** The sender's verdict for `target` from a share link (`shared.sender`), for the bar. */
@@ -49,7 +50,7 @@ export function answerEntries({ mode, verified, waiting, policy, aws, hazards = 
   }
   // The hazard travels with the answer it affects: the policy decision, else the login.
   if (hazards.length && !entries.some((e) => e.decision.login_order)) login.login_order = hazards;
-  const awsD = awsDecision(aws);
-  if (awsD) entries.push({ target: 'aws', label: 'AWS STS', scope: 'aws', decision: awsD, who: 'STS', words: WORDS.aws, sender: senderOf(shared, 'aws') });
+  const awsD = awsDecision(aws, { withheld: shared?.withheld });
+  if (awsD) entries.push({ target: 'aws', label: 'AWS STS', scope: 'aws', decision: awsD, who: 'STS', words: awsD.withheld ? WORDS.awsWithheld : WORDS.aws, sender: senderOf(shared, 'aws') });
   return entries;
 }

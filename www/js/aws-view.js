@@ -6,7 +6,7 @@ import { reportTable } from './checks-view.js';
 const checksOf = (x) => (Array.isArray(x) ? x : x?.checks ?? x?.steps ?? []);
 
 /** Renders the engine's AWS evaluation: preflight, then each trust-policy statement and condition. */
-export function renderAws(out, { result, error, missing, suggestion, dropped = [] }) {
+export function renderAws(out, { result, error, missing, suggestion, dropped = [], withheld = false }) {
   if (missing) {
     render(out, h('p', { class: 'empty' }, missing));
     return;
@@ -15,13 +15,17 @@ export function renderAws(out, { result, error, missing, suggestion, dropped = [
   const trust = result?.trust ?? result?.trustPolicy ?? (result?.statements || result?.steps ? result : null);
   const steps = checksOf(trust?.steps ?? trust);
   const preflightFails = preflight.filter((c) => c.outcome === 'fail');
-  const allowed = result && !error && !preflightFails.length && (trust ? trust.allowed === true : result.allowed === true);
+  // The engine's own answer (result.allowed); with the signature withheld by a share link's
+  // sender, the decoded-only evaluation is all there is, and the verdict says so.
+  const signatureWithheld = withheld && Boolean(error);
+  const allowed = result && (!error || signatureWithheld) && result.allowed === true;
   const generated = result?.generated ?? result?.suggested ?? result?.generatedPolicy ?? suggestion;
   render(out,
     error && !result ? h('ul', { class: 'notes', id: 'aws-error' }, note('fail', 'AWS evaluation failed.', `${error.message}${error.code ? ` (${error.code})` : ''}`)) : null,
     result ? h('p', { class: `verdict ${allowed ? 'pass' : 'fail'}`, id: 'aws-verdict', role: 'status' },
-      allowed ? '✔ STS would let this token assume the role.' : '✘ STS would refuse this token.',
-      h('span', { class: 'detail' }, allowed ? (trust?.providerArn ? `Provider ${trust.providerArn}.` : '')
+      allowed ? `✔ STS would let this token assume the role${signatureWithheld ? ' if the withheld signature verifies' : ''}.` : '✘ STS would refuse this token.',
+      h('span', { class: 'detail' }, signatureWithheld ? 'The signature was withheld by the sender of this link: every check below ran on the decoded token.'
+        : allowed ? (trust?.providerArn ? `Provider ${trust.providerArn}.` : '')
         : error ? `Verifying the token as STS does fails: ${error.message}${error.code ? ` (${error.code})` : ''}. The checks below ran on the decoded token.`
         : preflightFails.length ? `AWS would answer: ${preflightFails[0].message}`
         : trust ? `Trust policy: ${trust.decision ?? 'denied'} (AWS says only "AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity").` : '')) : null,

@@ -56,10 +56,25 @@ export function vaultDecision({ verified, policy, waiting, withheld }) {
   return d;
 }
 
-/** The AWS STS answer from `evaluateTrustPolicy` (its `allowed`, preflight and steps). */
-export function awsDecision(aws) {
+/**
+ * The AWS STS answer from `evaluateTrustPolicy` (its `allowed`, preflight and steps). With the
+ * signature `withheld` by a share link's sender, the engine's decoded-only evaluation (every
+ * check but the signature) is the answer, and `withheld` says what was not checked.
+ */
+export function awsDecision(aws, { withheld } = {}) {
   if (!aws) return null;
   if (aws.waiting) return { verdict: 'wait', message: aws.waiting };
+  if (withheld && aws.error && aws.decoded) {
+    const checks = [...(aws.decoded.preflight ?? []), ...(aws.decoded.steps ?? []).filter((st) => !(aws.decoded.preflight ?? []).some((p) => p.id === st.id))];
+    const first = failing(checks)[0];
+    return {
+      verdict: aws.decoded.allowed === true ? 'allow' : 'deny',
+      code: aws.decoded.allowed === true ? undefined : first?.code,
+      message: aws.decoded.allowed === true ? 'STS would let this token assume the role if the withheld signature verifies' : first?.message,
+      ...checksMembers(checks),
+      withheld,
+    };
+  }
   const result = aws.value ?? aws.decoded;
   const checks = [...(result?.preflight ?? []), ...(result?.steps ?? []).filter((s) => !(result?.preflight ?? []).some((p) => p.id === s.id))];
   const verifyChecks = aws.error?.report?.checks ?? [];

@@ -29,6 +29,8 @@ export function shareLink(state, { signature, config }) {
     if (!signature) {
       out.redacted = true;
       out.withheld = 'signature';
+      // Its length only, so the recipient's keyless checks (AWS's token length) see the same size.
+      if (state.segments?.[2]) out.sigLen = state.segments[2].length;
     }
   }
   if (state.evaluatedAt !== undefined) out.now = String(state.evaluatedAt);
