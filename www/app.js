@@ -6,6 +6,7 @@ import { loadEngine } from './js/engine.js';
 import { renderToken, segmentsOf, decodedSomething } from './js/token-view.js';
 import { keyOption, renderKeys, renderPem, fetchFailure, HMAC_TOKEN, SYMMETRIC } from './js/keys-view.js';
 import { recognise } from './js/recognise.js';
+import { issuerOf } from './js/issuer.js';
 import { inputNotes } from './js/input-notes.js';
 import { answerEntries } from './js/answer-entries.js';
 import { renderClock } from './js/clock-view.js';
@@ -173,14 +174,14 @@ async function update() {
     verified = await safe(() => api.verify(token, opts));
     renderChecks($('checks-out'), { result: verified.value, error: verified.error, mode: mode(), withheld: shared?.withheld });
   }
-  renderKeys($('keys-out'), { option: keys, thumbprints, thumbprintErrors, header, verified: verified?.value?.key, error: verified?.error }, () => convertPem(keys));
+  renderKeys($('keys-out'), { option: keys, thumbprints, thumbprintErrors, header, verified: verified?.value?.key, error: verified?.error, issuer: issuerOf(inspected.value?.payload).id }, () => convertPem(keys));
   if (pemShown && pemShown.text === $('keys-input').value && document.getElementById('pem-out')) {
     renderPem($('pem-out'), pemShown.r.value, pemShown.r.error);
   }
 
   const policy = await updatePolicies(token, opts ?? {}, problem || waiting?.message);
   const loginOrder = await updateLoginOrder(token, inspected.value?.payload, opts ?? {});
-  const aws = await updateAws(token, opts ?? {}, clock);
+  const aws = await updateAws(token, opts ?? {}, clock, issuerOf(inspected.value?.payload).id);
   renderSummary({ token, rec, recNotes, waiting, verified, policy, aws, loginOrder, clock });
 }
 
@@ -281,7 +282,7 @@ function standIn(n) {
   return 'A'.repeat(len % 4 === 1 ? len + 1 : len);
 }
 
-async function updateAws(token, opts, clock) {
+async function updateAws(token, opts, clock, issuer) {
   const provider = $('aws-provider').value.trim();
   if (!provider || !token) {
     renderAws($('aws-out'), { missing: 'Fill in the provider URL to run AWS\'s preflight checks.' });
@@ -298,7 +299,7 @@ async function updateAws(token, opts, clock) {
   const suggested = await safe(() => api.suggestTrustPolicy(token, { providerUrl: forSuggestion.url, clientIds: clientIds.length ? clientIds : ['aws'], ...(account ? { accountId: account } : {}) }));
   const suggestion = suggested.value;
   if (trust.error) {
-    renderAws($('aws-out'), { error: { message: trust.error }, suggestion, dropped: forSuggestion.dropped });
+    renderAws($('aws-out'), { error: { message: trust.error }, suggestion, dropped: forSuggestion.dropped, issuer });
     return { waiting: trust.error };
   }
   // With keys the engine verifies the token the way STS does (iss = provider URL) before the
@@ -311,7 +312,7 @@ async function updateAws(token, opts, clock) {
   // gets a stand-in of the original length, since the engine's parser refuses an empty one.
   const keyless = shared?.withheld && token.endsWith('.') ? `${token}${standIn(shared.sigLen)}` : token;
   const decoded = r.error?.report ? await safe(() => api.evaluateTrustPolicy(keyless, base)) : null;
-  renderAws($('aws-out'), { result: r.value ?? decoded?.value, error: r.error, suggestion, dropped: forSuggestion.dropped, withheld: Boolean(shared?.withheld) });
+  renderAws($('aws-out'), { result: r.value ?? decoded?.value, error: r.error, suggestion, dropped: forSuggestion.dropped, withheld: Boolean(shared?.withheld), issuer });
   return { value: r.value, error: r.error, decoded: decoded?.value };
 }
 

@@ -271,12 +271,17 @@ test('wording: Nomad explanations only for Nomad tokens; GitHub, Kubernetes and 
     [{ iss: 'https://kubernetes.default.svc', sub: 'system:serviceaccount:prod:web', aud: ['vault'], iat: PAYLOAD.iat, exp: PAYLOAD.exp }, /Kubernetes service account/],
     [{ iss: 'https://accounts.google.com', sub: '1234567890', aud: 'vault', iat: PAYLOAD.iat, exp: PAYLOAD.exp, email: 'a@b.c' }, /Google ID token/],
   ];
+  await fill('#aws-provider', 'https://issuer.example.com');
   for (const [claims, name] of cases) {
-    await fill('#token-input', tokenWith(claims));
+    // A kid the sample JWKS lacks: the "kid not found" advice must not speak of Nomad either.
+    await fill('#token-input', tokenWith(claims, { ...HEADER, kid: 'rotated-key' }));
     const out = await s.page.textContent('#token-out');
     assert.match(out, name);
     assert.doesNotMatch(out, /Nomad/, `no Nomad wording for ${name}`);
     assert.equal(await s.page.$('#nomad-identity'), null);
+    assert.match(await s.page.textContent('#keys-notes'), /is not in this key set/);
+    assert.doesNotMatch(await s.page.textContent('#keys-out'), /Nomad/, `keys: no Nomad wording for ${name}`);
+    assert.doesNotMatch(await s.page.textContent('#aws-out'), /nomad_job_id|Nomad/, `AWS: no Nomad wording for ${name}`);
   }
   await shot('wording-google', '#token');
   await fill('#token-input', TOKEN);

@@ -6,7 +6,7 @@ import { reportTable } from './checks-view.js';
 const checksOf = (x) => (Array.isArray(x) ? x : x?.checks ?? x?.steps ?? []);
 
 /** Renders the engine's AWS evaluation: preflight, then each trust-policy statement and condition. */
-export function renderAws(out, { result, error, missing, suggestion, dropped = [], withheld = false }) {
+export function renderAws(out, { result, error, missing, suggestion, dropped = [], withheld = false, issuer = 'generic' }) {
   if (missing) {
     render(out, h('p', { class: 'empty' }, missing));
     return;
@@ -35,7 +35,9 @@ export function renderAws(out, { result, error, missing, suggestion, dropped = [
     result && !preflight.length && !steps.length ? h('pre', { class: 'block' }, pretty(result)) : null,
     generated ? [h('h3', {}, 'Suggested trust policy'),
       dropped.length ? h('ul', { class: 'notes', id: 'aws-suggest-dropped' }, dropped.map((d) => note('warn', `Dropped ${d.what} from the provider URL.`, d.why))) : null,
-      h('p', { class: 'hint' }, 'Scoped by aud (the first client id) and by sub (this region, namespace and job; any group, task and identity name). AWS only exposes aud, sub, amr and azp from web identities, so nomad_job_id and nomad_namespace cannot be used in conditions.'),
+      h('p', { class: 'hint' }, issuer === 'nomad'
+        ? 'Scoped by aud (the first client id) and by sub (this region, namespace and job; any group, task and identity name). AWS only exposes aud, sub, amr and azp from web identities, so nomad_job_id and nomad_namespace cannot be used in conditions.'
+        : 'Scoped by aud (the first client id) and by sub. AWS only exposes aud, sub, amr and azp from web identities to trust-policy conditions.'),
       copyBlock('trust policy', typeof generated === 'string' ? generated : pretty(generated), { id: 'aws-suggested' })] : null);
 }
 

@@ -48,13 +48,14 @@ export function fetchFailure(out, url, err, what) {
     copyBlock('curl command', curlFor(url), { id: 'curl-command' }));
 }
 
-function kidNotFound(kid, keys) {
+function kidNotFound(kid, keys, nomad) {
   return note('fail', `The token's kid "${kid}" is not in this key set.`,
-    `The set has ${keys.length} key(s): ${keys.map((k) => k.kid ?? '(no kid)').join(', ') || 'none'}. Usual causes: the key was rotated and this copy is stale (Nomad prepublishes keys at half the rotation threshold; mirrors must be refreshed), the token comes from another cluster or region, or the JWKS was copied before the key existed.`);
+    `The set has ${keys.length} key(s): ${keys.map((k) => k.kid ?? '(no kid)').join(', ') || 'none'}. Usual causes: the key was rotated and this copy is stale (${nomad ? 'Nomad prepublishes keys at half the rotation threshold; mirrors must be refreshed' : 'issuers publish new keys before signing with them; mirrors must be refreshed'}), the token comes from another cluster, region or issuer, or the JWKS was copied before the key existed.`);
 }
 
 /**
- * Renders the key table. `state`: { option, thumbprints, header, verified, error, pem }.
+ * Renders the key table. `state`: { option, thumbprints, header, verified, error, pem, issuer }
+ * (`issuer`: issuer.js id, for Nomad-only advice).
  * `verified` is the engine's verify result key ({ kid, alg, kty, thumbprint }).
  */
 export function renderKeys(out, state, onPem) {
@@ -97,9 +98,11 @@ export function renderKeys(out, state, onPem) {
         attrs: { class: isVerifier ? 'marked' : '', 'data-kid': k.kid ?? '' },
       });
     });
-    if (header?.kid !== undefined && !keys.some((k) => k.kid === header.kid)) notes.push(kidNotFound(header.kid, keys));
+    if (header?.kid !== undefined && !keys.some((k) => k.kid === header.kid)) notes.push(kidNotFound(header.kid, keys, state.issuer === 'nomad'));
     if (keys.some((k) => k.kty === 'OKP' || k.alg === 'EdDSA')) {
-      notes.push(note('warn', 'EdDSA keys present.', 'Nomad clusters created before 1.7 sign with Ed25519 until the keyring is rotated (nomad operator root keyring rotate). Vault accepts EdDSA; AWS STS rejects it ("InvalidIdentityToken").'));
+      notes.push(note('warn', 'EdDSA keys present.', state.issuer === 'nomad'
+        ? 'Nomad clusters created before 1.7 sign with Ed25519 until the keyring is rotated (nomad operator root keyring rotate). Vault accepts EdDSA; AWS STS rejects it ("InvalidIdentityToken").'
+        : 'Vault accepts EdDSA; AWS STS rejects it ("InvalidIdentityToken").'));
     }
     if (keys.length > 100) notes.push(note('warn', `${keys.length} keys.`, 'AWS has been reported to stop matching kid beyond 100 keys in a JWKS.'));
   } else {
