@@ -214,7 +214,12 @@ test('input: prose is "no token found"; an oversized paste is searched for a tok
   const big = await s.page.textContent('#input-notes');
   assert.match(big, /Too large/);
   assert.match(big, /16384 bytes/);
+  assert.match(big, /no token-shaped text was found/);
   assert.equal(await s.page.$$eval('#token-out table', (t) => t.length), 0);
+  // A token that is itself over the limit is named as such, not "found".
+  const huge = tokenWith({ ...PAYLOAD, pad: 'x'.repeat(20000) });
+  await fill('#token-input', huge);
+  assert.match(await s.page.textContent('#input-notes'), new RegExp(`the token-shaped text in this paste is ${huge.length} bytes`));
   await resetSample();
 });
 

@@ -40,8 +40,12 @@ export function inputNotes(rec, actions) {
       };
     case 'too-large':
       return {
-        bar: `the paste is ${kb(rec.size)}, over the ${kb(rec.limit)} token limit, and holds no token`,
-        notes: list(note('fail', `Too large: ${kb(rec.size)} (${rec.size} bytes).`, `A token is at most ${rec.limit} bytes (the engine's maxTokenLen, ${kb(rec.limit)}), and no token-shaped text was found inside this paste.`)),
+        bar: rec.tokenSize
+          ? `the token is ${kb(rec.tokenSize)}, over the ${kb(rec.limit)} token limit`
+          : `the paste is ${kb(rec.size)}, over the ${kb(rec.limit)} token limit, and holds no token`,
+        notes: list(note('fail', `Too large: ${kb(rec.size)} (${rec.size} bytes).`, rec.tokenSize
+          ? `A token is at most ${rec.limit} bytes (the engine's maxTokenLen, ${kb(rec.limit)}); the token-shaped text in this paste is ${rec.tokenSize} bytes, so the engine refuses to read it.`
+          : `A token is at most ${rec.limit} bytes (the engine's maxTokenLen, ${kb(rec.limit)}), and no token-shaped text was found inside this paste.`)),
       };
     case 'token':
       if (!rec.found) return null;

@@ -60,7 +60,8 @@ export function jsonKind(doc) {
  * - `{ kind: 'json', doc, what }` (`what` from jsonKind)
  * - `{ kind: 'two-tokens', runs }`
  * - `{ kind: 'none' }`: no token-shaped text
- * - `{ kind: 'too-large', size, limit }`
+ * - `{ kind: 'too-large', size, limit, tokenSize? }` (`tokenSize`: a token-shaped run that is itself
+ *   over the limit)
  */
 export function recognise(text, limit = MAX_TOKEN_LEN) {
   const t = text.trim();
@@ -69,8 +70,9 @@ export function recognise(text, limit = MAX_TOKEN_LEN) {
   if (runs.length > 1) return { kind: 'two-tokens', runs };
   const size = new TextEncoder().encode(t).length;
   if (size > limit) {
-    if (runs.length === 1) return { kind: 'token', text: runs[0].text, found: { at: runs[0].at, size, limit } };
-    return { kind: 'too-large', size, limit };
+    const run = runs[0];
+    if (run && run.text.length <= limit) return { kind: 'token', text: run.text, found: { at: run.at, size, limit } };
+    return { kind: 'too-large', size, limit, tokenSize: run?.text.length };
   }
   if (/^[{[]/.test(t) && !runs.length) {
     try {
