@@ -75,7 +75,7 @@ export function renderChecks(out, { result, error, mode, missing, withheld }) {
     withheld ? h('ul', { class: 'notes', id: 'withheld-note' }, note('info', 'Signature withheld by the sender.', 'This link was shared without the signature, so it cannot be replayed; the signature check cannot run here. The sender\'s own verdict is shown in the answer bar.')) : null,
     failures.length || stopped ? h('ul', { class: 'notes', id: 'failure-count' },
       failures.length > 1 ? note('warn', `${failures.length} checks fail.`, `The first is what ${who === 'Vault' ? 'Vault answers' : 'the verifier reports'}; the others are listed as "also failing".`) : null,
-      stopped ? note('info', `Checks after #${checks.length} (${checks[checks.length - 1].id}) were not evaluated.`, 'The engine stops at the first failure, so fixing it may reveal more.') : null) : null,
+      stopped ? note('info', `The report ends at #${checks.length} (${checks[checks.length - 1].id}): any check after it was not evaluated.`, 'Fixing this failure may reveal more.') : null) : null,
     checks.length ? reportTable('Checks, in the order they run', checks, 'checks-table', { who: mode === 'vault' ? 'Vault' : 'the verifier', withheld }) : null,
     alias ? [h('h3', {}, 'Entity alias Vault would create'),
       h('dl', { class: 'kv', id: 'alias' },
