@@ -179,8 +179,8 @@ async function update() {
     renderPem($('pem-out'), pemShown.r.value, pemShown.r.error);
   }
 
-  const policy = await updatePolicies(token, opts ?? {}, problem || waiting?.message);
   const loginOrder = await updateLoginOrder(token, inspected.value?.payload, opts ?? {});
+  const policy = await updatePolicies(token, opts ?? {}, problem || waiting?.message, hazardsOf(loginOrder?.analysis));
   const aws = await updateAws(token, opts ?? {}, clock, issuerOf(inspected.value?.payload).id);
   renderSummary({ token, rec, recNotes, waiting, verified, policy, aws, loginOrder, clock });
 }
@@ -218,7 +218,7 @@ function requestInput() {
   return r.path ? r : null;
 }
 
-async function updatePolicies(token, opts, problem) {
+async function updatePolicies(token, opts, problem, hazards = []) {
   const policies = policiesOf($('policy-list'));
   const choice = chooseAccessor($('accessor').value.trim(), policies);
   const hints = policies.length ? policyNotes({
@@ -246,7 +246,7 @@ async function updatePolicies(token, opts, problem) {
     return;
   }
   const decided = await safe(() => api.authorize(token, { ...base, request }));
-  renderAuthorization($('policies-out'), { hints, choice, report: decided.value, rendered: decided.value, error: decided.error });
+  renderAuthorization($('policies-out'), { hints, choice, hazards, report: decided.value, rendered: decided.value, error: decided.error });
   return { report: decided.value, error: decided.error, request };
 }
 

@@ -416,6 +416,9 @@ test('clock: milliseconds converted with a note, unreadable text refused in plac
 
 test('login order: the sample warns; a second token shows the collision step by step', async () => {
   assert.match(await s.page.textContent('#login-order-verdict'), /depend on who logged in last/);
+  // Beside the policy decision too, linking to this panel.
+  assert.match(await s.page.textContent('#decision-login-order'), /depends on who logged in last.*nomad_namespace/s);
+  assert.equal(await s.page.getAttribute('#decision-login-order a', 'href'), '#login-order');
   assert.equal(await s.page.$eval('#login-order-findings [data-severity="security"]', (e) => e.dataset.finding), 'shared_alias_cross_workload');
   // The same job in another namespace, pasted as a second token.
   const prod = tokenWith({ ...PAYLOAD, nomad_namespace: 'prod', sub: PAYLOAD.sub.replace(':default:', ':prod:') });

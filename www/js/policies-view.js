@@ -90,7 +90,7 @@ function decisionBanner(report) {
 }
 
 /** Renders the authorization outcome. */
-export function renderAuthorization(out, { report, rendered, error, missing, hints = null, choice = { source: 'typed' } }) {
+export function renderAuthorization(out, { report, rendered, error, missing, hints = null, choice = { source: 'typed' }, hazards = [] }) {
   if (missing) {
     render(out, hints, h('p', { class: 'empty' }, missing));
     return;
@@ -109,6 +109,10 @@ export function renderAuthorization(out, { report, rendered, error, missing, hin
   const others = report?.others ?? [];
   render(out,
     report ? decisionBanner(report) : null,
+    report && hazards.length ? h('ul', { class: 'notes', id: 'decision-login-order' }, h('li', { class: 'note warn' },
+      h('strong', {}, 'This answer depends on who logged in last.'), ' ',
+      h('span', { class: 'body' }, hazards.map((f) => `${f.severity}: ${f.aliasKey ? `alias metadata "${f.aliasKey}" follows whichever token with the same alias name logged in last` : f.message}`).join('; '), '. ',
+        h('a', { href: '#login-order' }, 'Who else shares this alias, and the fix')))) : null,
     hints,
     dropped.length ? h('ul', { class: 'notes', id: 'dropped-notes' },
       note('warn', `${dropped.length} templated path(s) dropped.`, 'Vault silently skips a path whose template cannot be rendered, so the workload just gets 403. Usually the role\'s claim_mappings lacks the metadata key the template uses, or the template names another mount\'s accessor.')) : null,
