@@ -12,10 +12,18 @@ export declare class JwtgateError extends Error {
   code: Code;
   /** The claim a claim check failed on (`exp`, `aud`, `/nomad_namespace`, ...). */
   claim?: string;
-  /** What the configuration expected, rendered for display. */
-  expected?: string;
-  /** What the token had, rendered for display. */
-  actual?: string;
+  /**
+   * Claim failures: what the configuration expects, as data (`["vault.io"]` for an audience,
+   * `{ exp, leeway }` for expiry, `"string"` for a type). `message` keeps the human text.
+   */
+  expected?: JsonValue;
+  /** Claim failures: what the token has (`{ now }` for the time checks); absent when it has none. */
+  actual?: JsonValue;
+  /**
+   * Claim failures after a verified signature: the token's claims (as jose's
+   * `JWTClaimValidationFailed.payload`), e.g. to log the rejected `sub`.
+   */
+  payload?: Record<string, unknown>;
   /** Every check that ran, when a verification failed. */
   report?: Report;
   /**
@@ -24,6 +32,9 @@ export declare class JwtgateError extends Error {
    */
   cause?: unknown;
 }
+
+/** A value JSON can hold. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** Whole Unix seconds, or a Date. */
 export type Instant = number | Date;

@@ -32,10 +32,12 @@ pub mod aws;
 pub mod b64;
 pub mod cache;
 pub mod claims;
+pub mod documents;
 pub mod duration;
 #[cfg(feature = "envoy")]
 pub mod envoy;
 pub mod error;
+pub mod failure;
 pub mod gate;
 pub mod identity;
 pub mod inspect;
@@ -54,6 +56,7 @@ pub mod mint;
 pub mod policy;
 pub mod report;
 pub mod role;
+pub mod session;
 pub mod time;
 pub mod verify;
 

@@ -411,9 +411,13 @@ function verdictLines(c, ok, what, result, error, now) {
   const lines = [];
   if (!ok) lines.push(`${c.red(c.bold(what.fail))}: ${error.message}${c.dim(` [${error.code}]`)}`);
   if (!ok && (error.expected !== undefined || error.actual !== undefined)) {
+    // The error's values are data ({ exp, leeway }); the failed check words them for people.
+    const failedCheck = error.report?.checks?.find((k) => k.outcome === 'fail' && k.code === error.code);
+    const expected = failedCheck?.expected ?? (error.expected === undefined ? undefined : shown(error.expected));
+    const actual = failedCheck?.actual ?? (error.actual === undefined ? '(absent)' : shown(error.actual));
     if (error.claim !== undefined) lines.push(`  claim:    ${error.claim}`);
-    if (error.expected !== undefined) lines.push(`  expected: ${shown(error.expected)}`);
-    if (error.actual !== undefined) lines.push(`  actual:   ${shown(error.actual)}`);
+    if (expected !== undefined) lines.push(`  expected: ${expected}`);
+    lines.push(`  actual:   ${actual}`);
   }
   const key = result?.key;
   if (key) lines.push('', `key: kid=${key.kid ?? '(none)'} alg=${key.alg} kty=${key.kty} thumbprint=${key.thumbprint}`);

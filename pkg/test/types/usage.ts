@@ -37,6 +37,9 @@ try {
   if (e instanceof JwtgateError) {
     const c: Code = e.code;
     const claim: string | undefined = e.claim;
+    const wanted: import('jwtgate').JsonValue | undefined = e.expected;
+    const sub: unknown = e.payload?.sub;
+    void wanted, sub;
     if (e.code === 'ERR_INTERNAL' || e.code === 'ERR_NOT_INITIALISED') void e.cause;
     void c;
     void claim;
