@@ -61,5 +61,9 @@ pub mod time;
 pub mod verify;
 
 pub use error::{Code, Error};
+pub use gate::{
+    Decision, Detail, Gate, GateConfig, GateError, GateRequest, KeyState, Keyring, ProviderKeys,
+    Verdict,
+};
 pub use limits::Limits;
 pub use time::UnixTime;
