@@ -12,6 +12,8 @@
 //! Test-identity minting is a separate module ([`crate::js_mint`]), loaded only when used; the
 //! helpers both share are in [`crate::js_shared`].
 
+// The gate's boundary (`Gate`: decide, and the key fetches it asks for).
+mod gate;
 // The remote key-set lifecycle's boundary (`RemoteKeys`), kept apart from the verifier's.
 mod remote_keys;
 

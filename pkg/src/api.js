@@ -8,6 +8,9 @@ import { JwtgateError, unwrap } from './errors.js';
 import { checkDocument, checkToken, limitOf, utf8Length, DEFAULT_MAX_DOCUMENT_LEN } from './limits.js';
 import { mintModule } from './mint.js';
 
+// The gate (the Envoy filter's whole decision) is part of the API every entry exports.
+export { createGate } from './gate.js';
+
 const VERIFY_OPTIONS = new Set([
   'jwks',
   'keys',

@@ -13,6 +13,7 @@ import {
   type Code,
   type Verified,
 } from 'jwtgate';
+import { createGate } from 'jwtgate';
 
 const minted = mintTestIdentity({ job: 'mongo', audience: ['vault.io'], alg: 'RS256', ttl: 600 });
 const v: Verified = verify(minted.token, { jwks: minted.jwks, audience: 'vault.io', now: new Date() });
@@ -59,3 +60,12 @@ void grantedBytes;
 // @ts-expect-error: a request needs a path
 authorize(minted.token, { jwks: minted.jwks, policies: [], request: { capability: 'read' } });
 void [kid, outcome, allowed, header, expired, remote, wrong];
+async function gate(): Promise<void> {
+  const g = createGate({ providers: [] }, { signal: new AbortController().signal });
+  const d = await g.decide({ method: 'GET', path: '/v1/kv/data/x', headers: [['authorization', 'Bearer x']] }, { now: 1 });
+  const verdict: 'allow' | 'deny' | 'pass' | 'wait' = d.verdict;
+  const status: number | undefined = d.reply?.status;
+  void verdict, status;
+  g.free();
+}
+void gate;
