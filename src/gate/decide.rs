@@ -44,14 +44,17 @@ pub enum Detail {
     Full,
 }
 
-/// A request as the gate reads it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// A request as the gate reads it. Read from JSON as `{method, path, headers: [[name, value]]}`
+/// (unknown members refused), the corpus's and the npm package's shape.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GateRequest {
     /// `GET`, `POST`, …
     pub method: String,
     /// The path and query, as `:path`.
     pub path: String,
     /// Request headers, lower-case names.
+    #[serde(default)]
     pub headers: Vec<(String, String)>,
 }
 
@@ -382,8 +385,9 @@ impl Gate {
                         verified.and_then(|v| match jwt_authn::check(p, &v.inner.claims, now) {
                             Ok(()) => Ok(v),
                             Err(e) => {
-                                let mut report = v.inner.report.clone();
+                                let mut report = Report::default();
                                 if full {
+                                    report = v.inner.report.clone();
                                     report.push(jwt_authn_check(&e));
                                 }
                                 Err((e, report))

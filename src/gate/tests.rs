@@ -240,3 +240,15 @@ fn answers_are_reused_within_their_window_only() {
     let d = gate.decide_with(&r, &mut NoRemoteKeys, SAMPLE_NOW_MS + 10_000, Detail::Reply);
     assert_eq!(d.verdict(), Verdict::Allow);
 }
+
+#[test]
+fn requests_read_from_json_refuse_unknown_members() {
+    let r: GateRequest = serde_json::from_str(
+        r#"{"method":"GET","path":"/v1/x?a=1","headers":[["authorization","Bearer t"]]}"#,
+    )
+    .unwrap();
+    assert_eq!(r.headers, [(String::from("authorization"), String::from("Bearer t"))]);
+    assert!(
+        serde_json::from_str::<GateRequest>(r#"{"method":"GET","path":"/","header":[]}"#).is_err()
+    );
+}

@@ -76,3 +76,26 @@ for (const name of cases) {
     for (const k of up.remove ?? []) assert.equal(r.header(k), undefined, `${name}: ${k} removed`);
   });
 }
+
+test('each login-order hazard of the configuration is one warning line at configure time', () => {
+  const shared = JSON.parse(readFileSync(join(dir, 'allow', 'vault-role-and-policy.json'), 'utf8'));
+  const e = envoy(shared.config, { nowMs: shared.now * 1000 });
+  assert.equal(e.loadError, null);
+  const hazards = shared.decision.login_order;
+  assert.ok(hazards.length > 0, 'the tutorial role shares its alias between namespaces');
+  // One line per hazard per VM configured (the canary and the worker run on_configure alike).
+  const lines = e.logsMatching(/^jwtgate: provider "nomad": login-order hazard /);
+  const perVm = new Map();
+  for (const l of lines) perVm.set(l.vm, [...(perVm.get(l.vm) ?? []), l]);
+  assert.ok(perVm.size >= 1);
+  for (const list of perVm.values()) {
+    assert.equal(list.length, hazards.length);
+    list.forEach((l, i) => {
+      assert.equal(l.level, 3, 'warn');
+      assert.ok(l.msg.includes(`(${hazards[i].code}, ${hazards[i].severity}): ${hazards[i].message}`), l.msg);
+    });
+  }
+  // A provider without Vault policies has none.
+  const quiet = envoy(JSON.parse(readFileSync(join(dir, 'allow', 'bearer-standard.json'), 'utf8')).config);
+  assert.equal(quiet.logsMatching(/login-order hazard/).length, 0);
+});
