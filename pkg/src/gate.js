@@ -39,7 +39,7 @@ function headerPairs(headers) {
   });
 }
 
-/** The request as the core reads it: method, `:path` (path and query) and the headers as JSON. */
+/** The request as the core reads it (`GateRequest`): JSON `{ method, path, headers: [[name, value]] }`. */
 function requestOf(req) {
   if (!isPlainObject(req)) throw invalid('request must be an object { method, path, headers }');
   for (const k of Object.keys(req)) {
@@ -48,7 +48,7 @@ function requestOf(req) {
   const method = req.method ?? 'GET';
   if (typeof method !== 'string' || method === '') throw invalid('request.method must be a non-empty string');
   if (typeof req.path !== 'string') throw invalid('request.path must be a string (the path and query, as :path)');
-  return { method, path: req.path, headers: JSON.stringify(headerPairs(req.headers)) };
+  return JSON.stringify({ method, path: req.path, headers: headerPairs(req.headers) });
 }
 
 /**
@@ -142,7 +142,7 @@ export function createGate(config, options = {}) {
     async decide(req, { now, signal: callSignal, ...rest } = {}) {
       const unknown = Object.keys(rest);
       if (unknown.length) throw invalid(`unknown option "${unknown[0]}" (decide takes now and signal)`);
-      const { method, path, headers } = requestOf(req);
+      const request = requestOf(req);
       const fixed = now === undefined ? undefined : toSeconds(now) * 1000;
       const clock = () => fixed ?? Date.now();
       if (callSignal !== undefined && !isAbortSignal(callSignal)) throw invalid('signal must be an AbortSignal');
@@ -152,7 +152,7 @@ export function createGate(config, options = {}) {
         if (stop.signal.aborted) {
           throw new JwtgateError({ code: 'ERR_FETCH_ABORTED', message: 'the gate was aborted by its signal' }, { cause: signal?.reason });
         }
-        decision = JSON.parse(call((c) => c.decide(method, path, headers, clock())));
+        decision = JSON.parse(call((c) => c.decide(request, clock())));
         if (decision.verdict !== 'wait') return decision;
         const f = pump(clock);
         // Nothing to fetch now (backing off after a failure): waiting is the answer.

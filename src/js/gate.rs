@@ -4,7 +4,6 @@
 //! reports `onFailure`), then decides again. Time is milliseconds, passed in.
 
 use alloc::string::String;
-use alloc::vec::Vec;
 
 use serde_json::json;
 use wasm_bindgen::prelude::{wasm_bindgen, JsValue};
@@ -61,18 +60,12 @@ impl JsGate {
         Ok(ok(&serde_json::Value::Null))
     }
 
-    /// The Decision JSON for a request (`headers`: JSON `[[name, value], ...]`) at `now_ms`.
-    pub fn decide(
-        &mut self,
-        method: &str,
-        path: &str,
-        headers: &str,
-        now_ms: f64,
-    ) -> Result<String, JsValue> {
-        let headers: Vec<(String, String)> = from_json(headers).map_err(thrown)?;
+    /// The Decision JSON for a request (JSON `{method, path, headers: [[name, value]]}`,
+    /// [`GateRequest`]) at `now_ms`.
+    pub fn decide(&mut self, request: &str, now_ms: f64) -> Result<String, JsValue> {
+        let request: GateRequest = from_json(request).map_err(thrown)?;
         let now = whole(now_ms, "now")?;
         let (gate, keys) = self.configured()?;
-        let request = GateRequest { method: method.into(), path: path.into(), headers };
         Ok(gate.decide(&request, keys, now).to_json())
     }
 
