@@ -267,8 +267,7 @@ impl Gate {
             // The same bytes for every request without a token: rendered once.
             let cfg = &self.cfg;
             Rc::clone(
-                self.missing_reply
-                    .get_or_init(|| Rc::new(self::render(cfg, &GateError::TokenMissing))),
+                self.missing_reply.get_or_init(|| Rc::new(render(cfg, &GateError::TokenMissing))),
             )
         } else {
             Rc::new(render(&self.cfg, err))
