@@ -32,10 +32,12 @@ pub mod aws;
 pub mod b64;
 pub mod cache;
 pub mod claims;
+pub mod documents;
 pub mod duration;
 #[cfg(feature = "envoy")]
 pub mod envoy;
 pub mod error;
+pub mod failure;
 pub mod gate;
 pub mod identity;
 pub mod inspect;
@@ -54,9 +56,14 @@ pub mod mint;
 pub mod policy;
 pub mod report;
 pub mod role;
+pub mod session;
 pub mod time;
 pub mod verify;
 
 pub use error::{Code, Error};
+pub use gate::{
+    Decision, Detail, Gate, GateConfig, GateError, GateRequest, KeyState, Keyring, ProviderKeys,
+    Verdict,
+};
 pub use limits::Limits;
 pub use time::UnixTime;
