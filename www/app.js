@@ -9,6 +9,8 @@ import { recognise } from './js/recognise.js';
 import { issuerOf } from './js/issuer.js';
 import { inputNotes } from './js/input-notes.js';
 import { answerEntries } from './js/answer-entries.js';
+import { gateConfig, gateRequest } from './js/gate-config.js';
+import { withheldView } from './js/decision.js';
 import { renderClock } from './js/clock-view.js';
 import { renderAnswerBar } from './js/answer-bar.js';
 import { chooseAccessor, policyNotes } from './js/policy-hints.js';
@@ -164,6 +166,7 @@ async function update() {
 
   const waiting = waitingFor({ clock, rec, token, header, opts: opts ?? {}, keys, problem });
   let verified = null;
+  let gate = null;
   if (problem) {
     renderChecks($('checks-out'), { error: { message: problem }, mode: mode() });
   } else if (!token) {
@@ -171,8 +174,12 @@ async function update() {
   } else if (waiting) {
     renderChecks($('checks-out'), { missing: `${waiting.message.charAt(0).toUpperCase()}${waiting.message.slice(1)}.` });
   } else {
+    // The key table marks the key verify chose; the verdict and the checks are the gate's.
     verified = await safe(() => api.verify(token, opts));
-    renderChecks($('checks-out'), { result: verified.value, error: verified.error, mode: mode(), withheld: shared?.withheld });
+    gate = await decideGate(token, opts, clock);
+    renderChecks($('checks-out'), gate?.value
+      ? { ...checksOfDecision(gate.value, verified), mode: mode(), withheld: shared?.withheld }
+      : { result: verified.value, error: verified.error, mode: mode(), withheld: shared?.withheld, gateError: gate?.error });
   }
   renderKeys($('keys-out'), { option: keys, thumbprints, thumbprintErrors, header, verified: verified?.value?.key, error: verified?.error, issuer: issuerOf(inspected.value?.payload).id }, () => convertPem(keys));
   if (pemShown && pemShown.text === $('keys-input').value && document.getElementById('pem-out')) {
@@ -182,7 +189,47 @@ async function update() {
   const loginOrder = await updateLoginOrder(token, inspected.value?.payload, opts ?? {});
   const policy = await updatePolicies(token, opts ?? {}, problem || waiting?.message, hazardsOf(loginOrder?.analysis));
   const aws = await updateAws(token, opts ?? {}, clock, issuerOf(inspected.value?.payload).id);
-  renderSummary({ token, rec, recNotes, waiting, verified, policy, aws, loginOrder, clock });
+  renderSummary({ token, rec, recNotes, waiting, verified, gate: gate?.value, policy, aws, loginOrder, clock });
+}
+
+/**
+ * The gate's Decision for the page's inputs (`createGate(config).decide(request)`), or null when
+ * the package has no createGate or the request cannot be put to the gate (a sudo capability).
+ * A share link's withheld signature is decided with a stand-in of its length, so every other
+ * check runs; withheldView then marks it. `{ value }` or `{ error }` (a configuration refusal).
+ */
+async function decideGate(token, opts, clock) {
+  if (typeof api.createGate !== 'function') return null;
+  const request = requestInput();
+  const policies = policiesOf($('policy-list'));
+  const withPolicies = Boolean(request) && policies.length > 0;
+  const withheld = Boolean(shared?.withheld) && token.endsWith('.');
+  const req = gateRequest(withheld ? `${token}${standIn(shared.sigLen)}` : token, withPolicies ? request : null);
+  if (!req) return null;
+  const vault = mode() === 'vault' && opts.role
+    ? { role: opts.role, roleName: opts.roleName, config: opts.config, accessor: chooseAccessor($('accessor').value.trim(), policies).accessor, policies }
+    : null;
+  const standard = mode() === 'standard'
+    ? { issuer: opts.issuer, audience: opts.audience, subject: opts.subject, algorithms: opts.algorithms, clockTolerance: opts.clockTolerance }
+    : null;
+  const config = gateConfig({ keys: opts.jwks ? { jwks: opts.jwks } : { keys: opts.keys }, vault, standard, withPolicies });
+  const r = await safe(async () => {
+    const g = api.createGate(config);
+    try {
+      return await g.decide(req, { now: clock.now });
+    } finally {
+      g.free();
+    }
+  });
+  if (r.error) return { error: r.error };
+  return { value: withheld ? withheldView(r.value) : r.value };
+}
+
+/** The Checks section's input from a Decision: the login's report, and the verifying key. */
+function checksOfDecision(d, verified) {
+  const report = { checks: d.checks ?? [] };
+  if (d.verdict === 'allow' || d.alias) return { result: { report, alias: d.alias, key: verified?.value?.key } };
+  return { error: { code: d.code, message: d.message, report } };
 }
 
 /** The last JWKS → PEM conversion, kept while the key text stays the same. */
@@ -193,13 +240,13 @@ let pemShown = null;
  * results; the gate's Decision when the package exports it) rendered by answer-bar.js. Nothing
  * is decided here: each line is what its result says.
  */
-function renderSummary({ token, rec, recNotes, waiting, verified, policy, aws, loginOrder, clock }) {
+function renderSummary({ token, rec, recNotes, waiting, verified, gate, policy, aws, loginOrder, clock }) {
   if (!token) {
     lastAnswer = { entries: [], now: undefined };
     renderAnswerBar($('summary'), [], { emptyText: recNotes?.bar ? `Token: ${recNotes.bar}.` : rec.kind === 'empty' ? undefined : 'Token: nothing decoded.' });
     return;
   }
-  const entries = answerEntries({ mode: mode(), verified, waiting, policy, aws, hazards: hazardsOf(loginOrder?.analysis), shared });
+  const entries = answerEntries({ mode: mode(), gate, verified, waiting, policy, aws, hazards: hazardsOf(loginOrder?.analysis), shared });
   lastAnswer = { entries, now: clock.now ?? undefined };
   renderAnswerBar($('summary'), entries);
 }

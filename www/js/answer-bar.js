@@ -44,17 +44,22 @@ function line(entry) {
   const w = WORDS[d.verdict] ?? WORDS.wait;
   const word = entry.words?.[d.verdict] ?? d.verdict;
   const fails = (d.checks ?? []).filter((c) => c.outcome === 'fail');
-  const first = fails[0];
-  const also = d.also_failing ?? fails.slice(1);
+  // A signature withheld by a share link's sender is listed as such; the answer is the rest.
+  const withheld = fails.filter((c) => c.withheld);
+  const real = fails.filter((c) => !c.withheld);
+  const first = real[0];
+  const also = d.also_failing ?? real.slice(1);
   return h('li', { class: `bar-line ${w.cls}`, 'data-target': entry.target, 'data-verdict': d.verdict },
     h('div', { class: 'bar-head' },
       h('a', { class: `bar-verdict ${w.cls}`, href: `#${entry.scope}` }, `${w.mark} ${entry.label}: ${word}`),
       d.code ? h('code', { class: 'bar-code' }, d.code) : null,
       (d.verdict === 'wait' && !d.withheld) || (!first && d.verdict === 'deny') ? h('span', { class: 'bar-msg' }, d.message ?? '') : null,
+      d.status && d.verdict !== 'wait' ? h('span', { class: 'bar-status' }, `HTTP ${d.status}`) : null,
       entry.sender ? h('span', { class: 'bar-sender', 'data-sender-verdict': entry.sender.verdict },
         `sender saw: ${entry.sender.mark ?? ''} ${entry.sender.word ?? entry.sender.verdict}${entry.sender.code ? ` (${entry.sender.code})` : ''}`) : null),
-    first || also.length ? h('ul', { class: 'bar-checks' },
-      first ? failureItem(first, d.withheld && first.code === 'ERR_JWS_SIGNATURE_EMPTY' ? 'withheld' : 'first', entry.scope, entry.who) : null,
+    first || also.length || withheld.length ? h('ul', { class: 'bar-checks' },
+      withheld.map((c) => failureItem(c, 'withheld', entry.scope, entry.who)),
+      first ? failureItem(first, 'first', entry.scope, entry.who) : null,
       also.map((c) => failureItem(c, 'also', entry.scope, entry.who))) : null,
     (d.login_order ?? []).length ? h('ul', { class: 'bar-checks' }, h('li', { class: 'bar-hazard', 'data-hazard': String(d.login_order.length) },
       h('span', { class: 'bar-role' }, '⚠ depends on login order'), ' ',

@@ -1,6 +1,6 @@
 // The answer bar's entries: one per relying party, each holding a Decision-shaped object
 // (decision.js) and how its verdicts read. Arrangement only: every verdict comes from a result.
-import { vaultDecision, awsDecision } from './decision.js';
+import { vaultDecision, awsDecision, gateLines } from './decision.js';
 
 /** How each target's verdicts read in the bar. */
 const WORDS = {
@@ -20,12 +20,15 @@ function senderOf(shared, target) {
 }
 
 /**
- * The entries for answer-bar.js. `mode`: 'vault' | 'standard'; `verified`, `policy`, `aws`: the
- * page's per-step results; `waiting`: what the engine still needs; `hazards`: login-order
+ * The entries for answer-bar.js. `mode`: 'vault' | 'standard'; `gate`: the gate's Decision for
+ * the request (when the package has createGate); `verified`, `policy`, `aws`: the page's
+ * per-step results; `waiting`: what the engine still needs; `hazards`: login-order
  * findings; `shared`: what a share link said about itself.
  */
-export function answerEntries({ mode, verified, waiting, policy, aws, hazards = [], shared }) {
-  const login = vaultDecision({ verified, waiting, withheld: shared?.withheld });
+export function answerEntries({ mode, gate, verified, waiting, policy, aws, hazards = [], shared }) {
+  // The gate's Decision when the package made one; the per-step results otherwise.
+  const lines = gate && !waiting ? gateLines(gate) : null;
+  const login = lines ? lines.login : vaultDecision({ verified, waiting, withheld: shared?.withheld });
   const entries = [{
     target: 'vault', label: mode === 'vault' ? 'Vault login' : 'Standard verify', scope: 'checks', decision: login,
     who: mode === 'vault' ? 'Vault' : 'the verifier',
@@ -34,7 +37,23 @@ export function answerEntries({ mode, verified, waiting, policy, aws, hazards = 
   }];
   const req = policy?.request;
   const label = (path) => `${req?.capability ?? req?.method ?? ''} ${path ?? req?.path ?? ''}`.trim();
-  if (policy?.report || (policy?.error && !verified?.error)) {
+  if (lines?.policy) {
+    const d = lines.policy;
+    if (!d.login_order && hazards.length) d.login_order = hazards;
+    entries.push({
+      target: 'policy', label: `${d.policies.capability ?? req?.capability ?? ''} ${d.policies.request?.path ?? req?.path ?? ''}`.trim(), scope: 'policies', who: 'Vault',
+      decision: d, words: WORDS.policy, sender: senderOf(shared, 'policy'),
+    });
+  } else if (lines && req) {
+    if (login.verdict !== 'allow') {
+      entries.push({
+        target: 'policy', label: label(), scope: 'policies',
+        decision: { verdict: 'wait', message: login.withheld ? 'not evaluated: the signature was withheld' : 'never reached: the login is refused first' }, words: WORDS.policy, sender: senderOf(shared, 'policy'),
+      });
+    }
+  } else if (lines) {
+    // No request: the login alone was decided.
+  } else if (policy?.report || (policy?.error && !verified?.error)) {
     const d = vaultDecision({ verified, policy });
     if (hazards.length) d.login_order = hazards;
     // The policy line's checks are the authorization steps (the login's are on the line above).

@@ -14,12 +14,12 @@ function roleOf(c, firstFail, who) {
 }
 
 function checkRows(checks, id, { who = 'Vault', withheld = false } = {}) {
-  const firstFail = checks.find((c) => c.outcome === 'fail');
+  const firstFail = checks.find((c) => c.outcome === 'fail' && !c.withheld);
   return checks.map((c, i) => ({
     cells: [
       String(i + 1),
       h('td', { class: 'mono check-id' }, breakable(c.id)),
-      withheld && c === firstFail && c.code === 'ERR_JWS_SIGNATURE_EMPTY'
+      c.withheld || (withheld && c === firstFail && c.code === 'ERR_JWS_SIGNATURE_EMPTY')
         ? h('td', {}, badge('skip', 'withheld'), h('div', { class: 'fail-role' }, 'withheld by the sender'))
         : h('td', {}, badge(c.outcome), roleOf(c, firstFail, who)),
       h('td', {}, c.message, c.code ? h('div', { class: 'hint mono' }, c.code) : null),
@@ -43,14 +43,14 @@ export function reportTable(caption, checks, id, opts = {}) {
  * Renders a verify outcome. `result` is the engine's verify result; `error` a JwtgateError (which may
  * carry the full report as `error.report`). `mode` is 'vault' or 'standard'.
  */
-export function renderChecks(out, { result, error, mode, missing, withheld }) {
+export function renderChecks(out, { result, error, mode, missing, withheld, gateError }) {
   if (missing) {
     render(out, h('p', { class: 'empty' }, missing));
     return;
   }
   const who = mode === 'vault' ? 'Vault' : 'A standard verifier';
   const checks = result?.report?.checks ?? error?.report?.checks ?? [];
-  const failures = checks.filter((c) => c.outcome === 'fail');
+  const failures = checks.filter((c) => c.outcome === 'fail' && !c.withheld);
   let verdict;
   if (result && !failures.length) {
     verdict = h('p', { class: 'verdict pass', id: 'verdict', role: 'status' }, `✔ ${who} would accept this token.`,
@@ -72,6 +72,7 @@ export function renderChecks(out, { result, error, mode, missing, withheld }) {
   const alias = result?.alias;
   render(out,
     verdict,
+    gateError ? h('ul', { class: 'notes', id: 'gate-error' }, note('warn', 'The gate could not be configured from these inputs.', `${gateError.message}${gateError.code ? ` (${gateError.code})` : ''}. Shown: the verifier's own report.`)) : null,
     withheld ? h('ul', { class: 'notes', id: 'withheld-note' }, note('info', 'Signature withheld by the sender.', 'This link was shared without the signature, so it cannot be replayed; the signature check cannot run here. The sender\'s own verdict is shown in the answer bar.')) : null,
     failures.length || stopped ? h('ul', { class: 'notes', id: 'failure-count' },
       failures.length > 1 ? note('warn', `${failures.length} checks fail.`, `The first is what ${who === 'Vault' ? 'Vault answers' : 'the verifier reports'}; the others are listed as "also failing".`) : null,

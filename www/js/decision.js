@@ -1,8 +1,8 @@
-// Decision-shaped objects (the gate's Decision JSON, helper-notes/GATE-SPEC.md) built from the
-// per-step results the package gives today (verify, authorize, evaluateTrustPolicy,
-// analyzeLoginOrder). Translation only: every member copies what a result says; nothing here
-// compares values or decides. When the package's `createGate(...).decide(...)` is available, its
-// Decision replaces `vaultDecision` one for one and the answer bar does not change.
+// The answer bar's Decision-shaped objects (the gate's Decision JSON, helper-notes/GATE-SPEC.md).
+// Vault's come from the package's `createGate(...).decide(...)` (`gateLines` splits its one
+// Decision into the login line and the policy line, reading its members); `vaultDecision` builds
+// the same shape from the per-step results when the package has no createGate. AWS's come from
+// `evaluateTrustPolicy`. Translation only: every member copies what a result says.
 
 /** The failing checks of a report, in the order the engine ran them. */
 const failing = (checks) => (checks ?? []).filter((c) => c.outcome === 'fail');
@@ -28,7 +28,8 @@ export function vaultDecision({ verified, policy, waiting, withheld }) {
   if (error && withheld && error.code === 'ERR_JWS_SIGNATURE_EMPTY') {
     // The engine refuses an empty signature; the link says its sender removed it, so this page
     // cannot know the answer: the sender's verdict is shown beside (answer-bar.js).
-    return { verdict: 'wait', code: error.code, message: 'signature withheld by the sender: this page cannot verify it', ...checksMembers(report?.checks), withheld };
+    const checks = (report?.checks ?? []).map((c) => (isSignature(c) ? { ...c, withheld: true } : c));
+    return { verdict: 'wait', code: error.code, message: 'signature withheld by the sender: this page cannot verify it', checks, also_failing: [], withheld };
   }
   if (error) {
     return {
@@ -87,5 +88,58 @@ export function awsDecision(aws, { withheld } = {}) {
     code: allowed ? undefined : aws.error?.code ?? first?.code,
     message: allowed ? 'STS would let this token assume the role' : aws.error?.message ?? first?.message ?? 'AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity',
     ...checksMembers(all),
+  };
+}
+
+/** The check a withheld signature fails: `signature`, or `token` refusing an empty signature. */
+export const isSignature = (c) => c.outcome === 'fail' && (c.id === 'signature' || (c.id === 'token' && c.code === 'ERR_JWS_SIGNATURE_EMPTY'));
+
+/**
+ * The gate's Decision for a share link whose sender withheld the signature (the page decided a
+ * stand-in signature): the signature's failure is marked withheld, and the answer is what the
+ * other checks say: refused by the first of them that fails, else unknown (`wait`) since only the
+ * signature is missing.
+ */
+export function withheldView(d) {
+  // The stand-in's own failure says nothing about the real signature: only that it was withheld.
+  const checks = (d.checks ?? []).map((c) => (isSignature(c)
+    ? { id: c.id, outcome: 'fail', withheld: true, message: 'withheld by the sender of this link: the signature cannot be verified here' }
+    : c));
+  const others = failing(checks).filter((c) => !c.withheld);
+  if (!checks.some((c) => c.withheld)) return d;
+  return {
+    verdict: others.length ? 'deny' : 'wait',
+    ...(others.length ? { status: d.status, code: others[0].code } : {}),
+    message: others.length ? others[0].message : 'signature withheld by the sender: every other check passes',
+    provider: d.provider,
+    checks,
+    also_failing: others.slice(1),
+    withheld: 'signature',
+  };
+}
+
+/**
+ * The gate's one Decision as the bar's two lines: the login (its checks; passed when the
+ * Decision allows or carries the alias Vault would create) and the policy decision (its
+ * `policies` report). `policy` is null when the Decision has no policies report.
+ */
+export function gateLines(d) {
+  const loggedIn = d.verdict === 'allow' || d.alias !== undefined;
+  const login = loggedIn
+    ? { verdict: 'allow', message: 'login accepted', checks: d.checks ?? [], also_failing: [], ...(d.alias ? { alias: d.alias } : {}) }
+    : { ...d, also_failing: d.also_failing ?? [] };
+  if (!d.policies) return { login, policy: null };
+  const allowed = d.policies.allowed === true;
+  return {
+    login,
+    policy: {
+      verdict: allowed ? 'allow' : 'deny',
+      status: d.status,
+      ...(allowed ? {} : { code: d.code, message: d.message }),
+      checks: d.policies.steps ?? [],
+      also_failing: [],
+      policies: d.policies,
+      ...(d.login_order?.length ? { login_order: d.login_order } : {}),
+    },
   };
 }
