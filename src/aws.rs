@@ -35,6 +35,7 @@ use crate::report::{Check, Outcome, Text};
 use crate::time::UnixTime;
 
 pub mod trust;
+pub mod web_identity;
 
 pub use trust::{parse_trust_policy, TrustPolicy};
 

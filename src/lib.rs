@@ -33,10 +33,12 @@ pub mod b64;
 pub mod cache;
 pub mod claims;
 mod code;
+pub mod documents;
 pub mod duration;
 #[cfg(feature = "envoy")]
 pub mod envoy;
 pub mod error;
+pub mod failure;
 pub mod gate;
 pub mod identity;
 pub mod inspect;
@@ -56,6 +58,7 @@ pub mod mint;
 pub mod policy;
 pub mod report;
 pub mod role;
+pub mod session;
 pub mod time;
 pub mod verify;
 

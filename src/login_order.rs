@@ -48,6 +48,7 @@ pub mod analyze;
 pub mod example;
 pub mod fix;
 pub mod knowledge;
+pub mod run;
 pub mod simulate;
 
 pub use analyze::{analyze, Analysis, DirectiveCheck, Source};
