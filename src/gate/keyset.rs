@@ -54,7 +54,7 @@
 
 use alloc::format;
 use alloc::rc::Rc;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use core::fmt;
 
 use crate::error::{Code, Error};
