@@ -22,6 +22,7 @@ import { renderAws, providerForSuggestion } from './js/aws-view.js';
 import { ROLE_PRESETS } from './js/presets.js';
 import { shareLink, readFragment } from './js/share.js';
 import { loadSample } from './js/sample.js';
+import { readGateConfig, fieldsOf, fillToken, downloadConfig } from './js/gate-import.js';
 
 const $ = byId;
 let api = null;
@@ -38,6 +39,14 @@ let shared = null;
 let lastExample = null;
 /** The token's iss (the default for "Discover from issuer"). */
 let lastIss = '';
+/**
+ * An imported gate configuration ({ config, request, token }), passed to createGate as it is
+ * until a configuration field is edited; `request` (with `$TOKEN`, from a state link) is used
+ * until the token or request fields are edited.
+ */
+let imported = null;
+/** The GateConfig and Decision the page last decided with (the download and the raw panel). */
+let lastGate = { config: null, decision: null };
 
 // ---------- inputs → engine options ----------
 
@@ -164,10 +173,18 @@ async function update() {
     }
   }
 
-  const waiting = waitingFor({ clock, rec, token, header, opts: opts ?? {}, keys, problem });
+  const waiting = imported ? null : waitingFor({ clock, rec, token, header, opts: opts ?? {}, keys, problem });
   let verified = null;
   let gate = null;
-  if (problem) {
+  lastGate = { config: null, decision: null };
+  if (imported) {
+    gate = clock.error ? null : await decideImported(token, clock);
+    if (token && !problem && (opts.jwks || opts.keys)) verified = await safe(() => api.verify(token, opts));
+    renderChecks($('checks-out'), gate?.value?.checks?.length
+      ? { ...checksOfDecision(gate.value, verified), mode: mode() }
+      : gate?.value ? { missing: `The gate's decision (${gate.value.verdict}) checked no token.` }
+      : { missing: gate?.error ? `The gate configuration was refused: ${gate.error.message}` : 'Not evaluated.' });
+  } else if (problem) {
     renderChecks($('checks-out'), { error: { message: problem }, mode: mode() });
   } else if (!token) {
     renderChecks($('checks-out'), { missing: 'Paste a token and keys to run the checks.' });
@@ -189,7 +206,38 @@ async function update() {
   const loginOrder = await updateLoginOrder(token, inspected.value?.payload, opts ?? {});
   const policy = await updatePolicies(token, opts ?? {}, problem || waiting?.message, hazardsOf(loginOrder?.analysis));
   const aws = await updateAws(token, opts ?? {}, clock, issuerOf(inspected.value?.payload).id);
-  renderSummary({ token, rec, recNotes, waiting, verified, gate: gate?.value, policy, aws, loginOrder, clock });
+  renderSummary({ token, rec, recNotes, waiting, verified, gate: gate?.value, gateError: gate?.error, policy, aws, loginOrder, clock });
+  $('decision-json').textContent = lastGate.decision ? JSON.stringify(lastGate.decision) : '';
+  if (imported && gate?.error) render($('gate-import-out'), h('ul', { class: 'notes' }, note('fail', `The gate refused the configuration (${gate.error.code ?? 'error'}).`, gate.error.message)));
+}
+
+/**
+ * The Decision with the imported configuration, exactly as imported: for the state link's
+ * request (its `$TOKEN` filled in), else for the page's request with the token as a Bearer header.
+ */
+async function decideImported(token, clock) {
+  let req;
+  if (imported.request) req = fillToken(imported.request, imported.token);
+  else {
+    req = gateRequest(token, requestInput());
+    if (!req) return null;
+    if (!token) req.headers = [];
+  }
+  return runGate(imported.config, req, clock.now);
+}
+
+/** `createGate(config).decide(request, { now })`, kept as the page's last decision. */
+async function runGate(config, req, now) {
+  const r = await safe(async () => {
+    const g = api.createGate(config);
+    try {
+      return await g.decide(req, { now });
+    } finally {
+      g.free();
+    }
+  });
+  if (!r.error) lastGate = { config, decision: r.value };
+  return r;
 }
 
 /**
@@ -213,14 +261,7 @@ async function decideGate(token, opts, clock) {
     ? { issuer: opts.issuer, audience: opts.audience, subject: opts.subject, algorithms: opts.algorithms, clockTolerance: opts.clockTolerance }
     : null;
   const config = gateConfig({ keys: opts.jwks ? { jwks: opts.jwks } : { keys: opts.keys }, vault, standard, withPolicies });
-  const r = await safe(async () => {
-    const g = api.createGate(config);
-    try {
-      return await g.decide(req, { now: clock.now });
-    } finally {
-      g.free();
-    }
-  });
+  const r = await runGate(config, req, clock.now);
   if (r.error) return { error: r.error };
   return { value: withheld ? withheldView(r.value) : r.value };
 }
@@ -240,7 +281,15 @@ let pemShown = null;
  * results; the gate's Decision when the package exports it) rendered by answer-bar.js. Nothing
  * is decided here: each line is what its result says.
  */
-function renderSummary({ token, rec, recNotes, waiting, verified, gate, policy, aws, loginOrder, clock }) {
+function renderSummary({ token, rec, recNotes, waiting, verified, gate, gateError, policy, aws, loginOrder, clock }) {
+  if (imported) {
+    // One line: the gate's Decision with the imported configuration, its verdict as the gate says it.
+    const decision = gate ?? { verdict: 'wait', message: gateError ? `the gate configuration was refused: ${gateError.message}` : 'not evaluated' };
+    const entries = [{ target: 'gate', label: 'Gate (imported configuration)', scope: 'gate-io', who: 'the gate', decision, words: { allow: 'allow', deny: 'deny', pass: 'pass', wait: 'wait' } }];
+    lastAnswer = { entries, now: clock.now ?? undefined };
+    renderAnswerBar($('summary'), entries);
+    return;
+  }
   if (!token) {
     lastAnswer = { entries: [], now: undefined };
     renderAnswerBar($('summary'), [], { emptyText: recNotes?.bar ? `Token: ${recNotes.bar}.` : rec.kind === 'empty' ? undefined : 'Token: nothing decoded.' });
@@ -405,6 +454,11 @@ function applyPreset(name) {
 
 /** Fills the inputs from a state object (share link or sample). */
 function applyState(s) {
+  if (s.gate && typeof s.gate === 'object') {
+    importGate(s.gate);
+    return;
+  }
+  imported = null;
   // A share link: its evaluation time, whether the signature was withheld, the sender's verdicts.
   shared = s.v >= 2 || s.withheld || s.sender ? { token: s.token, withheld: s.withheld === 'signature' || s.redacted === true, sigLen: s.sigLen, sender: s.sender ?? null } : null;
   const set = (id, v) => { if (v !== undefined && v !== null) $(id).value = typeof v === 'string' ? v : JSON.stringify(v, null, 2); };
@@ -446,6 +500,56 @@ function applyState(s) {
   syncModes();
 }
 
+/** Empties the fields a gate configuration fills (keys, role, checks, policies). */
+function clearConfigFields() {
+  for (const id of ['keys-input', 'role-input', 'role-name', 'config-input', 'accessor', 'lw-exp', 'lw-nbf', 'lw-skew', 'std-iss', 'std-aud', 'std-sub', 'std-algs', 'std-tol']) $(id).value = '';
+  $('role-preset').value = '';
+  $('policy-list').replaceChildren();
+}
+
+/**
+ * Imports `{ config, token?, request?, now? }` (a state link, or the import control with the
+ * configuration alone): the fields show what they can, and the page decides with `config` as it is.
+ */
+function importGate({ config, token, request, now }) {
+  const read = typeof config === 'string' ? readGateConfig(config) : readGateConfig(JSON.stringify(config ?? null));
+  if (read.error) {
+    render($('gate-import-out'), h('ul', { class: 'notes' }, note('fail', 'Not imported.', read.error)));
+    return false;
+  }
+  shared = null;
+  clearConfigFields();
+  const { state, notes } = fieldsOf(read.config);
+  applyState(state);
+  if (!$('policy-list').children.length) addPolicyEditor($('policy-list'), schedule);
+  if (token !== undefined) $('token-input').value = token ?? '';
+  if (now !== undefined && now !== null) $('now-input').value = String(now);
+  if (request && typeof request === 'object') {
+    document.querySelector('input[name="req-mode"][value="http"]').checked = true;
+    const method = String(request.method ?? 'GET');
+    if (![...$('req-method').options].some((o) => o.value === method)) $('req-method').appendChild(h('option', {}, method));
+    $('req-method').value = method;
+    $('req-url').value = request.path ?? '';
+    syncModes();
+  }
+  imported = { config: read.config, request: request && typeof request === 'object' ? request : null, token: token ?? null };
+  render($('gate-import-out'), h('ul', { class: 'notes' }, note('info', 'Deciding with the imported configuration, exactly as imported.',
+    `Editing a field above switches back to a configuration built from the fields.${notes.length ? ` Not shown in the fields: ${notes.join('; ')}.` : ''}`)));
+  return true;
+}
+
+/** An edit to `target`: a configuration field ends the import, a token or request field its request. */
+function editedField(target) {
+  if (!imported) return;
+  if (target.closest('#aws, #login-order')) return;
+  if (target.closest('#token, fieldset.request')) {
+    imported.request = null;
+    return;
+  }
+  imported = null;
+  render($('gate-import-out'), h('ul', { class: 'notes' }, note('info', 'A field was edited: the page now decides with a configuration built from its fields.', 'Download it below, or import a configuration again.')));
+}
+
 function currentState() {
   return {
     ...last,
@@ -478,6 +582,7 @@ function clearAll() {
   for (const el of document.querySelectorAll('main textarea, main input[type="text"], main input[type="url"], main input[type="number"]')) el.value = '';
   $('now-input').value = '';
   shared = null;
+  imported = null;
   $('policy-list').replaceChildren();
   addPolicyEditor($('policy-list'), schedule);
   $('role-preset').value = '';
@@ -514,13 +619,42 @@ function wire() {
   for (const [name] of Object.entries(ROLE_PRESETS)) $('role-preset').appendChild(h('option', { value: name }, name));
   addPolicyEditor($('policy-list'), schedule);
   document.querySelector('main').addEventListener('input', (e) => {
-    if (e.target.closest('#share')) return;
+    if (e.target.closest('#share, #gate-io')) return;
+    editedField(e.target);
     schedule();
   });
   document.querySelector('main').addEventListener('change', (e) => {
     if (e.target.name === 'mode' || e.target.name === 'req-mode') syncModes();
-    if (e.target.closest('#share')) return;
+    if (e.target.closest('#share, #gate-io')) return;
+    editedField(e.target);
     schedule();
+  });
+  $('gate-import').addEventListener('click', () => {
+    if (importGate({ config: $('gate-import-text').value })) schedule();
+  });
+  $('gate-import-file').addEventListener('change', async () => {
+    const f = $('gate-import-file').files?.[0];
+    if (!f) return;
+    $('gate-import-text').value = await f.text();
+    if (importGate({ config: $('gate-import-text').value })) schedule();
+  });
+  $('gate-export').addEventListener('click', () => {
+    const config = imported?.config ?? lastGate.config;
+    if (!config) {
+      render($('gate-import-out'), h('ul', { class: 'notes' }, note('warn', 'Nothing to download yet.', 'Import a gate configuration, or give a token, keys and checks so the page decides with one.')));
+      return;
+    }
+    downloadConfig(config);
+  });
+  $('copy-decision').addEventListener('click', async () => {
+    const text = $('decision-json').textContent;
+    try {
+      await navigator.clipboard.writeText(text);
+      $('decision-copied').textContent = text ? 'Copied.' : 'No decision to copy.';
+    } catch {
+      getSelection().selectAllChildren($('decision-json'));
+      $('decision-copied').textContent = 'Select the text and copy it (clipboard access was refused).';
+    }
   });
   // Links to a section land below the sticky bar, whatever its height.
   const bar = $('answer');
