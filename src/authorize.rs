@@ -97,7 +97,7 @@ impl Request {
         Ok(Self::new(path, Operation::parse(operation)?))
     }
 
-    /// The request an HTTP method and target amount to (see [`crate::policy::http`]).
+    /// The request an HTTP method and target amount to (see [`crate::HttpOptions`]).
     pub fn from_http(
         method: &str,
         target: &str,
@@ -190,7 +190,7 @@ pub struct RenderedPath {
 pub struct OtherRule {
     /// The rule.
     pub rule: Rule,
-    /// Stable reason id (see [`crate::policy::acl::Loser::reason`]).
+    /// Stable reason id (see [`crate::Loser::reason`]).
     pub reason: &'static str,
     /// Explanation.
     pub message: String,

@@ -51,8 +51,12 @@ pub mod knowledge;
 pub mod simulate;
 
 pub use analyze::{analyze, Analysis, DirectiveCheck, Source};
+// The crate root re-exports `suggest` and `simulate` by their full paths (here each name is
+// also a module's); these short names serve the JS front end.
+#[cfg_attr(not(feature = "js"), allow(unused_imports))]
 pub use fix::{suggest, Suggestion};
 pub use knowledge::{Issuer, Knowledge};
+#[cfg_attr(not(feature = "js"), allow(unused_imports))]
 pub use simulate::{simulate, Simulation, Step};
 
 /// What the analysis is given.
