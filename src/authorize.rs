@@ -2,10 +2,8 @@
 //! "may this workload do X on path P, and why (not)?" as a serializable [`AuthorizeReport`].
 //!
 //! ```
-//! use jwtgate::authorize::{Authorizer, Request};
-//! use jwtgate::identity::Alias;
-//! use jwtgate::policy::{parse_policy, Operation, TemplateContext};
-//! use jwtgate::{Limits, UnixTime};
+//! use jwtgate::{parse_policy, Alias, Authorizer, Limits, Operation, Request};
+//! use jwtgate::{TemplateContext, UnixTime};
 //!
 //! let policy = parse_policy("nomad-workloads", r#"
 //! path "kv/data/{{identity.entity.aliases.AUTH_METHOD_ACCESSOR.metadata.nomad_namespace}}/{{identity.entity.aliases.AUTH_METHOD_ACCESSOR.metadata.nomad_job_id}}/*" {
