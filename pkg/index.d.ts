@@ -12,10 +12,18 @@ export declare class JwtgateError extends Error {
   code: Code;
   /** The claim a claim check failed on (`exp`, `aud`, `/nomad_namespace`, ...). */
   claim?: string;
-  /** What the configuration expected, rendered for display. */
-  expected?: string;
-  /** What the token had, rendered for display. */
-  actual?: string;
+  /**
+   * Claim failures: what the configuration expects, as data (`["vault.io"]` for an audience,
+   * `{ exp, leeway }` for expiry, `"string"` for a type). `message` keeps the human text.
+   */
+  expected?: JsonValue;
+  /** Claim failures: what the token has (`{ now }` for the time checks); absent when it has none. */
+  actual?: JsonValue;
+  /**
+   * Claim failures after a verified signature: the token's claims (as jose's
+   * `JWTClaimValidationFailed.payload`), e.g. to log the rejected `sub`.
+   */
+  payload?: Record<string, unknown>;
   /** Every check that ran, when a verification failed. */
   report?: Report;
   /**
@@ -24,6 +32,9 @@ export declare class JwtgateError extends Error {
    */
   cause?: unknown;
 }
+
+/** A value JSON can hold. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** Whole Unix seconds, or a Date. */
 export type Instant = number | Date;
@@ -504,6 +515,79 @@ export interface RemoteVerifier {
 
 /** A verifier whose keys follow the issuer's rotations (like jose's `createRemoteJWKSet` + `jwtVerify`). */
 export declare function createRemoteVerifier(options: RemoteVerifierOptions): RemoteVerifier;
+
+/** A request as the gate reads it (the `:path` is the path and query). */
+export interface GateRequest {
+  /** Default `GET`. */
+  method?: string;
+  path: string;
+  /** `[name, value]` pairs (names are lower-cased), an object, or a Headers. */
+  headers?: Array<[string, string]> | Record<string, string> | Headers;
+}
+
+/** One check of the report (`checks`, `also_failing`). */
+export interface GateCheck {
+  id: string;
+  outcome: 'pass' | 'fail' | 'skip' | 'info';
+  code?: Code;
+  message: string;
+  expected?: string;
+  actual?: string;
+}
+
+/**
+ * The gate's answer: exactly what the Envoy filter does with the request, and why. Members that
+ * do not apply are absent; `JSON.stringify` gives the Decision JSON every front end shares.
+ */
+export interface Decision {
+  /** `allow` (verified and authorised), `deny` (a local reply), `pass` (let through without a
+   * verified token: bypass, CORS preflight, allow_missing), `wait` (keys still missing). */
+  verdict: 'allow' | 'deny' | 'pass' | 'wait';
+  /** 200 when forwarded upstream, else the reply's status. Absent while waiting. */
+  status?: number;
+  code?: Code;
+  message?: string;
+  provider?: string;
+  /** The local reply the proxy sends (deny). */
+  reply?: { status: number; headers: Array<[string, string]>; body: string };
+  /** The header edits and `:path` rewrite made before forwarding. */
+  upstream?: { set?: Array<[string, string]>; remove?: string[]; path?: string };
+  /** The verify report: every check, evaluated even after the first failure. */
+  checks?: GateCheck[];
+  /** The failing checks after the first (the first is the verdict). */
+  also_failing?: GateCheck[];
+  alias?: { name: string; metadata: Record<string, string>; groups?: string[] };
+  /** The authorize report of the provider's Vault policies. */
+  policies?: Record<string, unknown>;
+  /** Hazards that make this answer depend on who logged in last. */
+  login_order?: unknown[];
+}
+
+export interface GateOptions {
+  /** A custom fetch for remote keys (same signature as the global one). */
+  fetch?: typeof fetch;
+  /** Stops every fetch and wait of this gate (`ERR_FETCH_ABORTED`). */
+  signal?: AbortSignal;
+  /** Follow key-fetch redirects to another origin; default false (refused). */
+  allowCrossOriginRedirects?: boolean;
+}
+
+export interface JwtGate {
+  /**
+   * The Decision for `request` at `now` (Unix seconds or a Date; default the current time),
+   * fetching remote keys when the core waits for them. A denial is a Decision, not a throw.
+   */
+  decide(request: GateRequest, options?: { now?: Instant; signal?: AbortSignal }): Promise<Decision>;
+  /** Stops fetching and releases the wasm memory; `decide` throws afterwards. */
+  free(): void;
+}
+
+/**
+ * A gate for a GateConfig (the Envoy plugin configuration, as an object or JSON text): the
+ * decision the proxy would make, offline. Throws `ERR_OPTIONS_INVALID` for the options and the
+ * core's code (`ERR_FILTER_CONFIG_INVALID`, naming a JSON pointer) for the configuration.
+ */
+export declare function createGate(config: Record<string, unknown> | string, options?: GateOptions): JwtGate;
 
 /**
  * Where `init()`/`initMint()` load their module from: a URL (what a bundler's asset import of

@@ -8,6 +8,7 @@ cargo fmt --all -- --check
 python3 tests/vectors/adversarial/generate.py --check
 python3 tests/vectors/inspect/generate.py --check
 python3 tests/vectors/login-order/generate.py --check
+python3 tests/vectors/gate/generate.py --check
 cargo clippy --all-targets -- -D warnings
 cargo clippy --all-targets --no-default-features -- -D warnings
 cargo test --all-targets

@@ -107,8 +107,6 @@ pub fn window(
 /// - **not cached**: `nbf`/`iat` in the future (time cures them), an unknown `kid` (a JWKS
 ///   refetch cures it, and the Envoy filter refetches on exactly that code), and any code this
 ///   list does not know yet.
-// Only the Envoy filter reuses rejections so far.
-#[cfg_attr(not(all(feature = "envoy", target_arch = "wasm32")), allow(dead_code))]
 pub fn rejection_window(
     error: &Error,
     rejected_at: UnixTime,
@@ -161,8 +159,6 @@ pub fn rejection_window(
 
 /// A cached rejection worded as a fresh verification at `now` would word it: the `exp` failure
 /// names the instant evaluated; every other reusable rejection is time-free.
-// Only the Envoy filter reuses rejections so far.
-#[cfg_attr(not(all(feature = "envoy", target_arch = "wasm32")), allow(dead_code))]
 pub fn rejection_at(error: &Error, now: UnixTime) -> Error {
     let mut error = error.clone();
     if let Error::Claim(ClaimError::Expired { now: at, .. }) = &mut error {

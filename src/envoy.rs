@@ -1,20 +1,18 @@
 //! The Envoy front end: a proxy-wasm (ABI 0.2.1) HTTP filter that enforces workload identity
 //! per request with the same engine as the CLI and the inspector.
 //!
-//! This module only translates: Envoy headers and plugin configuration become core inputs, and
-//! core results become a continue (with claim headers) or a local reply. Every decision about a
-//! token — parsing, key choice, signature, claims, Vault role, policy — is made by the core.
+//! This module only translates: the whole decision (path check, rules, token location, verify,
+//! policies, claim headers, reply, the answer cache) is the core's [`crate::gate::Gate`]; the
+//! filter reads headers, runs `proxy_http_call`s for remote keys, applies the [`Decision`]
+//! (header edits or a local reply) and counts metrics.
 //!
 //! | file | job |
 //! |---|---|
-//! | [`config`] | the plugin configuration (JSON), validated once per root context |
-//! | [`extract`] | finding the token in headers, query parameters and cookies (bytes in, never trusting UTF-8) |
-//! | `engine` | the only place that calls the core (verify, role, policy) |
-//! | [`path`] | the `:path` check before any rule or policy (dot, empty and encoded segments) |
-//! | [`reply`] | 401/403/503 local replies: `WWW-Authenticate`, JSON body, sanitised values |
-//! | [`jwt_authn`] | `jwt_authn`'s `subjects`, `max_lifetime`, `forward_payload_header`, and the identity as filter state |
 //! | `jwks` | remote JWKS through a cluster: shared data with CAS, refresh, rotation, backoff |
-//! | `filter` | the proxy-wasm root and HTTP contexts wiring it together |
+//! | `filter` | the proxy-wasm root and HTTP contexts: headers in, the gate's decision out |
+//! | `metrics` | counters |
+//!
+//! [`Decision`]: crate::gate::Decision
 //!
 //! Built on the proxy-wasm Rust SDK (`=0.2.5`): every function it imports is one Envoy links for
 //! ABI 0.2.1, with the same signature (checked on the built module by
@@ -33,22 +31,21 @@
 #[cfg(all(any(feature = "js", feature = "js-mint"), target_arch = "wasm32"))]
 compile_error!("features `js` and `envoy` cannot be enabled together for wasm32: build one artifact per front end");
 
-pub mod config;
-mod engine;
-mod error;
-pub mod extract;
 #[cfg(target_arch = "wasm32")]
 mod filter;
 #[cfg(target_arch = "wasm32")]
 mod jwks;
-pub mod jwt_authn;
 #[cfg(target_arch = "wasm32")]
 mod metrics;
-pub mod path;
-pub mod reply;
 
-pub use config::FilterConfig;
-pub use error::FilterError;
+// The configuration and the pure parts of the decision live in the core's gate; these names
+// stay for code written against the filter's modules.
+pub use crate::gate::{config, extract, jwt_authn, path, reply};
+pub use crate::gate::{GateConfig as FilterConfig, GateError as FilterError};
+// `jwks` reads key sets through the gate's calls into the verifier (`super::engine`).
+#[cfg(target_arch = "wasm32")]
+#[allow(unused_imports)]
+use crate::gate::engine;
 
 #[cfg(target_arch = "wasm32")]
 mod entry {

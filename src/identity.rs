@@ -6,6 +6,11 @@ use alloc::vec::Vec;
 
 use serde::Serialize;
 
+/// The auth mount accessor templates are rendered under when the caller names none: the
+/// placeholder Vault's tutorials write in templated policies
+/// (`{{identity.entity.aliases.AUTH_METHOD_ACCESSOR.name}}`), so they render as written.
+pub const DEFAULT_ACCESSOR: &str = "AUTH_METHOD_ACCESSOR";
+
 /// The entity alias Vault's JWT auth method would create or update at login.
 ///
 /// Vault renders `identity.entity.aliases.<accessor>.name` / `.metadata.<key>` templates from

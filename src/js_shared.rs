@@ -13,19 +13,6 @@ use serde_json::json;
 use crate::code::Code;
 use crate::time::UnixTime;
 
-/// The boundary's error shape (mirrors `JwtgateError`'s fields).
-#[derive(Serialize)]
-pub(crate) struct JsError<'a> {
-    pub(crate) code: Code,
-    pub(crate) message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) claim: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) expected: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) actual: Option<&'a str>,
-}
-
 /// `{"ok": value}` as text.
 pub(crate) fn ok<T: Serialize + ?Sized>(value: &T) -> String {
     match serde_json::to_string(&json!({ "ok": value })) {
@@ -34,21 +21,10 @@ pub(crate) fn ok<T: Serialize + ?Sized>(value: &T) -> String {
     }
 }
 
-/// `{"err": {code, message}}` as text.
+/// `{"err": {code, message}}` as text: the minting module's and the remote key set's
+/// failures (the verifier module's are thrown as objects, see [`crate::js`]).
 pub(crate) fn fail(code: Code, message: &str) -> String {
-    fail_with(JsError {
-        code,
-        message: message.to_string(),
-        claim: None,
-        expected: None,
-        actual: None,
-    })
-}
-
-/// `{"err": e}` as text.
-pub(crate) fn fail_with(e: JsError<'_>) -> String {
-    let body = json!({ "err": e });
-    body.to_string()
+    json!({ "err": { "code": code, "message": message } }).to_string()
 }
 
 /// JavaScript numbers are doubles; `now` arrives as whole seconds in one. Non-finite or

@@ -29,7 +29,8 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
-#[cfg(feature = "std")]
+// Unit tests read fixture files, also in `no_std` test builds.
+#[cfg(any(feature = "std", test))]
 extern crate std;
 
 mod authorize;
@@ -38,15 +39,21 @@ mod b64;
 mod cache;
 mod claims;
 mod code;
+// Support for the npm front end (`js`): answers as the JavaScript API shapes them. Natively only
+// their unit tests use them.
+#[cfg_attr(not(feature = "js"), allow(dead_code))]
+mod documents;
 mod duration;
 // The Envoy filter is a proxy-wasm artifact, not a Rust API: its entry points are exported by
-// `proxy_wasm::main!`. Natively only its unit tests use it; its former public items
-// (`envoy::FilterConfig`, `envoy::FilterError`, `ProviderPolicy::limits`) are unused even in
-// the wasm build until the filter's own cleanup removes them.
+// `proxy_wasm::main!`. Natively only its unit tests use it; its re-exports of the gate's
+// modules under their old `envoy::` names serve its own paths, not users.
 #[cfg(feature = "envoy")]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod envoy;
 mod error;
+#[cfg_attr(not(feature = "js"), allow(dead_code))]
+mod failure;
 mod gate;
 mod identity;
 mod inspect;
@@ -66,6 +73,8 @@ mod mint;
 mod policy;
 mod report;
 mod role;
+#[cfg_attr(not(feature = "js"), allow(dead_code))]
+mod session;
 mod time;
 mod verify;
 
@@ -130,11 +139,19 @@ pub use aws::{
     TrustPolicy, TrustReport, ACCEPTED_ALGS as AWS_ACCEPTED_ALGS, ACTION as AWS_ACTION,
 };
 
-// The gate: the sans-I/O key-set lifecycle every front end drives.
+// The gate: the whole decision (config, keys and their lifecycle, verify, alias, policies,
+// answer, reuse) that every front end translates.
+pub use gate::config::{
+    ClaimHeader, FetchFailureStatus, HeaderSource, KeySource as ProviderKeySource, PathMatch,
+    Provider, RemoteJwks, Rule as GateRule, RuleAction,
+};
 pub use gate::keyset::KidMiss;
+pub use gate::path::PathProblem;
+pub use gate::reply::LocalReply;
 pub use gate::{
-    Document, FetchProblem, FetchRequest, Handled, KeySetConfig, Keys, RemoteKeySet,
-    Source as KeySetSource,
+    Answer, Decision, Detail, Document, Edit, Edits, FetchProblem, FetchRequest, Gate, GateConfig,
+    GateError, GateRequest, Handled, KeyFetch, KeySetConfig, KeyState, Keyring, Keys, NoRemoteKeys,
+    Pass, Pending, ProviderKeys, RemoteKeySet, Source as KeySetSource, Verdict,
 };
 
 // Unverified decoding for inspectors.

@@ -45,6 +45,8 @@ pub mod analyze;
 pub mod example;
 pub mod fix;
 pub mod knowledge;
+#[cfg_attr(not(feature = "js"), allow(dead_code))] // the npm front end's login-order answers
+pub mod run;
 pub mod simulate;
 
 pub use analyze::{analyze, Analysis, DirectiveCheck, Source};

@@ -1,13 +1,24 @@
 // jwtgate inspector: wires the page's inputs to the engine (the npm package's browser build) and
 // hands the answers to the view modules. No decision is made here.
 import { byId, h, render, note } from './js/dom.js';
-import { parseNow, utc, local } from './js/format.js';
+import { parseNow, utc } from './js/format.js';
 import { loadEngine } from './js/engine.js';
-import { renderToken, segmentsOf } from './js/token-view.js';
-import { keyOption, renderKeys, renderPem, fetchFailure } from './js/keys-view.js';
+import { renderToken, segmentsOf, decodedSomething } from './js/token-view.js';
+import { keyOption, renderKeys, renderPem, fetchFailure, HMAC_TOKEN, SYMMETRIC } from './js/keys-view.js';
+import { recognise } from './js/recognise.js';
+import { issuerOf } from './js/issuer.js';
+import { inputNotes } from './js/input-notes.js';
+import { answerEntries } from './js/answer-entries.js';
+import { gateConfig, gateRequest } from './js/gate-config.js';
+import { withheldView } from './js/decision.js';
+import { renderClock } from './js/clock-view.js';
+import { renderAnswerBar } from './js/answer-bar.js';
+import { chooseAccessor, policyNotes } from './js/policy-hints.js';
+import { renderLoginOrder, hazardsOf, exampleToken } from './js/login-order-view.js';
+import { leewayHints } from './js/leeways.js';
 import { renderChecks } from './js/checks-view.js';
 import { addPolicyEditor, policiesOf, renderAuthorization } from './js/policies-view.js';
-import { renderAws } from './js/aws-view.js';
+import { renderAws, providerForSuggestion } from './js/aws-view.js';
 import { ROLE_PRESETS } from './js/presets.js';
 import { shareLink, readFragment } from './js/share.js';
 import { loadSample } from './js/sample.js';
@@ -16,6 +27,15 @@ const $ = byId;
 let api = null;
 /** The last inspect result and compact token, for share links. */
 let last = { token: '', segments: null };
+/** The last answer-bar entries and evaluation time, for share links (the sender's verdicts). */
+let lastAnswer = { entries: [], now: undefined };
+/**
+ * What a share link said about itself (signature withheld, the sender's verdicts), kept while the
+ * token box still holds the shared token.
+ */
+let shared = null;
+/** The login-order panel's example second token (login-order-view.js exampleToken). */
+let lastExample = null;
 /** The token's iss (the default for "Discover from issuer"). */
 let lastIss = '';
 
@@ -35,10 +55,14 @@ const numberOrUndefined = (el) => (el.value.trim() === '' ? undefined : Number(e
 const mode = () => document.querySelector('input[name="mode"]:checked').value;
 const reqMode = () => document.querySelector('input[name="req-mode"]:checked').value;
 
-/** Unix seconds the engine evaluates at (the override or this computer's clock). */
+/**
+ * Unix seconds the engine evaluates at (the override or this computer's clock). An unreadable
+ * override gives `error` and no `now`: nothing is evaluated then.
+ */
 function evaluationTime() {
   const parsed = parseNow($('now-input').value);
-  return { now: parsed.value ?? Math.floor(Date.now() / 1000), overridden: parsed.value !== null, error: parsed.error };
+  if (parsed.error) return { now: null, error: parsed.error };
+  return { now: parsed.value ?? Math.floor(Date.now() / 1000), overridden: parsed.value !== null, note: parsed.note };
 }
 
 /** The verify options from the Keys and Checks sections, or { problem } explaining what is missing. */
@@ -88,26 +112,47 @@ async function safe(fn) {
   }
 }
 
+/** What the inputs leave the engine waiting for, as the bar's `wait` message (or null). */
+function waitingFor({ clock, rec, token, header, opts, keys, problem }) {
+  if (clock.error) return { message: `the evaluation time cannot be read (${clock.error}): nothing was evaluated` };
+  if (rec.kind !== 'token') return null;
+  if (!token) return { message: 'no token decoded' };
+  if (typeof header?.alg === 'string' && /^HS\d+$/.test(header.alg)) return { message: HMAC_TOKEN(header.alg) };
+  if (keys.secret) return { message: SYMMETRIC };
+  if (problem) return { message: `fix the inputs first: ${problem}` };
+  if (!opts.jwks && !opts.keys) return { message: 'add keys (section 2) to verify the signature and run the checks' };
+  return null;
+}
+
 async function update() {
   if (!api) return;
-  const { now, overridden, error: nowError } = evaluationTime();
-  render($('clock-out'),
-    nowError ? h('ul', { class: 'notes' }, note('fail', 'Cannot read the time.', nowError)) : null,
-    h('p', { id: 'clock-now' }, overridden ? 'Evaluating at ' : 'Evaluating at this computer\'s time, ',
-      h('strong', { class: 'mono' }, utc(now)), ` (${local(now)}; Unix ${now}).`));
+  const clock = evaluationTime();
+  renderClock($('clock-out'), $('now-input'), clock);
 
   const text = $('token-input').value;
-  const inspected = text.trim() ? await safe(() => api.inspect(text)) : { value: null };
-  renderToken($('token-out'), inspected.value, now, inspected.error);
-  const token = compactOf(inspected.value);
-  last = { token, segments: inspected.value ? segmentsOf(inspected.value) : null };
+  const rec = recognise(text);
+  const recNotes = inputNotes(rec, {
+    move: (box, value) => { $(box).value = value; $('token-input').value = ''; schedule(); $(box).focus(); },
+    pick: (t) => { $('token-input').value = t; schedule(); },
+  });
+  const inspected = rec.kind === 'token' ? await safe(() => api.inspect(rec.text)) : { value: null };
+  const withheldNote = shared?.withheld && shared.token === compactOf(inspected.value)
+    ? h('ul', { class: 'notes', id: 'withheld-token' }, note('info', 'Signature withheld by the sender.', 'This token came from a share link without its signature, so it cannot be replayed; the notes below about an empty signature are about that.'))
+    : null;
+  renderToken($('token-out'), inspected.value, clock.now, inspected.error, recNotes?.notes ?? withheldNote);
+  const decoded = decodedSomething(inspected.value);
+  const token = decoded ? compactOf(inspected.value) : '';
+  if (shared && shared.token !== token) shared = null;
+  last = { token, segments: decoded ? segmentsOf(inspected.value) : null };
   // Discovery starts from the token's iss unless the user typed another URL.
   const iss = inspected.value?.payload?.iss;
   $('fetch-url').placeholder = typeof iss === 'string' ? `${iss}  (the token's iss)` : 'https://nomad.example.com:4646/.well-known/jwks.json';
   lastIss = typeof iss === 'string' ? iss : '';
 
-  const { opts, keys, problem } = verifyOptions(now);
-  const header = inspected.value?.header;
+  // With an unreadable clock nothing is verified (waitingFor), so the instant given here is unused.
+  const { opts, keys, problem } = verifyOptions(clock.now ?? 0);
+  leewayHints(parseJson($('role-input').value, '').value);
+  const header = decoded ? inspected.value.header : null;
   const thumbprints = [];
   const thumbprintErrors = [];
   if (keys.jwks) {
@@ -119,60 +164,91 @@ async function update() {
     }
   }
 
+  const waiting = waitingFor({ clock, rec, token, header, opts: opts ?? {}, keys, problem });
   let verified = null;
+  let gate = null;
   if (problem) {
     renderChecks($('checks-out'), { error: { message: problem }, mode: mode() });
   } else if (!token) {
     renderChecks($('checks-out'), { missing: 'Paste a token and keys to run the checks.' });
-  } else if (!opts.jwks && !opts.keys) {
-    renderChecks($('checks-out'), { missing: 'Add keys (section 2) to verify the signature and run the checks.' });
+  } else if (waiting) {
+    renderChecks($('checks-out'), { missing: `${waiting.message.charAt(0).toUpperCase()}${waiting.message.slice(1)}.` });
   } else {
+    // The key table marks the key verify chose; the verdict and the checks are the gate's.
     verified = await safe(() => api.verify(token, opts));
-    renderChecks($('checks-out'), { result: verified.value, error: verified.error, mode: mode() });
+    gate = await decideGate(token, opts, clock);
+    renderChecks($('checks-out'), gate?.value
+      ? { ...checksOfDecision(gate.value, verified), mode: mode(), withheld: shared?.withheld }
+      : { result: verified.value, error: verified.error, mode: mode(), withheld: shared?.withheld, gateError: gate?.error });
   }
-  renderKeys($('keys-out'), { option: keys, thumbprints, thumbprintErrors, header, verified: verified?.value?.key, error: verified?.error }, () => convertPem(keys));
+  renderKeys($('keys-out'), { option: keys, thumbprints, thumbprintErrors, header, verified: verified?.value?.key, error: verified?.error, issuer: issuerOf(inspected.value?.payload).id }, () => convertPem(keys));
   if (pemShown && pemShown.text === $('keys-input').value && document.getElementById('pem-out')) {
     renderPem($('pem-out'), pemShown.r.value, pemShown.r.error);
   }
 
-  const policy = await updatePolicies(token, opts, problem);
-  const aws = await updateAws(token, opts);
-  renderSummary({ token, mode: mode(), verified, policy, aws, problem });
+  const loginOrder = await updateLoginOrder(token, inspected.value?.payload, opts ?? {});
+  const policy = await updatePolicies(token, opts ?? {}, problem || waiting?.message, hazardsOf(loginOrder?.analysis));
+  const aws = await updateAws(token, opts ?? {}, clock, issuerOf(inspected.value?.payload).id);
+  renderSummary({ token, rec, recNotes, waiting, verified, gate: gate?.value, policy, aws, loginOrder, clock });
+}
+
+/**
+ * The gate's Decision for the page's inputs (`createGate(config).decide(request)`), or null when
+ * the package has no createGate or the request cannot be put to the gate (a sudo capability).
+ * A share link's withheld signature is decided with a stand-in of its length, so every other
+ * check runs; withheldView then marks it. `{ value }` or `{ error }` (a configuration refusal).
+ */
+async function decideGate(token, opts, clock) {
+  if (typeof api.createGate !== 'function') return null;
+  const request = requestInput();
+  const policies = policiesOf($('policy-list'));
+  const withPolicies = Boolean(request) && policies.length > 0;
+  const withheld = Boolean(shared?.withheld) && token.endsWith('.');
+  const req = gateRequest(withheld ? `${token}${standIn(shared.sigLen)}` : token, withPolicies ? request : null);
+  if (!req) return null;
+  const vault = mode() === 'vault' && opts.role
+    ? { role: opts.role, roleName: opts.roleName, config: opts.config, accessor: chooseAccessor($('accessor').value.trim(), policies).accessor, policies }
+    : null;
+  const standard = mode() === 'standard'
+    ? { issuer: opts.issuer, audience: opts.audience, subject: opts.subject, algorithms: opts.algorithms, clockTolerance: opts.clockTolerance }
+    : null;
+  const config = gateConfig({ keys: opts.jwks ? { jwks: opts.jwks } : { keys: opts.keys }, vault, standard, withPolicies });
+  const r = await safe(async () => {
+    const g = api.createGate(config);
+    try {
+      return await g.decide(req, { now: clock.now });
+    } finally {
+      g.free();
+    }
+  });
+  if (r.error) return { error: r.error };
+  return { value: withheld ? withheldView(r.value) : r.value };
+}
+
+/** The Checks section's input from a Decision: the login's report, and the verifying key. */
+function checksOfDecision(d, verified) {
+  const report = { checks: d.checks ?? [] };
+  if (d.verdict === 'allow' || d.alias) return { result: { report, alias: d.alias, key: verified?.value?.key } };
+  return { error: { code: d.code, message: d.message, report } };
 }
 
 /** The last JWKS → PEM conversion, kept while the key text stays the same. */
 let pemShown = null;
 
 /**
- * One line per target at the top of the page, so the answer is visible without scrolling: each
- * chip repeats a verdict rendered in its section (no new decision) and links there.
+ * The answer bar: the Decision-shaped objects of decision.js (today built from the per-step
+ * results; the gate's Decision when the package exports it) rendered by answer-bar.js. Nothing
+ * is decided here: each line is what its result says.
  */
-function renderSummary({ token, mode: m, verified, policy, aws, problem }) {
-  const chips = [];
-  const chip = (kind, href, text) => h('a', { class: `chip ${kind}`, href }, text);
+function renderSummary({ token, rec, recNotes, waiting, verified, gate, policy, aws, loginOrder, clock }) {
   if (!token) {
-    render($('summary'));
+    lastAnswer = { entries: [], now: undefined };
+    renderAnswerBar($('summary'), [], { emptyText: recNotes?.bar ? `Token: ${recNotes.bar}.` : rec.kind === 'empty' ? undefined : 'Token: nothing decoded.' });
     return;
   }
-  const who = m === 'vault' ? 'Vault login' : 'Standard verify';
-  if (problem) chips.push(chip('fail', '#checks', `✘ ${who}: fix the inputs first`));
-  else if (!verified) chips.push(chip('info', '#keys', `${who}: add keys to verify`));
-  else if (verified.value && !verified.value.report?.checks?.some((c) => c.outcome === 'fail')) chips.push(chip('pass', '#checks', `✔ ${who}: accepted`));
-  else {
-    const first = verified.error?.report?.checks?.find((c) => c.outcome === 'fail');
-    chips.push(chip('fail', '#checks', `✘ ${who}: rejected${first ? ` at ${first.id}` : verified.error?.code ? ` (${verified.error.code})` : ''}`));
-  }
-  if (policy?.report) {
-    chips.push(chip(policy.report.allowed ? 'pass' : 'fail', '#policies',
-      `${policy.report.allowed ? '✔' : '✘'} ${policy.report.capability ?? ''} ${policy.report.request?.path ?? ''}: ${policy.report.allowed ? 'allowed' : 'denied'}`));
-  } else if (policy?.error) {
-    chips.push(chip('fail', '#policies', policy.error.report ? '✘ Policies: never reached (login rejected)' : '✘ Policies: cannot be evaluated'));
-  }
-  if (aws?.value) {
-    const ok = !(aws.value.preflight ?? []).some((c) => c.outcome === 'fail') && aws.value.trust?.allowed === true;
-    chips.push(chip(ok ? 'pass' : 'fail', '#aws', `${ok ? '✔' : '✘'} AWS STS: ${ok ? 'role assumable' : 'refused'}`));
-  }
-  render($('summary'), h('span', { class: 'summary-label' }, 'Answer:'), chips);
+  const entries = answerEntries({ mode: mode(), gate, verified, waiting, policy, aws, hazards: hazardsOf(loginOrder?.analysis), shared });
+  lastAnswer = { entries, now: clock.now ?? undefined };
+  renderAnswerBar($('summary'), entries);
 }
 
 async function convertPem(keys) {
@@ -181,49 +257,97 @@ async function convertPem(keys) {
   renderPem($('pem-out'), r.value, r.error);
 }
 
-async function updatePolicies(token, opts, problem) {
+/** The Vault request the user asked about, or null. */
+function requestInput() {
+  const r = reqMode() === 'path'
+    ? { path: $('req-path-input').value.trim(), capability: $('req-cap').value }
+    : { method: $('req-method').value, path: $('req-url').value.trim() };
+  return r.path ? r : null;
+}
+
+async function updatePolicies(token, opts, problem, hazards = []) {
   const policies = policiesOf($('policy-list'));
+  const choice = chooseAccessor($('accessor').value.trim(), policies);
+  const hints = policies.length ? policyNotes({
+    policies, role: opts.role, choice,
+    onUseAccessor: (a) => { $('accessor').value = a; schedule(); },
+  }) : null;
+  $('accessor').placeholder = choice.source === 'policy' ? `empty = ${choice.accessor} (named in the policy)` : choice.source === 'default' ? 'empty = AUTH_METHOD_ACCESSOR (the default)' : '';
   if (!policies.length) {
     renderAuthorization($('policies-out'), { missing: 'Paste a policy to see it rendered for this token.' });
     return;
   }
+  const request = requestInput();
   if (!token || problem || (!opts.jwks && !opts.keys) || !opts.role) {
-    renderAuthorization($('policies-out'), { missing: 'Policies are rendered from the verified identity: add a token, keys and a Vault role first.' });
-    return;
+    renderAuthorization($('policies-out'), { hints, missing: 'Policies are rendered from the verified identity: add a token, keys and a Vault role first.' });
+    return request ? { request } : undefined;
   }
-  const request = reqMode() === 'path'
-    ? { path: $('req-path-input').value.trim(), capability: $('req-cap').value }
-    : { method: $('req-method').value, path: $('req-url').value.trim() };
-  const accessor = $('accessor').value.trim() || 'AUTH_METHOD_ACCESSOR';
-  const base = { ...opts, policies, accessor };
-  if (!request.path) {
+  const base = { ...opts, policies, accessor: choice.accessor };
+  if (!request) {
     // Without a request there is nothing to decide: only render (the report of authorize carries
     // the rendering too, so this is the only place renderPolicies is needed).
     const rendered = await safe(() => api.renderPolicies(token, base));
     renderAuthorization($('policies-out'), rendered.error
-      ? { missing: 'Enter a path (or method + URL) to render the policies for this token and decide it.' }
-      : { rendered: rendered.value });
+      ? { hints, missing: 'Enter a path (or method + URL) to render the policies for this token and decide it.' }
+      : { hints, choice, rendered: rendered.value });
     return;
   }
   const decided = await safe(() => api.authorize(token, { ...base, request }));
-  renderAuthorization($('policies-out'), { report: decided.value, rendered: decided.value, error: decided.error });
+  renderAuthorization($('policies-out'), { hints, choice, hazards, report: decided.value, rendered: decided.value, error: decided.error });
   return { report: decided.value, error: decided.error, request };
 }
 
-async function updateAws(token, opts) {
+/** Issue 22's panel: the engine's login-order analysis, and a simulation with a second token. */
+async function updateLoginOrder(token, payload, opts) {
+  const policies = policiesOf($('policy-list'));
+  if (mode() !== 'vault' || !opts.role || !policies.length) {
+    renderLoginOrder($('login-order-out'), { missing: 'Add a Vault role and a templated policy to see who shares this token\'s alias.' });
+    return null;
+  }
+  const accessor = chooseAccessor($('accessor').value.trim(), policies).accessor;
+  const request = requestInput() ?? undefined;
+  const options = { role: opts.role, policies, accessor, ...(request ? { request } : {}) };
+  const analysed = await safe(() => api.analyzeLoginOrder(options));
+  if (analysed.error) {
+    renderLoginOrder($('login-order-out'), { error: analysed.error });
+    return null;
+  }
+  lastExample = exampleToken(payload, analysed.value.analysis);
+  $('use-example').disabled = !lastExample;
+  const second = recognise($('second-token').value);
+  let sim = null;
+  if (token && request && second.kind === 'token') {
+    sim = await safe(() => api.simulateLogins([token, second.text], options));
+  }
+  renderLoginOrder($('login-order-out'), { ...analysed.value, simulation: sim?.value?.simulation, simError: sim?.error });
+  return analysed.value;
+}
+
+/** A base64url signature stand-in of `n` characters (a valid length: never 1 mod 4). */
+function standIn(n) {
+  const len = Number.isSafeInteger(n) && n > 1 && n < 4096 ? n : 342;
+  return 'A'.repeat(len % 4 === 1 ? len + 1 : len);
+}
+
+async function updateAws(token, opts, clock, issuer) {
   const provider = $('aws-provider').value.trim();
   if (!provider || !token) {
     renderAws($('aws-out'), { missing: 'Fill in the provider URL to run AWS\'s preflight checks.' });
-    return;
+    return null;
+  }
+  if (clock.error) {
+    renderAws($('aws-out'), { missing: `Not evaluated: ${clock.error}.` });
+    return { waiting: `the evaluation time cannot be read (${clock.error})` };
   }
   const clientIds = list($('aws-clients').value);
   const trust = parseJson($('aws-trust').value, 'The trust policy');
   const account = $('aws-account').value.trim();
-  const suggested = await safe(() => api.suggestTrustPolicy(token, { providerUrl: provider, clientIds: clientIds.length ? clientIds : ['aws'], ...(account ? { accountId: account } : {}) }));
+  const forSuggestion = providerForSuggestion(provider);
+  const suggested = await safe(() => api.suggestTrustPolicy(token, { providerUrl: forSuggestion.url, clientIds: clientIds.length ? clientIds : ['aws'], ...(account ? { accountId: account } : {}) }));
   const suggestion = suggested.value;
   if (trust.error) {
-    renderAws($('aws-out'), { error: { message: trust.error }, suggestion });
-    return;
+    renderAws($('aws-out'), { error: { message: trust.error }, suggestion, dropped: forSuggestion.dropped, issuer });
+    return { waiting: trust.error };
   }
   // With keys the engine verifies the token the way STS does (iss = provider URL) before the
   // preflight; when that fails, the decoded-only evaluation still shows every preflight check and
@@ -231,9 +355,12 @@ async function updateAws(token, opts) {
   const base = { providerUrl: provider, clientIds, trustPolicy: trust.value, now: opts.now, ...(account ? { accountId: account } : {}) };
   const keys = opts.jwks ? { jwks: opts.jwks } : opts.keys ? { keys: opts.keys } : {};
   const r = await safe(() => api.evaluateTrustPolicy(token, { ...base, ...keys }));
-  const decoded = r.error?.report ? await safe(() => api.evaluateTrustPolicy(token, base)) : null;
-  renderAws($('aws-out'), { result: r.value ?? decoded?.value, error: r.error, suggestion });
-  return r;
+  // A share link's withheld signature: the keyless evaluation (which never checks a signature)
+  // gets a stand-in of the original length, since the engine's parser refuses an empty one.
+  const keyless = shared?.withheld && token.endsWith('.') ? `${token}${standIn(shared.sigLen)}` : token;
+  const decoded = r.error?.report ? await safe(() => api.evaluateTrustPolicy(keyless, base)) : null;
+  renderAws($('aws-out'), { result: r.value ?? decoded?.value, error: r.error, suggestion, dropped: forSuggestion.dropped, withheld: Boolean(shared?.withheld), issuer });
+  return { value: r.value, error: r.error, decoded: decoded?.value };
 }
 
 // ---------- clicked fetches (the only requests to other hosts) ----------
@@ -278,6 +405,8 @@ function applyPreset(name) {
 
 /** Fills the inputs from a state object (share link or sample). */
 function applyState(s) {
+  // A share link: its evaluation time, whether the signature was withheld, the sender's verdicts.
+  shared = s.v >= 2 || s.withheld || s.sender ? { token: s.token, withheld: s.withheld === 'signature' || s.redacted === true, sigLen: s.sigLen, sender: s.sender ?? null } : null;
   const set = (id, v) => { if (v !== undefined && v !== null) $(id).value = typeof v === 'string' ? v : JSON.stringify(v, null, 2); };
   set('token-input', s.token);
   set('now-input', s.now !== undefined ? String(s.now) : undefined);
@@ -320,6 +449,8 @@ function applyState(s) {
 function currentState() {
   return {
     ...last,
+    evaluatedAt: lastAnswer.now,
+    sender: Object.fromEntries(lastAnswer.entries.map((e) => [e.target, { verdict: e.decision.verdict, ...(e.decision.code ? { code: e.decision.code } : {}) }])),
     now: $('now-input').value.trim(),
     keys: $('keys-input').value,
     mode: mode(),
@@ -345,6 +476,8 @@ function syncModes() {
 
 function clearAll() {
   for (const el of document.querySelectorAll('main textarea, main input[type="text"], main input[type="url"], main input[type="number"]')) el.value = '';
+  $('now-input').value = '';
+  shared = null;
   $('policy-list').replaceChildren();
   addPolicyEditor($('policy-list'), schedule);
   $('role-preset').value = '';
@@ -389,6 +522,11 @@ function wire() {
     if (e.target.closest('#share')) return;
     schedule();
   });
+  // Links to a section land below the sticky bar, whatever its height.
+  const bar = $('answer');
+  new ResizeObserver(() => { document.documentElement.style.scrollPaddingTop = `${bar.offsetHeight + 8}px`; }).observe(bar);
+  // The clock sits in the sticky answer bar, outside <main>.
+  $('now-input').addEventListener('input', schedule);
   $('role-preset').addEventListener('change', () => { applyPreset($('role-preset').value); schedule(); });
   $('now-reset').addEventListener('click', () => { $('now-input').value = ''; schedule(); });
   $('add-policy').addEventListener('click', () => addPolicyEditor($('policy-list'), schedule).querySelector('textarea').focus());
@@ -402,16 +540,33 @@ function wire() {
     }
   });
   $('load-sample').addEventListener('click', () => startSample());
+  $('use-example').addEventListener('click', () => {
+    if (!lastExample) return;
+    $('second-token').value = lastExample;
+    schedule();
+  });
   $('clear-all').addEventListener('click', clearAll);
   $('theme').addEventListener('change', applyTheme);
   $('make-share').addEventListener('click', () => {
     const url = shareLink(currentState(), { signature: $('share-signature').checked, config: $('share-config').checked });
+    const status = h('span', { class: 'hint', role: 'status', id: 'share-copied' });
     render($('share-out'),
       h('label', { for: 'share-url' }, 'Share link (state in the fragment only)'),
-      h('input', { id: 'share-url', class: 'share-url', type: 'text', readonly: true, value: url }),
+      h('div', { class: 'row' },
+        h('input', { id: 'share-url', class: 'share-url', type: 'text', readonly: true, value: url }),
+        h('button', { type: 'button', id: 'copy-share', onclick: async () => {
+          try {
+            await navigator.clipboard.writeText(url);
+            status.textContent = 'Copied.';
+          } catch {
+            $('share-url').select();
+            status.textContent = 'Select the link and copy it (clipboard access was refused).';
+          }
+        } }, 'Copy'), status),
+      h('p', { class: 'hint' }, `Evaluated at ${lastAnswer.now !== undefined ? `${utc(lastAnswer.now)} (Unix ${lastAnswer.now})` : 'this computer\'s time'}: the link carries this time and your verdicts, so the recipient sees the same answers beside their own.`),
       h('p', { class: 'hint' }, $('share-signature').checked
         ? 'This link contains the full token, signature included: treat it like a password while the token is valid.'
-        : 'The signature is removed: the link shows the claims and checks but cannot be replayed (the signature check will fail).'));
+        : 'The signature is withheld: the link cannot be replayed; the recipient\'s page marks the signature "withheld by the sender" and shows your verdict beside its own.'));
     $('share-url').select();
   });
   syncModes();

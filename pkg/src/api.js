@@ -8,6 +8,9 @@ import { JwtgateError, unwrap } from './errors.js';
 import { checkDocument, checkToken, limitOf, utf8Length, DEFAULT_MAX_DOCUMENT_LEN } from './limits.js';
 import { mintModule } from './mint.js';
 
+// The gate (the Envoy filter's whole decision) is part of the API every entry exports.
+export { createGate } from './gate.js';
+
 const VERIFY_OPTIONS = new Set([
   'jwks',
   'keys',
@@ -201,11 +204,9 @@ function readVerified(text) {
   return { value, from, until, size: text.length };
 }
 
-/** A boundary answer of `Verifier.verify`: the compact form, or a `{"err": …}` envelope. */
+/** A boundary answer of `Verifier.verify` (it throws its failures): the compact form. */
 function verifiedOrThrow(text) {
   if (text.charCodeAt(0) === 118 /* v */) return readVerified(text);
-  unwrap(text);
-  // unwrap throws for every envelope verify returns other than the compact form.
   throw new JwtgateError({ code: 'ERR_OPTIONS_INVALID', message: 'unexpected verifier answer' });
 }
 
@@ -344,8 +345,8 @@ function makeVerifier(options, want) {
         if (a.startsWith('{"ok":')) sent = { core: c, id, list };
         return a;
       });
+      // Failures were thrown (and turned into JwtgateError by `guarded`).
       const envelope = JSON.parse(answer);
-      if (envelope.err !== undefined) throw new JwtgateError(envelope.err);
       const report = envelope.ok;
       const used = sent?.list === list ? sent : undefined;
       // `verification` (the token's whole verification report, most of the answer once

@@ -159,6 +159,27 @@ const COMMANDS = {
   },
 };
 
+COMMANDS.gate = {
+  summary: 'the Envoy filter\'s decision for one request, offline: status, reply or upstream edits, and every check',
+  usage:
+    'jwtgate gate --config FILE --request "METHOD PATH" [--token TOKEN|-|@FILE] [--header NAME:VALUE]... [--now T] [--json]',
+  flags: {
+    config: ['string', 'FILE', 'the gate configuration (GateConfig JSON: the Envoy plugin configuration)'],
+    request: ['string', 'REQ', 'the request line "METHOD PATH", e.g. "GET /v1/kv/data/prod/web?version=2" (PATH is :path, query included)'],
+    token: ['string', 'TOKEN|-|@FILE', 'the token; replaces $TOKEN in --header values and the path, else is sent as "authorization: Bearer TOKEN"'],
+    header: ['list', 'NAME:VALUE', 'a request header; repeatable'],
+    now: NOW_FLAG,
+  },
+  notes: [
+    'Remote providers\' keys are fetched as the filter would (https://<authority><path>, or discovery).',
+    '--json prints the Decision JSON, byte for byte what createGate, the page and the filter give.',
+    'Exit 0 when the request is forwarded (allow, or pass: bypass, CORS preflight, allow_missing), 1 when',
+    'refused (or still waiting for keys), 2 on bad input.',
+  ],
+  example:
+    'jwtgate gate --config gate.json --token @token.jwt --request "GET /v1/kv/data/default/mongo/config"',
+};
+
 const COMMON = {
   json: ['bool', '', 'print one JSON object on stdout ({"ok": ...}; errors as {"ok": false, "error": {"code", "message"}})'],
   color: ['bool', '', 'colour the output even when it is not a terminal'],
@@ -411,9 +432,13 @@ function verdictLines(c, ok, what, result, error, now) {
   const lines = [];
   if (!ok) lines.push(`${c.red(c.bold(what.fail))}: ${error.message}${c.dim(` [${error.code}]`)}`);
   if (!ok && (error.expected !== undefined || error.actual !== undefined)) {
+    // The error's values are data ({ exp, leeway }); the failed check words them for people.
+    const failedCheck = error.report?.checks?.find((k) => k.outcome === 'fail' && k.code === error.code);
+    const expected = failedCheck?.expected ?? (error.expected === undefined ? undefined : shown(error.expected));
+    const actual = failedCheck?.actual ?? (error.actual === undefined ? '(absent)' : shown(error.actual));
     if (error.claim !== undefined) lines.push(`  claim:    ${error.claim}`);
-    if (error.expected !== undefined) lines.push(`  expected: ${shown(error.expected)}`);
-    if (error.actual !== undefined) lines.push(`  actual:   ${shown(error.actual)}`);
+    if (expected !== undefined) lines.push(`  expected: ${expected}`);
+    lines.push(`  actual:   ${actual}`);
   }
   const key = result?.key;
   if (key) lines.push('', `key: kid=${key.kid ?? '(none)'} alg=${key.alg} kty=${key.kty} thumbprint=${key.thumbprint}`);
@@ -834,6 +859,92 @@ async function cmdLogins(io, { opts, positional }, out) {
   return out.text(lines.join('\n'), exit);
 }
 
+/** `--request "GET /path"` as `{ method, path }`. */
+function requestLine(text) {
+  const m = /^\s*(\S+)\s+(\S+)\s*$/.exec(text ?? '');
+  if (!m) throw new UsageError('--request needs "METHOD PATH", e.g. "GET /v1/kv/data/app"');
+  return { method: m[1], path: m[2] };
+}
+
+/** The request the gate decides: `--request`, `--header`s, and the token where `$TOKEN` is. */
+function gateRequest(io, opts) {
+  const { method, path } = requestLine(opts.request);
+  const headers = (opts.header ?? []).map((h) => {
+    const colon = h.indexOf(':');
+    if (colon <= 0) throw new UsageError(`--header ${JSON.stringify(h)}: expected NAME:VALUE`);
+    return [h.slice(0, colon).trim().toLowerCase(), h.slice(colon + 1).trimStart()];
+  });
+  if (opts.token === undefined) return { method, path, headers };
+  const token = tokenSource(io, [opts.token], {});
+  const fill = (v) => v.split('$TOKEN').join(token);
+  const named = path.includes('$TOKEN') || headers.some(([, v]) => v.includes('$TOKEN'));
+  if (!named) headers.push(['authorization', `Bearer ${token}`]);
+  return { method, path: fill(path), headers: headers.map(([k, v]) => [k, fill(v)]) };
+}
+
+function decisionLines(c, d) {
+  const lines = [];
+  const head = { allow: c.green, pass: c.green, deny: c.red, wait: c.yellow }[d.verdict] ?? ((x) => x);
+  const what = {
+    allow: 'ALLOW: forwarded upstream (token verified and authorised)',
+    pass: 'PASS: forwarded upstream without a verified token',
+    deny: `DENY: ${d.status} local reply`,
+    wait: 'WAIT: the keys could not be loaded yet',
+  }[d.verdict] ?? d.verdict;
+  lines.push(head(c.bold(what)) + (d.provider ? c.dim(`  (provider ${d.provider})`) : ''));
+  if (d.code) lines.push(`${d.message ?? ''}${c.dim(` [${d.code}]`)}`);
+  else if (d.message) lines.push(d.message);
+  if (d.reply) {
+    lines.push('', c.bold(`reply ${d.reply.status}`));
+    for (const [k, v] of d.reply.headers ?? []) lines.push(`  ${k}: ${v}`);
+    if (d.reply.body) lines.push('', ...d.reply.body.split('\n').map((l) => `  ${l}`));
+  }
+  if (d.upstream) {
+    const { set = [], remove = [], path } = d.upstream;
+    lines.push('', c.bold('upstream'));
+    if (path !== undefined) lines.push(`  :path -> ${path}`);
+    for (const [k, v] of set) lines.push(`  set     ${k}: ${v}`);
+    for (const k of remove) lines.push(`  remove  ${k}`);
+    if (path === undefined && !set.length && !remove.length) lines.push('  (unchanged)');
+  }
+  if (d.checks?.length) lines.push('', c.bold('checks'), ...formatChecks(d.checks, c));
+  if (d.also_failing?.length) {
+    lines.push('', c.bold('also failing (after the first failure, which is the verdict)'), ...formatChecks(d.also_failing, c));
+  }
+  if (d.alias) {
+    lines.push('', c.bold('Vault entity alias'), `  name      ${d.alias.name}`);
+    for (const [k, v] of Object.entries(d.alias.metadata ?? {})) lines.push(`  metadata  ${k} = ${v}`);
+  }
+  if (d.policies) {
+    const p = d.policies;
+    const line = p.allowed ? c.green('policies allow the request') : c.red('policies deny the request');
+    const rule = p.winner ? ` (${p.capability ?? 'no capability'} via ${p.winner.pattern}: ${(p.winner.capabilities ?? []).join(', ')})` : '';
+    lines.push('', c.bold('policies'), `  ${line}${rule}`);
+  }
+  if (d.login_order?.length) lines.push('', c.yellow(`login-order hazards: ${d.login_order.length} (answers depend on who logged in last)`));
+  return lines;
+}
+
+async function cmdGate(io, { opts, positional }, out) {
+  if (positional.length) throw new UsageError(`unexpected argument ${JSON.stringify(positional[0])} (the token goes in --token)`);
+  if (opts.config === undefined) throw new UsageError('--config FILE is required (the gate configuration)');
+  if (opts.request === undefined) throw new UsageError('--request "METHOD PATH" is required');
+  const config = readText(io, opts.config, 'gate configuration');
+  const request = gateRequest(io, opts);
+  const now = parseNow(opts.now, io);
+  const gate = api.createGate(config, io.fetch ? { fetch: io.fetch } : {});
+  let d;
+  try {
+    d = await gate.decide(request, now === undefined ? {} : { now });
+  } finally {
+    gate.free();
+  }
+  const exit = d.verdict === 'allow' || d.verdict === 'pass' ? EXIT.OK : EXIT.FAIL;
+  // The Decision JSON itself (compact: the text every front end gives), not the { ok } wrapper.
+  if (opts.json) return out.text(JSON.stringify(d), exit);
+  return out.text(decisionLines(out.c, d).join('\n'), exit);
+}
+
 const RUN = {
   inspect: cmdInspect,
   verify: cmdVerify,
@@ -844,6 +955,7 @@ const RUN = {
   discover: cmdDiscover,
   mint: cmdMint,
   logins: cmdLogins,
+  gate: cmdGate,
 };
 
 // ---------- entry ----------

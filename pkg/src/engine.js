@@ -12,7 +12,7 @@
 // they held in the old instance; a Verifier handle rebuilds its core from its options on its next
 // call because `generation()` changed.
 import * as glue from '../dist/jwtgate.js';
-import { JwtgateError } from './errors.js';
+import { JwtgateError, isCoreFailure } from './errors.js';
 
 let loaded = false;
 let broken;
@@ -46,11 +46,13 @@ export function enter() {
 }
 
 /**
- * The error a call into wasm should throw for `e`: a JwtgateError as it is; anything else is a
- * trap, so the instance is replaced first and the call throws ERR_INTERNAL with `e` as `cause`.
+ * The error a call into wasm should throw for `e`: a JwtgateError as it is, a failure the core
+ * threw (a plain object, see errors.js) as a JwtgateError; anything else is a trap, so the
+ * instance is replaced first and the call throws ERR_INTERNAL with `e` as `cause`.
  */
 export function failed(e) {
   if (e instanceof JwtgateError) return e;
+  if (isCoreFailure(e)) return new JwtgateError(e);
   const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   try {
     glue.__wbg_reset_state();

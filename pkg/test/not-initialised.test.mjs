@@ -26,6 +26,7 @@ const calls = {
   createRemoteVerifier: () => jwtgate.createRemoteVerifier({ jwksUrl: 'https://nomad.example/.well-known/jwks.json' }),
   analyzeLoginOrder: () => jwtgate.analyzeLoginOrder({ role: {} }),
   simulateLogins: () => jwtgate.simulateLogins([token], { role: {} }),
+  createGate: () => jwtgate.createGate({ providers: [] }),
 };
 
 test('before init(): every function throws ERR_NOT_INITIALISED naming init()', () => {

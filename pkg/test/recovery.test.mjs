@@ -99,3 +99,15 @@ test('a freed verifier says so instead of touching wasm', () => {
   v.free();
   assert.throws(() => v.verify(m.token, { now }), (e) => e.code === 'ERR_OPTIONS_INVALID' && /freed/.test(e.message));
 });
+
+test('a gate made before a trap decides the same afterwards (rebuilt from its configuration)', async () => {
+  const { cases, requestOf } = await import('./gate-cases.mjs');
+  const { case: c, golden } = cases().find((x) => !(x.case.fetches ?? []).length && x.case.expect?.verdict === 'allow');
+  const gate = api.createGate(c.config);
+  assert.equal(JSON.stringify(await gate.decide(requestOf(c), { now: c.now })), golden);
+  const generation = engine.generation();
+  assert.throws(() => api.verify('trap:unreachable', { ...options, now }), (e) => e.code === 'ERR_INTERNAL');
+  assert.equal(engine.generation(), generation + 1);
+  assert.equal(JSON.stringify(await gate.decide(requestOf(c), { now: c.now })), golden);
+  gate.free();
+});

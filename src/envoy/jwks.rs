@@ -121,14 +121,7 @@ pub fn lifecycle_config(cfg: &RemoteJwks, limits: Limits) -> KeySetConfig {
 
 /// How a fetch problem reads in logs and in the `ERR_JWKS_UNAVAILABLE` reply.
 fn reason(problem: Option<&FetchProblem>) -> String {
-    match problem {
-        Some(FetchProblem::Transport { detail, .. }) => detail.clone(),
-        Some(FetchProblem::TimedOut { .. }) => "JWKS response never arrived".into(),
-        Some(FetchProblem::Status { status, .. }) => format!("JWKS host answered status {status}"),
-        Some(FetchProblem::Document { error, .. }) => error.to_string(),
-        Some(FetchProblem::Peer { reason }) => reason.clone(),
-        None => "JWKS not loaded".into(),
-    }
+    problem.map_or_else(|| "JWKS not loaded".into(), FetchProblem::reason)
 }
 
 impl Remote {

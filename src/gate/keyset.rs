@@ -54,7 +54,7 @@
 
 use alloc::format;
 use alloc::rc::Rc;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use core::fmt;
 
 use crate::error::{Code, Error};
@@ -232,6 +232,22 @@ pub enum FetchProblem {
 }
 
 impl FetchProblem {
+    /// How a failed fetch reads in an `ERR_JWKS_UNAVAILABLE` reply and in logs: the same words
+    /// from every front end (the Envoy filter and the core's `Keyring`), so their replies match
+    /// byte for byte. No URL: a reply must not tell a client where the keys live.
+    pub fn reason(&self) -> String {
+        match self {
+            FetchProblem::Transport { detail, .. } if detail.is_empty() => {
+                String::from("connection to the JWKS host failed (reset)")
+            }
+            FetchProblem::Transport { detail, .. } => detail.clone(),
+            FetchProblem::TimedOut { .. } => String::from("JWKS response never arrived"),
+            FetchProblem::Status { status, .. } => format!("JWKS host answered status {status}"),
+            FetchProblem::Document { error, .. } => error.to_string(),
+            FetchProblem::Peer { reason } => reason.clone(),
+        }
+    }
+
     /// The stable code: `ERR_FETCH_FAILED`, `ERR_FETCH_TIMEOUT`, or the document's own.
     pub fn code(&self) -> Code {
         match self {

@@ -41,15 +41,28 @@ export function local(seconds) {
   return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'long' });
 }
 
+/** Above this many "seconds" a number is read as milliseconds (year 5138 in seconds). */
+const MS_THRESHOLD = 1e11;
+
 /**
- * Parses the "now" field: empty → null (use the clock), digits → Unix seconds, anything else →
- * Date.parse. Returns { value: seconds|null, error? }.
+ * Parses the "now" field: empty → null (use the clock), digits → Unix seconds (milliseconds
+ * detected and converted, with `note`), an ISO date → its instant; anything else → `{ error }`
+ * and no value (the caller refuses to evaluate, it never falls back to the clock).
+ * Returns { value: seconds|null, note?, error? }.
  */
 export function parseNow(text) {
   const t = text.trim();
   if (t === '') return { value: null };
-  if (/^-?\d+(\.\d+)?$/.test(t)) return { value: Math.trunc(Number(t)) };
-  const ms = Date.parse(t);
-  if (Number.isNaN(ms)) return { value: null, error: `"${t}" is neither Unix seconds nor a date` };
+  if (/^-?\d+(\.\d+)?$/.test(t)) {
+    const n = Number(t);
+    if (Math.abs(n) >= MS_THRESHOLD) {
+      const s = Math.trunc(n / 1000);
+      return { value: s, note: `${t} looks like milliseconds: read as ${s} s (${utc(s) ?? '?'}).` };
+    }
+    return { value: Math.trunc(n) };
+  }
+  // Date.parse accepts ISO 8601 and a few other unambiguous forms; anything it rejects is refused.
+  const ms = /\d/.test(t) ? Date.parse(t) : Number.NaN;
+  if (Number.isNaN(ms)) return { value: null, error: `"${t}" is neither Unix seconds nor a date (try 2026-01-01T00:05:00Z or 1767225900)` };
   return { value: Math.trunc(ms / 1000) };
 }

@@ -2,6 +2,12 @@
 // selects keys; this module only tells JWKS, JWK and PEM text apart to hand the right option over.
 import { h, render, note, table, copyBlock } from './dom.js';
 
+/** The one sentence for shared secrets and HS* tokens. */
+export const SYMMETRIC = 'This is a shared secret, not a public key: Vault and AWS never accept symmetric (HS256/HS384/HS512) tokens, so there is nothing to verify against. Paste the issuer\'s JWKS or PEM public key instead.';
+
+/** The same sentence for a token whose header names an HMAC algorithm. */
+export const HMAC_TOKEN = (alg) => `This token is signed with ${alg}, a shared-secret algorithm: Vault and AWS never accept symmetric tokens, so there is nothing to verify it against.`;
+
 /**
  * Classifies pasted key text into the verify option it belongs to:
  * `{ jwks }` (object), `{ keys }` (PEM strings), `{}` (empty) or `{ error }`.
@@ -13,12 +19,14 @@ export function keyOption(text) {
     const blocks = t.match(/-----BEGIN [^-]+-----[\s\S]*?-----END [^-]+-----/g) ?? [];
     return blocks.length ? { keys: blocks } : { error: 'a PEM block has no matching -----END …----- line' };
   }
+  if (!/^[{[]/.test(t)) return { error: SYMMETRIC, secret: true };
   let doc;
   try {
     doc = JSON.parse(t);
   } catch (e) {
     return { error: `not JSON and not PEM: ${e.message}` };
   }
+  if (doc && doc.kty === 'oct') return { error: SYMMETRIC, secret: true };
   if (doc && Array.isArray(doc.keys)) return { jwks: doc, text: t };
   if (doc && typeof doc.kty === 'string') return { jwks: { keys: [doc] }, single: true };
   if (doc && typeof doc.jwks_uri === 'string') return { discovery: doc };
@@ -40,23 +48,30 @@ export function fetchFailure(out, url, err, what) {
     copyBlock('curl command', curlFor(url), { id: 'curl-command' }));
 }
 
-function kidNotFound(kid, keys) {
+function kidNotFound(kid, keys, nomad) {
   return note('fail', `The token's kid "${kid}" is not in this key set.`,
-    `The set has ${keys.length} key(s): ${keys.map((k) => k.kid ?? '(no kid)').join(', ') || 'none'}. Usual causes: the key was rotated and this copy is stale (Nomad prepublishes keys at half the rotation threshold; mirrors must be refreshed), the token comes from another cluster or region, or the JWKS was copied before the key existed.`);
+    `The set has ${keys.length} key(s): ${keys.map((k) => k.kid ?? '(no kid)').join(', ') || 'none'}. Usual causes: the key was rotated and this copy is stale (${nomad ? 'Nomad prepublishes keys at half the rotation threshold; mirrors must be refreshed' : 'issuers publish new keys before signing with them; mirrors must be refreshed'}), the token comes from another cluster, region or issuer, or the JWKS was copied before the key existed.`);
 }
 
 /**
- * Renders the key table. `state`: { option, thumbprints, header, verified, error, pem }.
+ * Renders the key table. `state`: { option, thumbprints, header, verified, error, pem, issuer }
+ * (`issuer`: issuer.js id, for Nomad-only advice).
  * `verified` is the engine's verify result key ({ kid, alg, kty, thumbprint }).
  */
 export function renderKeys(out, state, onPem) {
   const { option, header, verified, error } = state;
+  if (typeof header?.alg === 'string' && /^HS\d+$/.test(header.alg)) {
+    render(out, h('ul', { class: 'notes', id: 'keys-notes' }, note('fail', `${header.alg}: a shared-secret token.`, HMAC_TOKEN(header.alg))));
+    return;
+  }
   if (!option || (!option.jwks && !option.keys && !option.error && !option.discovery)) {
     render(out, h('p', { class: 'empty' }, 'No keys yet. Without keys the token can be decoded but not verified.'));
     return;
   }
   if (option.error) {
-    render(out, h('ul', { class: 'notes' }, note('fail', 'These keys cannot be read.', option.error)));
+    render(out, h('ul', { class: 'notes', id: 'keys-notes' }, option.secret
+      ? note('fail', 'A secret key.', option.error)
+      : note('fail', 'These keys cannot be read.', option.error)));
     return;
   }
   if (option.discovery) {
@@ -83,9 +98,11 @@ export function renderKeys(out, state, onPem) {
         attrs: { class: isVerifier ? 'marked' : '', 'data-kid': k.kid ?? '' },
       });
     });
-    if (header?.kid !== undefined && !keys.some((k) => k.kid === header.kid)) notes.push(kidNotFound(header.kid, keys));
+    if (header?.kid !== undefined && !keys.some((k) => k.kid === header.kid)) notes.push(kidNotFound(header.kid, keys, state.issuer === 'nomad'));
     if (keys.some((k) => k.kty === 'OKP' || k.alg === 'EdDSA')) {
-      notes.push(note('warn', 'EdDSA keys present.', 'Nomad clusters created before 1.7 sign with Ed25519 until the keyring is rotated (nomad operator root keyring rotate). Vault accepts EdDSA; AWS STS rejects it ("InvalidIdentityToken").'));
+      notes.push(note('warn', 'EdDSA keys present.', state.issuer === 'nomad'
+        ? 'Nomad clusters created before 1.7 sign with Ed25519 until the keyring is rotated (nomad operator root keyring rotate). Vault accepts EdDSA; AWS STS rejects it ("InvalidIdentityToken").'
+        : 'Vault accepts EdDSA; AWS STS rejects it ("InvalidIdentityToken").'));
     }
     if (keys.length > 100) notes.push(note('warn', `${keys.length} keys.`, 'AWS has been reported to stop matching kid beyond 100 keys in a JWKS.'));
   } else {

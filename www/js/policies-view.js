@@ -3,6 +3,7 @@
 // decision, the winning rule and every step.
 import { h, render, note, table } from './dom.js';
 import { reportTable } from './checks-view.js';
+import { hintFor } from './policy-hints.js';
 
 let counter = 0;
 
@@ -89,25 +90,30 @@ function decisionBanner(report) {
 }
 
 /** Renders the authorization outcome. */
-export function renderAuthorization(out, { report, rendered, error, missing }) {
+export function renderAuthorization(out, { report, rendered, error, missing, hints = null, choice = { source: 'typed' }, hazards = [] }) {
   if (missing) {
-    render(out, h('p', { class: 'empty' }, missing));
+    render(out, hints, h('p', { class: 'empty' }, missing));
     return;
   }
   if (error) {
-    render(out, h('ul', { class: 'notes', id: 'policy-error' }, error.report
+    render(out, hints, h('ul', { class: 'notes', id: 'policy-error' }, error.report
       ? note('fail', 'The login is rejected first, so Vault never evaluates these policies.', `${error.message} — see Checks.`)
       : note('fail', 'Cannot evaluate the policies.', `${error.message}${error.code ? ` (${error.code})` : ''}`)));
     return;
   }
   const { paths, dropped } = pathsOf(rendered, report);
   const droppedRows = dropped.map((d) => ({
-    cells: [d.policy, h('td', { class: 'mono' }, d.path), h('td', {}, d.reason), h('td', { class: 'explain' }, d.hint ?? '')],
+    cells: [d.policy, h('td', { class: 'mono' }, d.path), h('td', {}, d.reason), h('td', { class: 'explain' }, hintFor(d.hint, choice) ?? '')],
     attrs: { 'data-dropped': d.path },
   }));
   const others = report?.others ?? [];
   render(out,
     report ? decisionBanner(report) : null,
+    report && hazards.length ? h('ul', { class: 'notes', id: 'decision-login-order' }, h('li', { class: 'note warn' },
+      h('strong', {}, 'This answer depends on who logged in last.'), ' ',
+      h('span', { class: 'body' }, hazards.map((f) => `${f.severity}: ${f.aliasKey ? `alias metadata "${f.aliasKey}" follows whichever token with the same alias name logged in last` : f.message}`).join('; '), '. ',
+        h('a', { href: '#login-order' }, 'Who else shares this alias, and the fix')))) : null,
+    hints,
     dropped.length ? h('ul', { class: 'notes', id: 'dropped-notes' },
       note('warn', `${dropped.length} templated path(s) dropped.`, 'Vault silently skips a path whose template cannot be rendered, so the workload just gets 403. Usually the role\'s claim_mappings lacks the metadata key the template uses, or the template names another mount\'s accessor.')) : null,
     paths.length || dropped.length ? [h('h3', {}, 'Rendered for this identity'), renderedText(paths, dropped, report?.winner)] : null,
@@ -115,6 +121,6 @@ export function renderAuthorization(out, { report, rendered, error, missing }) {
     (report?.notes ?? []).length ? h('ul', { class: 'notes' }, report.notes.map((n) => note('info', 'Note:', n))) : null,
     others.length ? table('Rules that also matched', ['rule', 'capabilities', 'why it lost'],
       others.map((o) => [h('td', { class: 'mono' }, o.rule?.pattern ?? ''), caps(o.rule?.capabilities).join(', '), o.message ?? o.reason ?? '']), { id: 'other-rules' }) : null,
-    report?.steps?.length ? reportTable('Decision steps', report.steps, 'decision-steps') : null);
+    report?.steps?.length ? reportTable('Decision steps', report.steps.map((c) => ({ ...c, actual: hintFor(c.actual, choice) })), 'decision-steps') : null);
 }
 

@@ -1,8 +1,9 @@
 // Renders the engine's `inspect(token)` result: coloured segments, what was tolerated, decoded
 // header and payload with explanations, the Nomad identity and the token's times.
-import { h, render, note, table, pretty } from './dom.js';
+import { h, render, note, table, pretty, copyBlock } from './dom.js';
 import { relative, duration, utc, local } from './format.js';
-import { HEADER_TEXT, CLAIM_TEXT, NOMAD_SUB_PARTS } from './claims-text.js';
+import { claimText, headerText, NOMAD_SUB_PARTS } from './claims-text.js';
+import { issuerOf } from './issuer.js';
 
 const TIME_CLAIMS = ['iat', 'nbf', 'exp'];
 
@@ -44,8 +45,47 @@ function isFlat(v) {
   return Array.isArray(v) && v.every((x) => x === null || typeof x !== 'object');
 }
 
+/** A value as text: strings as they are (the empty string as `""`), anything else as JSON. */
 function valueText(v) {
-  return typeof v === 'string' ? v : JSON.stringify(v);
+  return typeof v === 'string' ? (v === '' ? '""' : v) : JSON.stringify(v);
+}
+
+/**
+ * A claim value cell: numbers and booleans never wrap, nested objects pretty-printed in a <pre>,
+ * everything else wraps only between words (style.css `.value`).
+ */
+function valueCell(v) {
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return h('td', { class: 'mono value nowrap', 'data-type': typeof v }, JSON.stringify(v));
+  if (typeof v === 'object' && !isFlat(v)) return h('td', { class: 'mono value' }, h('pre', { class: 'cell-json' }, pretty(v)));
+  return h('td', { class: `mono value${v === '' ? ' empty-string' : ''}` }, valueText(v));
+}
+
+/**
+ * The members of `obj` in the order the token wrote them: `text` is the engine's decoded segment
+ * text (`header_text` / `payload_text`), whose order JSON.parse keeps for non-numeric names
+ * (a member named like an array index, "0", comes first: a JavaScript object's rule).
+ */
+function inTokenOrder(obj, text) {
+  let raw = null;
+  try {
+    const v = JSON.parse(text);
+    if (v && typeof v === 'object' && !Array.isArray(v)) raw = v;
+  } catch {
+    // Not parseable as a whole: keep the engine's order.
+  }
+  const keys = raw ? Object.keys(raw).filter((k) => k in obj) : [];
+  for (const k of Object.keys(obj)) if (!keys.includes(k)) keys.push(k);
+  // Nested members in token order too: the decoded segment's own value when it has the member.
+  return keys.map((k) => [k, raw && k in raw ? raw[k] : obj[k]]);
+}
+
+/** The decoded segment as JSON text in token order, for the raw panels. */
+function rawJson(obj, text) {
+  try {
+    return pretty(JSON.parse(text));
+  } catch {
+    return text ?? pretty(obj);
+  }
 }
 
 /** One row per time claim: relative + UTC + local, with the milliseconds mistake flagged. */
@@ -66,12 +106,12 @@ function timeRows(payload, now) {
       });
       continue;
     }
-    rows.push([h('code', {}, c), String(v), relative(v - now), utc(v) ?? '?', local(v) ?? '?']);
+    rows.push([h('code', {}, c), h('td', { class: 'mono nowrap value' }, String(v)), now === null ? '—' : relative(v - now), h('td', { class: 'nowrap' }, utc(v) ?? '?'), local(v) ?? '?']);
   }
   return rows;
 }
 
-function timeSummary(payload, now) {
+function timeSummary(payload, now, issuer) {
   const items = [];
   const { iat, exp } = payload;
   if (typeof exp === 'number' && Math.abs(exp) < 1e11) {
@@ -80,7 +120,9 @@ function timeSummary(payload, now) {
       : note('info', `Expires ${relative(exp - now)}.`, `${duration(exp - now)} left at the evaluation time.`));
     if (typeof iat === 'number') {
       const ttl = exp - iat;
-      items.push(note('info', `TTL ${duration(ttl)}`, `(exp − iat). Nomad renews an identity at about half its TTL, so a fresh one appears after ~${duration(Math.floor(ttl / 2))}.`));
+      items.push(note('info', `TTL ${duration(ttl)}`, issuer === 'nomad'
+        ? `(exp − iat). Nomad renews an identity at about half its TTL, so a fresh one appears after ~${duration(Math.floor(ttl / 2))}.`
+        : '(exp − iat).'));
     }
   }
   return items;
@@ -96,6 +138,11 @@ const FIX = {
   alg_eddsa_aws: 'Fix: rotate the Nomad keyring (nomad operator root keyring rotate) to get an RS256 key.',
   aud_nomad_default: 'Fix: request a named identity with the audience the role binds.',
 };
+/** Issuer-neutral wording for warnings whose engine text speaks of Nomad. */
+const NEUTRAL = {
+  iss_missing: 'RFC 7519 makes iss optional, but AWS STS finds the OIDC provider by it and OIDC discovery starts from it; a Vault bound_issuer cannot match a token without one.',
+  exp_missing: 'The token never expires: Vault invents an expiry from iat/nbf plus expiration_leeway; AWS STS refuses tokens without exp.',
+};
 const TITLES = {
   iss_missing: 'No iss claim.', exp_missing: 'No exp claim.', time_in_milliseconds: 'Milliseconds, not seconds.',
   alg_eddsa_aws: 'EdDSA: AWS will reject it.', aud_nomad_default: 'Default Nomad audience.', alg_none: 'Unsigned (alg none).', alg_hmac: 'HMAC algorithm.',
@@ -108,10 +155,12 @@ function sentence(t) {
   return /[.!?)]$/.test(x) ? x : `${x}.`;
 }
 
-function warningNote(w) {
-  const extra = FIX[w.code];
+function warningNote(w, issuer) {
+  const nomad = issuer === 'nomad';
+  const extra = nomad ? FIX[w.code] : null;
+  const text = !nomad && NEUTRAL[w.code] ? NEUTRAL[w.code] : sentence(TITLES[w.code] ? w.text.replace(/^no (iss|exp|kid):\s*/, '') : w.text);
   return h('li', { class: `note ${w.code === 'kid_missing' ? 'info' : 'warn'}`, 'data-code': w.code ?? '' },
-    h('strong', {}, TITLES[w.code] ?? 'Note:'), ' ', h('span', { class: 'body' }, sentence(TITLES[w.code] ? w.text.replace(/^no (iss|exp|kid):\s*/, '') : w.text), extra ? ` ${extra}` : ''));
+    h('strong', {}, TITLES[w.code] ?? 'Note:'), ' ', h('span', { class: 'body' }, text, extra ? ` ${extra}` : ''));
 }
 
 /** The Nomad `sub` split into its six parts, when it has that shape. */
@@ -141,38 +190,63 @@ function nomadIdentity(payload, r) {
       kind ? [h('dt', {}, 'kind'), h('dd', {}, kind)] : null));
 }
 
-/** Renders the inspect result (or an error from inspect) into `out`. */
-export function renderToken(out, r, now, error) {
+/** Whether the engine decoded anything at all (a header or a payload object). */
+export function decodedSomething(r) {
+  return Boolean(r && ((r.header && typeof r.header === 'object') || (r.payload && typeof r.payload === 'object')));
+}
+
+/**
+ * Renders the inspect result (or an error from inspect) into `out`. `prelude`: notes to show
+ * first (what recognition found in the paste). `now` is null when the clock input is unreadable.
+ */
+export function renderToken(out, r, now, error, prelude = null) {
   if (error) {
-    render(out, h('ul', { class: 'notes' }, note('fail', 'Cannot decode this input.', `${error.message}${error.code ? ` (${error.code})` : ''}`)));
+    render(out, prelude, h('ul', { class: 'notes', id: 'token-notes' }, note('fail', 'Cannot decode this input.', `${error.message}${error.code ? ` (${error.code})` : ''}`)));
     return;
   }
   if (!r) {
-    render(out, h('p', { class: 'empty' }, 'Paste a token to decode it.'));
+    render(out, prelude ?? h('p', { class: 'empty' }, 'Paste a token to decode it.'));
+    return;
+  }
+  const warns = warningsOf(r.warnings);
+  if (!decodedSomething(r)) {
+    // Nothing decoded: no "Decoded" notice and no empty tables, only what the engine found.
+    render(out, prelude,
+      h('ul', { class: 'notes', id: 'token-notes' },
+        note('fail', 'No token found.', 'Nothing in this text decodes as a JWT header or payload.'),
+        warns.filter((w) => w.code !== 'no_token_found').map((w) => warningNote(w, 'generic')),
+        r.strict_error ? note('info', 'The engine says:', `${r.strict_error.message} (${r.strict_error.code})`) : null));
+    out.dataset.recognised = 'nothing-decoded';
     return;
   }
   const header = r.header ?? {};
   const payload = r.payload ?? {};
-  const warns = warningsOf(r.warnings);
+  const issuer = issuerOf(payload);
   const tolerated = warningsOf(r.tolerated);
-  const headerRows = Object.entries(header).map(([k, v]) => [h('code', {}, k), h('td', { class: 'mono' }, valueText(v)), h('td', { class: 'explain' }, HEADER_TEXT[k] ?? '')]);
-  const payloadRows = Object.entries(payload).map(([k, v]) => [
-    h('code', {}, k),
-    h('td', { class: 'mono' }, typeof v === 'object' && v !== null && !isFlat(v) ? pretty(v) : valueText(v)),
-    h('td', { class: 'explain' }, CLAIM_TEXT[k] ?? (k.startsWith('nomad_') ? 'Nomad workload claim.' : '')),
-  ]);
+  const headerRows = inTokenOrder(header, r.header_text).map(([k, v]) => [h('code', {}, k), valueCell(v), h('td', { class: 'explain' }, headerText(k, issuer.id))]);
+  const payloadRows = inTokenOrder(payload, r.payload_text).map(([k, v]) => ({
+    cells: [h('code', {}, k), valueCell(v), h('td', { class: 'explain' }, claimText(k, issuer.id))],
+    attrs: { 'data-claim': k },
+  }));
   const times = timeRows(payload, now);
+  out.dataset.recognised = 'token';
+  out.dataset.issuer = issuer.id;
   render(out,
+    prelude,
     segmentView(r),
     h('ul', { class: 'notes', id: 'token-notes' },
       h('li', { class: 'note info', id: 'notice' }, h('strong', {}, 'Decoded, not verified:'), ' ',
         h('span', { class: 'body' }, (r.notice ?? '').replace(/^decoded without verification:\s*/, '') || 'the claims below were not checked.', '. The verdicts are in Checks.')),
+      issuer.name ? note('info', 'Looks like:', `a ${issuer.name}.`) : null,
       tolerated.map((w) => h('li', { class: 'note info', 'data-code': w.code ?? '' }, h('strong', {}, 'Tolerated:'), ' ', h('span', { class: 'body' }, w.text))),
       r.strict_error ? note('fail', 'A verifier would refuse this text as a token:', `${r.strict_error.message} (${r.strict_error.code})`) : null,
-      warns.map(warningNote),
-      timeSummary(payload, now)),
-    nomadIdentity(payload, r),
+      warns.map((w) => warningNote(w, issuer.id)),
+      now === null ? note('warn', 'No evaluation time:', 'the clock input cannot be read, so nothing is said about expiry.') : timeSummary(payload, now, issuer.id)),
+    issuer.id === 'nomad' ? nomadIdentity(payload, r) : null,
     times.length ? table('Times', ['claim', 'value', 'relative', 'UTC', 'local'], times, { id: 'times-table' }) : null,
-    table('Header', ['parameter', 'value', 'meaning'], headerRows, { id: 'header-table' }),
-    table('Payload (claims)', ['claim', 'value', 'meaning'], payloadRows, { id: 'payload-table' }));
+    r.header ? table('Header', ['parameter', 'value', 'meaning'], headerRows, { id: 'header-table' }) : null,
+    r.payload ? table('Payload (claims, in token order)', ['claim', 'value', 'meaning'], payloadRows, { id: 'payload-table' }) : null,
+    h('div', { class: 'raw-json' },
+      r.header ? [h('h3', {}, 'Header JSON'), copyBlock('header JSON', rawJson(header, r.header_text), { id: 'raw-header' })] : null,
+      r.payload ? [h('h3', {}, 'Payload JSON'), copyBlock('payload JSON', rawJson(payload, r.payload_text), { id: 'raw-payload' })] : null));
 }

@@ -13,6 +13,7 @@ import {
   type Code,
   type Verified,
 } from 'jwtgate';
+import { createGate } from 'jwtgate';
 
 const minted = mintTestIdentity({ job: 'mongo', audience: ['vault.io'], alg: 'RS256', ttl: 600 });
 const v: Verified = verify(minted.token, { jwks: minted.jwks, audience: 'vault.io', now: new Date() });
@@ -37,6 +38,9 @@ try {
   if (e instanceof JwtgateError) {
     const c: Code = e.code;
     const claim: string | undefined = e.claim;
+    const wanted: import('jwtgate').JsonValue | undefined = e.expected;
+    const sub: unknown = e.payload?.sub;
+    void wanted, sub;
     if (e.code === 'ERR_INTERNAL' || e.code === 'ERR_NOT_INITIALISED') void e.cause;
     void c;
     void claim;
@@ -56,3 +60,12 @@ void grantedBytes;
 // @ts-expect-error: a request needs a path
 authorize(minted.token, { jwks: minted.jwks, policies: [], request: { capability: 'read' } });
 void [kid, outcome, allowed, header, expired, remote, wrong];
+async function gate(): Promise<void> {
+  const g = createGate({ providers: [] }, { signal: new AbortController().signal });
+  const d = await g.decide({ method: 'GET', path: '/v1/kv/data/x', headers: [['authorization', 'Bearer x']] }, { now: 1 });
+  const verdict: 'allow' | 'deny' | 'pass' | 'wait' = d.verdict;
+  const status: number | undefined = d.reply?.status;
+  void verdict, status;
+  g.free();
+}
+void gate;

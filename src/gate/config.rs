@@ -1,5 +1,6 @@
-//! The plugin configuration: JSON handed to `proxy_on_configure` (buffer type 7), parsed and
-//! validated once per root context.
+//! The gate configuration ([`GateConfig`]): one JSON schema, the Envoy plugin configuration
+//! (handed to `proxy_on_configure`, buffer type 7) and what the npm package, the CLI and the
+//! page take. Parsed and validated once; unknown members are refused at every level.
 //!
 //! Validation here is a pure function of the configuration bytes — no clock, no shared data —
 //! because Envoy runs `on_configure` on a canary VM and then again on every worker VM, and a
@@ -23,7 +24,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::engine::{self, ProviderPolicy};
-use super::error::FilterError;
+use super::error::GateError;
 use super::jwt_authn::{PayloadHeader, SubjectMatcher};
 use crate::json::JsonError;
 use crate::limits::Limits;
@@ -156,6 +157,9 @@ pub struct Provider {
     pub max_lifetime_s: Option<u64>,
     /// `jwt_authn`'s `forward_payload_header`: the token's payload segment in this header.
     pub forward_payload_header: Option<PayloadHeader>,
+    /// The login-order hazards of the provider's Vault role and policies (answers that depend
+    /// on who logged in last with the same entity alias), found once here.
+    pub login_order: Vec<crate::login_order::Finding>,
 }
 
 impl Provider {
@@ -176,7 +180,7 @@ pub struct Rule {
     pub methods: Vec<String>,
     /// What to do.
     pub action: RuleAction,
-    /// Indexes into [`FilterConfig::providers`] whose tokens are accepted (default: all).
+    /// Indexes into [`GateConfig::providers`] whose tokens are accepted (default: all).
     pub providers: Vec<usize>,
     /// Removed from the path before it is matched against Vault policies (e.g. `/v1/`).
     pub strip_prefix: Option<String>,
@@ -204,9 +208,9 @@ impl PathMatch {
 /// Default for `cache_bytes`: 8 MiB of cached answers per worker, the npm verifier's default.
 pub const DEFAULT_CACHE_BYTES: usize = 8 * 1024 * 1024;
 
-/// The validated plugin configuration.
+/// The validated gate configuration (the Envoy plugin configuration).
 #[derive(Clone, Debug)]
-pub struct FilterConfig {
+pub struct GateConfig {
     /// Providers, in configuration order.
     pub providers: Vec<Provider>,
     /// Rules; the first match wins; no match means `require` with every provider.
@@ -418,8 +422,8 @@ fn default_action() -> RuleAction {
 
 // ---------------------------------------------------------------------------------------------
 
-fn invalid(field: impl Into<String>, reason: impl Into<String>) -> FilterError {
-    FilterError::ConfigInvalid { field: field.into(), reason: reason.into() }
+fn invalid(field: impl Into<String>, reason: impl Into<String>) -> GateError {
+    GateError::ConfigInvalid { field: field.into(), reason: reason.into() }
 }
 
 /// Limits for the configuration document itself: larger than a token's, since it may embed
@@ -443,12 +447,12 @@ fn printable(s: &str) -> bool {
     s.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
-impl FilterConfig {
+impl GateConfig {
     /// Parses and validates the plugin configuration bytes.
     ///
     /// Every refusal names the offending member as a JSON pointer (RFC 6901), the empty pointer
     /// being the document itself.
-    pub fn parse(bytes: &[u8]) -> Result<FilterConfig, FilterError> {
+    pub fn parse(bytes: &[u8]) -> Result<GateConfig, GateError> {
         let doc = document(bytes)?;
         let raw: RawConfig = serde_path_to_error::deserialize(Value::Object(doc))
             .map_err(|e| invalid(path_pointer(e.path()), e.inner().to_string()))?;
@@ -488,7 +492,7 @@ impl FilterConfig {
                 return Err(invalid("/stat_prefix", "must be non-empty [A-Za-z0-9_-]"));
             }
         }
-        Ok(FilterConfig {
+        Ok(GateConfig {
             providers,
             rules,
             bypass_cors_preflight: raw.bypass_cors_preflight,
@@ -544,7 +548,7 @@ fn provider(
     field: &str,
     limits: &Limits,
     warnings: &mut Vec<String>,
-) -> Result<Provider, FilterError> {
+) -> Result<Provider, GateError> {
     if p.name.is_empty()
         || !p.name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
     {
@@ -682,12 +686,14 @@ fn provider(
         limits: limits.clone(),
     })
     .map_err(|e| match e {
-        FilterError::ConfigInvalid { field: f, reason } => {
+        GateError::ConfigInvalid { field: f, reason } => {
             invalid(format!("{field}/{}", dotted_to_pointer(&f)), reason)
         }
         other => invalid(field, other.to_string()),
     })?;
+    let login_order = engine::login_order_hazards(&policy);
     Ok(Provider {
+        login_order,
         name: p.name,
         keys,
         from_headers,
@@ -711,7 +717,7 @@ fn usable_keys(
     list: &str,
     provider: &str,
     warnings: &mut Vec<String>,
-) -> Result<crate::jose::KeySet, FilterError> {
+) -> Result<crate::jose::KeySet, GateError> {
     let skipped: Vec<String> = set
         .skipped
         .iter()
@@ -742,7 +748,7 @@ fn check_role(
     ignore: bool,
     provider: &str,
     warnings: &mut Vec<String>,
-) -> Result<(), FilterError> {
+) -> Result<(), GateError> {
     for k in VaultRole::unknown_fields(role) {
         let member = pointer_push(at, k);
         if !ignore {
@@ -773,7 +779,7 @@ fn check_role(
     }
 }
 
-fn subject_matcher(m: RawStringMatcher, at: &str) -> Result<SubjectMatcher, FilterError> {
+fn subject_matcher(m: RawStringMatcher, at: &str) -> Result<SubjectMatcher, GateError> {
     if m.safe_regex.is_some() {
         return Err(invalid(
             format!("{at}/safe_regex"),
@@ -795,7 +801,7 @@ fn subject_matcher(m: RawStringMatcher, at: &str) -> Result<SubjectMatcher, Filt
 
 /// The configuration document as an object, or a refusal at the empty pointer (not JSON,
 /// empty, not an object) or at the repeated member.
-fn document(bytes: &[u8]) -> Result<Map<String, Value>, FilterError> {
+fn document(bytes: &[u8]) -> Result<Map<String, Value>, GateError> {
     const WHAT: &str = "plugin configuration";
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(invalid(
@@ -941,7 +947,7 @@ impl<'de> Visitor<'de> for Walk<'_> {
     }
 }
 
-fn remote(r: RawRemote, field: &str, issuer: Option<&str>) -> Result<RemoteJwks, FilterError> {
+fn remote(r: RawRemote, field: &str, issuer: Option<&str>) -> Result<RemoteJwks, GateError> {
     if r.cluster.is_empty() || !printable(&r.cluster) {
         return Err(invalid(format!("{field}/cluster"), "must name an Envoy cluster"));
     }
@@ -1028,7 +1034,7 @@ fn remote(r: RawRemote, field: &str, issuer: Option<&str>) -> Result<RemoteJwks,
     })
 }
 
-fn rule(r: RawRule, field: &str, providers: &[Provider]) -> Result<Rule, FilterError> {
+fn rule(r: RawRule, field: &str, providers: &[Provider]) -> Result<Rule, GateError> {
     let path = match (r.prefix, r.exact) {
         (Some(p), None) if p.starts_with('/') => PathMatch::Prefix(p),
         (None, Some(e)) if e.starts_with('/') => PathMatch::Exact(e),
@@ -1076,7 +1082,7 @@ mod tests {
 
     #[test]
     fn unnormalised_paths_match_no_rule() {
-        let cfg = FilterConfig::parse(
+        let cfg = GateConfig::parse(
             br#"{"providers":[{"name":"p","jwks":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}],
                  "rules":[{"prefix":"/healthz","action":"bypass"}]}"#,
         )
@@ -1095,7 +1101,7 @@ mod tests {
 
     #[test]
     fn discovery_path_comes_from_the_issuer() {
-        let cfg = FilterConfig::parse(
+        let cfg = GateConfig::parse(
             br#"{"providers":[{"name":"p","issuer":"https://idp.example/realms/x/",
                  "remote_jwks":{"cluster":"c","authority":"idp.example","discovery":true}}]}"#,
         )
@@ -1108,7 +1114,7 @@ mod tests {
     #[test]
     fn defaults() {
         let cfg =
-            FilterConfig::parse(br#"{"providers":[{"name":"p","jwks":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}]}"#).unwrap();
+            GateConfig::parse(br#"{"providers":[{"name":"p","jwks":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}]}"#).unwrap();
         let p = &cfg.providers[0];
         assert_eq!(
             p.from_headers,
@@ -1124,7 +1130,7 @@ mod tests {
         r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#;
 
     fn refusal(doc: &str) -> String {
-        FilterConfig::parse(doc.as_bytes()).unwrap_err().to_string()
+        GateConfig::parse(doc.as_bytes()).unwrap_err().to_string()
     }
 
     #[test]
@@ -1192,7 +1198,7 @@ mod tests {
         let msg = refusal(r#"{"providers":[{"name":"p","jwks":{"keys":[]}}]}"#);
         assert!(msg.ends_with("/providers/0/jwks: no public key: the key set is empty"), "{msg}");
         // A usable key beside a skipped one: accepted, with a warning naming the skipped one.
-        let cfg = FilterConfig::parse(
+        let cfg = GateConfig::parse(
             format!(r#"{{"providers":[{{"name":"p","jwks":{{"keys":[{KEY},{oct}]}}}}]}}"#)
                 .as_bytes(),
         )
@@ -1212,7 +1218,7 @@ mod tests {
         let msg = refusal(&doc(""));
         assert!(msg.starts_with("invalid filter configuration at /providers/0/vault/role/bound_claim: unknown Vault role field \"bound_claim\""), "{msg}");
         let cfg =
-            FilterConfig::parse(doc(r#","ignore_unknown_role_fields":true"#).as_bytes()).unwrap();
+            GateConfig::parse(doc(r#","ignore_unknown_role_fields":true"#).as_bytes()).unwrap();
         assert_eq!(cfg.warnings.len(), 1, "{:?}", cfg.warnings);
         assert!(cfg.warnings[0]
             .contains("\"bound_claim\" at /providers/0/vault/role/bound_claim ignored"));
@@ -1228,7 +1234,7 @@ mod tests {
 
     #[test]
     fn jwt_authn_fields() {
-        let cfg = FilterConfig::parse(format!(r#"{{"stat_prefix":"edge","filter_state":true,"providers":[{{"name":"p","jwks":{KEY},
+        let cfg = GateConfig::parse(format!(r#"{{"stat_prefix":"edge","filter_state":true,"providers":[{{"name":"p","jwks":{KEY},
             "subjects":{{"prefix":"spiffe://x/"}},"max_lifetime_seconds":3600,"forward_payload_header":"X-Jwt-Payload",
             "pad_forward_payload_header":true,"claim_to_headers":[{{"header_name":"x-sub","claim_name":"sub"}}]}}]}}"#).as_bytes()).unwrap();
         let p = &cfg.providers[0];

@@ -1,10 +1,6 @@
-//! The only place the filter calls the core. Everything here is a call and a type conversion;
+//! The only place the gate calls the verifier, the role and the policies. Everything here is a call and a type conversion;
 //! every decision (token syntax, key choice, signature, claims, Vault role, policy) is the
 //! core's.
-
-// The filter that calls these is only compiled for wasm32; native builds (unit tests, docs)
-// see them unused.
-#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
 use alloc::boxed::Box;
 use alloc::format;
@@ -16,14 +12,16 @@ use core::cell::{OnceCell, RefCell};
 
 use serde_json::Value;
 
-use super::error::FilterError;
+use super::error::GateError;
 use super::reply::LocalReply;
-use crate::authorize::{Authorizer, IdentityExtras, Request};
+use crate::authorize::{AuthorizeReport, Authorizer, IdentityExtras, Request};
 use crate::claims::StandardOptions;
 use crate::jose::{Algorithm, KeySet};
 use crate::limits::Limits;
+use crate::login_order::{analyze, Finding, Setup, Severity};
 use crate::policy::http::HttpOptions;
 use crate::policy::{parse_policy, Policy, TemplateContext};
+use crate::report::Report;
 use crate::role::{VaultConfig, VaultRole};
 use crate::time::UnixTime;
 use crate::verify::{Profile, VaultProfile, VerifyOptions};
@@ -85,7 +83,7 @@ struct Decision {
     method: String,
     target: String,
     prefix: Option<String>,
-    answer: Result<(), FilterError>,
+    answer: Result<(), GateError>,
     /// The local reply rendered for a refusal (it depends on the answer alone).
     reply: Option<Rc<LocalReply>>,
 }
@@ -104,12 +102,12 @@ impl Verified {
     }
 }
 
-fn invalid(field: &str, reason: impl Into<String>) -> FilterError {
-    FilterError::ConfigInvalid { field: field.into(), reason: reason.into() }
+fn invalid(field: &str, reason: impl Into<String>) -> GateError {
+    GateError::ConfigInvalid { field: field.into(), reason: reason.into() }
 }
 
 /// Validates the provider's core inputs once, at configuration time.
-pub fn provider_policy(input: RawPolicyInput) -> Result<ProviderPolicy, FilterError> {
+pub fn provider_policy(input: RawPolicyInput) -> Result<ProviderPolicy, GateError> {
     let mut algorithms = Vec::with_capacity(input.algorithms.len());
     for name in &input.algorithms {
         match Algorithm::from_name(name) {
@@ -180,6 +178,11 @@ pub fn provider_policy(input: RawPolicyInput) -> Result<ProviderPolicy, FilterEr
 }
 
 impl ProviderPolicy {
+    /// Whether the provider authorizes requests with Vault policies.
+    pub fn has_policies(&self) -> bool {
+        !self.policies.is_empty()
+    }
+
     /// The limits tokens are parsed under.
     pub fn limits(&self) -> &Limits {
         &self.options.limits
@@ -203,13 +206,81 @@ pub fn verify(
     keys: &KeySet,
     policy: &ProviderPolicy,
     now: UnixTime,
-) -> Result<Verified, FilterError> {
+) -> Result<Verified, GateError> {
     let mut opts = policy.options.clone();
     opts.now = now;
     match crate::verify::verify(token, keys, &opts) {
         Ok(v) => Ok(Verified { inner: v, authorizer: OnceCell::new(), last: RefCell::new(None) }),
-        Err(rejected) => Err(FilterError::Core(rejected.error)),
+        Err(rejected) => Err(GateError::Core(rejected.error)),
     }
+}
+
+/// [`verify`], evaluating every check after a failure too: the report of a rejection lists
+/// every failing check ([`crate::verify::explain`]). The error is the same first failure.
+pub fn explain(
+    token: &str,
+    keys: &KeySet,
+    policy: &ProviderPolicy,
+    now: UnixTime,
+) -> Result<Verified, (GateError, Report)> {
+    let mut opts = policy.options.clone();
+    opts.now = now;
+    match crate::verify::explain(token, keys, &opts) {
+        Ok(v) => Ok(Verified { inner: v, authorizer: OnceCell::new(), last: RefCell::new(None) }),
+        Err(rejected) => Err((GateError::Core(rejected.error), rejected.report)),
+    }
+}
+
+/// The authorize report for the request (the same rendered policies [`authorize`] decides
+/// with), or `None` when the provider has no policies or the request is not one Vault reads.
+pub fn authorize_report(
+    verified: &Verified,
+    policy: &ProviderPolicy,
+    method: &str,
+    target: &str,
+    prefix: Option<&str>,
+    now: UnixTime,
+) -> Option<AuthorizeReport> {
+    if policy.policies.is_empty() {
+        return None;
+    }
+    let options =
+        HttpOptions { prefix: String::from(prefix.unwrap_or("/v1/")), ..HttpOptions::default() };
+    let request = Request::from_http(method, target, &options).ok()?;
+    Some(authorizer(verified, policy, now).authorize(&request))
+}
+
+/// The login-order hazards of the provider's Vault role and policies (answers that depend on
+/// which workload sharing an entity alias logged in last; see [`crate::login_order`]): the
+/// findings of severity security or reliability, empty without templated policies.
+pub fn login_order_hazards(policy: &ProviderPolicy) -> Vec<Finding> {
+    let Profile::Vault(vault) = &policy.options.profile else {
+        return Vec::new();
+    };
+    if policy.policies.is_empty() {
+        return Vec::new();
+    }
+    let mut setup = Setup::new(vault.role.clone(), &vault.role_name, policy.policies.clone());
+    setup.accessor = Some(policy.accessor.clone());
+    analyze(&setup)
+        .findings
+        .into_iter()
+        .filter(|f| matches!(f.severity, Severity::Security | Severity::Reliability))
+        .collect()
+}
+
+/// The policies rendered for the identity (once per identity, at the first request's `now`).
+fn authorizer<'a>(
+    verified: &'a Verified,
+    policy: &ProviderPolicy,
+    now: UnixTime,
+) -> &'a Authorizer {
+    verified.authorizer.get_or_init(|| {
+        let alias = verified.inner.alias.clone().unwrap_or_default();
+        let mut ctx = TemplateContext::for_alias(&alias, &policy.accessor, now);
+        policy.identity.apply(&mut ctx);
+        Authorizer::new(&policy.policies, &ctx)
+    })
 }
 
 /// Decides whether the verified identity may perform `method` on `target` (path and query),
@@ -221,7 +292,7 @@ pub fn authorize(
     target: &str,
     prefix: Option<&str>,
     now: UnixTime,
-) -> Result<(), FilterError> {
+) -> Result<(), GateError> {
     if policy.policies.is_empty() {
         return Ok(());
     }
@@ -252,22 +323,16 @@ fn decide(
     target: &str,
     prefix: Option<&str>,
     now: UnixTime,
-) -> Result<(), FilterError> {
+) -> Result<(), GateError> {
     let options =
         HttpOptions { prefix: String::from(prefix.unwrap_or("/v1/")), ..HttpOptions::default() };
     let request = Request::from_http(method, target, &options)
-        .map_err(|e| FilterError::Denied { code: e.code(), message: e.to_string() })?;
-    let authorizer = verified.authorizer.get_or_init(|| {
-        let alias = verified.inner.alias.clone().unwrap_or_default();
-        let mut ctx = TemplateContext::for_alias(&alias, &policy.accessor, now);
-        policy.identity.apply(&mut ctx);
-        Authorizer::new(&policy.policies, &ctx)
-    });
-    let report = authorizer.authorize(&request);
+        .map_err(|e| GateError::Denied { code: e.code(), message: e.to_string() })?;
+    let report = authorizer(verified, policy, now).authorize(&request);
     if report.allowed {
         return Ok(());
     }
-    Err(FilterError::Denied {
+    Err(GateError::Denied {
         code: crate::Code::PolicyDenied,
         message: report.denial_message(&request.path),
     })
@@ -275,6 +340,6 @@ fn decide(
 
 /// Whether a verification failure means "this key set does not have the token's key", the
 /// one failure a JWKS refetch can cure (key rotation).
-pub fn is_unknown_key(err: &FilterError) -> bool {
+pub fn is_unknown_key(err: &GateError) -> bool {
     matches!(err.code(), crate::Code::JwksNoMatchingKey)
 }

@@ -11,7 +11,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::config::Provider;
-use super::error::FilterError;
+use super::error::GateError;
 
 /// Where a token was found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,14 +53,14 @@ pub fn find(
     path: &[u8],
     provider: &Provider,
     max_len: usize,
-) -> Result<Option<Found>, FilterError> {
+) -> Result<Option<Found>, GateError> {
     // The first credential, then any others (a request almost always has one: no vector).
     let mut found = Credentials { first: None, rest: Vec::new() };
     for source in &provider.from_headers {
         let mut values = headers.iter().filter(|(n, _)| **n == *source.name).map(|(_, v)| v);
         let Some(value) = values.next() else { continue };
         if values.next().is_some() {
-            return Err(FilterError::TokenMultiple {
+            return Err(GateError::TokenMultiple {
                 locations: format!("header {} repeated", source.name),
             });
         }
@@ -104,7 +104,7 @@ pub fn find(
             locations.push_str(", ");
             locations.push_str(&o.location.describe());
         }
-        return Err(FilterError::TokenMultiple { locations });
+        return Err(GateError::TokenMultiple { locations });
     }
     Ok(Some(first))
 }
@@ -130,13 +130,13 @@ fn push(found: &mut Credentials, f: Option<Found>) {
 
 /// Validates the raw credential: bounded length first (cheap refusal of hostile input), then
 /// printable ASCII without spaces or commas (a comma means Envoy joined several headers).
-fn checked(raw: &[u8], location: Location, max_len: usize) -> Result<Option<Found>, FilterError> {
+fn checked(raw: &[u8], location: Location, max_len: usize) -> Result<Option<Found>, GateError> {
     if raw.is_empty() {
         // `Authorization: Bearer ` with nothing after it carries no credential.
         return Ok(None);
     }
     if raw.len() > max_len {
-        return Err(FilterError::TokenTooLong {
+        return Err(GateError::TokenTooLong {
             location: location.describe(),
             len: raw.len(),
             max: max_len,
@@ -146,15 +146,15 @@ fn checked(raw: &[u8], location: Location, max_len: usize) -> Result<Option<Foun
     // only worked out when something is wrong.
     if !is_token_text(raw) {
         if raw.contains(&b',') {
-            return Err(FilterError::TokenMultiple {
+            return Err(GateError::TokenMultiple {
                 locations: format!("{} holds several credentials", location.describe()),
             });
         }
-        return Err(FilterError::TokenEncoding { location: location.describe() });
+        return Err(GateError::TokenEncoding { location: location.describe() });
     }
     match core::str::from_utf8(raw) {
         Ok(s) => Ok(Some(Found { token: String::from(s), location })),
-        Err(_) => Err(FilterError::TokenEncoding { location: location.describe() }),
+        Err(_) => Err(GateError::TokenEncoding { location: location.describe() }),
     }
 }
 
@@ -218,10 +218,11 @@ fn split_once(s: &[u8], sep: u8) -> (&[u8], &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::envoy::config::FilterConfig;
+    use crate::gate::config::GateConfig;
+    use alloc::vec;
 
     fn provider(json: &str) -> Provider {
-        let cfg = FilterConfig::parse(json.as_bytes()).unwrap();
+        let cfg = GateConfig::parse(json.as_bytes()).unwrap();
         cfg.providers.into_iter().next().unwrap()
     }
 

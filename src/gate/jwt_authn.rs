@@ -16,7 +16,7 @@ use core::fmt;
 use serde_json::{Map, Value};
 
 use super::config::Provider;
-use super::error::FilterError;
+use super::error::GateError;
 use crate::time::UnixTime;
 
 /// How a [`SubjectMatcher`] compares.
@@ -110,11 +110,11 @@ impl PayloadHeader {
 }
 
 /// The provider's `subjects` and `max_lifetime_seconds` checks on a verified token's claims.
-pub fn check(p: &Provider, claims: &Map<String, Value>, now: UnixTime) -> Result<(), FilterError> {
+pub fn check(p: &Provider, claims: &Map<String, Value>, now: UnixTime) -> Result<(), GateError> {
     if let Some(m) = &p.subjects {
         let sub = claims.get("sub").and_then(Value::as_str);
         if !m.matches(sub.unwrap_or_default()) {
-            return Err(FilterError::SubjectNotAllowed {
+            return Err(GateError::SubjectNotAllowed {
                 subject: sub.map(String::from),
                 matcher: format!("{m}"),
             });
@@ -128,7 +128,7 @@ pub fn check(p: &Provider, claims: &Map<String, Value>, now: UnixTime) -> Result
         let remaining = exp.map(|e| e.saturating_sub(now.0));
         let allowed = remaining.is_some_and(|r| u64::try_from(r).map_or(true, |r| r < max));
         if !allowed {
-            return Err(FilterError::LifetimeExceeded { remaining, max });
+            return Err(GateError::LifetimeExceeded { remaining, max });
         }
     }
     Ok(())
@@ -155,6 +155,8 @@ pub fn allowed_state(provider: &str, claims: &Map<String, Value>) -> Vec<(String
 }
 
 /// The filter state for a refused request: `jwtgate.decision` = `denied` and `jwtgate.code`.
+// Only the Envoy filter (wasm32) publishes filter state.
+#[cfg_attr(not(all(feature = "envoy", target_arch = "wasm32")), allow(dead_code))]
 pub fn denied_state(code: &str) -> Vec<(String, Vec<u8>)> {
     alloc::vec![
         (String::from("jwtgate.decision"), b"denied".to_vec()),
@@ -164,6 +166,8 @@ pub fn denied_state(code: &str) -> Vec<(String, Vec<u8>)> {
 
 /// The stable code of a local reply, read back from its JSON body (`{"code":"ERR_…",…}`, the
 /// shape `reply::for_error` writes), for the denial's filter state.
+// Only the Envoy filter (wasm32) publishes filter state.
+#[cfg_attr(not(all(feature = "envoy", target_arch = "wasm32")), allow(dead_code))]
 pub fn reply_code(body: &[u8]) -> Option<&str> {
     let rest = body.strip_prefix(b"{\"code\":\"")?;
     let end = rest.iter().position(|&b| b == b'"')?;
@@ -173,7 +177,8 @@ pub fn reply_code(body: &[u8]) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::envoy::config::FilterConfig;
+    use crate::gate::config::GateConfig;
+    use alloc::string::ToString;
     use serde_json::json;
 
     fn provider(extra: &str) -> Provider {
@@ -181,7 +186,7 @@ mod tests {
             r#"{{"providers":[{{"name":"p","jwks":{{"kty":"OKP","crv":"Ed25519",
                 "x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}{extra}}}]}}"#
         );
-        FilterConfig::parse(cfg.as_bytes()).unwrap().providers.remove(0)
+        GateConfig::parse(cfg.as_bytes()).unwrap().providers.remove(0)
     }
 
     fn claims(v: Value) -> Map<String, Value> {
@@ -249,8 +254,8 @@ mod tests {
             keys,
             ["jwtgate.decision", "jwtgate.provider", "jwtgate.sub", "jwtgate.nomad_job_id"]
         );
-        let err = FilterError::TokenMissing;
-        let reply = crate::envoy::reply::for_error(&err, "r", Default::default());
+        let err = GateError::TokenMissing;
+        let reply = crate::gate::reply::for_error(&err, "r", Default::default());
         assert_eq!(reply_code(&reply.body), Some("ERR_TOKEN_MISSING"));
         assert_eq!(reply_code(b"{}"), None);
     }

@@ -12,7 +12,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::config::FetchFailureStatus;
-use super::error::FilterError;
+use super::error::GateError;
 
 /// Longest `error_description` / body message written, in bytes.
 pub const MAX_MESSAGE_LEN: usize = 256;
@@ -29,11 +29,7 @@ pub struct LocalReply {
 }
 
 /// The reply for `err`. `realm` is the configured `WWW-Authenticate` realm.
-pub fn for_error(
-    err: &FilterError,
-    realm: &str,
-    on_jwks_failure: FetchFailureStatus,
-) -> LocalReply {
+pub fn for_error(err: &GateError, realm: &str, on_jwks_failure: FetchFailureStatus) -> LocalReply {
     let code = err.code().as_str();
     let text = err.to_string();
     // The body is JSON (serde_json escapes everything); the header needs RFC 6750's subset.
@@ -41,21 +37,19 @@ pub fn for_error(
     let message = sanitize(&text, MAX_MESSAGE_LEN);
     let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
     let status = match err {
-        FilterError::Denied { .. } => 403,
-        FilterError::JwksUnavailable { .. }
-            if on_jwks_failure == FetchFailureStatus::Unavailable =>
-        {
+        GateError::Denied { .. } => 403,
+        GateError::JwksUnavailable { .. } if on_jwks_failure == FetchFailureStatus::Unavailable => {
             503
         }
-        FilterError::ConfigInvalid { .. } => 500,
-        FilterError::PathInvalid(_) => 400,
-        FilterError::Internal { .. } => 503,
+        GateError::ConfigInvalid { .. } => 500,
+        GateError::PathInvalid(_) => 400,
+        GateError::Internal { .. } => 503,
         _ => 401,
     };
     if status == 401 {
         let realm = sanitize(realm, 128);
         // RFC 6750 §3.1: a request without credentials gets no error code.
-        let challenge = if matches!(err, FilterError::TokenMissing) {
+        let challenge = if matches!(err, GateError::TokenMissing) {
             alloc::format!("Bearer realm=\"{realm}\"")
         } else {
             alloc::format!("Bearer realm=\"{realm}\", error=\"invalid_token\", error_description=\"{message}\"")
@@ -156,12 +150,12 @@ mod tests {
 
     #[test]
     fn missing_token_gets_a_bare_challenge_and_others_invalid_token() {
-        let missing = for_error(&FilterError::TokenMissing, "r", FetchFailureStatus::Unavailable);
+        let missing = for_error(&GateError::TokenMissing, "r", FetchFailureStatus::Unavailable);
         assert_eq!(missing.status, 401);
         assert!(missing
             .headers
             .contains(&("www-authenticate".into(), "Bearer realm=\"r\"".into())));
-        let multiple = FilterError::TokenMultiple { locations: "header \"x\"".into() };
+        let multiple = GateError::TokenMultiple { locations: "header \"x\"".into() };
         let r = for_error(&multiple, "r", FetchFailureStatus::Unavailable);
         let challenge = &r.headers.iter().find(|(k, _)| k == "www-authenticate").unwrap().1;
         assert_eq!(
@@ -176,20 +170,20 @@ mod tests {
 
     #[test]
     fn status_mapping() {
-        let denied = FilterError::Denied { code: crate::Code::PolicyDenied, message: "no".into() };
+        let denied = GateError::Denied { code: crate::Code::PolicyDenied, message: "no".into() };
         assert_eq!(for_error(&denied, "r", FetchFailureStatus::Unavailable).status, 403);
-        let jwks = FilterError::JwksUnavailable { provider: "p".into(), reason: "down".into() };
+        let jwks = GateError::JwksUnavailable { provider: "p".into(), reason: "down".into() };
         assert_eq!(for_error(&jwks, "r", FetchFailureStatus::Unavailable).status, 503);
         assert_eq!(for_error(&jwks, "r", FetchFailureStatus::Unauthorized).status, 401);
-        let path = crate::envoy::path::check(b"/a/../b").unwrap_err();
+        let path = crate::gate::path::check(b"/a/../b").unwrap_err();
         let bad_path =
-            for_error(&FilterError::PathInvalid(path), "r", FetchFailureStatus::Unavailable);
+            for_error(&GateError::PathInvalid(path), "r", FetchFailureStatus::Unavailable);
         assert_eq!(bad_path.status, 400);
         assert!(!bad_path.headers.iter().any(|(k, _)| k == "www-authenticate"));
         let body: serde_json::Value = serde_json::from_slice(&bad_path.body).unwrap();
         assert_eq!(body["code"], "ERR_REQUEST_INVALID");
         assert_eq!(body["message"], "request path holds the dot segment \"..\"");
-        let internal = FilterError::Internal { what: "state borrowed twice" };
+        let internal = GateError::Internal { what: "state borrowed twice" };
         let r = for_error(&internal, "r", FetchFailureStatus::Unauthorized);
         assert_eq!(r.status, 503);
         let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();

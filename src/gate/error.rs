@@ -8,10 +8,10 @@ use super::path::PathProblem;
 use crate::code::Code;
 
 /// A request or configuration failure raised by the filter itself. Token failures found by the
-/// core arrive as [`FilterError::Core`] and keep the core's code.
+/// core arrive as [`GateError::Core`] and keep the core's code.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub enum FilterError {
+pub enum GateError {
     /// The plugin configuration is unusable.
     ConfigInvalid {
         /// The offending member as a JSON pointer (`/providers/0/remote_jwks/cluster`; the
@@ -22,7 +22,7 @@ pub enum FilterError {
     },
     /// No token in any configured location.
     TokenMissing,
-    /// The request path is not in normal form (see [`super::path`]); refused with 400 before
+    /// The request path is not in normal form (see `gate::path`); refused with 400 before
     /// any rule or policy decision.
     PathInvalid(PathProblem),
     /// The filter reached a state it should never be in (a re-entered borrow, a provider index
@@ -84,69 +84,69 @@ pub enum FilterError {
     Core(crate::Error),
 }
 
-impl FilterError {
+impl GateError {
     /// The stable machine code.
     pub fn code(&self) -> Code {
         match self {
-            FilterError::ConfigInvalid { .. } => Code::FilterConfigInvalid,
-            FilterError::TokenMissing => Code::TokenMissing,
-            FilterError::PathInvalid(_) => Code::RequestInvalid,
-            FilterError::Internal { .. } => Code::Internal,
-            FilterError::TokenMultiple { .. } => Code::TokenMultiple,
-            FilterError::TokenEncoding { .. } => Code::JwsMalformed,
-            FilterError::TokenTooLong { .. } => Code::LimitExceeded,
-            FilterError::JwksUnavailable { .. } => Code::JwksUnavailable,
-            FilterError::Denied { code, .. } => *code,
-            FilterError::SubjectNotAllowed { .. } => Code::JwtSubjectMismatch,
-            FilterError::LifetimeExceeded { remaining: None, .. } => Code::JwtClaimMissing,
-            FilterError::LifetimeExceeded { .. } => Code::JwtLifetimeExceeded,
-            FilterError::Core(e) => e.code(),
+            GateError::ConfigInvalid { .. } => Code::FilterConfigInvalid,
+            GateError::TokenMissing => Code::TokenMissing,
+            GateError::PathInvalid(_) => Code::RequestInvalid,
+            GateError::Internal { .. } => Code::Internal,
+            GateError::TokenMultiple { .. } => Code::TokenMultiple,
+            GateError::TokenEncoding { .. } => Code::JwsMalformed,
+            GateError::TokenTooLong { .. } => Code::LimitExceeded,
+            GateError::JwksUnavailable { .. } => Code::JwksUnavailable,
+            GateError::Denied { code, .. } => *code,
+            GateError::SubjectNotAllowed { .. } => Code::JwtSubjectMismatch,
+            GateError::LifetimeExceeded { remaining: None, .. } => Code::JwtClaimMissing,
+            GateError::LifetimeExceeded { .. } => Code::JwtLifetimeExceeded,
+            GateError::Core(e) => e.code(),
         }
     }
 }
 
-impl fmt::Display for FilterError {
+impl fmt::Display for GateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FilterError::ConfigInvalid { field, reason } => {
+            GateError::ConfigInvalid { field, reason } => {
                 let at = if field.is_empty() { "/" } else { field };
                 write!(f, "invalid filter configuration at {at}: {reason}")
             }
-            FilterError::TokenMissing => f.write_str("token is missing"),
-            FilterError::TokenMultiple { locations } => {
+            GateError::TokenMissing => f.write_str("token is missing"),
+            GateError::TokenMultiple { locations } => {
                 write!(f, "more than one token in the request ({locations})")
             }
-            FilterError::TokenEncoding { location } => {
+            GateError::TokenEncoding { location } => {
                 write!(f, "token in {location} is not a printable ASCII string")
             }
-            FilterError::PathInvalid(p) => p.fmt(f),
-            FilterError::Internal { what } => write!(f, "internal filter failure: {what}"),
-            FilterError::TokenTooLong { location, len, max } => {
+            GateError::PathInvalid(p) => p.fmt(f),
+            GateError::Internal { what } => write!(f, "internal filter failure: {what}"),
+            GateError::TokenTooLong { location, len, max } => {
                 write!(f, "token in {location} is {len} bytes, more than max_token_len ({max})")
             }
-            FilterError::JwksUnavailable { provider, reason } => {
+            GateError::JwksUnavailable { provider, reason } => {
                 write!(f, "keys of provider {provider:?} are unavailable: {reason}")
             }
-            FilterError::Denied { message, .. } => f.write_str(message),
-            FilterError::SubjectNotAllowed { subject: Some(s), matcher } => {
+            GateError::Denied { message, .. } => f.write_str(message),
+            GateError::SubjectNotAllowed { subject: Some(s), matcher } => {
                 write!(f, "sub {s:?} does not match subjects: {matcher}")
             }
-            FilterError::SubjectNotAllowed { subject: None, matcher } => {
+            GateError::SubjectNotAllowed { subject: None, matcher } => {
                 write!(f, "token has no sub; subjects requires {matcher}")
             }
-            FilterError::LifetimeExceeded { remaining: None, max } => {
+            GateError::LifetimeExceeded { remaining: None, max } => {
                 write!(f, "token has no exp; max_lifetime_seconds ({max}) requires one")
             }
-            FilterError::LifetimeExceeded { remaining: Some(r), max } => {
+            GateError::LifetimeExceeded { remaining: Some(r), max } => {
                 write!(f, "token expires in {r} s, max_lifetime_seconds is {max}")
             }
-            FilterError::Core(e) => e.fmt(f),
+            GateError::Core(e) => e.fmt(f),
         }
     }
 }
 
-impl From<crate::Error> for FilterError {
+impl From<crate::Error> for GateError {
     fn from(e: crate::Error) -> Self {
-        FilterError::Core(e)
+        GateError::Core(e)
     }
 }

@@ -1,0 +1,79 @@
+//! The whole login-order answer for one input (the npm `loginOrder`/`simulateLogins`, the CLI
+//! `logins`): the analysis, the verified fixes and, when steps are given, the simulation.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Serialize};
+
+use crate::authorize::Request;
+use crate::failure::Failure;
+use crate::identity::DEFAULT_ACCESSOR;
+use crate::limits::Limits;
+use crate::login_order::{
+    analyze, simulate, suggest, Analysis, Knowledge, Setup, Simulation, Step, Suggestion,
+};
+use crate::policy::parse_policy;
+use crate::role::VaultRole;
+use crate::session::{PolicyText, RequestInput};
+use crate::time::UnixTime;
+
+/// What is asked (JSON, camelCase). Unknown members are refused.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LoginOrderInput {
+    /// The role (JSON text).
+    pub role: String,
+    /// The role's name (`default` when absent).
+    pub role_name: Option<String>,
+    /// The policies the role's tokens get.
+    pub policies: Vec<PolicyText>,
+    /// What is known about the issuer's claims.
+    #[serde(default)]
+    pub knowledge: Knowledge,
+    /// The auth mount's accessor.
+    pub accessor: Option<String>,
+    /// Logins and requests to simulate. Claims in them are taken as given (not verified).
+    pub steps: Option<Vec<Step>>,
+    /// The request decided after every step.
+    pub request: Option<RequestInput>,
+    /// Size limits.
+    pub limits: Option<Limits>,
+}
+
+/// The answer (members in key order, as front ends have always shown them).
+#[derive(Serialize)]
+pub struct LoginOrderReport {
+    /// Which directives depend on login order, and why.
+    pub analysis: Analysis,
+    /// The request decided, as read.
+    pub request: Option<Request>,
+    /// The simulation, when steps were given.
+    pub simulation: Option<Simulation>,
+    /// The fixes, each re-checked by the analysis.
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// Analyses `input`'s setup and runs its steps at `now`.
+pub fn run(input: &LoginOrderInput, now: UnixTime) -> Result<LoginOrderReport, Failure> {
+    let limits = input.limits.clone().unwrap_or_default();
+    let role = VaultRole::from_json(input.role.as_bytes(), &limits)?;
+    let policies = input
+        .policies
+        .iter()
+        .map(|p| parse_policy(&p.name, &p.text, &limits))
+        .collect::<Result<Vec<_>, _>>()?;
+    let role_name = input.role_name.as_deref().unwrap_or("default");
+    let mut setup = Setup::new(role, role_name, policies);
+    setup.knowledge = input.knowledge.clone();
+    setup.accessor = input.accessor.clone();
+    let analysis = analyze(&setup);
+    let suggestions = suggest(&setup, &analysis);
+    let request = input.request.as_ref().map(RequestInput::to_request).transpose()?;
+    let accessor = input.accessor.as_deref().unwrap_or(DEFAULT_ACCESSOR);
+    let simulation = match &input.steps {
+        None => None,
+        Some(steps) => Some(simulate(&setup, steps, request.as_ref(), accessor, now)?),
+    };
+    Ok(LoginOrderReport { analysis, request, simulation, suggestions })
+}
