@@ -13,9 +13,9 @@
 #![allow(clippy::unwrap_used)]
 
 use divan::{black_box, Bencher};
-use jwtgate::authorize::{Authorizer, PreparedPolicies, Request};
-use jwtgate::identity::Alias;
-use jwtgate::policy::{parse_policy, Operation, Policy, TemplateContext};
+use jwtgate::Alias;
+use jwtgate::{parse_policy, Operation, Policy, TemplateContext};
+use jwtgate::{Authorizer, PreparedPolicies, Request};
 use jwtgate::{Limits, UnixTime};
 
 fn main() {

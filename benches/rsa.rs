@@ -13,7 +13,7 @@
 use std::sync::LazyLock;
 
 use divan::{black_box, Bencher};
-use jwtgate::jose::rsa::{PreparedRsaKey, RsaHash, RsaScheme};
+use jwtgate::__internal::{PreparedRsaKey, RsaHash, RsaScheme};
 use jwtgate::Limits;
 use rsa::sha2::{Sha256, Sha512};
 use rsa::signature::Verifier as _;

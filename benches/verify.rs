@@ -17,13 +17,13 @@
 use std::sync::LazyLock;
 
 use divan::{black_box, Bencher};
-use jwtgate::cache::{self, Cache, CacheKey};
-use jwtgate::claims::{vault, Mode, VaultContext};
-use jwtgate::jose::KeySet;
-use jwtgate::report::Report;
-use jwtgate::role::{VaultConfig, VaultRole};
-use jwtgate::verify::{verify, Verified, VerifyOptions};
+use jwtgate::__internal::{self as cache, check_vault_claims, Cache, CacheKey};
+use jwtgate::KeySet;
+use jwtgate::Report;
+use jwtgate::{verify, Verified, VerifyOptions};
 use jwtgate::{Limits, UnixTime};
+use jwtgate::{Mode, VaultContext};
+use jwtgate::{VaultConfig, VaultRole};
 
 fn main() {
     divan::main();
@@ -104,13 +104,13 @@ fn jwks_each_call(bencher: Bencher, alg: &str) {
 #[divan::bench]
 fn claims_only(bencher: Bencher) {
     let token = TOKENS[0].1.as_str();
-    let jws = jwtgate::jose::parse_compact(token, &Limits::default()).unwrap();
-    let jwtgate::verify::Profile::Vault(v) = &OPTS.profile else { unreachable!() };
+    let jws = jwtgate::parse_compact(token, &Limits::default()).unwrap();
+    let jwtgate::Profile::Vault(v) = &OPTS.profile else { unreachable!() };
     let ctx =
         VaultContext { role: &v.role, role_name: &v.role_name, config: &v.config, now: OPTS.now };
     bencher.bench(|| {
         let mut report = Report::default();
-        vault::check_claims(black_box(&jws.claims), &ctx, Mode::FailFast, &mut report).is_ok()
+        check_vault_claims(black_box(&jws.claims), &ctx, Mode::FailFast, &mut report).is_ok()
     });
 }
 
@@ -130,19 +130,19 @@ fn glob_inputs() -> (Vec<String>, Vec<String>) {
 fn glob_bound_claims(bencher: Bencher) {
     let (patterns, values) = glob_inputs();
     let token = TOKENS[0].1.as_str();
-    let mut claims = jwtgate::jose::parse_compact(token, &Limits::default()).unwrap().claims;
+    let mut claims = jwtgate::parse_compact(token, &Limits::default()).unwrap().claims;
     claims.insert("groups".into(), serde_json::json!(values));
     let mut role = VaultRole::from_json(read("role.json").as_bytes(), &Limits::default()).unwrap();
-    role.bound_claims_type = jwtgate::role::BoundClaimsType::Glob;
+    role.bound_claims_type = jwtgate::BoundClaimsType::Glob;
     role.bound_claims.insert("groups".into(), serde_json::json!(patterns));
-    let jwtgate::verify::Profile::Vault(v) = &OPTS.profile else { unreachable!() };
+    let jwtgate::Profile::Vault(v) = &OPTS.profile else { unreachable!() };
     let ctx =
         VaultContext { role: &role, role_name: &v.role_name, config: &v.config, now: OPTS.now };
     let mut report = Report::default();
-    let e = vault::check_claims(&claims, &ctx, Mode::FailFast, &mut report).unwrap_err();
+    let e = check_vault_claims(&claims, &ctx, Mode::FailFast, &mut report).unwrap_err();
     assert_eq!(e.code(), jwtgate::Code::BoundClaimMismatch);
     bencher.bench(|| {
         let mut report = Report::default();
-        vault::check_claims(black_box(&claims), &ctx, Mode::FailFast, &mut report).is_ok()
+        check_vault_claims(black_box(&claims), &ctx, Mode::FailFast, &mut report).is_ok()
     });
 }

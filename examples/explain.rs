@@ -16,14 +16,14 @@
 
 use std::process::ExitCode;
 
-use jwtgate::authorize::{Authorizer, Request};
-use jwtgate::claims::StandardOptions;
-use jwtgate::jose::KeySet;
-use jwtgate::policy::{http::HttpOptions, parse_policy, TemplateContext};
-use jwtgate::report::{Outcome, Report};
-use jwtgate::role::{VaultConfig, VaultRole};
-use jwtgate::verify::{explain, VerifyOptions};
+use jwtgate::KeySet;
+use jwtgate::StandardOptions;
+use jwtgate::{explain, VerifyOptions};
+use jwtgate::{parse_policy, HttpOptions, TemplateContext};
+use jwtgate::{Authorizer, Request};
 use jwtgate::{Limits, UnixTime};
+use jwtgate::{Outcome, Report};
+use jwtgate::{VaultConfig, VaultRole};
 
 struct Args {
     token: String,
@@ -93,7 +93,7 @@ fn print_report(report: &Report) {
     print_checks(&report.checks);
 }
 
-fn print_checks(checks: &[jwtgate::report::Check]) {
+fn print_checks(checks: &[jwtgate::Check]) {
     for c in checks {
         let mark = match c.outcome {
             Outcome::Pass => "pass",
@@ -185,7 +185,7 @@ fn run(args: &Args) -> Result<bool, String> {
 }
 
 /// Renders the policies for the alias and decides each `--request`; true iff all allowed.
-fn authorize(args: &Args, alias: &jwtgate::identity::Alias, now: UnixTime) -> Result<bool, String> {
+fn authorize(args: &Args, alias: &jwtgate::Alias, now: UnixTime) -> Result<bool, String> {
     let limits = Limits::default();
     let mut policies = Vec::new();
     for arg in &args.policies {

@@ -2,10 +2,8 @@
 //! "may this workload do X on path P, and why (not)?" as a serializable [`AuthorizeReport`].
 //!
 //! ```
-//! use jwtgate::authorize::{Authorizer, Request};
-//! use jwtgate::identity::Alias;
-//! use jwtgate::policy::{parse_policy, Operation, TemplateContext};
-//! use jwtgate::{Limits, UnixTime};
+//! use jwtgate::{parse_policy, Alias, Authorizer, Limits, Operation, Request};
+//! use jwtgate::{TemplateContext, UnixTime};
 //!
 //! let policy = parse_policy("nomad-workloads", r#"
 //! path "kv/data/{{identity.entity.aliases.AUTH_METHOD_ACCESSOR.metadata.nomad_namespace}}/{{identity.entity.aliases.AUTH_METHOD_ACCESSOR.metadata.nomad_job_id}}/*" {
@@ -97,7 +95,7 @@ impl Request {
         Ok(Self::new(path, Operation::parse(operation)?))
     }
 
-    /// The request an HTTP method and target amount to (see [`crate::policy::http`]).
+    /// The request an HTTP method and target amount to (see [`crate::HttpOptions`]).
     pub fn from_http(
         method: &str,
         target: &str,
@@ -190,7 +188,7 @@ pub struct RenderedPath {
 pub struct OtherRule {
     /// The rule.
     pub rule: Rule,
-    /// Stable reason id (see [`crate::policy::acl::Loser::reason`]).
+    /// Stable reason id (see [`crate::Loser::reason`]).
     pub reason: &'static str,
     /// Explanation.
     pub message: String,

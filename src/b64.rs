@@ -127,7 +127,7 @@ fn first_foreign_byte(text: &[u8]) -> Option<Base64Problem> {
 
 /// Decodes canonical unpadded base64url, reporting precisely why a text is refused.
 ///
-/// Use this for any base64url member (JWK `n`, `e`, `x`, `y`, ...); [`decode`] is the same with
+/// Use this for any base64url member (JWK `n`, `e`, `x`, `y`, ...); `decode` is the same with
 /// the error wrapped for a token segment.
 pub fn decode_strict(text: &str) -> Result<Vec<u8>, Base64Problem> {
     // The engine refuses every byte outside the URL-safe alphabet (`=` included), so a text it

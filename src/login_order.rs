@@ -19,17 +19,14 @@
 //! Finding codes ([`FindingCode`]) are stable: they are only ever added.
 //!
 //! ```
-//! use jwtgate::login_order::{analyze, Setup, Severity};
-//! use jwtgate::policy::parse_policy;
-//! use jwtgate::role::VaultRole;
-//! use jwtgate::Limits;
+//! use jwtgate::{analyze_login_order, parse_policy, Limits, Setup, Severity, VaultRole};
 //!
 //! let role = VaultRole::from_json(br#"{"role_type": "jwt", "bound_audiences": ["vault.io"],
 //!   "user_claim": "/nomad_job_id", "user_claim_json_pointer": true,
 //!   "claim_mappings": {"nomad_namespace": "nomad_namespace", "nomad_job_id": "nomad_job_id"}}"#,
 //!   &Limits::default()).unwrap();
 //! let policy = parse_policy("nomad-workloads", r#"path "kv/data/{{identity.entity.aliases.AUTH_METHOD_ACCESSOR.metadata.nomad_namespace}}/{{identity.entity.aliases.AUTH_METHOD_ACCESSOR.metadata.nomad_job_id}}/*" { capabilities = ["read"] }"#, &Limits::default()).unwrap();
-//! let a = analyze(&Setup::new(role, "nomad-workloads", vec![policy]));
+//! let a = analyze_login_order(&Setup::new(role, "nomad-workloads", vec![policy]));
 //! assert!(a.hazard);
 //! assert_eq!(a.findings[0].severity, Severity::Security);
 //! assert_eq!(a.findings[0].code.as_str(), "shared_alias_cross_workload");
@@ -48,12 +45,17 @@ pub mod analyze;
 pub mod example;
 pub mod fix;
 pub mod knowledge;
+#[cfg_attr(not(feature = "js"), allow(dead_code))] // the npm front end's login-order answers
 pub mod run;
 pub mod simulate;
 
 pub use analyze::{analyze, Analysis, DirectiveCheck, Source};
+// The crate root re-exports `suggest` and `simulate` by their full paths (here each name is
+// also a module's); these short names serve the JS front end.
+#[cfg_attr(not(feature = "js"), allow(unused_imports))]
 pub use fix::{suggest, Suggestion};
 pub use knowledge::{Issuer, Knowledge};
+#[cfg_attr(not(feature = "js"), allow(unused_imports))]
 pub use simulate::{simulate, Simulation, Step};
 
 /// What the analysis is given.

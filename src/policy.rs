@@ -35,7 +35,7 @@ pub mod parse;
 pub mod radix;
 pub mod template;
 
-pub use acl::{Acl, Evaluation, Operation};
+pub use acl::{Acl, Evaluation, Loser, Operation, Via};
 pub use parse::parse_policy;
 pub use template::{EntityAlias, Group, TemplateContext, TemplateError};
 
@@ -224,7 +224,7 @@ pub enum PolicyError {
         path: String,
     },
     /// An HCL document nests lists or objects deeper than the configured limit or the fixed
-    /// cap ([`hcl::MAX_DEPTH`]).
+    /// cap (`policy::hcl::MAX_DEPTH`).
     Nesting {
         /// The policy's name.
         policy: String,

@@ -17,10 +17,8 @@
 //! (that `skip` carries `ERR_KEYS_MISSING`: it still decides the answer).
 //!
 //! ```
-//! use jwtgate::jose::KeySet;
-//! use jwtgate::role::{VaultConfig, VaultRole};
-//! use jwtgate::verify::{explain, verify, VerifyOptions};
-//! use jwtgate::{Code, Limits, UnixTime};
+//! use jwtgate::{explain, verify, Code, KeySet, Limits, UnixTime};
+//! use jwtgate::{VaultConfig, VaultRole, VerifyOptions};
 //!
 //! let s = |f: &str| std::fs::read_to_string(format!("tests/fixtures/sample/{f}")).unwrap();
 //! let limits = Limits::default();

@@ -3,9 +3,9 @@
 
 mod support;
 
-use jwtgate::authorize::{Authorizer, Request};
-use jwtgate::policy::http::{HttpOptions, WriteAs};
-use jwtgate::policy::TemplateContext;
+use jwtgate::TemplateContext;
+use jwtgate::{Authorizer, Request};
+use jwtgate::{HttpOptions, WriteAs};
 use serde_json::Value;
 
 fn request(case: &Value) -> Request {
@@ -127,8 +127,8 @@ fn acl_vectors() {
 /// for every request), used as an independent reference for the indexed ACL.
 mod reference {
     use core::cmp::Ordering;
-    use jwtgate::policy::acl::{Rule, Store};
-    use jwtgate::policy::Capabilities;
+    use jwtgate::__internal::{Rule, Store};
+    use jwtgate::Capabilities;
 
     #[derive(Clone, Copy)]
     struct Desc<'a> {
@@ -239,8 +239,8 @@ mod reference {
 
 mod property {
     use super::reference;
-    use jwtgate::policy::{parse_policy, Acl, Operation};
     use jwtgate::Limits;
+    use jwtgate::{parse_policy, Acl, Operation};
     use proptest::prelude::*;
 
     fn segment() -> impl Strategy<Value = String> {
@@ -308,11 +308,11 @@ mod property {
     /// The indexed ACL's winning rule equals the unindexed reference's for every path, for
     /// read and for list.
     fn agrees_with_reference(
-        policy: jwtgate::policy::Policy,
+        policy: jwtgate::Policy,
         text: &str,
         paths: &[String],
     ) -> Result<(), TestCaseError> {
-        let authz = jwtgate::authorize::Authorizer::new(&[policy], &Default::default());
+        let authz = jwtgate::Authorizer::new(&[policy], &Default::default());
         let acl: &Acl = authz.acl();
         for p in paths {
             for op in [Operation::Read, Operation::List] {
@@ -366,8 +366,8 @@ mod property {
 /// drop, build, lookup, clone or debug print fails here deterministically.
 #[test]
 fn very_long_wildcard_pattern_builds_evaluates_clones_and_drops_on_a_small_stack() {
-    use jwtgate::policy::{parse_policy, Operation};
     use jwtgate::Limits;
+    use jwtgate::{parse_policy, Operation};
     let handle = std::thread::Builder::new()
         .stack_size(256 * 1024)
         .spawn(|| {

@@ -2,7 +2,7 @@
 //! strict parser: every token must fail with exactly its `code` (or parse when `code` is null),
 //! and the message must contain `message_contains` when given.
 
-use jwtgate::jose::parse_compact;
+use jwtgate::parse_compact;
 use jwtgate::Limits;
 use serde::Deserialize;
 

@@ -1,8 +1,11 @@
 //! Runs `tests/vectors/aws/*.json` (format: tests/vectors/aws/README.md).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use jwtgate::aws::{self, AwsOptions};
-use jwtgate::report::Outcome;
+use jwtgate::Outcome;
+use jwtgate::{
+    aws_preflight, evaluate_trust_policy, generate_trust_policy, nomad_sub_pattern,
+    parse_trust_policy, AwsOptions,
+};
 use jwtgate::{Limits, UnixTime};
 use serde_json::Value;
 
@@ -21,7 +24,7 @@ fn aws_vectors() {
             let token = "x".repeat(case["token_length"].as_u64().unwrap() as usize);
             let now = UnixTime(case["now"].as_i64().unwrap());
             let checks =
-                aws::preflight(&token, case["alg"].as_str().unwrap(), claims, &options, now);
+                aws_preflight(&token, case["alg"].as_str().unwrap(), claims, &options, now);
             let expect = &case["expect"];
             if let Some(want) = expect.get("preflight_failed") {
                 let failed: Vec<Value> = checks
@@ -38,9 +41,8 @@ fn aws_vectors() {
                 }
             }
             let policy =
-                aws::parse_trust_policy(&case["trust_policy"].to_string(), &Limits::default())
-                    .unwrap();
-            let report = aws::evaluate(&policy, claims, &options);
+                parse_trust_policy(&case["trust_policy"].to_string(), &Limits::default()).unwrap();
+            let report = evaluate_trust_policy(&policy, claims, &options);
             if let Some(a) = expect.get("allowed") {
                 assert_eq!(Value::Bool(report.allowed), *a, "{name}: {report:#?}");
             }
@@ -67,7 +69,7 @@ fn trust_policy_refusals_and_generator() {
         r#"{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Condition": {"NumericLessThan": {"a": "1"}}}]}"#,
         r#"{"Statement": [], "Statement": []}"#,
     ] {
-        let e = aws::parse_trust_policy(bad, &l).unwrap_err();
+        let e = parse_trust_policy(bad, &l).unwrap_err();
         assert_eq!(e.code(), jwtgate::Code::TrustPolicyInvalid, "{bad}: {e}");
     }
     let options = AwsOptions {
@@ -76,12 +78,12 @@ fn trust_policy_refusals_and_generator() {
         account_id: "123456789012".into(),
         partition: String::new(),
     };
-    let pattern = aws::nomad_sub_pattern("global:default:s3:bucket:copy:aws", 3).unwrap();
+    let pattern = nomad_sub_pattern("global:default:s3:bucket:copy:aws", 3).unwrap();
     assert_eq!(pattern, "global:default:s3:*");
-    let generated = aws::generate_trust_policy(&options, "aws", &pattern);
-    let policy = aws::parse_trust_policy(&generated.to_string(), &l).unwrap();
+    let generated = generate_trust_policy(&options, "aws", &pattern);
+    let policy = parse_trust_policy(&generated.to_string(), &l).unwrap();
     let claims = serde_json::json!({"aud": "aws", "sub": "global:default:s3:bucket:copy:aws"});
-    assert!(aws::evaluate(&policy, claims.as_object().unwrap(), &options).allowed);
+    assert!(evaluate_trust_policy(&policy, claims.as_object().unwrap(), &options).allowed);
     let other = serde_json::json!({"aud": "aws", "sub": "global:default:mongo:db:mongo:aws"});
-    assert!(!aws::evaluate(&policy, other.as_object().unwrap(), &options).allowed);
+    assert!(!evaluate_trust_policy(&policy, other.as_object().unwrap(), &options).allowed);
 }

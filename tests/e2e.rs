@@ -4,16 +4,16 @@
 
 mod support;
 
-use jwtgate::authorize::{Authorizer, IdentityExtras, Request};
-use jwtgate::aws::{self, AwsOptions};
-use jwtgate::claims::standard::StandardOptions;
-use jwtgate::identity::Alias;
-use jwtgate::jose::jwk::KeySet;
-use jwtgate::policy::http::HttpOptions;
-use jwtgate::policy::{Operation, TemplateContext};
-use jwtgate::role::{VaultConfig, VaultRole};
-use jwtgate::verify::{verify, VerifyOptions};
+use jwtgate::Alias;
+use jwtgate::HttpOptions;
+use jwtgate::KeySet;
+use jwtgate::StandardOptions;
+use jwtgate::{aws_preflight, evaluate_trust_policy, parse_trust_policy, AwsOptions};
+use jwtgate::{verify, VerifyOptions};
+use jwtgate::{Authorizer, IdentityExtras, Request};
 use jwtgate::{Limits, UnixTime};
+use jwtgate::{Operation, TemplateContext};
+use jwtgate::{VaultConfig, VaultRole};
 use serde_json::{Map, Value};
 
 fn request(r: &Value) -> Request {
@@ -65,17 +65,16 @@ fn run_aws(
 ) {
     let a = &case["aws"];
     let options: AwsOptions = serde_json::from_value(a["options"].clone()).unwrap();
-    let checks = aws::preflight(raw, alg, claims, &options, now);
+    let checks = aws_preflight(raw, alg, claims, &options, now);
     let failed: Vec<Value> = checks
         .iter()
-        .filter(|c| c.outcome == jwtgate::report::Outcome::Fail)
+        .filter(|c| c.outcome == jwtgate::Outcome::Fail)
         .map(|c| Value::from(c.id.clone()))
         .collect();
     let want = &case["expect"]["aws"];
     assert_eq!(Value::Array(failed), want["preflight_failed"], "{name}: {checks:#?}");
-    let policy =
-        aws::parse_trust_policy(&a["trust_policy"].to_string(), &Limits::default()).unwrap();
-    let report = aws::evaluate(&policy, claims, &options);
+    let policy = parse_trust_policy(&a["trust_policy"].to_string(), &Limits::default()).unwrap();
+    let report = evaluate_trust_policy(&policy, claims, &options);
     assert_eq!(Value::Bool(report.allowed), want["allowed"], "{name}: {report:#?}");
     assert_eq!(report.decision, want["decision"].as_str().unwrap(), "{name}");
 }

@@ -9,12 +9,12 @@
 mod support;
 
 use ed25519_dalek::Signer as _;
-use jwtgate::b64::encode;
-use jwtgate::jose::{Algorithm, KeySet};
-use jwtgate::report::{Outcome, Report};
-use jwtgate::role::{VaultConfig, VaultRole};
-use jwtgate::verify::{explain, verify, VerifyOptions};
+use jwtgate::__internal::encode;
+use jwtgate::{explain, verify, VerifyOptions};
+use jwtgate::{Algorithm, KeySet};
 use jwtgate::{Limits, UnixTime};
+use jwtgate::{Outcome, Report};
+use jwtgate::{VaultConfig, VaultRole};
 use serde_json::{json, Map, Value};
 
 use support::{load_kind, patched};

@@ -11,7 +11,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use jwtgate::gate::{Gate, GateRequest, Keyring, Verdict};
+use jwtgate::{Gate, GateRequest, Keyring, Verdict};
 use serde_json::Value;
 
 fn cases() -> Vec<PathBuf> {
@@ -63,7 +63,7 @@ fn request(case: &Value) -> GateRequest {
 }
 
 /// Decides a case, serving its fetches to the key ring while the gate waits for keys.
-fn decide(case: &Value) -> jwtgate::gate::Decision {
+fn decide(case: &Value) -> jwtgate::Decision {
     let config = serde_json::to_vec(&case["config"]).unwrap();
     let mut gate = Gate::from_json(&config).unwrap_or_else(|e| panic!("config: {e}"));
     let mut keys: Keyring = gate.keyring();

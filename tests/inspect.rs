@@ -2,8 +2,8 @@
 //! tolerant, unverified `inspect` decode, and feeds the adversarial corpus through it to check
 //! that it never fails and agrees with the strict parser.
 
-use jwtgate::inspect::{inspect, Note, NOTICE};
 use jwtgate::Limits;
+use jwtgate::{inspect, Note, NOTICE};
 use serde::Deserialize;
 use serde_json::Value;
 

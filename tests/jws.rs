@@ -7,12 +7,12 @@
 
 use std::path::Path;
 
-use jwtgate::jose::{jwks_to_pem, parse_compact, verify_signature, Algorithm, KeySet};
 use jwtgate::Limits;
+use jwtgate::{jwks_to_pem, parse_compact, verify_signature, Algorithm, KeySet};
 use serde_json::Value;
 
 fn b64(s: &str) -> Vec<u8> {
-    jwtgate::b64::decode_strict(s).unwrap()
+    jwtgate::__internal::decode_strict(s).unwrap()
 }
 
 /// DER `SEQUENCE { INTEGER r, INTEGER s }` from a raw `r||s` signature.
@@ -112,10 +112,10 @@ fn rfc_jws_vectors() {
 /// re-encoded segments) and says so in a `token_text` note.
 #[test]
 fn token_text_vectors() {
-    use jwtgate::claims::StandardOptions;
-    use jwtgate::role::{VaultConfig, VaultRole};
-    use jwtgate::verify::{verify, VerifyOptions};
+    use jwtgate::StandardOptions;
     use jwtgate::UnixTime;
+    use jwtgate::{verify, VerifyOptions};
+    use jwtgate::{VaultConfig, VaultRole};
 
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/jws/token-text.json");
     let doc: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();

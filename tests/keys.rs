@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use jwtgate::jose::{parse_compact, verify_signature, KeyOrigin, KeySet, VerifyingKey};
+use jwtgate::{parse_compact, verify_signature, KeyOrigin, KeySet, VerifyingKey};
 use jwtgate::{Error, Limits};
 use serde_json::Value;
 
@@ -130,7 +130,7 @@ fn selection() {
             // verifier accepts it: check with dalek's plain `verify`.
             use ed25519_dalek::Verifier as _;
             let x = keys["jwks"]["keys"][0]["x"].as_str().unwrap();
-            let pk: [u8; 32] = jwtgate::b64::decode_strict(x).unwrap().try_into().unwrap();
+            let pk: [u8; 32] = jwtgate::__internal::decode_strict(x).unwrap().try_into().unwrap();
             let pk = ed25519_dalek::VerifyingKey::from_bytes(&pk).unwrap();
             let sig = ed25519_dalek::Signature::from_slice(&jws.signature).unwrap();
             assert!(
@@ -192,7 +192,7 @@ fn discovery_documents() {
         let id = case["id"].as_str().unwrap();
         let doc = case["document"].as_str().unwrap();
         let result =
-            jwtgate::jose::parse_discovery(doc.as_bytes(), case["url"].as_str().unwrap(), &limits);
+            jwtgate::parse_discovery(doc.as_bytes(), case["url"].as_str().unwrap(), &limits);
         let expect = &case["expect"];
         if expect["valid"].as_bool().unwrap() {
             let d = result.unwrap_or_else(|e| panic!("{id}: {e}"));

@@ -16,11 +16,11 @@
 
 mod support;
 
-use jwtgate::b64;
-use jwtgate::jose::{parse_compact, KeySet};
-use jwtgate::policy::parse_policy;
-use jwtgate::role::{VaultConfig, VaultRole};
+use jwtgate::__internal as b64;
+use jwtgate::parse_policy;
+use jwtgate::{parse_compact, KeySet};
 use jwtgate::{Code, Limits};
+use jwtgate::{VaultConfig, VaultRole};
 use serde_json::Value;
 
 const STACK: usize = 1024 * 1024;
@@ -73,9 +73,9 @@ fn read(doc: &str, text: &str, limits: &Limits) -> Result<(), (Code, String)> {
         "config" => {
             VaultConfig::from_json(text.as_bytes(), limits).map(drop).map_err(|x| e(x.code(), x))
         }
-        "trust_policy" => jwtgate::aws::trust::parse_trust_policy(text, limits)
-            .map(drop)
-            .map_err(|x| e(x.code(), x)),
+        "trust_policy" => {
+            jwtgate::parse_trust_policy(text, limits).map(drop).map_err(|x| e(x.code(), x))
+        }
         other => panic!("unknown document kind {other:?}"),
     }
 }
@@ -141,7 +141,7 @@ fn inspect_reads_the_deepest_tokens_without_overflowing() {
         let claims = format!("{{\"deep\":{}{}}}", "[".repeat(depth), "]".repeat(depth));
         let t = token(r#"{"alg":"EdDSA"}"#, &claims);
         let out = on_small_stack(move || {
-            let i = jwtgate::inspect::inspect(&t, &Limits::default());
+            let i = jwtgate::inspect(&t, &Limits::default());
             serde_json::to_string(&i).unwrap().len()
         });
         assert!(out > 0);
@@ -160,10 +160,9 @@ fn a_deep_chain_of_prefix_rules_on_a_1_mib_stack() {
     let limits = Limits { max_document_len: 64 << 20, ..Limits::default() };
     let allowed = on_small_stack(move || {
         let policy = parse_policy("chain", &text, &limits).unwrap();
-        let ctx = jwtgate::policy::TemplateContext::default();
-        let authz = jwtgate::authorize::Authorizer::new(&[policy], &ctx);
-        let req =
-            jwtgate::authorize::Request::new("a".repeat(n + 5), jwtgate::policy::Operation::Read);
+        let ctx = jwtgate::TemplateContext::default();
+        let authz = jwtgate::Authorizer::new(&[policy], &ctx);
+        let req = jwtgate::Request::new("a".repeat(n + 5), jwtgate::Operation::Read);
         authz.authorize(&req).allowed
     });
     assert!(allowed);

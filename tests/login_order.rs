@@ -6,10 +6,10 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use jwtgate::authorize::Request;
-use jwtgate::login_order::{analyze, simulate, suggest, Knowledge, Setup, Step};
-use jwtgate::policy::parse_policy;
-use jwtgate::role::VaultRole;
+use jwtgate::parse_policy;
+use jwtgate::Request;
+use jwtgate::VaultRole;
+use jwtgate::{analyze_login_order, simulate_logins, suggest_login_fix, Knowledge, Setup, Step};
 use jwtgate::{Limits, UnixTime};
 use serde_json::{json, Value};
 
@@ -42,7 +42,7 @@ fn setup(file: &str, doc: &Value) -> Setup {
 }
 
 fn check_analysis(file: &str, doc: &Value, s: &Setup) {
-    let a = analyze(s);
+    let a = analyze_login_order(s);
     let want = &doc["analysis"];
     assert_eq!(a.hazard, want["hazard"].as_bool().unwrap(), "{file}: hazard; {a:#?}");
     if let Some(findings) = want.get("findings").and_then(Value::as_array) {
@@ -60,7 +60,7 @@ fn check_analysis(file: &str, doc: &Value, s: &Setup) {
             assert!(!g["message"].as_str().unwrap().is_empty(), "{file}: message");
         }
     }
-    let suggestions = suggest(s, &a);
+    let suggestions = suggest_login_fix(s, &a);
     if let Some(w) = want.get("suggestions") {
         let got: Vec<&str> = suggestions.iter().map(|x| x.user_claim.as_str()).collect();
         let want: Vec<&str> = w.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
@@ -71,7 +71,7 @@ fn check_analysis(file: &str, doc: &Value, s: &Setup) {
         let mut fixed = s.clone();
         fixed.role = sug.role.clone();
         fixed.knowledge.extra_claims.extend(sug.extra_claims.clone());
-        let after = analyze(&fixed);
+        let after = analyze_login_order(&fixed);
         assert!(!after.hazard, "{file}: suggestion {} leaves {:#?}", sug.title, after.findings);
         if sug.user_claim == "/extra_claims/nomad_workload_id" {
             let cfg = sug.nomad_agent_config.as_deref().unwrap();
@@ -89,7 +89,7 @@ fn check_simulation(file: &str, doc: &Value, s: &Setup) {
     let request = sim.get("request").map(|r| {
         Request::parse(r["path"].as_str().unwrap(), r["operation"].as_str().unwrap()).unwrap()
     });
-    let out = simulate(
+    let out = simulate_logins(
         s,
         &steps,
         request.as_ref(),
@@ -148,7 +148,7 @@ fn bad_steps_are_typed_errors() {
     let s = setup("tutorial.json", &doc);
     let run = |steps: Value| {
         let steps: Vec<Step> = serde_json::from_value(steps).unwrap();
-        simulate(&s, &steps, None, "AUTH_METHOD_ACCESSOR", UnixTime(0))
+        simulate_logins(&s, &steps, None, "AUTH_METHOD_ACCESSOR", UnixTime(0))
     };
     let e = run(json!([{"request": {"token": "nobody", "path": "kv/x", "operation": "read"}}]))
         .unwrap_err();

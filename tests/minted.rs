@@ -7,9 +7,9 @@
 
 use std::path::Path;
 
-use jwtgate::claims::StandardOptions;
-use jwtgate::jose::{parse_compact, verify_signature, KeySet};
-use jwtgate::verify::{verify, VerifyOptions};
+use jwtgate::StandardOptions;
+use jwtgate::{parse_compact, verify_signature, KeySet};
+use jwtgate::{verify, VerifyOptions};
 use jwtgate::{Limits, UnixTime};
 use serde_json::Value;
 

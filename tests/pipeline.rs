@@ -5,12 +5,12 @@
 
 use std::path::PathBuf;
 
-use jwtgate::claims::{Mode, StandardOptions};
-use jwtgate::jose::{Algorithm, KeyError};
-use jwtgate::report::Outcome;
-use jwtgate::role::{VaultConfig, VaultRole};
-use jwtgate::verify::{verify_with, KeyInfo, Rejected, Verified, VerifyOptions};
+use jwtgate::Outcome;
+use jwtgate::{verify_with, KeyInfo, Rejected, Verified, VerifyOptions};
+use jwtgate::{Algorithm, KeyError};
 use jwtgate::{Code, Limits, UnixTime};
+use jwtgate::{Mode, StandardOptions};
+use jwtgate::{VaultConfig, VaultRole};
 
 fn sample(name: &str) -> String {
     let p: PathBuf =
@@ -43,12 +43,12 @@ fn reject(alg: Algorithm, _: Option<&str>, _: &[u8], _: &[u8]) -> Result<KeyInfo
     Err(KeyError::SignatureInvalid { alg, tried: 1 })
 }
 
-fn ids(report: &jwtgate::report::Report) -> Vec<&str> {
+fn ids(report: &jwtgate::Report) -> Vec<&str> {
     report.checks.iter().map(|c| &*c.id).collect()
 }
 
 /// The ids of the failed checks, in report order.
-fn failed_ids(report: &jwtgate::report::Report) -> Vec<&str> {
+fn failed_ids(report: &jwtgate::Report) -> Vec<&str> {
     report.checks.iter().filter(|c| c.outcome == Outcome::Fail).map(|c| &*c.id).collect()
 }
 
@@ -149,7 +149,7 @@ fn vault_expiry_of_the_sample_is_inclusive_of_clock_skew() {
 fn explain_lists_every_failure_fail_fast_only_the_first() {
     let token = sample("token.jwt");
     let mut opts = vault_opts(UnixTime(now().0 + 100_000));
-    if let jwtgate::verify::Profile::Vault(v) = &mut opts.profile {
+    if let jwtgate::Profile::Vault(v) = &mut opts.profile {
         v.role.bound_claims.insert("nomad_namespace".into(), serde_json::json!("prod"));
     }
     let fast = verify_with(token.trim(), &opts, Mode::FailFast, reject).unwrap_err();
@@ -177,7 +177,7 @@ fn parse_failure_is_reported_as_the_token_check() {
 fn oidc_role_fails_first() {
     let token = sample("token.jwt");
     let mut opts = vault_opts(now());
-    if let jwtgate::verify::Profile::Vault(v) = &mut opts.profile {
+    if let jwtgate::Profile::Vault(v) = &mut opts.profile {
         v.role = VaultRole::from_json(
             br#"{"user_claim":"sub","bound_audiences":"vault.io"}"#,
             &Limits::default(),
@@ -208,8 +208,8 @@ fn claim_errors_serialize_claim_expected_actual() {
 
 // ---- with real keys (tests/fixtures/sample/jwks.json, minted by PyJWT) ----
 
-use jwtgate::jose::KeySet;
-use jwtgate::verify::{explain, verify};
+use jwtgate::KeySet;
+use jwtgate::{explain, verify};
 
 fn keys(name: &str) -> KeySet {
     KeySet::from_jwks(sample(name).as_bytes(), &Limits::default()).unwrap()
@@ -257,7 +257,7 @@ fn tampered_sample_fails_the_signature_with_vault_wording() {
 #[test]
 fn tampered_sample_with_validation_pubkeys_uses_the_static_key_set_wording() {
     let limits = Limits::default();
-    let pems = jwtgate::jose::jwk::jwks_to_pem(sample("jwks.json").as_bytes(), &limits).unwrap();
+    let pems = jwtgate::jwks_to_pem(sample("jwks.json").as_bytes(), &limits).unwrap();
     let pem = pems.keys[0].pem.clone();
     let config =
         serde_json::json!({ "jwt_validation_pubkeys": [pem], "jwt_supported_algs": ["RS256"] });
@@ -315,7 +315,7 @@ fn jwks_pairs_requires_a_kid() {
     let header = b64.encode(br#"{"alg":"RS256","typ":"JWT"}"#);
     let no_kid = format!("{header}.{}.{}", parts[1], parts[2]);
     let mut opts = vault_opts(now());
-    if let jwtgate::verify::Profile::Vault(v) = &mut opts.profile {
+    if let jwtgate::Profile::Vault(v) = &mut opts.profile {
         v.config = VaultConfig::from_json(
             br#"{"jwks_pairs":[{"jwks_url":"https://a/jwks"}]}"#,
             &Limits::default(),

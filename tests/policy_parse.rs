@@ -3,8 +3,8 @@
 
 mod support;
 
-use jwtgate::policy::{parse_policy, PolicyError};
 use jwtgate::Limits;
+use jwtgate::{parse_policy, PolicyError};
 
 #[test]
 fn policy_parse_vectors() {
@@ -73,7 +73,7 @@ fn policy_parse_vectors() {
                         (*line, *column, Some(snippet.clone()))
                     }
                     PolicyError::Json {
-                        error: jwtgate::json::JsonError::Invalid { line, column, .. },
+                        error: jwtgate::JsonError::Invalid { line, column, .. },
                         ..
                     } => (*line, *column, None),
                     _ => (0, 0, None),
@@ -95,11 +95,11 @@ fn policy_parse_vectors() {
 }
 
 mod never_panics {
-    use jwtgate::authorize::Request;
-    use jwtgate::policy::http::HttpOptions;
-    use jwtgate::policy::template::render;
-    use jwtgate::policy::{parse_policy, TemplateContext};
+    use jwtgate::__internal::render_template;
+    use jwtgate::HttpOptions;
     use jwtgate::Limits;
+    use jwtgate::Request;
+    use jwtgate::{parse_policy, TemplateContext};
     use proptest::prelude::*;
 
     fn hclish() -> impl Strategy<Value = String> {
@@ -142,10 +142,10 @@ mod never_panics {
         fn policy_parser_and_renderer_never_panic(s in hclish(), raw in ".{0,64}") {
             let _ = parse_policy("fuzz", &s, &Limits::default());
             let _ = parse_policy("fuzz", &raw, &Limits::default());
-            let _ = render(&s, &TemplateContext::default());
-            let _ = render(&raw, &TemplateContext::default());
+            let _ = render_template(&s, &TemplateContext::default());
+            let _ = render_template(&raw, &TemplateContext::default());
             let _ = Request::from_http("GET", &raw, &HttpOptions::default());
-            let _ = jwtgate::aws::parse_trust_policy(&raw, &Limits::default());
+            let _ = jwtgate::parse_trust_policy(&raw, &Limits::default());
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Every Wycheproof RSA vector (`tests/vectors/wycheproof/rsa_signature_*` for RSASSA-PKCS1-v1_5
 //! and `rsa_pss_*` for RSASSA-PSS, each under both salt rules) through jwtgate's own RSA path,
-//! [`jwtgate::jose::rsa::PreparedRsaKey`]: the one primitive the project implements itself, so
+//! [`jwtgate::__internal::PreparedRsaKey`]: the one primitive the project implements itself, so
 //! these vectors are what proves it.
 //!
 //! `valid` must verify and `invalid` must not. `acceptable` vectors get jwtgate's policy below
@@ -14,8 +14,9 @@
 
 use std::path::Path;
 
-use jwtgate::jose::rsa::{PreparedRsaKey, PssSalt, RsaHash};
+use jwtgate::__internal::{PreparedRsaKey, RsaHash};
 use jwtgate::Limits;
+use jwtgate::PssSalt;
 use serde_json::Value;
 
 /// `acceptable` flags and whether jwtgate accepts them. MissingNull: a DigestInfo without the

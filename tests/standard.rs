@@ -4,9 +4,10 @@
 
 mod support;
 
-use jwtgate::claims::{standard, Mode, StandardOptions};
-use jwtgate::report::Report;
+use jwtgate::__internal::check_standard_claims;
+use jwtgate::Report;
 use jwtgate::UnixTime;
+use jwtgate::{Mode, StandardOptions};
 use serde_json::{Map, Value};
 
 use support::{patched, run_kind, Outcome};
@@ -17,9 +18,9 @@ fn run_case(defaults: &Map<String, Value>, case: &Map<String, Value>) -> Outcome
     let now = case.get("now").or(defaults.get("now")).and_then(Value::as_i64).unwrap();
     let claims = case["claims"].as_object().unwrap();
     let mut report = Report::default();
-    let fast = standard::check(claims, &opts, UnixTime(now), Mode::FailFast, &mut report);
+    let fast = check_standard_claims(claims, &opts, UnixTime(now), Mode::FailFast, &mut report);
     let mut full = Report::default();
-    let explained = standard::check(claims, &opts, UnixTime(now), Mode::Explain, &mut full);
+    let explained = check_standard_claims(claims, &opts, UnixTime(now), Mode::Explain, &mut full);
     assert_eq!(fast.as_ref().err().map(|e| e.code()), explained.as_ref().err().map(|e| e.code()));
     match fast {
         Ok(()) => Outcome::Ok(Value::Null),
@@ -42,8 +43,8 @@ fn standard_profile_vectors() {
 /// message, expected and actual value, in order (captured from that build for this token).
 #[test]
 fn passing_report_text_is_unchanged() {
-    use jwtgate::b64::encode;
-    use jwtgate::verify::{verify_with, KeyInfo, VerifyOptions};
+    use jwtgate::__internal::encode;
+    use jwtgate::{verify_with, KeyInfo, VerifyOptions};
     let header = r#"{"alg":"RS256","kid":"bench-RS256","typ":"JWT"}"#;
     let claims = r#"{"sub":"global:default:mongo:db:mongo:vault_default","nomad_namespace":"default","nomad_job_id":"mongo","nomad_allocation_id":"5a1e3c52-5f5e-4a5b-8c1e-0d9c6f1a2b3c","nomad_task":"mongo","iss":"https://nomad.example.com","aud":"vault.io","iat":1767225600,"nbf":1767225600,"exp":1767229200,"jti":"0b0d5b8a-6e1d-4b3a-9f2e-7c4d1a2b3c4d"}"#;
     let token = format!(

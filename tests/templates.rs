@@ -3,8 +3,8 @@
 
 mod support;
 
-use jwtgate::policy::template::render;
-use jwtgate::policy::TemplateContext;
+use jwtgate::__internal::render_template;
+use jwtgate::TemplateContext;
 use serde_json::Value;
 
 #[test]
@@ -21,7 +21,7 @@ fn template_vectors() {
                 }
             }
             let ctx: TemplateContext = serde_json::from_value(Value::Object(ctx_json)).unwrap();
-            let got = render(case["template"].as_str().unwrap(), &ctx);
+            let got = render_template(case["template"].as_str().unwrap(), &ctx);
             let expect = &case["expect"];
             match (&got, expect.get("rendered")) {
                 (Ok(s), Some(want)) => assert_eq!(s, want.as_str().unwrap(), "{file}: {name}"),

@@ -5,10 +5,10 @@
 
 mod support;
 
-use jwtgate::claims::{vault, Mode, VaultContext};
-use jwtgate::report::{Outcome as CheckOutcome, Report};
-use jwtgate::role::{VaultConfig, VaultRole};
+use jwtgate::{validate_vault_claims, Mode, VaultContext};
 use jwtgate::{Limits, UnixTime};
+use jwtgate::{Outcome as CheckOutcome, Report};
+use jwtgate::{VaultConfig, VaultRole};
 use serde_json::{Map, Value};
 
 use support::{patched, run_kind, Outcome};
@@ -45,11 +45,11 @@ fn run_case(defaults: &Map<String, Value>, case: &Map<String, Value>) -> Outcome
     let ctx = VaultContext { role: &role, role_name, config: &config, now: UnixTime(now) };
 
     let mut report = Report::default();
-    let fast = vault::validate(claims, &ctx, Mode::FailFast, &mut report);
+    let fast = validate_vault_claims(claims, &ctx, Mode::FailFast, &mut report);
 
     // Explain mode must agree on the first failure and evaluate at least as many checks.
     let mut full = Report::default();
-    let explained = vault::validate(claims, &ctx, Mode::Explain, &mut full);
+    let explained = validate_vault_claims(claims, &ctx, Mode::Explain, &mut full);
     match (&fast, &explained) {
         (Ok(a), Ok(b)) => assert_eq!(a, b),
         (Err(a), Err(b)) => assert_eq!(a.code(), b.code(), "explain mode disagrees"),

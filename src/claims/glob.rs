@@ -15,6 +15,7 @@
 //! `*` is the only wildcard: any later match leaves less room for the rest.
 
 /// Whether `pattern` matches all of `subject`.
+#[cfg(test)]
 pub fn matches(pattern: &str, subject: &str) -> bool {
     Glob::new(pattern).matches(subject)
 }

@@ -22,7 +22,7 @@ pub enum GateError {
     },
     /// No token in any configured location.
     TokenMissing,
-    /// The request path is not in normal form (see [`super::path`]); refused with 400 before
+    /// The request path is not in normal form (see `gate::path`); refused with 400 before
     /// any rule or policy decision.
     PathInvalid(PathProblem),
     /// The filter reached a state it should never be in (a re-entered borrow, a provider index

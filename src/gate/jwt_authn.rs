@@ -155,6 +155,8 @@ pub fn allowed_state(provider: &str, claims: &Map<String, Value>) -> Vec<(String
 }
 
 /// The filter state for a refused request: `jwtgate.decision` = `denied` and `jwtgate.code`.
+// Only the Envoy filter (wasm32) publishes filter state.
+#[cfg_attr(not(all(feature = "envoy", target_arch = "wasm32")), allow(dead_code))]
 pub fn denied_state(code: &str) -> Vec<(String, Vec<u8>)> {
     alloc::vec![
         (String::from("jwtgate.decision"), b"denied".to_vec()),
@@ -164,6 +166,8 @@ pub fn denied_state(code: &str) -> Vec<(String, Vec<u8>)> {
 
 /// The stable code of a local reply, read back from its JSON body (`{"code":"ERR_…",…}`, the
 /// shape `reply::for_error` writes), for the denial's filter state.
+// Only the Envoy filter (wasm32) publishes filter state.
+#[cfg_attr(not(all(feature = "envoy", target_arch = "wasm32")), allow(dead_code))]
 pub fn reply_code(body: &[u8]) -> Option<&str> {
     let rest = body.strip_prefix(b"{\"code\":\"")?;
     let end = rest.iter().position(|&b| b == b'"')?;

@@ -40,7 +40,7 @@ pub struct CompactJws<'a> {
 ///    with at most [`Limits::max_claims`] members;
 /// 7. signature not empty (`ERR_JWS_SIGNATURE_EMPTY`).
 ///
-/// No input panics; every refusal is a typed [`Error`] whose message names the segment or value.
+/// No input panics; every refusal is a typed [`crate::Error`] whose message names the segment or value.
 pub fn parse_compact<'a>(
     token: &'a str,
     limits: &Limits,

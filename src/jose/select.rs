@@ -40,8 +40,8 @@ pub fn verify_signature<'k>(
     verify_signature_with(alg, kid, signing_input, signature, keys, PssSalt::HashLength)
 }
 
-/// [`verify_signature`] with the PSS salt lengths `pss` allows (see
-/// [`signature::verify_with`]).
+/// [`verify_signature`] with the PSS salt lengths `pss` allows ([`PssSalt::Any`] is what
+/// go-jose, and so Vault, accepts).
 pub fn verify_signature_with<'k>(
     alg: Algorithm,
     kid: Option<&str>,

@@ -20,14 +20,10 @@
 use super::rsa::{PssSalt, RsaHash, RsaScheme};
 use super::{Algorithm, PublicKey};
 
-/// Whether `sig` is a valid `alg` signature by `key` over `msg`. `false` also when the key
-/// cannot verify `alg` at all (see [`PublicKey::fits`]).
-pub fn verify(alg: Algorithm, key: &PublicKey, msg: &[u8], sig: &[u8]) -> bool {
-    verify_with(alg, key, msg, sig, PssSalt::HashLength)
-}
-
-/// [`verify`] with the PSS salt lengths `pss` allows (the Vault profile passes
-/// [`PssSalt::Any`], what go-jose accepts; every other algorithm is unaffected).
+/// Whether `sig` is a valid `alg` signature by `key` over `msg`, with the PSS salt lengths `pss`
+/// allows (the Vault profile passes [`PssSalt::Any`], what go-jose accepts; every other
+/// algorithm is unaffected). `false` also when the key cannot verify `alg` at all (see
+/// [`PublicKey::fits`]).
 pub fn verify_with(alg: Algorithm, key: &PublicKey, msg: &[u8], sig: &[u8], pss: PssSalt) -> bool {
     use Algorithm::*;
     let pss_scheme = match pss {

@@ -90,7 +90,8 @@ fn role_claims(setup: &Setup) -> Vec<String> {
     out
 }
 
-/// Analyses `setup`: see the module docs of [`crate::login_order`].
+/// Analyses `setup`: which directives several workloads share, and what each costs (see
+/// [`Analysis`]).
 pub fn analyze(setup: &Setup) -> Analysis {
     let claims = role_claims(setup);
     let r = setup.knowledge.resolve(&claims);

@@ -38,7 +38,7 @@ pub enum WriteAs {
     Either,
 }
 
-/// Options for [`from_http`].
+/// Options for [`crate::Request::from_http`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HttpOptions {

@@ -62,18 +62,15 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
 
 impl<T> Radix<T> {
     /// An empty tree.
+    #[cfg(test)]
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Number of stored keys.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.len
-    }
-
-    /// Whether no key is stored.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
     }
 
     /// The value slot for `key`, created empty if needed.

@@ -14,15 +14,16 @@
 
 use std::borrow::Cow;
 
-use jwtgate::authorize::{Authorizer, Request};
-use jwtgate::claims::{Mode, StandardOptions};
-use jwtgate::jose::jwk::{self, KeySet};
-use jwtgate::jose::{parse_compact, parse_discovery, pem, Algorithm};
-use jwtgate::policy::http::HttpOptions;
-use jwtgate::policy::{parse_policy, template, Operation, TemplateContext};
-use jwtgate::role::{VaultConfig, VaultRole};
-use jwtgate::verify::{self, KeyInfo, VerifyOptions};
-use jwtgate::{aws, inspect, Code, Limits, UnixTime};
+use jwtgate::__internal::{check_balanced, from_pkcs1_der, from_spki_der, render_template};
+use jwtgate::HttpOptions;
+use jwtgate::KeySet;
+use jwtgate::{inspect, parse_trust_policy, Code, Limits, UnixTime};
+use jwtgate::{jwks_to_pem, parse_compact, parse_discovery, Algorithm};
+use jwtgate::{parse_policy, Operation, TemplateContext, TemplateError};
+use jwtgate::{Authorizer, Request};
+use jwtgate::{KeyInfo, VerifyOptions};
+use jwtgate::{Mode, StandardOptions};
+use jwtgate::{VaultConfig, VaultRole};
 
 /// One stage's result: its name and `Ok` or the error's stable code (`ERR_…`; template
 /// failures, which Vault reports as dropped paths rather than errors, use their `kind` tag as
@@ -95,7 +96,7 @@ pub fn compact(data: &[u8]) -> Vec<Stage> {
     let limits = Limits::default();
     let strict = parse_compact(&token, &limits);
     let mut out = vec![stage("parse_compact", &strict, |e| e.code())];
-    let inspection = inspect::inspect(&token, &limits);
+    let inspection = inspect(&token, &limits);
     json(&inspection);
     // The inspector's strict verdict is the parser's on the token it cleaned out of the
     // input, and cleaning never spoils a token the strict parser accepts.
@@ -126,7 +127,7 @@ pub fn jwks(data: &[u8]) -> Vec<Stage> {
             let _ = s.reason.to_string();
         }
     }
-    let pems = jwk::jwks_to_pem(data, &limits);
+    let pems = jwks_to_pem(data, &limits);
     out.push(stage("jwks_to_pem", &pems, |e| e.code()));
     let disc = parse_discovery(data, "https://nomad.example.com:4646", &limits);
     out.push(stage("parse_discovery", &disc, |e| e.code()));
@@ -147,18 +148,18 @@ pub fn pem_der(data: &[u8]) -> Vec<Stage> {
             out.push(stage("to_spki_der", &der, |e| e.code()));
         }
     }
-    let spki = pem::from_spki_der(data, &limits);
+    let spki = from_spki_der(data, &limits);
     out.push(stage("from_spki_der", &spki, |e| e.code()));
     if let Ok(k) = &spki {
         // A key that parsed re-encodes, and the encoding parses to the same key.
         let der = k.to_spki_der();
         if let Ok(der) = &der {
-            let again = pem::from_spki_der(der, &limits);
+            let again = from_spki_der(der, &limits);
             let same = again.as_ref().ok().map(|a| a.to_spki_der().ok()) == Some(Some(der.clone()));
             assert!(same, "SPKI re-encoding does not round-trip");
         }
     }
-    let pkcs1 = pem::from_pkcs1_der(data, &limits);
+    let pkcs1 = from_pkcs1_der(data, &limits);
     out.push(stage("from_pkcs1_der", &pkcs1, |e| e.code()));
     out
 }
@@ -189,7 +190,7 @@ pub fn policy(data: &[u8]) -> Vec<Stage> {
         }
         out.push(("authorize", Ok(())));
     }
-    let trust = aws::parse_trust_policy(&src, &limits);
+    let trust = parse_trust_policy(&src, &limits);
     out.push(stage("parse_trust_policy", &trust, |e| e.code()));
     out
 }
@@ -201,8 +202,8 @@ pub fn template_render(data: &[u8]) -> Vec<Stage> {
     let tpl = text(part(&ps, 0));
     let ctx =
         serde_json::from_slice::<TemplateContext>(part(&ps, 1)).unwrap_or_else(|_| rich_context());
-    let balanced = template::check_balanced(&tpl).map_err(|e| template_kind(&e));
-    let rendered = template::render(&tpl, &ctx).map_err(|f| {
+    let balanced = check_balanced(&tpl).map_err(|e| template_kind(&e));
+    let rendered = render_template(&tpl, &ctx).map_err(|f| {
         json(&f);
         template_kind(&f.error)
     });
@@ -216,7 +217,7 @@ pub fn template_render(data: &[u8]) -> Vec<Stage> {
     vec![("check_balanced", balanced.map(|_| ())), ("render", rendered.map(|_| ()))]
 }
 
-fn template_kind(e: &template::TemplateError) -> String {
+fn template_kind(e: &TemplateError) -> String {
     assert!(!e.to_string().is_empty());
     let v = serde_json::to_value(e).unwrap_or_default();
     let kind = v.get("kind").and_then(|k| k.as_str()).unwrap_or("unknown");
@@ -269,9 +270,9 @@ pub fn verify_path(data: &[u8]) -> Vec<Stage> {
         _ => VerifyOptions::standard(now, StandardOptions::default()),
     };
 
-    let fast = verify::verify(&token, &keys, &opts);
+    let fast = jwtgate::verify(&token, &keys, &opts);
     out.push(stage("verify", &fast.as_ref().map_err(|r| &r.error), |e| e.code()));
-    let explained = verify::explain(&token, &keys, &opts);
+    let explained = jwtgate::explain(&token, &keys, &opts);
     out.push(stage("explain", &explained.as_ref().map_err(|r| &r.error), |e| e.code()));
     // explain reports the same first failure as verify, and the same success.
     let same = match (&fast, &explained) {
@@ -293,7 +294,7 @@ pub fn verify_path(data: &[u8]) -> Vec<Stage> {
             thumbprint: String::new(),
         })
     };
-    let unsigned = verify::verify_with(&token, &opts, Mode::Explain, any_signature);
+    let unsigned = jwtgate::verify_with(&token, &opts, Mode::Explain, any_signature);
     out.push(stage("claims", &unsigned.as_ref().map_err(|r| &r.error), |e| e.code()));
     let Ok(verified) = unsigned else { return out };
     json(&verified);
@@ -313,7 +314,7 @@ pub fn verify_path(data: &[u8]) -> Vec<Stage> {
 
 /// A request given as the JSON form of [`Request`], or as `METHOD target` (HTTP), or as a
 /// bare path (read).
-fn request_from(bytes: &[u8]) -> Result<Request, jwtgate::policy::PolicyError> {
+fn request_from(bytes: &[u8]) -> Result<Request, jwtgate::PolicyError> {
     if let Ok(r) = serde_json::from_slice::<Request>(bytes) {
         return Ok(r);
     }

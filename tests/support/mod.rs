@@ -175,7 +175,7 @@ pub fn patched(base: &Value, patch: Option<&Value>) -> Value {
 }
 
 /// The `policies` array of a vector (`[{ "name", "text" }]`), parsed with default limits.
-pub fn parse_policies(policies: &Value) -> Vec<jwtgate::policy::Policy> {
+pub fn parse_policies(policies: &Value) -> Vec<jwtgate::Policy> {
     policies
         .as_array()
         .expect("policies is an array")
@@ -183,7 +183,7 @@ pub fn parse_policies(policies: &Value) -> Vec<jwtgate::policy::Policy> {
         .map(|p| {
             let name = p["name"].as_str().expect("policy name");
             let text = p["text"].as_str().expect("policy text");
-            jwtgate::policy::parse_policy(name, text, &jwtgate::Limits::default())
+            jwtgate::parse_policy(name, text, &jwtgate::Limits::default())
                 .unwrap_or_else(|e| panic!("policy {name}: {e}"))
         })
         .collect()
