@@ -35,8 +35,6 @@ use crate::report::{Check, Outcome, Text};
 use crate::time::UnixTime;
 
 pub mod trust;
-#[cfg_attr(not(feature = "js"), allow(dead_code))] // the npm front end's AWS answers
-pub mod web_identity;
 
 pub use trust::{parse_trust_policy, TrustPolicy};
 

@@ -29,7 +29,8 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::claims::ClaimError;
-use crate::error::{Code, Error};
+use crate::code::Code;
+use crate::error::Error;
 use crate::time::UnixTime;
 
 /// A SHA-256 cache key over (token, canonical options, key-set fingerprint).

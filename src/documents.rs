@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 
 use serde_json::{json, Value};
 
-use crate::error::Code;
+use crate::code::Code;
 use crate::failure::Failure;
 use crate::inspect::Inspection;
 use crate::jose::{jwk::SkippedKey, KeySet, VerifyingKey};

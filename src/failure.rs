@@ -12,7 +12,8 @@ use alloc::vec::Vec;
 use serde_json::{Map, Value};
 
 use crate::claims::ClaimError;
-use crate::error::{Code, Error};
+use crate::code::Code;
+use crate::error::Error;
 use crate::limits::Limits;
 use crate::report::{Outcome, Report};
 use crate::verify::Rejected;

@@ -8,7 +8,7 @@
 //! `pkg/src/engine.js` turns into a `JwtgateError`.
 //!
 //! The state and rules behind the exports are the core's: [`Session`] (the `Verifier`),
-//! [`crate::aws::web_identity`], [`crate::documents`], [`crate::login_order::run`].
+//! [`crate::web_identity`], [`crate::documents`], [`crate::login_order::run`].
 //! Test-identity minting is a separate module ([`crate::js_mint`]), loaded only when used; the
 //! helpers both share are in [`crate::js_shared`].
 
@@ -25,15 +25,15 @@ use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::{wasm_bindgen, JsValue};
 
-use crate::aws::web_identity::{self, WebIdentityInput};
+use crate::code::Code;
 use crate::documents;
-use crate::error::Code;
 use crate::failure::Failure;
 use crate::js_shared::{ok, unix_time};
 use crate::limits::Limits;
 use crate::login_order::run::{self as login_order_run, LoginOrderInput};
 use crate::session::{from_json, Answer, AuthorizeInput, Session, SessionOptions};
 use crate::time::UnixTime;
+use crate::web_identity::{self, WebIdentityInput};
 
 /// A JavaScript value of a Rust one, through its JSON text: `JSON.parse` builds it inside the
 /// engine in one call, faster than setting members one by one from here.

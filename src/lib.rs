@@ -77,6 +77,10 @@ mod role;
 mod session;
 mod time;
 mod verify;
+// The npm front end's AWS answers (preflight + trust policy after verify): above `verify`, so
+// not inside the `aws` layer, which `Error` wraps.
+#[cfg_attr(not(feature = "js"), allow(dead_code))]
+mod web_identity;
 
 // Errors, codes, limits and time: shared by every layer.
 pub use b64::Base64Problem;

@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 
 use crate::authorize::Authorizer;
 use crate::cache::{self, Cache, CacheKey, CacheStats};
-use crate::error::Code;
+use crate::code::Code;
 use crate::failure::Failure;
 use crate::identity::DEFAULT_ACCESSOR;
 use crate::jose::KeySet;

@@ -57,7 +57,8 @@ use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use core::fmt;
 
-use crate::error::{Code, Error};
+use crate::code::Code;
+use crate::error::Error;
 use crate::jose::{parse_discovery, KeyError, KeySet};
 use crate::limits::Limits;
 

@@ -9,7 +9,7 @@ use serde_json::json;
 use wasm_bindgen::prelude::{wasm_bindgen, JsValue};
 
 use super::thrown;
-use crate::error::Code;
+use crate::code::Code;
 use crate::failure::Failure;
 use crate::gate::{Gate, GateRequest, Handled, Keyring};
 use crate::js_shared::ok;

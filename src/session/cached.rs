@@ -3,7 +3,7 @@
 
 use alloc::string::String;
 
-use crate::error::Code;
+use crate::code::Code;
 use crate::failure::Failure;
 use crate::time::UnixTime;
 use crate::verify::Verified;

@@ -5,7 +5,7 @@ use alloc::string::{String, ToString};
 
 use serde_json::{Map, Value};
 
-use crate::error::Code;
+use crate::code::Code;
 use crate::failure::Failure;
 use crate::session::cached::CachedVerification;
 

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::cache;
 use crate::claims::StandardOptions;
-use crate::error::Code;
+use crate::code::Code;
 use crate::failure::Failure;
 use crate::jose::{Algorithm, KeySet};
 use crate::limits::Limits;

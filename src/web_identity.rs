@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::aws::{self, AwsOptions, TrustReport};
 use crate::claims::StandardOptions;
-use crate::error::Code;
+use crate::code::Code;
 use crate::failure::Failure;
 use crate::jose::KeySet;
 use crate::limits::Limits;
