@@ -108,15 +108,8 @@ fn invalid(field: &str, reason: impl Into<String>) -> GateError {
 
 /// Validates the provider's core inputs once, at configuration time.
 pub fn provider_policy(input: RawPolicyInput) -> Result<ProviderPolicy, GateError> {
-    let mut algorithms = Vec::with_capacity(input.algorithms.len());
-    for name in &input.algorithms {
-        match Algorithm::from_name(name) {
-            Some(a) => algorithms.push(a),
-            None => {
-                return Err(invalid("algorithms", alloc::format!("unknown algorithm {name:?}")))
-            }
-        }
-    }
+    let algorithms =
+        Algorithm::parse_list(&input.algorithms).map_err(|r| invalid("algorithms", r))?;
     let profile = match input.role {
         None => Profile::Standard(StandardOptions {
             issuer: input.issuer.into_iter().collect(),
@@ -149,7 +142,8 @@ pub fn provider_policy(input: RawPolicyInput) -> Result<ProviderPolicy, GateErro
             Profile::Vault(Box::new(VaultProfile { role, role_name, config }))
         }
     };
-    let accessor = input.accessor.unwrap_or_else(|| String::from("AUTH_METHOD_ACCESSOR"));
+    let accessor =
+        input.accessor.unwrap_or_else(|| String::from(crate::identity::DEFAULT_ACCESSOR));
     let mut policies = Vec::with_capacity(input.policies.len());
     for (i, (name, text)) in input.policies.iter().enumerate() {
         if !matches!(profile, Profile::Vault(_)) {

@@ -1,5 +1,7 @@
 //! The ten asymmetric JWS algorithms Vault accepts (RFC 7518 §3, RFC 8037 §3.1).
 
+use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt;
 
 /// A JWS signature algorithm. HMAC and `none` are deliberately absent: a relying party
@@ -30,6 +32,17 @@ pub enum Algorithm {
 }
 
 impl Algorithm {
+    /// Reads an allow-list of algorithm names (`"RS256"`, …) as every front end's options
+    /// spell it; the error names the first unknown one.
+    pub fn parse_list(names: &[String]) -> Result<Vec<Algorithm>, String> {
+        names
+            .iter()
+            .map(|n| {
+                Algorithm::from_name(n).ok_or_else(|| alloc::format!("unknown algorithm {n:?}"))
+            })
+            .collect()
+    }
+
     /// All ten, in the order Vault lists them.
     pub const ALL: [Algorithm; 10] = [
         Algorithm::RS256,

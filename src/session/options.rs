@@ -101,7 +101,9 @@ impl SessionOptions {
         let limits = self.limits();
         let algorithms = match &self.algorithms {
             None => None,
-            Some(names) => Some(algorithms(names).map_err(|r| Failure::options("algorithms", &r))?),
+            Some(names) => {
+                Some(Algorithm::parse_list(names).map_err(|r| Failure::options("algorithms", &r))?)
+            }
         };
         let (profile, tolerance) = match &self.role {
             Some(role) => {
@@ -150,12 +152,4 @@ impl SessionOptions {
         };
         Ok((VerifyOptions { now: UnixTime(0), limits, algorithms, profile }, tolerance))
     }
-}
-
-/// An algorithm allow-list from JOSE names; the refusal names the first unknown one.
-pub fn algorithms(names: &[String]) -> Result<Vec<Algorithm>, String> {
-    names
-        .iter()
-        .map(|n| Algorithm::from_name(n).ok_or_else(|| alloc::format!("unknown algorithm {n:?}")))
-        .collect()
 }
