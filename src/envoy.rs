@@ -38,15 +38,6 @@ mod jwks;
 #[cfg(target_arch = "wasm32")]
 mod metrics;
 
-// The configuration and the pure parts of the decision live in the core's gate; these names
-// stay for code written against the filter's modules.
-pub use crate::gate::{config, extract, jwt_authn, path, reply};
-pub use crate::gate::{GateConfig as FilterConfig, GateError as FilterError};
-// `jwks` reads key sets through the gate's calls into the verifier (`super::engine`).
-#[cfg(target_arch = "wasm32")]
-#[allow(unused_imports)]
-use crate::gate::engine;
-
 #[cfg(target_arch = "wasm32")]
 mod entry {
     proxy_wasm::main! {{

@@ -45,10 +45,8 @@ mod code;
 mod documents;
 mod duration;
 // The Envoy filter is a proxy-wasm artifact, not a Rust API: its entry points are exported by
-// `proxy_wasm::main!`. Natively only its unit tests use it; its re-exports of the gate's
-// modules under their old `envoy::` names serve its own paths, not users.
+// `proxy_wasm::main!`.
 #[cfg(feature = "envoy")]
-#[allow(unused_imports)]
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 mod envoy;
 mod error;

@@ -34,7 +34,7 @@ use core::time::Duration;
 use proxy_wasm::hostcalls;
 use proxy_wasm::types::{BufferType, MapType, Status};
 
-use super::config::RemoteJwks;
+use crate::gate::config::RemoteJwks;
 use crate::gate::keyset::KidMiss;
 use crate::gate::{FetchProblem, FetchRequest, Handled, KeySetConfig, RemoteKeySet, Source};
 use crate::jose::KeySet;
