@@ -36,7 +36,7 @@ use proxy_wasm::types::{BufferType, MapType, Status};
 
 use crate::gate::config::RemoteJwks;
 use crate::gate::keyset::KidMiss;
-use crate::gate::{FetchProblem, FetchRequest, Handled, KeySetConfig, RemoteKeySet, Source};
+use crate::gate::{FetchProblem, FetchRequest, Handled, KeySetConfig, RemoteKeySet};
 use crate::jose::KeySet;
 use crate::limits::Limits;
 
@@ -95,27 +95,18 @@ pub fn clock_ms() -> u64 {
 
 /// The core's configuration for `cfg`: Envoy's names mapped onto the lifecycle's durations.
 pub fn lifecycle_config(cfg: &RemoteJwks, limits: Limits) -> KeySetConfig {
-    let source = match &cfg.discovery {
-        Some(issuer) => Source::Discovery(issuer.clone()),
-        None => Source::Jwks(format!("http://{}{}", cfg.authority, cfg.path)),
-    };
-    let mut c = KeySetConfig::new(source);
+    let mut c = cfg.key_set_config("http", limits);
     // Envoy answers 504 itself after `timeout_ms`; the core's timeout only catches a response
     // the SDK dropped (the dispatching stream died), a second later.
     c.timeout_ms = cfg.timeout_ms.saturating_add(1000);
-    c.cooldown_ms = cfg.kid_refetch_cooldown_s.saturating_mul(1000);
-    c.cache_max_age_ms = cfg.cache_duration_s.saturating_mul(1000);
     c.refresh_before_ms = cfg.refresh_before_s.saturating_mul(1000);
     // Keys once loaded keep deciding requests, however long the JWKS host is down.
     c.max_stale_ms = u64::MAX;
-    c.backoff_base_ms = cfg.retry_base_ms;
-    c.backoff_max_ms = cfg.retry_max_ms;
     c.retries = cfg.num_retries;
     c.failed_refetch_ms = cfg.failed_refetch_s.saturating_mul(1000);
     // One attempt (with the lost-response slack) plus the longest backoff.
     c.peer_lease_ms = c.timeout_ms.saturating_add(cfg.retry_max_ms);
     c.require_usable_key = true;
-    c.limits = limits;
     c
 }
 

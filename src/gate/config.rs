@@ -26,6 +26,7 @@ use serde_json::{Map, Value};
 use super::engine::{self, ProviderPolicy};
 use super::error::GateError;
 use super::jwt_authn::{PayloadHeader, SubjectMatcher};
+use super::keyset::{KeySetConfig, Source as KeySetSource};
 use crate::json::JsonError;
 use crate::limits::Limits;
 use crate::role::{ConfigError, VaultRole};
@@ -119,6 +120,25 @@ impl RemoteJwks {
     /// by every VM (and survives a VM reload), whatever the provider is called.
     pub fn shared_key(&self) -> String {
         format!("jwtgate.jwks|{}|{}|{}", self.cluster, self.authority, self.path)
+    }
+
+    /// The key-set lifecycle's configuration for this JWKS, in the names every front end shares:
+    /// where to fetch it (`scheme://authority/path`, or discovery), the attempt timeout, the
+    /// unknown-`kid` cooldown, the cache duration and the backoff. A front end adds what only it
+    /// has (the Envoy filter: retries, the failed window, workers sharing one fetch).
+    pub fn key_set_config(&self, scheme: &str, limits: Limits) -> KeySetConfig {
+        let source = match &self.discovery {
+            Some(issuer) => KeySetSource::Discovery(issuer.clone()),
+            None => KeySetSource::Jwks(format!("{scheme}://{}{}", self.authority, self.path)),
+        };
+        let mut c = KeySetConfig::new(source);
+        c.timeout_ms = self.timeout_ms;
+        c.cooldown_ms = self.kid_refetch_cooldown_s.saturating_mul(1000);
+        c.cache_max_age_ms = self.cache_duration_s.saturating_mul(1000);
+        c.backoff_base_ms = self.retry_base_ms;
+        c.backoff_max_ms = self.retry_max_ms;
+        c.limits = limits;
+        c
     }
 }
 

@@ -6,12 +6,11 @@
 //! Inline keys (`jwks`, `pem`) never go through this: the gate holds them.
 
 use alloc::collections::BTreeMap;
-use alloc::format;
 use alloc::rc::Rc;
 use alloc::string::String;
 
-use super::config::{GateConfig, KeySource, RemoteJwks};
-use super::keyset::{self, FetchRequest, Handled, KeySetConfig, RemoteKeySet, Source};
+use super::config::{GateConfig, KeySource};
+use super::keyset::{self, FetchRequest, Handled, RemoteKeySet};
 use crate::jose::KeySet;
 
 /// What a provider's key lifecycle says at a given time.
@@ -80,7 +79,7 @@ impl Keyring {
         let mut sets = BTreeMap::new();
         for (i, p) in config.providers.iter().enumerate() {
             if let KeySource::Remote(r) = &p.keys {
-                sets.insert(i, RemoteKeySet::new(set_config(r, config)));
+                sets.insert(i, RemoteKeySet::new(r.key_set_config("https", config.limits.clone())));
             }
         }
         Keyring { sets }
@@ -150,19 +149,4 @@ impl ProviderKeys for Keyring {
     fn kid_miss(&mut self, provider: usize, now_ms: u64) -> bool {
         self.sets.get_mut(&provider).is_some_and(|set| set.handle_kid_miss(now_ms))
     }
-}
-
-fn set_config(r: &RemoteJwks, config: &GateConfig) -> KeySetConfig {
-    let source = match &r.discovery {
-        Some(issuer) => Source::Discovery(issuer.clone()),
-        None => Source::Jwks(format!("https://{}{}", r.authority, r.path)),
-    };
-    let mut c = KeySetConfig::new(source);
-    c.timeout_ms = r.timeout_ms;
-    c.cooldown_ms = r.kid_refetch_cooldown_s.saturating_mul(1000);
-    c.cache_max_age_ms = r.cache_duration_s.saturating_mul(1000);
-    c.backoff_base_ms = r.retry_base_ms;
-    c.backoff_max_ms = r.retry_max_ms;
-    c.limits = config.limits.clone();
-    c
 }
