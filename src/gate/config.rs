@@ -27,6 +27,7 @@ use super::engine::{self, ProviderPolicy};
 use super::error::GateError;
 use super::jwt_authn::{PayloadHeader, SubjectMatcher};
 use super::keyset::{KeySetConfig, Source as KeySetSource};
+use crate::jose::KeySet;
 use crate::json::JsonError;
 use crate::limits::Limits;
 use crate::role::{ConfigError, VaultRole};
@@ -588,11 +589,12 @@ fn provider(
                 .map_err(|e| invalid(format!("{field}/jwks"), e.to_string()))?,
         };
         let at = format!("{field}/jwks");
-        let set = engine::keys_from_jwks(&text, limits).map_err(|e| invalid(&at, e.to_string()))?;
+        let set = KeySet::from_jwks(&text, limits).map_err(|e| invalid(&at, e.to_string()))?;
         KeySource::Inline(usable_keys(set, &at, "/keys", &p.name, warnings)?)
     } else if !p.pem.is_empty() {
         let at = format!("{field}/pem");
-        let set = engine::keys_from_pem(&p.pem, limits).map_err(|e| invalid(&at, e.to_string()))?;
+        let pems: Vec<&str> = p.pem.iter().map(String::as_str).collect();
+        let set = KeySet::from_pem(&pems, limits).map_err(|e| invalid(&at, e.to_string()))?;
         KeySource::Inline(usable_keys(set, &at, "", &p.name, warnings)?)
     } else if let Some(r) = p.remote_jwks {
         KeySource::Remote(remote(r, &format!("{field}/remote_jwks"), p.issuer.as_deref())?)

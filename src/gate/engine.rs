@@ -183,17 +183,6 @@ impl ProviderPolicy {
     }
 }
 
-/// Parses a JWKS document (unusable keys are skipped by the core, not fatal).
-pub fn keys_from_jwks(bytes: &[u8], limits: &Limits) -> Result<KeySet, crate::Error> {
-    KeySet::from_jwks(bytes, limits).map_err(Into::into)
-}
-
-/// Parses PEM public keys (SPKI, PKCS#1, X.509 certificates).
-pub fn keys_from_pem(pem: &[String], limits: &Limits) -> Result<KeySet, crate::Error> {
-    let pems: Vec<&str> = pem.iter().map(String::as_str).collect();
-    KeySet::from_pem(&pems, limits).map_err(Into::into)
-}
-
 /// Verifies `token` with `keys` under the provider's policy at `now`.
 pub fn verify(
     token: &str,
