@@ -13,6 +13,7 @@
 //! | `jwks` | remote JWKS through a cluster: shared data with CAS, refresh, rotation, backoff |
 //! | `metrics` | counters |
 //! | `abi` | the proxy-wasm callbacks, each forwarding to `filter` over the real host |
+//! | `tests` | native tests of `filter`, `jwks` and `metrics` against a mock host (two VMs, one shared-data store, a fake clock) |
 //!
 //! [`Decision`]: crate::gate::Decision
 //!
@@ -44,6 +45,8 @@ mod host;
 mod jwks;
 #[cfg(any(target_arch = "wasm32", test))]
 mod metrics;
+#[cfg(test)]
+mod tests;
 
 #[cfg(target_arch = "wasm32")]
 mod entry {
