@@ -8,9 +8,12 @@
 //!
 //! | file | job |
 //! |---|---|
+//! | `host` | the [`Host`](host::Host) trait: every host call the filter makes; its one real implementation over the SDK's `hostcalls` |
+//! | `filter` | the root and HTTP contexts' logic over a `Host`: headers in, the gate's decision out |
 //! | `jwks` | remote JWKS through a cluster: shared data with CAS, refresh, rotation, backoff |
-//! | `filter` | the proxy-wasm root and HTTP contexts: headers in, the gate's decision out |
 //! | `metrics` | counters |
+//! | `abi` | the proxy-wasm callbacks, each forwarding to `filter` over the real host |
+//! | `tests` | native tests of `filter`, `jwks` and `metrics` against a mock host (two VMs, one shared-data store, a fake clock) |
 //!
 //! [`Decision`]: crate::gate::Decision
 //!
@@ -31,12 +34,19 @@
 #[cfg(all(any(feature = "js", feature = "js-mint"), target_arch = "wasm32"))]
 compile_error!("features `js` and `envoy` cannot be enabled together for wasm32: build one artifact per front end");
 
+// The logic compiles natively for its unit tests; only the callbacks need the wasm host.
 #[cfg(target_arch = "wasm32")]
+mod abi;
+#[cfg(any(target_arch = "wasm32", test))]
 mod filter;
-#[cfg(target_arch = "wasm32")]
+#[cfg(any(target_arch = "wasm32", test))]
+mod host;
+#[cfg(any(target_arch = "wasm32", test))]
 mod jwks;
-#[cfg(target_arch = "wasm32")]
+#[cfg(any(target_arch = "wasm32", test))]
 mod metrics;
+#[cfg(test)]
+mod tests;
 
 #[cfg(target_arch = "wasm32")]
 mod entry {
@@ -44,6 +54,6 @@ mod entry {
         // Only the root-context factory may be set here: any other hostcall during
         // `_initialize` traps on Envoy's V8 runtime (restricted start-up window).
         proxy_wasm::set_log_level(proxy_wasm::types::LogLevel::Info);
-        proxy_wasm::set_root_context(super::filter::new_root);
+        proxy_wasm::set_root_context(super::abi::new_root);
     }}
 }

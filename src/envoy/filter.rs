@@ -1,31 +1,30 @@
-//! The proxy-wasm root and HTTP contexts: read the request once, ask the gate, apply the answer.
+//! The filter's root and HTTP contexts over a [`Host`]: read the request once, ask the gate,
+//! apply the answer.
 //!
 //! Every request header is read in `on_http_request_headers` (request headers are off limits
 //! once the request went upstream) and handed to the core's [`Gate`], which makes the whole
 //! decision (path check, rules, token, keys, verify, policies, claim headers, reply) and keeps
 //! the answer cache. A request whose keys are not loaded yet is paused as the gate's
 //! [`Pending`] and resumed when the fetch completes, from whichever context receives the
-//! completion (after `proxy_set_effective_context` to the paused stream).
+//! completion (after making the paused stream the effective one).
 //!
-//! What stays here is Envoy's: header I/O, `proxy_http_call`s for remote keys (`jwks`), shared
-//! data, ticks, metrics and logs. Fail closed: the body and trailers callbacks hold the stream
-//! until the headers were let through (a host with `allow_on_headers_stop_iteration` hands them
-//! over while the headers are stopped, and a Continue there would release the request
-//! upstream); an internal failure answers 503.
+//! What stays here is Envoy's: header I/O, calls for remote keys (`jwks`), shared data, ticks,
+//! metrics and logs, all through the [`Host`] (the proxy-wasm callbacks in `abi` only forward).
+//! Fail closed: the body and trailers callbacks hold the stream until the headers were let
+//! through (a host with `allow_on_headers_stop_iteration` hands them over while the headers are
+//! stopped, and a Continue there would release the request upstream); an internal failure
+//! answers 503.
 
-use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
-use core::time::Duration;
 
-use proxy_wasm::hostcalls;
-use proxy_wasm::traits::{Context, HttpContext, RootContext};
-use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType};
+use proxy_wasm::types::Action;
 
+use super::host::{Host, LogLevel};
 use super::jwks::{self, Completed, Keys, Remote};
 use super::metrics::{Counter, Metrics};
 use crate::gate::config::KeySource;
@@ -34,15 +33,6 @@ use crate::gate::{
     Answer, Decision, Detail, Edit, Gate, GateConfig, GateError, KeyState, Pass, Pending,
     ProviderKeys, Verdict,
 };
-
-/// The root-context factory registered in `_initialize`.
-pub fn new_root(id: u32) -> Box<dyn RootContext> {
-    Box::new(Root { id, vm: None })
-}
-
-fn log(level: LogLevel, msg: &str) {
-    let _ = hostcalls::log(level, msg);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Per-VM state shared by the root and the HTTP contexts.
@@ -78,31 +68,33 @@ struct Vm {
 
 /// The filter's remote keys as the gate asks for them: keys past their cache duration start a
 /// refresh, and an unknown `kid` starts a refetch when the cooldown allows.
-struct FilterKeys<'a> {
+struct FilterKeys<'a, H> {
+    host: &'a H,
     remotes: &'a mut BTreeMap<usize, Remote>,
     owner: &'a mut Option<String>,
 }
 
-fn owner(slot: &mut Option<String>) -> String {
+fn owner(host: &impl Host, slot: &mut Option<String>) -> String {
     match slot {
         Some(o) => o.clone(),
         None => {
-            let o = jwks::allocate_owner();
+            let o = jwks::allocate_owner(host);
             *slot = Some(o.clone());
             o
         }
     }
 }
 
-impl ProviderKeys for FilterKeys<'_> {
+impl<H: Host> ProviderKeys for FilterKeys<'_, H> {
     fn keys(&mut self, provider: usize, now_ms: u64) -> KeyState {
-        match self.remotes.get_mut(&provider).map(|r| r.keys(now_ms)) {
+        let host = self.host;
+        match self.remotes.get_mut(&provider).map(|r| r.keys(host, now_ms)) {
             Some(Keys::Ready(k, v)) => KeyState::Ready(k, v),
             Some(Keys::Stale(k, v)) => {
                 // Decided with the stale keys now; the refresh runs in the background.
-                let owner = owner(self.owner);
+                let owner = owner(host, self.owner);
                 if let Some(r) = self.remotes.get_mut(&provider) {
-                    r.ensure_fetch(now_ms, &owner);
+                    r.ensure_fetch(host, now_ms, &owner);
                 }
                 KeyState::Stale(k, v)
             }
@@ -115,26 +107,26 @@ impl ProviderKeys for FilterKeys<'_> {
         let Some(r) = self.remotes.get_mut(&provider) else {
             return false;
         };
-        if !r.may_refetch_for_kid(now_ms) {
+        if !r.may_refetch_for_kid(self.host, now_ms) {
             return false;
         }
-        let owner = owner(self.owner);
+        let owner = owner(self.host, self.owner);
         if let Some(r) = self.remotes.get_mut(&provider) {
-            r.ensure_fetch(now_ms, &owner);
+            r.ensure_fetch(self.host, now_ms, &owner);
         }
         true
     }
 }
 
 impl Vm {
-    fn new(cfg: GateConfig) -> Vm {
+    fn new(host: &impl Host, cfg: GateConfig) -> Vm {
         let mut remotes = BTreeMap::new();
         for (i, p) in cfg.providers.iter().enumerate() {
             if let KeySource::Remote(r) = &p.keys {
                 remotes.insert(i, Remote::new(r.clone(), cfg.limits.clone()));
             }
         }
-        let metrics = Metrics::define(cfg.stat_prefix.as_deref());
+        let metrics = Metrics::define(host, cfg.stat_prefix.as_deref());
         let filter_state = cfg.filter_state;
         Vm {
             gate: Gate::new(cfg),
@@ -147,47 +139,54 @@ impl Vm {
     }
 
     /// The gate's first look at a request (path, CORS, rules, token).
-    fn admit(&mut self, headers: Vec<(String, Vec<u8>)>) -> Result<Pending, Decision> {
+    fn admit(
+        &mut self,
+        host: &impl Host,
+        headers: Vec<(String, Vec<u8>)>,
+    ) -> Result<Pending, Decision> {
         let admitted = self.gate.admit(headers, Detail::Reply);
         if let Err(d) = &admitted {
-            self.count(d);
+            self.count(host, d);
         }
         admitted
     }
 
     /// Decides an admitted request with the keys at hand, or says which keys to wait for.
-    fn decide(&mut self, req: &mut Pending, now_ms: u64) -> Decision {
+    fn decide(&mut self, host: &impl Host, req: &mut Pending, now_ms: u64) -> Decision {
         let Vm { gate, remotes, owner, .. } = self;
-        let mut keys = FilterKeys { remotes, owner };
+        let mut keys = FilterKeys { host, remotes, owner };
         let d = gate.resume(req, &mut keys, now_ms, Detail::Reply);
-        self.count(&d);
+        self.count(host, &d);
         d
     }
 
     /// Counts a decision in the metrics, and logs a denial at debug level.
-    fn count(&mut self, d: &Decision) {
+    fn count(&mut self, host: &impl Host, d: &Decision) {
         let (hits, misses) = d.cache_use();
         for _ in 0..hits {
-            self.metrics.inc(Counter::CacheHit);
+            self.metrics.inc(host, Counter::CacheHit);
         }
         for _ in 0..misses {
-            self.metrics.inc(Counter::CacheMiss);
+            self.metrics.inc(host, Counter::CacheMiss);
         }
         match d.verdict() {
-            Verdict::Allow => self.metrics.inc(Counter::Allowed),
-            Verdict::Pass => self.metrics.inc(match d.pass() {
-                Some(Pass::Bypass) => Counter::Bypassed,
-                Some(Pass::CorsPreflight) => Counter::CorsPreflightBypassed,
-                _ => Counter::Allowed,
-            }),
+            Verdict::Allow => self.metrics.inc(host, Counter::Allowed),
+            Verdict::Pass => self.metrics.inc(
+                host,
+                match d.pass() {
+                    Some(Pass::Bypass) => Counter::Bypassed,
+                    Some(Pass::CorsPreflight) => Counter::CorsPreflightBypassed,
+                    _ => Counter::Allowed,
+                },
+            ),
             Verdict::Deny => {
                 let code = d.code().unwrap_or(crate::Code::Internal);
-                self.metrics.inc_denied(code);
+                self.metrics.inc_denied(host, code);
                 // Asked first: Envoy runs at info level in production.
-                if matches!(hostcalls::get_log_level(), Ok(LogLevel::Trace | LogLevel::Debug)) {
+                if host.logs_debug() {
                     if let Answer::Reply(r) = d.answer() {
                         let body = String::from_utf8_lossy(&r.body);
-                        log(
+                        host.log(
                             LogLevel::Debug,
                             &format!("jwtgate: denied: {} ({code})", reply::sanitize(&body, 200)),
                         );
@@ -199,11 +198,11 @@ impl Vm {
     }
 
     /// Makes sure a fetch is running for each provider in `providers`.
-    fn start_fetches(&mut self, providers: &[usize], now_ms: u64) {
-        let owner = owner(&mut self.owner);
+    fn start_fetches(&mut self, host: &impl Host, providers: &[usize], now_ms: u64) {
+        let owner = owner(host, &mut self.owner);
         for i in providers {
             if let Some(r) = self.remotes.get_mut(i) {
-                r.ensure_fetch(now_ms, &owner);
+                r.ensure_fetch(host, now_ms, &owner);
             }
         }
     }
@@ -211,6 +210,7 @@ impl Vm {
 
 /// [`apply`], and records where the stream then stands for its body and trailers callbacks.
 fn apply_to(
+    host: &impl Host,
     outcome: Answer,
     in_headers_callback: bool,
     phase: &Cell<Phase>,
@@ -221,49 +221,49 @@ fn apply_to(
         Answer::Reply(_) => Phase::Answered,
         Answer::Wait(_) => Phase::Held,
     });
-    apply(outcome, in_headers_callback, filter_state)
+    apply(host, outcome, in_headers_callback, filter_state)
 }
 
 /// The reply to a request the filter cannot decide because its own state is broken: 503, never
 /// a Continue.
-fn internal_failure(what: &'static str) -> Answer {
+fn internal_failure(host: &impl Host, what: &'static str) -> Answer {
     let err = GateError::Internal { what };
-    log(LogLevel::Error, &format!("jwtgate: {err}"));
+    host.log(LogLevel::Error, &format!("jwtgate: {err}"));
     Answer::Reply(Rc::new(reply::for_error(&err, "jwtgate", Default::default())))
 }
 
 /// Applies an outcome to the effective stream. `in_headers_callback` tells whether we are still
 /// inside `on_http_request_headers` (return an action) or resuming a paused stream.
-fn apply(outcome: Answer, in_headers_callback: bool, filter_state: bool) -> Action {
+fn apply(
+    host: &impl Host,
+    outcome: Answer,
+    in_headers_callback: bool,
+    filter_state: bool,
+) -> Action {
     match outcome {
         Answer::Forward(edits) => {
-            publish(edits.filter_state());
+            publish(host, edits.filter_state());
             for e in edits.iter() {
-                let _ = match e {
-                    Edit::Set(name, value) => hostcalls::set_map_value_bytes(
-                        MapType::HttpRequestHeaders,
-                        name,
-                        Some(value.as_bytes()),
-                    ),
-                    Edit::Remove(name) => {
-                        hostcalls::remove_map_value(MapType::HttpRequestHeaders, name)
-                    }
-                };
+                match e {
+                    Edit::Set(name, value) => host.set_request_header(name, value.as_bytes()),
+                    Edit::Remove(name) => host.remove_request_header(name),
+                }
             }
             if in_headers_callback {
                 Action::Continue
             } else {
-                let _ = hostcalls::resume_http_request();
+                host.resume_request();
                 Action::Pause
             }
         }
         Answer::Reply(r) => {
             if filter_state {
-                publish(&jwt_authn::denied_state(jwt_authn::reply_code(&r.body).unwrap_or("")));
+                let code = jwt_authn::reply_code(&r.body).unwrap_or("");
+                publish(host, &jwt_authn::denied_state(code));
             }
             let headers: Vec<(&str, &str)> =
                 r.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let _ = hostcalls::send_http_response(r.status, headers, Some(&r.body));
+            host.send_local_reply(r.status, &headers, &r.body);
             Action::Pause
         }
         Answer::Wait(_) => Action::Pause,
@@ -273,14 +273,14 @@ fn apply(outcome: Answer, in_headers_callback: bool, filter_state: bool) -> Acti
 /// Sets filter state on the effective stream (`wasm.<name>` in Envoy: a writable bytes value
 /// living as long as the filter chain). Only ever called from a stream's context: Envoy answers
 /// NotFound from the root context, and the SDK traps on any status but Ok.
-fn publish(state: &[(String, Vec<u8>)]) {
+fn publish(host: &impl Host, state: &[(String, Vec<u8>)]) {
     for (name, value) in state {
-        let _ = hostcalls::set_property(alloc::vec![name.as_str()], Some(value));
+        host.set_filter_state(name, value);
     }
 }
 
 /// Re-decides every paused request after keys changed state.
-fn wake(vm: &Rc<RefCell<Vm>>, now_ms: u64) {
+fn wake(host: &impl Host, vm: &Rc<RefCell<Vm>>, now_ms: u64) {
     let Ok(mut state) = vm.try_borrow_mut() else {
         return;
     };
@@ -289,22 +289,28 @@ fn wake(vm: &Rc<RefCell<Vm>>, now_ms: u64) {
         let Some(mut held) = state.pending.remove(&id) else {
             continue;
         };
-        let outcome = state.decide(&mut held.req, now_ms).into_answer();
+        let outcome = state.decide(host, &mut held.req, now_ms).into_answer();
         if let Answer::Wait(providers) = &outcome {
-            state.start_fetches(providers, now_ms);
+            state.start_fetches(host, providers, now_ms);
             state.pending.insert(id, held);
             continue;
         }
         // The stream may be gone (client disconnected): then there is nothing to resume.
-        if hostcalls::set_effective_context(id).is_ok() {
-            apply_to(outcome, false, &held.phase, state.filter_state);
+        if host.set_effective_stream(id) {
+            apply_to(host, outcome, false, &held.phase, state.filter_state);
         }
     }
 }
 
 /// Routes an HTTP-call completion to the remote JWKS that made it.
-fn on_call_response(vm: &Rc<RefCell<Vm>>, token: u32, num_headers: usize, body_size: usize) {
-    let now = jwks::clock_ms();
+fn on_call_response(
+    host: &impl Host,
+    vm: &Rc<RefCell<Vm>>,
+    token: u32,
+    num_headers: usize,
+    body_size: usize,
+) {
+    let now = host.now_ms();
     let completed = {
         let Ok(mut state) = vm.try_borrow_mut() else {
             return;
@@ -317,15 +323,15 @@ fn on_call_response(vm: &Rc<RefCell<Vm>>, token: u32, num_headers: usize, body_s
         else {
             return;
         };
-        let (completed, error) = remote.on_response(num_headers, body_size, now);
+        let (completed, error) = remote.on_response(host, num_headers, body_size, now);
         match &error {
             None => {
-                state.metrics.inc(Counter::JwksFetchSuccess);
-                log(LogLevel::Info, &format!("jwtgate: provider {name}: JWKS loaded"));
+                state.metrics.inc(host, Counter::JwksFetchSuccess);
+                host.log(LogLevel::Info, &format!("jwtgate: provider {name}: JWKS loaded"));
             }
             Some(reason) => {
-                state.metrics.inc(Counter::JwksFetchFailed);
-                log(
+                state.metrics.inc(host, Counter::JwksFetchFailed);
+                host.log(
                     LogLevel::Warn,
                     &format!("jwtgate: provider {name}: JWKS fetch failed: {reason}"),
                 );
@@ -334,37 +340,30 @@ fn on_call_response(vm: &Rc<RefCell<Vm>>, token: u32, num_headers: usize, body_s
         completed
     };
     if !matches!(completed, Completed::Retrying) {
-        wake(vm, now);
+        wake(host, vm, now);
     }
 }
 
 // ---------------------------------------------------------------------------------------------
+// The contexts, as the proxy-wasm callbacks (`abi`) drive them.
 
-struct Root {
+/// A root context: the plugin configuration, the tick and the VM's state.
+pub struct Root<H: Host> {
     id: u32,
+    host: H,
     vm: Option<Rc<RefCell<Vm>>>,
 }
 
-impl Context for Root {
-    fn on_http_call_response(
-        &mut self,
-        token_id: u32,
-        num_headers: usize,
-        body_size: usize,
-        _: usize,
-    ) {
-        if let Some(vm) = &self.vm {
-            on_call_response(vm, token_id, num_headers, body_size);
-        }
+impl<H: Host + Clone> Root<H> {
+    /// The root context `id`, not configured yet.
+    pub fn new(id: u32, host: H) -> Root<H> {
+        Root { id, host, vm: None }
     }
-}
 
-impl RootContext for Root {
-    fn on_configure(&mut self, _size: usize) -> bool {
-        let bytes = hostcalls::get_buffer(BufferType::PluginConfiguration, 0, usize::MAX)
-            .ok()
-            .flatten()
-            .unwrap_or_default();
+    /// `on_configure`: reads and checks the plugin configuration; `false` refuses it.
+    pub fn configure(&mut self) -> bool {
+        let host = &self.host;
+        let bytes = host.plugin_configuration();
         match GateConfig::parse(&bytes) {
             Ok(cfg) => {
                 let hazards: Vec<String> = cfg
@@ -391,30 +390,33 @@ impl RootContext for Root {
                     self.id
                 );
                 let warnings = cfg.warnings.clone();
-                self.vm = Some(Rc::new(RefCell::new(Vm::new(cfg))));
+                self.vm = Some(Rc::new(RefCell::new(Vm::new(host, cfg))));
                 // The tick only serves remote JWKS (refresh, retries, other VMs' fetches).
                 if has_remote {
-                    let _ = hostcalls::set_tick_period(Duration::from_millis(tick));
+                    host.set_tick_period(tick);
                 }
-                log(LogLevel::Info, &summary);
+                host.log(LogLevel::Info, &summary);
                 for w in &warnings {
-                    log(LogLevel::Warn, &format!("jwtgate: {w}"));
+                    host.log(LogLevel::Warn, &format!("jwtgate: {w}"));
                 }
                 for h in &hazards {
-                    log(LogLevel::Warn, h);
+                    host.log(LogLevel::Warn, h);
                 }
                 true
             }
             Err(e) => {
-                log(LogLevel::Error, &format!("jwtgate: rejecting plugin configuration: {e}"));
+                host.log(LogLevel::Error, &format!("jwtgate: rejecting plugin configuration: {e}"));
                 false
             }
         }
     }
 
-    fn on_tick(&mut self) {
+    /// `on_tick`: drives every remote JWKS, and re-decides the paused requests when keys
+    /// changed state.
+    pub fn tick(&mut self) {
         let Some(vm) = &self.vm else { return };
-        let now = jwks::clock_ms();
+        let host = &self.host;
+        let now = host.now_ms();
         let mut changed = false;
         {
             let Ok(mut state) = vm.try_borrow_mut() else {
@@ -428,23 +430,26 @@ impl RootContext for Root {
                 .enumerate()
                 .map(|(i, p)| (i, p.name.clone()))
                 .collect();
-            let owner = owner(&mut state.owner);
+            let owner = owner(host, &mut state.owner);
             let mut events = Vec::new();
             for (i, r) in state.remotes.iter_mut() {
-                if let Some(c) = r.on_tick(now, &owner) {
+                if let Some(c) = r.on_tick(host, now, &owner) {
                     events.push((*i, c));
                 }
             }
             for (i, c) in events {
                 let name = names.get(&i).map(String::as_str).unwrap_or_default();
                 match c {
-                    Completed::Loaded => log(
+                    Completed::Loaded => host.log(
                         LogLevel::Info,
                         &format!("jwtgate: provider {name}: JWKS loaded from shared data"),
                     ),
                     Completed::GaveUp => {
-                        state.metrics.inc(Counter::JwksFetchFailed);
-                        log(LogLevel::Warn, &format!("jwtgate: provider {name}: JWKS unavailable"))
+                        state.metrics.inc(host, Counter::JwksFetchFailed);
+                        host.log(
+                            LogLevel::Warn,
+                            &format!("jwtgate: provider {name}: JWKS unavailable"),
+                        )
                     }
                     Completed::Retrying => {}
                 }
@@ -452,63 +457,43 @@ impl RootContext for Root {
             }
         }
         if changed {
-            wake(vm, now);
+            wake(host, vm, now);
         }
     }
 
-    fn create_http_context(&self, context_id: u32) -> Option<Box<dyn HttpContext>> {
-        Some(Box::new(Http { id: context_id, vm: self.vm.clone(), phase: Rc::default() }))
+    /// `on_http_call_response` on the root context.
+    pub fn call_response(&self, token: u32, num_headers: usize, body_size: usize) {
+        if let Some(vm) = &self.vm {
+            on_call_response(&self.host, vm, token, num_headers, body_size);
+        }
     }
 
-    fn get_type(&self) -> Option<ContextType> {
-        Some(ContextType::HttpContext)
+    /// `create_http_context`: the stream `id`.
+    pub fn stream(&self, id: u32) -> Http<H> {
+        Http { id, host: self.host.clone(), vm: self.vm.clone(), phase: Rc::default() }
     }
 }
 
-struct Http {
+/// An HTTP context: one request stream.
+pub struct Http<H: Host> {
     id: u32,
+    host: H,
     vm: Option<Rc<RefCell<Vm>>>,
     /// Where this stream stands (shared with its pending request while it waits for keys).
     phase: Rc<Cell<Phase>>,
 }
 
-impl Http {
-    /// The answer of the callbacks after the headers: continue only once the headers went
-    /// upstream. While they are held (paused for keys) or answered, a Continue here would
-    /// release the request when the host delivers the body or trailers before the headers
-    /// were let through (`allow_on_headers_stop_iteration`).
-    fn after_headers(&self) -> Action {
-        if self.phase.get() == Phase::Released {
-            Action::Continue
-        } else {
-            Action::Pause
-        }
-    }
-}
-
-impl Context for Http {
-    fn on_http_call_response(
-        &mut self,
-        token_id: u32,
-        num_headers: usize,
-        body_size: usize,
-        _: usize,
-    ) {
-        // Fetches are started by whichever context needs them first; completions are VM-wide.
-        if let Some(vm) = &self.vm {
-            on_call_response(vm, token_id, num_headers, body_size);
-        }
-    }
-}
-
-impl HttpContext for Http {
-    fn on_http_request_headers(&mut self, _num_headers: usize, _end_of_stream: bool) -> Action {
+impl<H: Host> Http<H> {
+    /// `on_http_request_headers`: decides the request, or pauses it while its keys are fetched.
+    pub fn request_headers(&mut self) -> Action {
+        let host = &self.host;
         let Some(vm) = self.vm.clone() else {
             let err = GateError::ConfigInvalid {
                 field: "$".into(),
                 reason: "filter not configured".into(),
             };
             return apply_to(
+                host,
                 Answer::Reply(Rc::new(reply::for_error(&err, "jwtgate", Default::default()))),
                 true,
                 &self.phase,
@@ -517,53 +502,66 @@ impl HttpContext for Http {
         };
         let Ok(mut state) = vm.try_borrow_mut() else {
             return apply_to(
-                internal_failure("filter state already in use"),
+                host,
+                internal_failure(host, "filter state already in use"),
                 true,
                 &self.phase,
                 false,
             );
         };
         // Bytes, never `String`: a non-UTF-8 value must not trap the VM.
-        let headers = hostcalls::get_map_bytes(MapType::HttpRequestHeaders).unwrap_or_default();
-        let now = jwks::clock_ms();
+        let headers = host.request_headers();
+        let now = host.now_ms();
         let filter_state = state.filter_state;
-        let mut req = match state.admit(headers) {
+        let mut req = match state.admit(host, headers) {
             Ok(r) => r,
-            Err(d) => return apply_to(d.into_answer(), true, &self.phase, filter_state),
+            Err(d) => return apply_to(host, d.into_answer(), true, &self.phase, filter_state),
         };
-        let outcome = state.decide(&mut req, now).into_answer();
+        let outcome = state.decide(host, &mut req, now).into_answer();
         if let Answer::Wait(providers) = &outcome {
-            state.metrics.inc(Counter::Paused);
+            state.metrics.inc(host, Counter::Paused);
             self.phase.set(Phase::Held);
-            state.start_fetches(providers, now);
+            state.start_fetches(host, providers, now);
             // A fetch that failed at dispatch (unknown cluster, no retries left) leaves nothing
             // to wait for: decide again now rather than leaving the request paused.
             let fetching =
                 providers.iter().all(|i| state.remotes.get(i).is_some_and(Remote::is_fetching));
             if !fetching {
-                let again = state.decide(&mut req, now).into_answer();
+                let again = state.decide(host, &mut req, now).into_answer();
                 if let Answer::Wait(_) = again {
                     state.pending.insert(self.id, Held { req, phase: Rc::clone(&self.phase) });
                     return Action::Pause;
                 }
-                return apply_to(again, true, &self.phase, filter_state);
+                return apply_to(host, again, true, &self.phase, filter_state);
             }
             state.pending.insert(self.id, Held { req, phase: Rc::clone(&self.phase) });
             return Action::Pause;
         }
-        apply_to(outcome, true, &self.phase, filter_state)
+        apply_to(host, outcome, true, &self.phase, filter_state)
     }
 
-    fn on_http_request_body(&mut self, _body_size: usize, _end_of_stream: bool) -> Action {
-        self.after_headers()
+    /// `on_http_request_body` and `on_http_request_trailers`: continue only once the headers
+    /// went upstream. While they are held (paused for keys) or answered, a Continue here would
+    /// release the request when the host delivers the body or trailers before the headers
+    /// were let through (`allow_on_headers_stop_iteration`).
+    pub fn after_headers(&self) -> Action {
+        if self.phase.get() == Phase::Released {
+            Action::Continue
+        } else {
+            Action::Pause
+        }
     }
 
-    fn on_http_request_trailers(&mut self, _num_trailers: usize) -> Action {
-        self.after_headers()
+    /// `on_http_call_response` on a stream: fetches are started by whichever context needs
+    /// them first, and completions are VM-wide.
+    pub fn call_response(&self, token: u32, num_headers: usize, body_size: usize) {
+        if let Some(vm) = &self.vm {
+            on_call_response(&self.host, vm, token, num_headers, body_size);
+        }
     }
 }
 
-impl Drop for Http {
+impl<H: Host> Drop for Http<H> {
     fn drop(&mut self) {
         if let Some(vm) = &self.vm {
             if let Ok(mut state) = vm.try_borrow_mut() {

@@ -29,11 +29,8 @@ use alloc::format;
 use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use core::time::Duration;
 
-use proxy_wasm::hostcalls;
-use proxy_wasm::types::{BufferType, MapType, Status};
-
+use super::host::{Host, Status};
 use crate::gate::config::RemoteJwks;
 use crate::gate::keyset::KidMiss;
 use crate::gate::{FetchProblem, FetchRequest, Handled, KeySetConfig, RemoteKeySet};
@@ -77,22 +74,6 @@ pub struct Remote {
     seen_record: Option<u64>,
 }
 
-fn now_ms() -> u64 {
-    match hostcalls::get_current_time() {
-        // Whole seconds and milliseconds apart: `as_millis` is a `u128`, which wasm emulates.
-        Ok(t) => t
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs().saturating_mul(1000).saturating_add(u64::from(d.subsec_millis())))
-            .unwrap_or(0),
-        Err(_) => 0,
-    }
-}
-
-/// The host clock in milliseconds since the epoch.
-pub fn clock_ms() -> u64 {
-    now_ms()
-}
-
 /// The core's configuration for `cfg`: Envoy's names mapped onto the lifecycle's durations.
 pub fn lifecycle_config(cfg: &RemoteJwks, limits: Limits) -> KeySetConfig {
     let mut c = cfg.key_set_config("http", limits);
@@ -131,13 +112,13 @@ impl Remote {
     }
 
     /// The keys a request may use at `now`.
-    pub fn keys(&mut self, now: u64) -> Keys {
+    pub fn keys(&mut self, host: &impl Host, now: u64) -> Keys {
         use crate::gate::Keys as Core;
         if let Core::Fresh(d) = self.ks.keys(now) {
             return Keys::Ready(Rc::clone(d.keys()), d.generation());
         }
-        self.adopt_shared(now);
-        self.adopt_failure(now);
+        self.adopt_shared(host, now);
+        self.adopt_failure(host, now);
         let gave_up = self.ks.gave_up(now);
         let idle = !self.ks.in_cycle() && !gave_up;
         match self.ks.keys(now) {
@@ -153,8 +134,8 @@ impl Remote {
 
     /// Feeds the shared document in when it is one not seen yet. Returns whether it became
     /// the keys.
-    fn adopt_shared(&mut self, now: u64) -> bool {
-        let Ok((Some(bytes), _)) = hostcalls::get_shared_data(&self.cfg.shared_key()) else {
+    fn adopt_shared(&mut self, host: &impl Host, now: u64) -> bool {
+        let Ok((Some(bytes), _)) = host.shared_get(&self.cfg.shared_key()) else {
             return false;
         };
         let Some((fetched, _expires, body)) = parse_record(&bytes) else {
@@ -167,18 +148,18 @@ impl Remote {
         let adopted = matches!(self.ks.handle_peer_document(body, fetched, now), Handled::Keys(_));
         if adopted && !self.ks.in_cycle() {
             // Our own retries (if any) ended with the peer's keys.
-            self.unlock();
+            self.unlock(host);
         }
         adopted
     }
 
     /// Feeds another VM's give-up (the shared fail record) in, so that while the JWKS host is
     /// down every worker fails fast instead of each retrying on its own.
-    fn adopt_failure(&mut self, now: u64) -> bool {
+    fn adopt_failure(&mut self, host: &impl Host, now: u64) -> bool {
         if self.ks.is_fetching() {
             return false;
         }
-        let Ok((Some(b), _)) = hostcalls::get_shared_data(&self.fail_key()) else { return false };
+        let Ok((Some(b), _)) = host.shared_get(&self.fail_key()) else { return false };
         let Some((failed_at, reason)) = parse_fail(&b) else { return false };
         self.ks.handle_peer_failure(failed_at, &reason, now)
     }
@@ -186,16 +167,16 @@ impl Remote {
     /// Whether an unknown `kid` may trigger a refetch now (and, when it may, asks for it): the
     /// core's cooldown, shared through the document's fetch time, and none while the JWKS host
     /// is known to be failing. Only the request that asked waits for it.
-    pub fn may_refetch_for_kid(&mut self, now: u64) -> bool {
-        self.adopt_shared(now);
-        self.adopt_failure(now);
+    pub fn may_refetch_for_kid(&mut self, host: &impl Host, now: u64) -> bool {
+        self.adopt_shared(host, now);
+        self.adopt_failure(host, now);
         self.ks.handle_unknown_kid(now) == KidMiss::Refetch
     }
 
     /// Starts a fetch if the core asks for one. Returns `true` when a fetch (ours, a scheduled
     /// retry, or another VM's) is pending.
-    pub fn ensure_fetch(&mut self, now: u64, owner: &str) -> bool {
-        let _ = self.drive(now, owner);
+    pub fn ensure_fetch(&mut self, host: &impl Host, now: u64, owner: &str) -> bool {
+        let _ = self.drive(host, now, owner);
         self.ks.in_cycle()
     }
 
@@ -211,22 +192,22 @@ impl Remote {
 
     /// Sends what the core asks for, claiming the shared lock first. Returns a completion when
     /// a call could not be dispatched.
-    fn drive(&mut self, now: u64, owner: &str) -> Option<Completed> {
+    fn drive(&mut self, host: &impl Host, now: u64, owner: &str) -> Option<Completed> {
         let mut out = None;
         // At most: a dispatch failure, then what the core asks after it.
         for _ in 0..2 {
             let Some(req) = self.ks.poll_fetch(now) else { break };
-            if !self.claim(&req, now, owner) {
+            if !self.claim(host, &req, now, owner) {
                 break;
             }
-            match self.dispatch(&req) {
+            match self.dispatch(host, &req) {
                 Ok(token) => {
                     self.call = Some((token, req.id));
                     break;
                 }
                 Err(detail) => {
                     let handled = self.ks.handle_error(req.id, &detail, now);
-                    out = self.after(handled, now).or(out);
+                    out = self.after(host, handled, now).or(out);
                 }
             }
         }
@@ -235,9 +216,9 @@ impl Remote {
 
     /// Claims the shared fetch lock for request `req`. `false`: another VM holds it, and the
     /// core now waits for that peer.
-    fn claim(&mut self, req: &FetchRequest, now: u64, owner: &str) -> bool {
+    fn claim(&mut self, host: &impl Host, req: &FetchRequest, now: u64, owner: &str) -> bool {
         let key = self.lock_key();
-        let Ok((current, cas)) = hostcalls::get_shared_data(&key) else {
+        let Ok((current, cas)) = host.shared_get(&key) else {
             self.wait_for_peer(req.id, now, now);
             return false;
         };
@@ -248,10 +229,10 @@ impl Remote {
             }
         }
         let value = format!("{owner}\n{}", self.ks.lease_until(now));
-        let written = hostcalls::set_shared_data(&key, Some(value.as_bytes()), cas).is_ok();
+        let written = host.shared_set(&key, value.as_bytes(), cas).is_ok();
         // A brand-new key ignores the CAS value, so two VMs can both "win" the first time:
         // re-read and let the last writer keep it.
-        let holder = match hostcalls::get_shared_data(&key) {
+        let holder = match host.shared_get(&key) {
             Ok((Some(b), _)) => parse_lock(&b).map(|(h, d)| (h == owner, d)),
             _ => None,
         };
@@ -278,13 +259,13 @@ impl Remote {
         }
     }
 
-    fn unlock(&mut self) {
+    fn unlock(&mut self, host: &impl Host) {
         // Only our own lock: if it expired and another VM took over, that one is not ours.
         let Some(owner) = self.owner.take() else { return };
         let key = self.lock_key();
-        if let Ok((Some(b), cas)) = hostcalls::get_shared_data(&key) {
+        if let Ok((Some(b), cas)) = host.shared_get(&key) {
             if parse_lock(&b).map(|(h, _)| h) == Some(owner.as_str()) {
-                let _ = hostcalls::set_shared_data(&key, Some(b""), cas);
+                let _ = host.shared_set(&key, b"", cas);
             }
         }
     }
@@ -309,27 +290,27 @@ impl Remote {
         Ok(path.to_string())
     }
 
-    fn dispatch(&self, req: &FetchRequest) -> Result<u32, String> {
+    fn dispatch(&self, host: &impl Host, req: &FetchRequest) -> Result<u32, String> {
         let path = self.path_for(req)?;
-        let headers = alloc::vec![
+        let headers = [
             (":method", "GET"),
             (":path", path.as_str()),
             (":authority", self.cfg.authority.as_str()),
             ("accept", "application/json, application/jwk-set+json"),
             ("user-agent", "jwtgate-envoy"),
         ];
-        let timeout = Duration::from_millis(self.cfg.timeout_ms);
-        hostcalls::dispatch_http_call(&self.cfg.cluster, headers, None, alloc::vec![], timeout)
-            .map_err(|status| match status {
+        host.dispatch_call(&self.cfg.cluster, &headers, self.cfg.timeout_ms).map_err(|status| {
+            match status {
                 Status::BadArgument => {
                     format!("cluster {:?} refused the call (unknown cluster?)", self.cfg.cluster)
                 }
                 _ => format!("cluster {:?}: call could not be dispatched", self.cfg.cluster),
-            })
+            }
+        })
     }
 
     /// Publishes what an input did for the other VMs and says whom to wake.
-    fn after(&mut self, handled: Handled, now: u64) -> Option<Completed> {
+    fn after(&mut self, host: &impl Host, handled: Handled, now: u64) -> Option<Completed> {
         match handled {
             Handled::Keys(_) => {
                 if let Some(doc) = self.ks.document() {
@@ -339,26 +320,26 @@ impl Remote {
                     let mut record = format!("{RECORD_MAGIC}\n{fetched}\n{expires}\n").into_bytes();
                     record.extend_from_slice(doc.text().as_bytes());
                     let key = self.cfg.shared_key();
-                    let _ = hostcalls::set_shared_data(&key, Some(&record), None);
+                    let _ = host.shared_set(&key, &record, None);
                     self.seen_record = Some(fetched);
                 }
-                self.unlock();
+                self.unlock(host);
                 Some(Completed::Loaded)
             }
             Handled::Discovered => {
                 let owner = self.owner.clone().unwrap_or_default();
-                self.drive(now, &owner)
+                self.drive(host, now, &owner)
             }
             Handled::Failed if self.ks.in_cycle() => Some(Completed::Retrying),
             Handled::Failed => {
                 // Nothing left to retry for (an unknown-kid refetch is tried once).
-                self.unlock();
+                self.unlock(host);
                 Some(Completed::GaveUp)
             }
             Handled::GaveUp => {
                 let record = format!("{now}\n{}", reason(self.ks.last_error()));
-                let _ = hostcalls::set_shared_data(&self.fail_key(), Some(record.as_bytes()), None);
-                self.unlock();
+                let _ = host.shared_set(&self.fail_key(), record.as_bytes(), None);
+                self.unlock(host);
                 Some(Completed::GaveUp)
             }
             Handled::Ignored => None,
@@ -369,16 +350,17 @@ impl Remote {
     /// `on_http_call_response`.
     pub fn on_response(
         &mut self,
+        host: &impl Host,
         num_headers: usize,
         body_size: usize,
         now: u64,
     ) -> (Completed, Option<String>) {
         let Some((_, id)) = self.call.take() else { return (Completed::Retrying, None) };
-        let handled = match self.read_response(num_headers, body_size) {
+        let handled = match self.read_response(host, num_headers, body_size) {
             Ok((status, body)) => self.ks.handle_response(id, status, &body, now),
             Err(detail) => self.ks.handle_error(id, &detail, now),
         };
-        let completed = self.after(handled.clone(), now);
+        let completed = self.after(host, handled.clone(), now);
         let failed = match handled {
             Handled::Failed | Handled::GaveUp => true,
             // The JWKS request after discovery: only a failure to send it completes something.
@@ -393,16 +375,14 @@ impl Remote {
     /// limit; `Err` when there is no usable answer (reset, no status, too large).
     fn read_response(
         &self,
+        host: &impl Host,
         num_headers: usize,
         body_size: usize,
     ) -> Result<(u16, Vec<u8>), String> {
         if num_headers == 0 {
             return Err("connection to the JWKS host failed (reset)".into());
         }
-        let status = hostcalls::get_map_value_bytes(MapType::HttpCallResponseHeaders, ":status")
-            .ok()
-            .flatten()
-            .unwrap_or_default();
+        let status = host.call_response_status();
         let Some(code) = core::str::from_utf8(&status).ok().and_then(|s| s.parse::<u16>().ok())
         else {
             return Err(format!("JWKS host answered status {}", String::from_utf8_lossy(&status)));
@@ -414,39 +394,36 @@ impl Remote {
         if body_size > max {
             return Err(format!("document is {body_size} bytes, more than {max}"));
         }
-        let body = hostcalls::get_buffer(BufferType::HttpCallResponseBody, 0, body_size)
-            .ok()
-            .flatten()
-            .unwrap_or_default();
+        let body = host.call_response_body(body_size);
         Ok((code, body))
     }
 
     /// Timer work: a lost call's timeout, what other VMs published, a released or dead peer's
     /// lock, and whatever the core asks to fetch (refresh before expiry, retries, the first
     /// fetch). Returns a completion when waiting requests should be re-examined.
-    pub fn on_tick(&mut self, now: u64, owner: &str) -> Option<Completed> {
+    pub fn on_tick(&mut self, host: &impl Host, now: u64, owner: &str) -> Option<Completed> {
         let mut out = None;
         let timed_out = self.ks.handle_timeout(now);
         if timed_out != Handled::Ignored {
             self.call = None;
-            out = self.after(timed_out, now);
+            out = self.after(host, timed_out, now);
         }
         let waiting = self.ks.waiting_for_peer();
         let had_keys = self.ks.document().is_some();
-        if self.adopt_shared(now) && (waiting || !had_keys) {
+        if self.adopt_shared(host, now) && (waiting || !had_keys) {
             out = Some(Completed::Loaded);
         }
-        if self.adopt_failure(now) && waiting {
+        if self.adopt_failure(host, now) && waiting {
             out = Some(Completed::GaveUp);
         }
         if self.ks.waiting_for_peer() {
-            let lease = match hostcalls::get_shared_data(&self.lock_key()) {
+            let lease = match host.shared_get(&self.lock_key()) {
                 Ok((Some(b), _)) => parse_lock(&b).filter(|(h, _)| *h != owner).map(|(_, d)| d),
                 _ => None,
             };
             self.ks.handle_peer_lock(lease, now);
         }
-        if let Some(c) = self.drive(now, owner) {
+        if let Some(c) = self.drive(host, now, owner) {
             out = Some(c);
         }
         match out {
@@ -485,18 +462,18 @@ fn parse_u64(b: &[u8]) -> Option<u64> {
 }
 
 /// A unique owner name for this VM's locks, from a CAS-incremented shared counter.
-pub fn allocate_owner() -> String {
+pub fn allocate_owner(host: &impl Host) -> String {
     const KEY: &str = "jwtgate.vm-seq";
     for _ in 0..16 {
-        let (current, cas) = match hostcalls::get_shared_data(KEY) {
+        let (current, cas) = match host.shared_get(KEY) {
             Ok(v) => v,
             Err(_) => break,
         };
         let n = current.as_deref().and_then(parse_u64).unwrap_or(0).saturating_add(1);
         let value = n.to_string();
-        if hostcalls::set_shared_data(KEY, Some(value.as_bytes()), cas).is_ok() {
+        if host.shared_set(KEY, value.as_bytes(), cas).is_ok() {
             return format!("vm{n}");
         }
     }
-    format!("vm-t{}", now_ms())
+    format!("vm-t{}", host.now_ms())
 }

@@ -10,8 +10,7 @@ use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
 
-use proxy_wasm::hostcalls;
-use proxy_wasm::types::MetricType;
+use super::host::Host;
 
 /// Fixed counters, defined at configuration time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -76,7 +75,7 @@ pub struct Metrics {
 
 impl Metrics {
     /// Defines the fixed counters. A host that refuses a definition only costs that counter.
-    pub fn define(stat_prefix: Option<&str>) -> Metrics {
+    pub fn define(host: &impl Host, stat_prefix: Option<&str>) -> Metrics {
         let prefix = match stat_prefix {
             Some(p) => format!("jwtgate.{p}."),
             None => String::from("jwtgate."),
@@ -84,8 +83,7 @@ impl Metrics {
         let mut m = Metrics { prefix, ..Metrics::default() };
         for c in Counter::ALL {
             let name = format!("{}{}", m.prefix, c.name());
-            if let (Ok(id), Some(slot)) =
-                (hostcalls::define_metric(MetricType::Counter, &name), m.ids.get_mut(c as usize))
+            if let (Some(id), Some(slot)) = (host.define_counter(&name), m.ids.get_mut(c as usize))
             {
                 *slot = Some(id);
             }
@@ -94,30 +92,30 @@ impl Metrics {
     }
 
     /// Adds one to `c`.
-    pub fn inc(&self, c: Counter) {
+    pub fn inc(&self, host: &impl Host, c: Counter) {
         if let Some(&Some(id)) = self.ids.get(c as usize) {
-            let _ = hostcalls::increment_metric(id, 1);
+            host.increment_counter(id);
         }
     }
 
     /// Adds one to `<prefix>denied.<code>` (e.g. `jwtgate.denied.err_jwt_expired`), defined on
     /// first use: the set of codes is fixed and small, so this stays bounded.
-    pub fn inc_denied(&mut self, code: crate::Code) {
-        self.inc(Counter::Denied);
+    pub fn inc_denied(&mut self, host: &impl Host, code: crate::Code) {
+        self.inc(host, Counter::Denied);
         let key = code.as_str();
         let id = match self.by_code.get(key) {
             Some(&id) => id,
             None => {
                 let name: String = format!("{}denied.{}", self.prefix, key.to_ascii_lowercase());
-                match hostcalls::define_metric(MetricType::Counter, &name) {
-                    Ok(id) => {
+                match host.define_counter(&name) {
+                    Some(id) => {
                         self.by_code.insert(key, id);
                         id
                     }
-                    Err(_) => return,
+                    None => return,
                 }
             }
         };
-        let _ = hostcalls::increment_metric(id, 1);
+        host.increment_counter(id);
     }
 }
