@@ -11,7 +11,7 @@ rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
 # A dedicated target dir: the cdylib build must not invalidate the native build's artifacts.
 export CARGO_TARGET_DIR="${JWTGATE_ENVOY_TARGET_DIR:-target/envoy}"
 cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features envoy -- -D warnings
-# Native unit tests of the pure parts (configuration, extraction, replies) in the default target dir.
+# Native tests in the default target dir: the gate's parts and the filter's logic against a mock host (src/envoy/tests.rs, the gate corpus included).
 CARGO_TARGET_DIR=target cargo clippy --lib --tests --features envoy -- -D warnings
 CARGO_TARGET_DIR=target cargo test --lib --features envoy -- envoy::
 bash scripts/build-envoy.sh
