@@ -199,6 +199,8 @@ export interface AuthorizeOptions extends VerifyOptions {
   accessor?: string;
   request: AuthorizeRequest;
   entity?: Record<string, unknown>;
+  /** What the issuer's claims determine, for the login-order note (as `analyzeLoginOrder`'s). */
+  knowledge?: LoginOrderKnowledge;
 }
 
 /** A Vault capability, as policies write it. */
@@ -288,6 +290,8 @@ export interface RenderedPolicies {
   rendered: RenderedPath[];
   dropped: DroppedPath[];
   alias: Alias;
+  /** Present when the rendered paths are this token's only while it logged in last. */
+  loginOrder?: LoginOrderNote;
 }
 
 /** The authorization report: the decision and every step. A denial is a result. */
@@ -317,6 +321,11 @@ export interface AuthorizeReport {
   alias: Alias;
   /** The token's verification, every check. */
   verification: Report;
+  /**
+   * Present when this answer (allowed or denied) depends on who logged in last with the same
+   * entity alias: the hazards and the verified fix. Absent when the setup has no hazard.
+   */
+  loginOrder?: LoginOrderNote;
 }
 
 /** One condition of a trust-policy statement, as evaluated. */
@@ -393,12 +402,19 @@ export interface Verifier {
   verify<P = Claims>(token: string, options?: { now?: Instant }): Verified<P>;
   authorize(
     token: string,
-    options: { policies: PolicyInput | PolicyInput[]; accessor?: string; request: AuthorizeRequest; now?: Instant; entity?: Record<string, unknown> },
+    options: {
+      policies: PolicyInput | PolicyInput[];
+      accessor?: string;
+      request: AuthorizeRequest;
+      now?: Instant;
+      entity?: Record<string, unknown>;
+      knowledge?: LoginOrderKnowledge;
+    },
   ): AuthorizeReport;
   /** Verifies `token` and renders `policies` for its alias (no decision). */
   renderPolicies(
     token: string,
-    options: { policies: PolicyInput | PolicyInput[]; accessor?: string; now?: Instant; entity?: Record<string, unknown> },
+    options: { policies: PolicyInput | PolicyInput[]; accessor?: string; now?: Instant; entity?: Record<string, unknown>; knowledge?: LoginOrderKnowledge },
   ): RenderedPolicies;
   cacheStats(): CacheStats;
   /** Releases the verifier's wasm memory and cache grant now; later calls throw. */
@@ -559,8 +575,10 @@ export interface Decision {
   alias?: { name: string; metadata: Record<string, string>; groups?: string[] };
   /** The authorize report of the provider's Vault policies. */
   policies?: Record<string, unknown>;
-  /** Hazards that make this answer depend on who logged in last. */
-  login_order?: unknown[];
+  /** Hazards that make this answer depend on who logged in last (security/reliability only). */
+  login_order?: LoginOrderFinding[];
+  /** The verified fix for `login_order`'s hazards, when one exists (only with `login_order`). */
+  login_fix?: LoginOrderSuggestion;
 }
 
 export interface GateOptions {
@@ -624,7 +642,12 @@ export declare function createVerifier(options: Omit<VerifyOptions, 'now'>): Ver
 export declare function authorize(token: string, options: AuthorizeOptions): AuthorizeReport;
 export declare function renderPolicies(
   token: string,
-  options: VerifyOptions & { policies: PolicyInput | PolicyInput[]; accessor?: string; entity?: Record<string, unknown> },
+  options: VerifyOptions & {
+    policies: PolicyInput | PolicyInput[];
+    accessor?: string;
+    entity?: Record<string, unknown>;
+    knowledge?: LoginOrderKnowledge;
+  },
 ): RenderedPolicies;
 export declare function evaluateTrustPolicy<P = Claims>(token: string, options: TrustPolicyOptions): TrustPolicyResult<P>;
 /** A least-privilege IAM trust policy for this token (`aud` = first client id, `sub` scoped to the Nomad job). */
@@ -720,6 +743,14 @@ export interface LoginOrderSuggestion {
   tradeoff: string;
   remaining: string[];
   verified: boolean;
+}
+/**
+ * What a Vault policy verdict carries when its answer depends on login order (the core's
+ * src/login_order/note.rs): the security and reliability findings and the first verified fix.
+ */
+export interface LoginOrderNote {
+  hazards: LoginOrderFinding[];
+  fix?: LoginOrderSuggestion;
 }
 export type LoginStep =
   | string

@@ -28,7 +28,8 @@
 //! waiting), `code` (refusals), `message` (full: a refusal's whole message; a wait names the
 //! providers), `provider`, `reply` `{status, headers, body}` or `upstream` `{set?, remove?,
 //! path?}` (`{}` when nothing changes), `checks`, `also_failing`, `alias`, `policies` (the
-//! authorize report), `login_order` (the provider's hazards when policies decided).
+//! authorize report), `login_order` (the provider's hazards when policies decided), `login_fix` (their
+//! verified fix, with `login_order`).
 
 mod answers;
 pub mod config;

@@ -275,6 +275,13 @@ pub fn login_order(input: &str, now: f64) -> Result<String, JsValue> {
     answer(from_json::<LoginOrderInput>(input).and_then(|i| login_order_run::run(&i, now)))
 }
 
+/// The login-order note a Vault policy verdict under this setup carries
+/// ([`login_order_run::note_of`]): `{"ok": note}`, `null` without a hazard.
+#[wasm_bindgen(js_name = loginOrderNote)]
+pub fn login_order_note(input: &str) -> Result<String, JsValue> {
+    answer(from_json::<LoginOrderInput>(input).and_then(|i| login_order_run::note_of(&i)))
+}
+
 /// Test builds only (feature `test-trap`, never in `pkg/dist`): traps the module the way the
 /// failures recovery must survive did, inside a `&mut self` method so wasm-bindgen's borrow flag
 /// stays set as it did then. `kind`: `unreachable` (a panic: `RuntimeError: unreachable`),

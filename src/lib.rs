@@ -163,11 +163,12 @@ pub use inspect::{inspect, Inspection, Note, SegmentInfo, SegmentStatus, StrictE
 pub use login_order::analyze::analyze as analyze_login_order;
 pub use login_order::fix::suggest as suggest_login_fix;
 pub use login_order::knowledge::Resolved;
+pub use login_order::note::note as login_order_note;
 pub use login_order::simulate::simulate as simulate_logins;
 pub use login_order::simulate::{StepError, StepResult, TokenDecision, TokenRequest};
 pub use login_order::{
-    Analysis, Collision, DirectiveCheck, Finding, FindingCode, Issuer, Knowledge, Setup, Severity,
-    Simulation, Source as DirectiveSource, Step, Suggestion,
+    Analysis, Collision, DirectiveCheck, Finding, FindingCode, Issuer, Knowledge, LoginOrderNote,
+    Setup, Severity, Simulation, Source as DirectiveSource, Step, Suggestion,
 };
 
 // Minting Nomad-shaped test tokens (feature `mint`).

@@ -15,6 +15,7 @@
 //! | two colliding example tokens | [`example`] |
 //! | the fix, re-checked by the analysis | [`fix`] |
 //! | a sequence of logins and requests, as Vault stores and decides it | [`simulate`] |
+//! | what a shown verdict carries: the hazards and the fix | [`note`] |
 //!
 //! Finding codes ([`FindingCode`]) are stable: they are only ever added.
 //!
@@ -45,6 +46,7 @@ pub mod analyze;
 pub mod example;
 pub mod fix;
 pub mod knowledge;
+pub mod note;
 #[cfg_attr(not(feature = "js"), allow(dead_code))] // the npm front end's login-order answers
 pub mod run;
 pub mod simulate;
@@ -55,6 +57,7 @@ pub use analyze::{analyze, Analysis, DirectiveCheck, Source};
 #[cfg_attr(not(feature = "js"), allow(unused_imports))]
 pub use fix::{suggest, Suggestion};
 pub use knowledge::{Issuer, Knowledge};
+pub use note::LoginOrderNote;
 #[cfg_attr(not(feature = "js"), allow(unused_imports))]
 pub use simulate::{simulate, Simulation, Step};
 

@@ -9,7 +9,8 @@ use std::collections::BTreeSet;
 use jwtgate::parse_policy;
 use jwtgate::Request;
 use jwtgate::VaultRole;
-use jwtgate::{analyze_login_order, simulate_logins, suggest_login_fix, Knowledge, Setup, Step};
+use jwtgate::{analyze_login_order, login_order_note, simulate_logins, suggest_login_fix};
+use jwtgate::{Knowledge, Setup, Severity, Step};
 use jwtgate::{Limits, UnixTime};
 use serde_json::{json, Value};
 
@@ -128,6 +129,30 @@ fn check_simulation(file: &str, doc: &Value, s: &Setup) {
     );
 }
 
+/// The note a verdict carries under this setup: absent exactly when no hazard is expected;
+/// otherwise the expected security and reliability findings, in order, and as the fix the
+/// first expected suggestion.
+fn check_note(file: &str, doc: &Value, s: &Setup) {
+    let note = login_order_note(s);
+    let want = &doc["analysis"];
+    assert_eq!(note.is_some(), want["hazard"].as_bool().unwrap(), "{file}: note {note:#?}");
+    let Some(note) = note else { return };
+    assert!(note.hazards.iter().all(|f| f.severity != Severity::Notice), "{file}: notices");
+    if let Some(findings) = want.get("findings").and_then(Value::as_array) {
+        let codes: Vec<&str> = note.hazards.iter().map(|f| f.code.as_str()).collect();
+        let keys: Vec<Option<&str>> = note.hazards.iter().map(|f| f.alias_key.as_deref()).collect();
+        let hazards: Vec<&Value> = findings.iter().filter(|f| f["severity"] != "notice").collect();
+        let want_codes: Vec<&str> = hazards.iter().map(|f| f["code"].as_str().unwrap()).collect();
+        let want_keys: Vec<Option<&str>> = hazards.iter().map(|f| f["aliasKey"].as_str()).collect();
+        assert_eq!((codes, keys), (want_codes, want_keys), "{file}: note hazards");
+    }
+    if let Some(first) = want.get("suggestions").and_then(|s| s.get(0)) {
+        let fix = note.fix.as_ref().unwrap_or_else(|| panic!("{file}: no fix in the note"));
+        assert_eq!(Some(fix.user_claim.as_str()), first.as_str(), "{file}: note fix");
+        assert!(fix.verified, "{file}: the note's fix is verified");
+    }
+}
+
 #[test]
 fn login_order_vectors() {
     let docs = support::load_kind("login-order");
@@ -135,6 +160,7 @@ fn login_order_vectors() {
     for (file, doc) in &docs {
         let s = setup(file, doc);
         check_analysis(file, doc, &s);
+        check_note(file, doc, &s);
         check_simulation(file, doc, &s);
     }
 }

@@ -355,7 +355,8 @@ async function updateLoginOrder(token, payload, opts) {
   }
   const accessor = chooseAccessor($('accessor').value.trim(), policies).accessor;
   const request = requestInput() ?? undefined;
-  const options = { role: opts.role, policies, accessor, ...(request ? { request } : {}) };
+  // The role's name too: Vault stores it in the alias metadata (`role`) every login writes.
+  const options = { role: opts.role, roleName: opts.roleName, policies, accessor, ...(request ? { request } : {}) };
   const analysed = await safe(() => api.analyzeLoginOrder(options));
   if (analysed.error) {
     renderLoginOrder($('login-order-out'), { error: analysed.error });

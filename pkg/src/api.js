@@ -241,6 +241,9 @@ function makeVerifier(options, want) {
   // authorize: `{ core, id, text }`, the `verification` member the core last answered with
   // (src/js.rs `VerifiedMembers`): its number there and its JSON text.
   let verified;
+  // authorize: the core's login-order note for the last policy set, accessor and knowledge
+  // `{ list, key, text }` (`text` null when the setup has no hazard), found once per setup.
+  let noted;
   let memoHits = 0;
   const forget = (token, hit) => {
     memo.delete(token);
@@ -275,6 +278,15 @@ function makeVerifier(options, want) {
     granted -= bytes;
     throw e;
   }
+  /** The login-order note's JSON text for this role with `list` (null: no hazard). */
+  function loginOrderNote(list, accessor, knowledge) {
+    const key = JSON.stringify([accessor, knowledge]);
+    if (noted !== undefined && noted.key === key && samePairs(list, noted.list)) return noted.text;
+    const input = JSON.stringify({ role: options.role, roleName: options.roleName, policies: list, accessor, knowledge, limits: options.limits });
+    const note = unwrap(guarded(() => wasm.loginOrderNote(input)));
+    noted = { list, key, text: note === null || note === undefined ? null : JSON.stringify(note) };
+    return noted.text;
+  }
   const handle = {
     /** Verifies `token`; returns the verified identity (deeply frozen) or throws JwtgateError. */
     verify(token, { now } = {}) {
@@ -308,7 +320,7 @@ function makeVerifier(options, want) {
       return value;
     },
     /** Verifies `token` and decides `request` against `policies`; denial is a result. */
-    authorize(token, { policies, accessor, request, now, entity } = {}) {
+    authorize(token, { policies, accessor, request, now, entity, knowledge } = {}) {
       if (typeof token !== 'string') throw invalid('token must be a string');
       let list = policyPairs(policies);
       // The same policies as the last call's (every name and text `===`, whatever array or
@@ -359,6 +371,13 @@ function makeVerifier(options, want) {
       } else {
         verified = { core, id: envelope.members, text: JSON.stringify(report.verification) };
       }
+      // Beside the verdict, when this setup's answers depend on who logged in last with the
+      // same alias: the core's hazards and fix (src/login_order/note.rs), read when first read.
+      const noteText = loginOrderNote(list, accessor, knowledge);
+      if (noteText !== null) {
+        report.loginOrder = null;
+        lazyMember(report, 'loginOrder', () => JSON.parse(noteText));
+      }
       // `rendered` (one entry per templated path, most of the answer's size) is asked of the
       // core only when read: the same answer, rendered from the same set, token, time,
       // accessor and entity.
@@ -381,13 +400,17 @@ function makeVerifier(options, want) {
       });
     },
     /** Verifies `token` and renders `policies` for its alias (no decision). */
-    renderPolicies(token, { policies, accessor, now, entity } = {}) {
+    renderPolicies(token, { policies, accessor, now, entity, knowledge } = {}) {
       if (typeof token !== 'string') throw invalid('token must be a string');
       const list = policyList(policies, maxDoc);
       checkToken(token, maxToken);
       const input = JSON.stringify({ policies: list, accessor, entity });
       const at = toSeconds(now);
-      return unwrap(guarded((c) => c.renderPolicies(utf8(token), input, at)));
+      const r = unwrap(guarded((c) => c.renderPolicies(utf8(token), input, at)));
+      // The paths are this token's only while it was the last to log in with its alias.
+      const noteText = loginOrderNote(list, accessor, knowledge);
+      if (noteText !== null) r.loginOrder = JSON.parse(noteText);
+      return r;
     },
     /**
      * Cache counters: `{ len, capacity, hits, misses, bytes, maxBytes }` (hits include the JS
@@ -405,6 +428,7 @@ function makeVerifier(options, want) {
       // authorize's reports read late keep what they need in their own closures.
       sent = undefined;
       verified = undefined;
+      noted = undefined;
       grants?.unregister(handle);
       granted -= bytes;
       // A core from an engine since replaced is gone with it (its finalizer is a no-op).
@@ -721,20 +745,22 @@ function lazyMember(report, key, compute) {
 /**
  * Verifies the token with Vault semantics, renders the templated policies for the resulting
  * alias and decides `request` (`{ path, capability }` or `{ method, path }`). Returns the report;
- * a denial is a result (`allowed: false`), not a throw.
+ * a denial is a result (`allowed: false`), not a throw. When the answer depends on who logged in
+ * last with the same entity alias, `loginOrder` holds the hazards and the verified fix
+ * (`knowledge` declares what the issuer's claims determine, as for `analyzeLoginOrder`).
  */
 export function authorize(token, options = {}) {
   const [now, rest] = splitNow(options);
-  const { policies, accessor, request, entity, ...verifyOptions } = rest;
-  return verifierFor(verifyOptions).authorize(token, { policies, accessor, request, entity, now });
+  const { policies, accessor, request, entity, knowledge, ...verifyOptions } = rest;
+  return verifierFor(verifyOptions).authorize(token, { policies, accessor, request, entity, knowledge, now });
 }
 
 /** Renders templated Vault policies for a verified token (no decision). */
 export function renderPolicies(token, options = {}) {
   const [now, rest] = splitNow(options);
-  const { policies, accessor, entity, ...verifyOptions } = rest;
+  const { policies, accessor, entity, knowledge, ...verifyOptions } = rest;
   // The wasm export is a Verifier method (src/js.rs), not a module function.
-  return verifierFor(verifyOptions).renderPolicies(token, { policies, accessor, entity, now });
+  return verifierFor(verifyOptions).renderPolicies(token, { policies, accessor, entity, knowledge, now });
 }
 
 /**

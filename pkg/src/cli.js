@@ -7,7 +7,7 @@ import { readFileSync, existsSync, openSync, fchmodSync, writeSync, closeSync } 
 import { basename, extname, join } from 'node:path';
 import * as api from '../index.node.js';
 import { analyzeLoginOrder, simulateLogins, loginTable } from './logins.js';
-import { painter, wantsColour, formatChecks, formatClaims, formatWarnings, when, iso, shown } from './format.js';
+import { painter, wantsColour, formatChecks, formatClaims, formatWarnings, formatFinding, formatFix, loginOrderNote, when, iso, shown } from './format.js';
 
 const EXIT = { OK: 0, FAIL: 1, USAGE: 2 };
 
@@ -44,6 +44,12 @@ const POLICY_FLAGS = {
   accessor: ['string', 'ACC', 'the auth mount accessor used in {{identity.entity.aliases.ACC...}} templates'],
 };
 
+// What is known about the issuer's claims, for the login-order analysis (logins, authorize).
+const KNOWLEDGE_FLAGS = {
+  'extra-claim': ['list', 'NAME=TEMPLATE', 'a Nomad vault.default_identity.extra_claims entry, e.g. nomad_workload_id=${job.region}:${job.namespace}:${job.id}; repeatable'],
+  determines: ['list', 'CLAIM=C1,C2', 'declare that CLAIM\'s value determines C1, C2 (issuers other than Nomad); repeatable'],
+};
+
 const COMMANDS = {
   inspect: {
     summary: 'decode a token without verifying it (tolerates Bearer, quotes, whitespace)',
@@ -67,21 +73,27 @@ const COMMANDS = {
   authorize: {
     summary: 'verify with Vault semantics, render the policies and decide a request',
     usage:
-      'jwtgate authorize [TOKEN] --jwks FILE|URL --role FILE [--role-name NAME] --policy [NAME=]FILE... [--accessor ACC] --path PATH (--capability CAP | --method METHOD) [--now T] [--json]',
+      'jwtgate authorize [TOKEN] --jwks FILE|URL --role FILE [--role-name NAME] --policy [NAME=]FILE... [--accessor ACC] --path PATH (--capability CAP | --method METHOD) [--extra-claim NAME=TEMPLATE]... [--determines CLAIM=C1,C2]... [--now T] [--json]',
     flags: {
       ...VERIFY_FLAGS,
       ...POLICY_FLAGS,
+      ...KNOWLEDGE_FLAGS,
       path: ['string', 'PATH', 'the Vault path asked for (kv/data/... or, with --method, /v1/kv/data/...)'],
       capability: ['string', 'CAP', 'the capability asked for: read, create, update, patch, delete, list, sudo'],
       method: ['string', 'METHOD', 'an HTTP method (GET, POST, ...) mapped to a capability as Vault does'],
     },
     example:
       'jwtgate authorize @token.jwt --jwks jwks.json --role role.json --role-name nomad-workloads --policy policy.hcl --path kv/data/default/mongo/config --capability read',
+    notes: [
+      'When the answer depends on who logged in last with the same entity alias (a templated key the',
+      'alias name does not determine), the verdict line says DEPENDS ON LOGIN ORDER, followed by the',
+      'hazards and the verified fix (--json: loginOrder { hazards, fix }).',
+    ],
   },
   render: {
     summary: 'render templated Vault policies for a verified token (dropped paths explained)',
-    usage: 'jwtgate render [TOKEN] --jwks FILE|URL --role FILE --policy [NAME=]FILE... [--accessor ACC] [--json]',
-    flags: { ...VERIFY_FLAGS, ...POLICY_FLAGS },
+    usage: 'jwtgate render [TOKEN] --jwks FILE|URL --role FILE --policy [NAME=]FILE... [--accessor ACC] [--extra-claim NAME=TEMPLATE]... [--determines CLAIM=C1,C2]... [--json]',
+    flags: { ...VERIFY_FLAGS, ...POLICY_FLAGS, ...KNOWLEDGE_FLAGS },
     example: 'jwtgate render @token.jwt --jwks jwks.json --role role.json --policy policy.hcl',
   },
   aws: {
@@ -146,8 +158,7 @@ const COMMANDS = {
       'role-name': ['string', 'NAME', 'the role\'s name (default: FILE\'s base name)'],
       ...POLICY_FLAGS,
       request: ['string', 'REQ', '"GET /v1/kv/data/..." or "read kv/data/...": decided for every logged-in token after each login'],
-      'extra-claim': ['list', 'NAME=TEMPLATE', 'a Nomad vault.default_identity.extra_claims entry, e.g. nomad_workload_id=${job.region}:${job.namespace}:${job.id}; repeatable'],
-      determines: ['list', 'CLAIM=C1,C2', 'declare that CLAIM\'s value determines C1, C2 (issuers other than Nomad); repeatable'],
+      ...KNOWLEDGE_FLAGS,
       now: NOW_FLAG,
     },
     notes: [
@@ -598,7 +609,7 @@ async function cmdAuthorize(io, { opts, positional }, out) {
   if (!pols.length) throw new UsageError('at least one --policy FILE is required');
   let report;
   try {
-    report = api.authorize(token, { ...options, policies: pols, accessor: opts.accessor, request, now });
+    report = api.authorize(token, { ...options, policies: pols, accessor: opts.accessor, request, knowledge: knowledgeOf(opts), now });
   } catch (e) {
     if (!(e instanceof api.JwtgateError)) throw e;
     // A rejected token carries its report and is a verdict (stdout); anything else is an error.
@@ -617,7 +628,11 @@ async function cmdAuthorize(io, { opts, positional }, out) {
   const c = out.c;
   const what = request.method ? `${request.method} ${request.path}` : `${request.capability} ${request.path}`;
   const unchecked = skipped.length ? `; ${c.yellow(`NOT checked by Vault with this config: ${notCheckedText(skipped)}`)}` : '';
-  const lines = [allowed ? `${c.green(c.bold(`ALLOWED: ${what}`))}${unchecked}` : c.red(c.bold(`DENIED: ${what}`))];
+  // Beside the verdict: whether it depends on who logged in last (the core's note).
+  const order = loginOrderNote(c, report.loginOrder);
+  const depends = order.head ? `; ${c.yellow(c.bold(order.head))}` : '';
+  const lines = [allowed ? `${c.green(c.bold(`ALLOWED: ${what}`))}${depends}${unchecked}` : `${c.red(c.bold(`DENIED: ${what}`))}${depends}`];
+  if (order.lines.length) lines.push('', ...order.lines);
   if (checks?.length) lines.push('', c.bold(`token, Vault role ${options.roleName ?? ''} (at ${iso(now)})`), ...formatChecks(checks, c));
   const alias = aliasLines(c, report.alias);
   if (alias.length) lines.push('', ...alias);
@@ -637,7 +652,7 @@ async function cmdRender(io, { opts, positional }, out) {
   if (!pols.length) throw new UsageError('at least one --policy FILE is required');
   let r;
   try {
-    r = api.renderPolicies(token, { ...options, policies: pols, accessor: opts.accessor, now });
+    r = api.renderPolicies(token, { ...options, policies: pols, accessor: opts.accessor, knowledge: knowledgeOf(opts), now });
   } catch (e) {
     if (!(e instanceof api.JwtgateError)) throw e;
     if (!e.report) return out.fail(e, EXIT.USAGE);
@@ -648,6 +663,8 @@ async function cmdRender(io, { opts, positional }, out) {
   const c = out.c;
   const lines = [...aliasLines(c, r.alias), '', c.bold(`policies (accessor ${opts.accessor ?? 'AUTH_METHOD_ACCESSOR'})`), ...renderedLines(c, r.rendered, r.dropped)];
   if (r.dropped?.length) lines.push('', c.yellow(`${r.dropped.length} path block(s) dropped: Vault skips them silently`));
+  const order = loginOrderNote(c, r.loginOrder);
+  if (order.head) lines.push('', c.yellow(c.bold(`${order.head}: these paths are this token's only while it is the last to log in with alias "${r.alias?.name ?? '?'}"`)), ...order.lines.slice(1));
   return out.text(lines.join('\n'), EXIT.OK);
 }
 
@@ -791,6 +808,15 @@ function pairs(list, flag, split) {
   return out;
 }
 
+/** What `--extra-claim` / `--determines` declare about the issuer's claims (login order). */
+function knowledgeOf(opts) {
+  if (!opts['extra-claim'] && !opts.determines) return undefined;
+  const knowledge = {};
+  if (opts['extra-claim']) knowledge.extraClaims = pairs(opts['extra-claim'], 'extra-claim', false);
+  if (opts.determines) knowledge.determines = pairs(opts.determines, 'determines', true);
+  return knowledge;
+}
+
 function loginStepOf(io, arg) {
   const t = arg === '-' ? io.readStdin().trim() : arg.startsWith('@') ? readText(io, arg.slice(1), 'token file').trim() : arg;
   if (t.startsWith('{')) {
@@ -803,25 +829,12 @@ function loginStepOf(io, arg) {
   return t;
 }
 
-function findingLines(c, f) {
-  const tag = f.severity === 'security' ? c.red(`[${f.severity}]`) : f.severity === 'reliability' ? c.yellow(`[${f.severity}]`) : c.dim(`[${f.severity}]`);
-  const lines = [`  ${tag} ${c.bold(f.code)}`, `    ${f.message}`];
-  if (f.path) lines.push(c.dim(`    policy ${f.policy}, path "${f.path}"${f.aliasKey ? `, alias key ${f.aliasKey}` : ''}`));
-  if (f.example) {
-    const show = (m) => ['nomad_namespace', 'nomad_job_id', 'nomad_task'].filter((k) => k in m).map((k) => `${k}=${m[k]}`).join(' ') || JSON.stringify(m);
-    lines.push(c.dim(`    example: A (${show(f.example.a)}) and B (${show(f.example.b)}) share alias "${f.example.aliasName}"`));
-  }
-  return lines;
-}
-
 async function cmdLogins(io, { opts, positional }, out) {
   if (opts.role === undefined) throw new UsageError('--role FILE is required');
   const pols = policies(io, opts);
   if (!pols.length) throw new UsageError('at least one --policy FILE is required');
   const now = parseNow(opts.now, io) ?? Math.floor(Date.now() / 1000);
-  const knowledge = {};
-  if (opts['extra-claim']) knowledge.extraClaims = pairs(opts['extra-claim'], 'extra-claim', false);
-  if (opts.determines) knowledge.determines = pairs(opts.determines, 'determines', true);
+  const knowledge = knowledgeOf(opts) ?? {};
   const options = {
     role: readText(io, opts.role, 'role'),
     roleName: opts['role-name'] ?? basename(opts.role, extname(opts.role)),
@@ -845,12 +858,10 @@ async function cmdLogins(io, { opts, positional }, out) {
       : c.green(c.bold(`no login-order hazard: the alias name (${r.analysis.userClaim}) determines every templated value`)),
   ];
   if (r.analysis.findings.length) lines.push('', c.bold('findings'));
-  for (const f of r.analysis.findings) lines.push(...findingLines(c, f));
+  for (const f of r.analysis.findings) lines.push(...formatFinding(c, f));
   if (r.suggestions.length) lines.push('', c.bold('the fix (each re-checked: the analysis finds no hazard with it)'));
   r.suggestions.forEach((s, i) => {
-    lines.push(`  ${i + 1}. ${s.title}`, `     role: "user_claim": ${JSON.stringify(s.userClaim)}, "user_claim_json_pointer": true`);
-    if (s.nomadAgentConfig) lines.push("     Nomad servers' agent configuration:", ...s.nomadAgentConfig.trimEnd().split('\n').map((l) => `       ${l}`));
-    lines.push(c.dim(`     ${s.tradeoff}`));
+    lines.push(`  ${i + 1}. ${s.title}`, ...formatFix(c, s));
   });
   if (r.simulation) {
     lines.push('', c.bold(`simulation${r.request ? ` (request: ${r.request.operation} ${r.request.path})` : ''}`), ...loginTable(r).map((l) => `  ${l}`));
@@ -891,7 +902,9 @@ function decisionLines(c, d) {
     deny: `DENY: ${d.status} local reply`,
     wait: 'WAIT: the keys could not be loaded yet',
   }[d.verdict] ?? d.verdict;
-  lines.push(head(c.bold(what)) + (d.provider ? c.dim(`  (provider ${d.provider})`) : ''));
+  // Beside the verdict: whether the policies' answer depends on who logged in last.
+  const order = loginOrderNote(c, d.login_order ? { hazards: d.login_order, fix: d.login_fix } : undefined);
+  lines.push(head(c.bold(what)) + (order.head ? `; ${c.yellow(c.bold(order.head))}` : '') + (d.provider ? c.dim(`  (provider ${d.provider})`) : ''));
   if (d.code) lines.push(`${d.message ?? ''}${c.dim(` [${d.code}]`)}`);
   else if (d.message) lines.push(d.message);
   if (d.reply) {
@@ -919,9 +932,9 @@ function decisionLines(c, d) {
     const p = d.policies;
     const line = p.allowed ? c.green('policies allow the request') : c.red('policies deny the request');
     const rule = p.winner ? ` (${p.capability ?? 'no capability'} via ${p.winner.pattern}: ${(p.winner.capabilities ?? []).join(', ')})` : '';
-    lines.push('', c.bold('policies'), `  ${line}${rule}`);
+    lines.push('', c.bold('policies'), `  ${line}${rule}${order.head ? `; ${c.yellow(order.head)}` : ''}`);
   }
-  if (d.login_order?.length) lines.push('', c.yellow(`login-order hazards: ${d.login_order.length} (answers depend on who logged in last)`));
+  if (order.lines.length) lines.push('', ...order.lines);
   return lines;
 }
 

@@ -101,3 +101,40 @@ export function formatWarnings(warnings, c) {
   const line = (w) => (typeof w === 'string' ? w : `${w.message ?? ''}${w.code ? c.dim(` [${w.code}]`) : ''}`);
   return [c.bold('warnings'), ...warnings.map((w) => `  ${c.yellow('!')} ${line(w)}`)];
 }
+
+/** One login-order finding (src/login_order.rs `Finding`): severity, code, consequence, where. */
+export function formatFinding(c, f) {
+  const tag = f.severity === 'security' ? c.red(`[${f.severity}]`) : f.severity === 'reliability' ? c.yellow(`[${f.severity}]`) : c.dim(`[${f.severity}]`);
+  const lines = [`  ${tag} ${c.bold(f.code)}${f.aliasKey ? ` (alias key ${f.aliasKey})` : ''}`, `    ${f.message}`];
+  if (f.path) lines.push(c.dim(`    policy ${f.policy}, path "${f.path}"`));
+  if (f.example) {
+    const show = (m) => ['nomad_namespace', 'nomad_job_id', 'nomad_task'].filter((k) => k in m).map((k) => `${k}=${m[k]}`).join(' ') || JSON.stringify(m);
+    lines.push(c.dim(`    example: A (${show(f.example.a)}) and B (${show(f.example.b)}) share alias "${f.example.aliasName}"`));
+  }
+  return lines;
+}
+
+/** One suggested fix (src/login_order/fix.rs `Suggestion`) as indented lines. */
+export function formatFix(c, s, indent = '     ') {
+  const lines = [`${indent}role: "user_claim": ${JSON.stringify(s.userClaim)}, "user_claim_json_pointer": true`];
+  if (s.nomadAgentConfig) lines.push(`${indent}Nomad servers' agent configuration:`, ...s.nomadAgentConfig.trimEnd().split('\n').map((l) => `${indent}  ${l}`));
+  if (s.tradeoff) lines.push(c.dim(`${indent}${s.tradeoff}`));
+  return lines;
+}
+
+/**
+ * What goes beside a Vault policy verdict whose answer depends on login order, from the core's
+ * note (`{ hazards, fix }`: the npm report's `loginOrder`, the Decision's `login_order` and
+ * `login_fix`). `head`: the words for the verdict line ('' without a note); `lines`: the hazards
+ * and the fix.
+ */
+export function loginOrderNote(c, note) {
+  const hazards = note?.hazards ?? [];
+  if (!hazards.length) return { head: '', lines: [] };
+  const what = hazards.map((f) => `${f.severity}: ${f.aliasKey ? `alias metadata "${f.aliasKey}" follows whoever logged in last` : f.code}`);
+  const head = `DEPENDS ON LOGIN ORDER (${[...new Set(what)].join('; ')})`;
+  const lines = [c.bold('login order: this answer depends on who logged in last with the same entity alias'), ...hazards.flatMap((f) => formatFinding(c, f))];
+  if (note.fix) lines.push(`  ${c.bold('the fix')} (re-checked: no hazard left): ${note.fix.title}`, ...formatFix(c, note.fix, '    '));
+  else lines.push(`  ${c.yellow('no verified fix: change user_claim to a claim that determines every templated key (jwtgate logins --determines)')}`);
+  return { head, lines };
+}

@@ -22,12 +22,17 @@ const [tutorial] = v.policies;
 // The same policy as another text: it grants nothing the request needs.
 const listOnly = { name: tutorial.name, text: 'path "kv/metadata/*" { capabilities = ["list"] }' };
 
-/** The core's eager answer (every member, `rendered` included) on a fresh core verifier. */
+/**
+ * The core's eager answer (every member, `rendered` included) on a fresh core verifier, and
+ * last, when the setup's answers depend on login order, the core's note for it (`loginOrder`).
+ */
 function eager(input) {
   const core = new wasm.Verifier();
   try {
     unwrap(core.configure(JSON.stringify({ ...options, role: JSON.stringify(v.role), config: JSON.stringify(v.config), jwks: JSON.stringify(c.jwks) })));
-    return unwrap(core.authorize(new TextEncoder().encode(token), JSON.stringify(input), now));
+    const report = unwrap(core.authorize(new TextEncoder().encode(token), JSON.stringify(input), now));
+    const note = unwrap(wasm.loginOrderNote(JSON.stringify({ role: JSON.stringify(v.role), roleName: v.role_name, policies: input.policies, accessor: input.accessor })));
+    return note === null ? report : { ...report, loginOrder: note };
   } finally {
     core.free();
   }

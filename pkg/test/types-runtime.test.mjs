@@ -76,6 +76,23 @@ test('AuthorizeReport and its parts match what authorize returns, allowed and de
   }
 });
 
+test('LoginOrderNote and its parts match authorize\'s loginOrder and the gate\'s login_order / login_fix', async () => {
+  const r = jwtgate.authorize(m.token, { jwks: m.jwks, role, now, policies: [{ name: 'p', text: policy }], request: { path: 'kv/data/default/mongo/config', capability: 'read' } });
+  conforms('LoginOrderNote', r.loginOrder);
+  for (const f of r.loginOrder.hazards) conforms('LoginOrderFinding', f);
+  conforms('LoginOrderSuggestion', r.loginOrder.fix);
+  const c = JSON.parse(readFileSync(join(ROOT, 'tests', 'vectors', 'gate', 'allow', 'vault-role-and-policy.json'), 'utf8'));
+  const gate = jwtgate.createGate(c.config);
+  try {
+    const d = await gate.decide({ method: 'GET', path: c.request.path, headers: [['authorization', `Bearer ${c.token}`]] }, { now: c.now });
+    conforms('Decision', d);
+    for (const f of d.login_order) conforms('LoginOrderFinding', f);
+    conforms('LoginOrderSuggestion', d.login_fix);
+  } finally {
+    gate.free();
+  }
+});
+
 test('RenderedPolicies matches renderPolicies (module and Verifier)', () => {
   const policies = [{ name: 'p', text: policy }];
   conforms('RenderedPolicies', jwtgate.renderPolicies(m.token, { jwks: m.jwks, role, now, policies }));

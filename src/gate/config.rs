@@ -181,6 +181,9 @@ pub struct Provider {
     /// The login-order hazards of the provider's Vault role and policies (answers that depend
     /// on who logged in last with the same entity alias), found once here.
     pub login_order: Vec<crate::login_order::Finding>,
+    /// The verified fix for [`Provider::login_order`] (a `user_claim` that determines every
+    /// templated key), when one exists.
+    pub login_fix: Option<crate::login_order::Suggestion>,
 }
 
 impl Provider {
@@ -713,9 +716,11 @@ fn provider(
         }
         other => invalid(field, other.to_string()),
     })?;
-    let login_order = engine::login_order_hazards(&policy);
+    let note = engine::login_order_note(&policy);
+    let (login_order, login_fix) = note.map(|n| (n.hazards, n.fix)).unwrap_or_default();
     Ok(Provider {
         login_order,
+        login_fix,
         name: p.name,
         keys,
         from_headers,

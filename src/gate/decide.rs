@@ -549,6 +549,7 @@ impl Gate {
                 engine::authorize_report(verified, &p.policy, &req.method, &req.path, prefix, now);
             if f.policies.is_some() {
                 f.login_order = p.login_order.clone();
+                f.login_fix = p.login_fix.clone();
             }
         }
         d

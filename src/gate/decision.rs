@@ -1,6 +1,6 @@
 //! What the gate answers: a [`Decision`], and its JSON (the shared contract of every front end:
 //! `{verdict, status, code, message, provider, reply, upstream, checks, also_failing, alias,
-//! policies, login_order}`, members in this order, a member that does not apply left out).
+//! policies, login_order, login_fix}`, members in this order, a member that does not apply left out).
 
 use alloc::boxed::Box;
 use alloc::rc::Rc;
@@ -13,7 +13,7 @@ use super::reply::LocalReply;
 use crate::authorize::AuthorizeReport;
 use crate::code::Code;
 use crate::identity::Alias;
-use crate::login_order::Finding;
+use crate::login_order::{Finding, Suggestion};
 use crate::report::{Check, Outcome};
 
 /// The kind of answer.
@@ -105,6 +105,7 @@ pub(super) struct Full {
     pub alias: Option<Alias>,
     pub policies: Option<AuthorizeReport>,
     pub login_order: Vec<Finding>,
+    pub login_fix: Option<Suggestion>,
 }
 
 /// The gate's answer to one request.
@@ -184,6 +185,11 @@ impl Decision {
     /// The login-order hazards this answer depends on.
     pub fn login_order(&self) -> &[Finding] {
         self.full.as_ref().map(|f| f.login_order.as_slice()).unwrap_or_default()
+    }
+
+    /// The verified fix for [`Decision::login_order`]'s hazards, when one exists.
+    pub fn login_fix(&self) -> Option<&Suggestion> {
+        self.full.as_ref().and_then(|f| f.login_fix.as_ref())
     }
 
     /// The decision as compact JSON, members in the contract's order (see the module docs).
@@ -289,6 +295,10 @@ impl Decision {
             if !f.login_order.is_empty() {
                 out.push_str(",\"login_order\":");
                 json(&mut out, &f.login_order);
+                if let Some(fix) = &f.login_fix {
+                    out.push_str(",\"login_fix\":");
+                    json(&mut out, fix);
+                }
             }
         }
         out.push('}');

@@ -18,7 +18,8 @@ use crate::authorize::{AuthorizeReport, Authorizer, IdentityExtras, Request};
 use crate::claims::StandardOptions;
 use crate::jose::{Algorithm, KeySet};
 use crate::limits::Limits;
-use crate::login_order::{analyze, Finding, Setup, Severity};
+use crate::login_order::note::note;
+use crate::login_order::{LoginOrderNote, Setup};
 use crate::policy::http::HttpOptions;
 use crate::policy::{parse_policy, Policy, TemplateContext};
 use crate::report::Report;
@@ -233,23 +234,20 @@ pub fn authorize_report(
     Some(authorizer(verified, policy, now).authorize(&request))
 }
 
-/// The login-order hazards of the provider's Vault role and policies (answers that depend on
+/// The login-order note of the provider's Vault role and policies (answers that depend on
 /// which workload sharing an entity alias logged in last; see [`crate::login_order`]): the
-/// findings of severity security or reliability, empty without templated policies.
-pub fn login_order_hazards(policy: &ProviderPolicy) -> Vec<Finding> {
+/// findings of severity security or reliability and the verified fix; `None` without a
+/// hazard or without templated policies.
+pub fn login_order_note(policy: &ProviderPolicy) -> Option<LoginOrderNote> {
     let Profile::Vault(vault) = &policy.options.profile else {
-        return Vec::new();
+        return None;
     };
     if policy.policies.is_empty() {
-        return Vec::new();
+        return None;
     }
     let mut setup = Setup::new(vault.role.clone(), &vault.role_name, policy.policies.clone());
     setup.accessor = Some(policy.accessor.clone());
-    analyze(&setup)
-        .findings
-        .into_iter()
-        .filter(|f| matches!(f.severity, Severity::Security | Severity::Reliability))
-        .collect()
+    note(&setup)
 }
 
 /// The policies rendered for the identity (once per identity, at the first request's `now`).

@@ -1,5 +1,6 @@
 //! The whole login-order answer for one input (the npm `loginOrder`/`simulateLogins`, the CLI
-//! `logins`): the analysis, the verified fixes and, when steps are given, the simulation.
+//! `logins`): the analysis, the verified fixes and, when steps are given, the simulation; and
+//! the note the npm `authorize` report carries beside its verdict ([`note_of`]).
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -11,7 +12,8 @@ use crate::failure::Failure;
 use crate::identity::DEFAULT_ACCESSOR;
 use crate::limits::Limits;
 use crate::login_order::{
-    analyze, simulate, suggest, Analysis, Knowledge, Setup, Simulation, Step, Suggestion,
+    analyze, note, simulate, suggest, Analysis, Knowledge, LoginOrderNote, Setup, Simulation, Step,
+    Suggestion,
 };
 use crate::policy::parse_policy;
 use crate::role::VaultRole;
@@ -54,8 +56,8 @@ pub struct LoginOrderReport {
     pub suggestions: Vec<Suggestion>,
 }
 
-/// Analyses `input`'s setup and runs its steps at `now`.
-pub fn run(input: &LoginOrderInput, now: UnixTime) -> Result<LoginOrderReport, Failure> {
+/// `input`'s setup (role and policies parsed under its limits).
+fn setup_of(input: &LoginOrderInput) -> Result<Setup, Failure> {
     let limits = input.limits.clone().unwrap_or_default();
     let role = VaultRole::from_json(input.role.as_bytes(), &limits)?;
     let policies = input
@@ -67,6 +69,18 @@ pub fn run(input: &LoginOrderInput, now: UnixTime) -> Result<LoginOrderReport, F
     let mut setup = Setup::new(role, role_name, policies);
     setup.knowledge = input.knowledge.clone();
     setup.accessor = input.accessor.clone();
+    Ok(setup)
+}
+
+/// The note a verdict under `input`'s setup carries ([`note::note`]): `None` without a
+/// hazard. `steps` and `request` are not read.
+pub fn note_of(input: &LoginOrderInput) -> Result<Option<LoginOrderNote>, Failure> {
+    Ok(note::note(&setup_of(input)?))
+}
+
+/// Analyses `input`'s setup and runs its steps at `now`.
+pub fn run(input: &LoginOrderInput, now: UnixTime) -> Result<LoginOrderReport, Failure> {
+    let setup = setup_of(input)?;
     let analysis = analyze(&setup);
     let suggestions = suggest(&setup, &analysis);
     let request = input.request.as_ref().map(RequestInput::to_request).transpose()?;

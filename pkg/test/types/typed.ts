@@ -10,6 +10,7 @@ import {
   renderPolicies,
   verify,
   type AuthorizeReport,
+  type LoginOrderNote,
   type Check,
   type Outcome,
   type RenderedPolicies,
@@ -73,6 +74,21 @@ const verification: Outcome[] = report.verification.checks.map((c) => c.outcome)
 const sudo: boolean = report.request.sudoRequired;
 // @ts-expect-error: decision is a word, not a boolean
 const notBool: boolean = report.decision;
+// Beside the verdict when it depends on login order: the hazards and the fix (absent otherwise).
+const dependsOnOrder: boolean = report.loginOrder !== undefined;
+const hazardKeys: Array<string | undefined> = report.loginOrder?.hazards.map((f) => f.aliasKey) ?? [];
+const severities: Array<'security' | 'reliability' | 'notice'> = report.loginOrder?.hazards.map((f) => f.severity) ?? [];
+const fixClaim: string | undefined = report.loginOrder?.fix?.userClaim;
+// @ts-expect-error: the note is optional
+const alwaysNote: LoginOrderNote = report.loginOrder;
+const withKnowledge: AuthorizeReport = authorize(m.token, {
+  jwks: m.jwks,
+  role: {},
+  policies: [],
+  request: { path: 'kv/x', capability: 'read' },
+  knowledge: { extraClaims: { nomad_workload_id: '${job.region}:${job.namespace}:${job.id}' } },
+});
+const renderedNote: LoginOrderNote | undefined = rendered.loginOrder;
 
 const trust: TrustPolicyResult<NomadClaims> = evaluateTrustPolicy<NomadClaims>(m.token, {
   providerUrl: 'https://nomad.example.com',
