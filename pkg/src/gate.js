@@ -3,16 +3,35 @@
 // check, rules, token location, keys, verify, jwt_authn checks, Vault policies, claim headers,
 // the reply. This file only moves bytes: when the core answers `wait` it asks what to fetch,
 // fetches it (remote.js `request`: timeout, caller signal, same-origin redirects), hands back
-// the status and body, and asks again.
+// the status and body, and asks again. A failed fetch is retried after the core's backoff, as the
+// Envoy filter retries (the configuration's `retry` and `failed_refetch_seconds`): `decide` waits
+// through the retries and answers when the keys come or the core gives up.
 import { enter, failed, generation, wasm } from './engine.js';
 import { JwtgateError, unwrap } from './errors.js';
 import { toSeconds } from './api.js';
 import { transportOptions, request, raceSignal, isAbortSignal } from './remote.js';
 
-/** Decide rounds per call: each `wait` starts every fetch the key sets ask for (discovery, then JWKS). */
-const MAX_ROUNDS = 10;
+/**
+ * Decide rounds per call: each `wait` starts every fetch the key sets ask for (discovery, then
+ * JWKS) or sleeps until a retry is due; the configuration allows at most 10 retries per cycle.
+ */
+const MAX_ROUNDS = 40;
 /** Fetches per round, so a key set that keeps asking (no backoff configured) cannot spin. */
 const MAX_FETCHES = 10;
+
+/** Resolves after `ms`, or at once when `signal` aborts (the loop then sees the abort). */
+function sleep(ms, signal) {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 
 const GATE_OPTIONS = new Set(['fetch', 'signal', 'allowCrossOriginRedirects']);
 const REQUEST_MEMBERS = new Set(['method', 'path', 'headers']);
@@ -143,7 +162,9 @@ export function createGate(config, options = {}) {
       const unknown = Object.keys(rest);
       if (unknown.length) throw invalid(`unknown option "${unknown[0]}" (decide takes now and signal)`);
       const request = requestOf(req);
-      const fixed = now === undefined ? undefined : toSeconds(now) * 1000;
+      // A fixed `now` is the time of the request; the key lifecycle's backoff still has to
+      // pass, so the waits this call sleeps move its clock on by exactly what the core asked.
+      let fixed = now === undefined ? undefined : toSeconds(now) * 1000;
       const clock = () => fixed ?? Date.now();
       if (callSignal !== undefined && !isAbortSignal(callSignal)) throw invalid('signal must be an AbortSignal');
       let decision;
@@ -155,9 +176,16 @@ export function createGate(config, options = {}) {
         decision = JSON.parse(call((c) => c.decide(request, clock())));
         if (decision.verdict !== 'wait') return decision;
         const f = pump(clock);
-        // Nothing to fetch now (backing off after a failure): waiting is the answer.
-        if (f === null) return decision;
-        await raceSignal(f, callSignal, 'the gate\'s key fetch');
+        if (f !== null) {
+          await raceSignal(f, callSignal, 'the gate\'s key fetch');
+          continue;
+        }
+        // Nothing to fetch now: a retry's backoff is running. Sleep until it ends.
+        const wake = call((c) => unwrap(c.pollTimeout()));
+        const delay = wake === null ? 0 : wake - clock();
+        if (!(delay > 0)) return decision;
+        await raceSignal(sleep(delay, stop.signal), callSignal, 'the gate\'s key fetch retry');
+        if (fixed !== undefined) fixed += delay;
       }
       return decision;
     },

@@ -39,7 +39,6 @@ fn handled(h: Handled) -> String {
         Handled::Keys(generation) => json!({ "handled": "keys", "generation": generation }),
         Handled::Discovered => json!({ "handled": "discovered" }),
         Handled::Failed => json!({ "handled": "failed" }),
-        // Only with a retry budget, which the core's `Keyring` does not set.
         Handled::GaveUp => json!({ "handled": "gave-up" }),
         Handled::Ignored => json!({ "handled": "ignored" }),
     })
@@ -88,8 +87,17 @@ impl JsGate {
         })))
     }
 
+    /// When `pollFetch` may next have something (a retry's backoff ending, a failed window
+    /// closing, a refresh due), in milliseconds: `{"ok": null | number}`; a time already past
+    /// means now.
+    #[wasm_bindgen(js_name = pollTimeout)]
+    pub fn poll_timeout(&mut self) -> Result<String, JsValue> {
+        let (_, keys) = self.configured()?;
+        Ok(ok(&keys.poll_timeout()))
+    }
+
     /// The answer to fetch `id` of `provider`: `{"ok": {handled: "keys" | "discovered" |
-    /// "failed" | "ignored"}}`.
+    /// "failed" | "gave-up" | "ignored"}}`.
     #[wasm_bindgen(js_name = onResponse)]
     pub fn on_response(
         &mut self,
