@@ -1,12 +1,14 @@
 // createGate: the whole decision for one HTTP request, as the Envoy filter makes it, in Node and
-// browsers. The decision is the core's (src/gate/, through `Gate` in src/js/gate.rs): path
+// browsers. The decision is the core's (src/gate/, through `Gate` in src/js_gate.rs, its own
+// wasm module, loaded by gate-module.js on first use): path
 // check, rules, token location, keys, verify, jwt_authn checks, Vault policies, claim headers,
 // the reply. This file only moves bytes: when the core answers `wait` it asks what to fetch,
 // fetches it (remote.js `request`: timeout, caller signal, same-origin redirects), hands back
 // the status and body, and asks again. A failed fetch is retried after the core's backoff, as the
 // Envoy filter retries (the configuration's `retry` and `failed_refetch_seconds`): `decide` waits
 // through the retries and answers when the keys come or the core gives up.
-import { enter, failed, generation, wasm } from './engine.js';
+import { enter } from './engine.js';
+import { failed, gateGlue, generation, initGate } from './gate-module.js';
 import { JwtgateError, unwrap } from './errors.js';
 import { toSeconds } from './api.js';
 import { transportOptions, request, raceSignal, isAbortSignal } from './remote.js';
@@ -74,6 +76,8 @@ function requestOf(req) {
  * A gate for `config` (a GateConfig: the Envoy plugin configuration, as an object or JSON text).
  * `fetch` replaces `globalThis.fetch` for remote keys; `signal` stops every fetch and wait.
  * Throws JwtgateError (ERR_OPTIONS_INVALID for the options, the core's code for the config).
+ * The configuration is checked here when the gate module is loaded (always in Node; in browsers
+ * after `initGate()` or an earlier `decide`), else by the first `decide`, which loads it.
  */
 export function createGate(config, options = {}) {
   let text;
@@ -94,9 +98,10 @@ export function createGate(config, options = {}) {
   let freed = false;
   const live = () => {
     if (freed) throw invalid('this gate was freed');
-    enter();
+    const glue = gateGlue();
+    if (glue === null) throw new JwtgateError({ code: 'ERR_NOT_INITIALISED', message: 'the gate module is not loaded: call `await initGate()` first' });
     if (core === null || coreGeneration !== generation()) {
-      const fresh = new wasm.Gate();
+      const fresh = new glue.Gate();
       try {
         unwrap(fresh.configure(text));
       } catch (e) {
@@ -115,7 +120,9 @@ export function createGate(config, options = {}) {
       throw failed(e);
     }
   };
-  call(() => undefined); // the configuration is checked now
+  // The verifier module is loaded (as for every function); the gate module, where it can be.
+  enter();
+  if (gateGlue() !== null) call(() => undefined); // the configuration is checked now
   // Aborts the fetches in flight when the caller's signal aborts or the gate is freed.
   const stop = new AbortController();
   const onAbort = () => stop.abort();
@@ -167,6 +174,7 @@ export function createGate(config, options = {}) {
       let fixed = now === undefined ? undefined : toSeconds(now) * 1000;
       const clock = () => fixed ?? Date.now();
       if (callSignal !== undefined && !isAbortSignal(callSignal)) throw invalid('signal must be an AbortSignal');
+      if (gateGlue() === null) await raceSignal(initGate(), callSignal, 'the gate module');
       let decision;
       for (let round = 0; round < MAX_ROUNDS; round++) {
         if (freed) throw invalid('this gate was freed');
