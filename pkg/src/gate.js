@@ -158,6 +158,19 @@ export function createGate(config, options = {}) {
     return flight;
   }
 
+  /**
+   * Starts, without waiting for it, what the key sets ask for after a decision: keys past their
+   * cache age still decide requests (stale-while-revalidate) and are refreshed meanwhile, as the
+   * Envoy filter refreshes them from its tick. Its failures are the lifecycle's (backoff).
+   */
+  function refresh(clock) {
+    try {
+      pump(clock);
+    } catch {
+      // The decision is made; a refresh that cannot start now is asked for again next time.
+    }
+  }
+
   return {
     /**
      * The Decision for `request` (`{ method, path, headers }`) at `now` (Unix seconds or a Date;
@@ -182,7 +195,10 @@ export function createGate(config, options = {}) {
           throw new JwtgateError({ code: 'ERR_FETCH_ABORTED', message: 'the gate was aborted by its signal' }, { cause: signal?.reason });
         }
         decision = JSON.parse(call((c) => c.decide(request, clock())));
-        if (decision.verdict !== 'wait') return decision;
+        if (decision.verdict !== 'wait') {
+          refresh(clock);
+          return decision;
+        }
         const f = pump(clock);
         if (f !== null) {
           await raceSignal(f, callSignal, 'the gate\'s key fetch');

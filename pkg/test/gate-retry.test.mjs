@@ -100,3 +100,29 @@ test('the caller\'s signal ends the wait for a retry with ERR_FETCH_ABORTED', as
     gate.free();
   }
 });
+
+test('keys past their cache age decide the request and are refreshed in the background', async () => {
+  const served = scripted([{ status: 200, body: jwks }, { status: 200, body: jwks }]);
+  const config = structuredClone(base.config);
+  config.providers[0].remote_jwks.cache_duration_seconds = 60;
+  const gate = createGate(config, { fetch: served.fetch });
+  try {
+    assert.equal((await gate.decide(requestOf(base), { now: base.now })).verdict, 'allow');
+    assert.equal(served.calls.length, 1);
+    // Fresh: nothing fetched.
+    assert.equal((await gate.decide(requestOf(base), { now: base.now + 59 })).verdict, 'allow');
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(served.calls.length, 1);
+    // Stale: answered at once with the keys at hand, and a refresh starts.
+    assert.equal((await gate.decide(requestOf(base), { now: base.now + 61 })).verdict, 'allow');
+    while (served.calls.length < 2) await new Promise((r) => setTimeout(r, 1));
+    await new Promise((r) => setTimeout(r, 10));
+    // Refreshed at base.now + 61: fresh again, nothing more to fetch.
+    assert.equal((await gate.decide(requestOf(base), { now: base.now + 62 })).verdict, 'allow');
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(served.calls.length, 2);
+    assert.equal(served.left(), 0);
+  } finally {
+    gate.free();
+  }
+});
