@@ -5,7 +5,9 @@
 // (ArrayBuffer or a typed array) or a compiled WebAssembly.Module. The package exports the file
 // as `jwtgate/jwtgate_bg.wasm` for bundlers (README "Use with a bundler"). `mintTestIdentity`
 // needs `await initMint()` (dist/jwtgate_mint_bg.wasm, exported as `jwtgate/jwtgate_mint_bg.wasm`,
-// same kinds of input) once as well, so pages that only verify never download it.
+// same kinds of input) once as well, so pages that only verify never download it. `createGate`
+// loads dist/jwtgate_gate_bg.wasm (`jwtgate/jwtgate_gate_bg.wasm`) on its first `decide`, from
+// next to the glue unless `await initGate(input)` (same kinds of input) loaded it before.
 import initGlue from './dist/jwtgate.js';
 import { markLoaded } from './src/engine.js';
 import { JwtgateError } from './src/errors.js';
@@ -16,6 +18,7 @@ export { codes, JwtgateError } from './src/errors.js';
 export { fetchJwks, discover, clearJwksCache } from './src/remote.js';
 export { createRemoteVerifier } from './src/remote-verifier.js';
 export { initMint } from './src/mint.js';
+export { initGate } from './src/gate-module.js';
 
 /** Whether `input` is something `init()` can load the module from (see the file comment). */
 function loadable(input) {

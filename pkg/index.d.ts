@@ -608,7 +608,7 @@ export interface JwtGate {
 export declare function createGate(config: Record<string, unknown> | string, options?: GateOptions): JwtGate;
 
 /**
- * Where `init()`/`initMint()` load their module from: a URL (what a bundler's asset import of
+ * Where `init()`/`initMint()`/`initGate()` load their module from: a URL (what a bundler's asset import of
  * `jwtgate/jwtgate_bg.wasm` gives), a Request, a Response or a promise of one (`fetch(url)`),
  * the module's bytes, or a compiled module. Absent: the file next to the glue.
  */
@@ -632,6 +632,12 @@ export declare function init(input?: InitInput): Promise<void>;
  * `mintTestIdentity`; Node loads it on first use, so there it is optional.
  */
 export declare function initMint(input?: InitInput): Promise<void>;
+/**
+ * Loads the gate module (`jwtgate/jwtgate_gate_bg.wasm`) that `createGate` uses. Optional: Node
+ * loads it on the first `createGate`, browsers on the first `decide` (from the file next to the
+ * glue); call it with the asset URL when a bundler moved the file.
+ */
+export declare function initGate(input?: InitInput): Promise<void>;
 export declare function inspect(token: string): Inspected;
 /**
  * Verifies a token. The same options object (or an equal one) reuses its prepared verifier

@@ -2,12 +2,15 @@
 import { readFileSync } from 'node:fs';
 import { initSync } from './dist/jwtgate.js';
 import { setMintReader } from './src/mint.js';
+import { setGateReader } from './src/gate-module.js';
 import { markLoaded } from './src/engine.js';
 
 initSync({ module: readFileSync(new URL('./dist/jwtgate_bg.wasm', import.meta.url)) });
 markLoaded();
 // The test-identity module is read on the first mintTestIdentity call only.
 setMintReader(() => readFileSync(new URL('./dist/jwtgate_mint_bg.wasm', import.meta.url)));
+// So is the gate module, on the first createGate call.
+setGateReader(() => readFileSync(new URL('./dist/jwtgate_gate_bg.wasm', import.meta.url)));
 
 export * from './src/api.js';
 export { analyzeLoginOrder, simulateLogins } from './src/logins.js';
@@ -15,6 +18,7 @@ export { codes, JwtgateError } from './src/errors.js';
 export { fetchJwks, discover, clearJwksCache } from './src/remote.js';
 export { createRemoteVerifier } from './src/remote-verifier.js';
 export { initMint } from './src/mint.js';
+export { initGate } from './src/gate-module.js';
 
 /** Already initialised in Node; present so code written for browsers runs unchanged. */
 export async function init() {}

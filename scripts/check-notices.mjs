@@ -19,6 +19,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const MODULES = [
   { module: 'jwtgate_bg.wasm', file: 'pkg/notices/jwtgate_bg.wasm.md', features: 'js', what: "the npm package's verifier module (pkg/scripts/build.sh)" },
   { module: 'jwtgate_mint_bg.wasm', file: 'pkg/notices/jwtgate_mint_bg.wasm.md', features: 'js-mint', what: "the npm package's test-identity module (pkg/scripts/build.sh)" },
+  { module: 'jwtgate_gate_bg.wasm', file: 'pkg/notices/jwtgate_gate_bg.wasm.md', features: 'js-gate', what: "the npm package's gate module (pkg/scripts/build.sh)" },
   { module: 'jwtgate_envoy.wasm', file: 'notices/jwtgate_envoy.wasm.md', features: 'envoy', what: 'the Envoy filter (scripts/build-envoy.sh)' },
 ];
 

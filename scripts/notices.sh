@@ -5,6 +5,7 @@
 # licence file where it has one):
 #   pkg/notices/jwtgate_bg.wasm.md        the npm verifier module (features js)      } in the npm
 #   pkg/notices/jwtgate_mint_bg.wasm.md   the npm test-identity module (js-mint)     } tarball
+#   pkg/notices/jwtgate_gate_bg.wasm.md   the npm gate module (js-gate)              }
 #   notices/jwtgate_envoy.wasm.md         the Envoy filter (envoy)
 # then runs the check `make test` runs (scripts/check-notices.mjs, which needs no cargo-about).
 # Run it after any change to Cargo.lock or the features. Installs cargo-about idempotently
@@ -42,6 +43,7 @@ generate() {
 
 generate js jwtgate_bg.wasm "the npm package's verifier module" pkg/notices/jwtgate_bg.wasm.md
 generate js-mint jwtgate_mint_bg.wasm "the npm package's test-identity module" pkg/notices/jwtgate_mint_bg.wasm.md
+generate js-gate jwtgate_gate_bg.wasm "the npm package's gate module (createGate)" pkg/notices/jwtgate_gate_bg.wasm.md
 generate envoy jwtgate_envoy.wasm "the Envoy filter" notices/jwtgate_envoy.wasm.md
 
 node scripts/check-notices.mjs

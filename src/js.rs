@@ -9,11 +9,10 @@
 //!
 //! The state and rules behind the exports are the core's: [`Session`] (the `Verifier`),
 //! [`crate::web_identity`], [`crate::documents`], [`crate::login_order::run`].
-//! Test-identity minting is a separate module ([`crate::js_mint`]), loaded only when used; the
-//! helpers both share are in [`crate::js_shared`].
+//! Test-identity minting ([`crate::js_mint`]) and the gate ([`crate::js_gate`], `createGate`)
+//! are separate modules, loaded only when used; the helpers they share are in
+//! [`crate::js_shared`].
 
-// The gate's boundary (`Gate`: decide, and the key fetches it asks for).
-mod gate;
 // The remote key-set lifecycle's boundary (`RemoteKeys`), kept apart from the verifier's.
 mod remote_keys;
 

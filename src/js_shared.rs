@@ -1,9 +1,11 @@
-//! What the npm package's two wasm modules share (features `js` and `js-mint`): the JSON result
-//! envelope, option parsing, and — without libstd — the allocator and panic handler.
+//! What the npm package's wasm modules share (features `js`, `js-mint` and `js-gate`): the JSON
+//! result envelope, option parsing, and — without libstd — the allocator and panic handler.
 //!
-//! The package ships the verifier ([`crate::js`], `dist/jwtgate_bg.wasm`) and test-identity
-//! minting ([`crate::js_mint`], `dist/jwtgate_mint_bg.wasm`) as separate modules so that RSA key
-//! generation, Ed25519 signing and the host CSPRNG are only downloaded when `mint` is called.
+//! The package ships the verifier ([`crate::js`], `dist/jwtgate_bg.wasm`), test-identity
+//! minting ([`crate::js_mint`], `dist/jwtgate_mint_bg.wasm`) and the gate ([`crate::js_gate`],
+//! `dist/jwtgate_gate_bg.wasm`) as separate modules so that RSA key generation, Ed25519 signing
+//! and the host CSPRNG are only downloaded when `mint` is called, and the gate only by
+//! `createGate`.
 
 use alloc::string::{String, ToString};
 
@@ -11,6 +13,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::code::Code;
+#[cfg(any(feature = "js", feature = "js-mint"))]
 use crate::time::UnixTime;
 
 /// `{"ok": value}` as text.
@@ -29,6 +32,7 @@ pub(crate) fn fail(code: Code, message: &str) -> String {
 
 /// JavaScript numbers are doubles; `now` arrives as whole seconds in one. Non-finite or
 /// out-of-range values are refused rather than saturated.
+#[cfg(any(feature = "js", feature = "js-mint"))]
 pub(crate) fn unix_time(now: f64) -> Option<UnixTime> {
     if now.is_finite() && (-9.0e15..=9.0e15).contains(&now) {
         Some(UnixTime(now as i64))
@@ -38,6 +42,7 @@ pub(crate) fn unix_time(now: f64) -> Option<UnixTime> {
 }
 
 /// Parses caller options; the error is already the boundary's `ERR_OPTIONS_INVALID` text.
+#[cfg(any(feature = "js", feature = "js-mint"))]
 pub(crate) fn parse_options<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
     serde_json::from_str(text).map_err(|e| fail(Code::OptionsInvalid, &e.to_string()))
 }

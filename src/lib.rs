@@ -58,9 +58,11 @@ mod inspect;
 mod jose;
 #[cfg(feature = "js")]
 mod js;
+#[cfg(feature = "js-gate")]
+mod js_gate;
 #[cfg(feature = "js-mint")]
 mod js_mint;
-#[cfg(any(feature = "js", feature = "js-mint"))]
+#[cfg(any(feature = "js", feature = "js-mint", feature = "js-gate"))]
 mod js_shared;
 mod json;
 mod limits;

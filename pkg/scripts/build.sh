@@ -5,6 +5,8 @@
 #   dist/jwtgate.js             its wasm-bindgen glue (--target web: ESM, used by Node and browsers)
 #   dist/jwtgate_mint_bg.wasm   src/js_mint.rs (feature `js-mint`): mintTestIdentity only, loaded
 #   dist/jwtgate_mint.js        on first use (key generation + signing stay out of the main module)
+#   dist/jwtgate_gate_bg.wasm   src/js_gate.rs (feature `js-gate`): createGate's gate and key
+#   dist/jwtgate_gate.js        lifecycle, loaded by the first createGate (out of the main module)
 #   dist/codes.js               the frozen list of error codes, generated from crate::Code::ALL
 # and, for tests only, a second dist/ whose verifier module is built with the cargo feature
 # `test-trap` (an export that traps the module, to test recovery after a trap) in
@@ -82,22 +84,24 @@ build_module() {
 
 build_module js jwtgate
 build_module js-mint jwtgate_mint
+build_module js-gate jwtgate_gate
 
 node "$pkg/scripts/gen-codes.mjs" "$tmp"
 rm -rf "$out"
 mv "$tmp" "$out"
-for name in jwtgate jwtgate_mint; do
+for name in jwtgate jwtgate_mint jwtgate_gate; do
   f="$out/${name}_bg.wasm"
   echo "build: pkg/dist/${name}_bg.wasm $(wc -c <"$f") B raw, $(gzip -9 -c "$f" | wc -c) B gzip -9" >&2
 done
 
 # The test variant: a verifier module built with `test-trap` (unoptimised: only its behaviour is
-# tested), beside the released mint module and codes.
+# tested), beside the released mint and gate modules and codes.
 if [[ -z "${JWTGATE_NO_TEST_BUILD:-}" ]]; then
   test_dist="$CARGO_TARGET_DIR/test-trap-dist"
   rm -rf "$test_dist"
   mkdir -p "$test_dist"
   build_module js,test-trap jwtgate "$test_dist"
-  cp "$out"/jwtgate_mint.js "$out"/jwtgate_mint_bg.wasm "$out"/codes.js "$out"/codes.d.ts "$test_dist/"
+  cp "$out"/jwtgate_mint.js "$out"/jwtgate_mint_bg.wasm "$out"/jwtgate_gate.js "$out"/jwtgate_gate_bg.wasm \
+    "$out"/codes.js "$out"/codes.d.ts "$test_dist/"
   echo "build: test variant (feature test-trap) in ${test_dist#"$root/"}" >&2
 fi

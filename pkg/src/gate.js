@@ -1,18 +1,39 @@
 // createGate: the whole decision for one HTTP request, as the Envoy filter makes it, in Node and
-// browsers. The decision is the core's (src/gate/, through `Gate` in src/js/gate.rs): path
+// browsers. The decision is the core's (src/gate/, through `Gate` in src/js_gate.rs, its own
+// wasm module, loaded by gate-module.js on first use): path
 // check, rules, token location, keys, verify, jwt_authn checks, Vault policies, claim headers,
 // the reply. This file only moves bytes: when the core answers `wait` it asks what to fetch,
 // fetches it (remote.js `request`: timeout, caller signal, same-origin redirects), hands back
-// the status and body, and asks again.
-import { enter, failed, generation, wasm } from './engine.js';
+// the status and body, and asks again. A failed fetch is retried after the core's backoff, as the
+// Envoy filter retries (the configuration's `retry` and `failed_refetch_seconds`): `decide` waits
+// through the retries and answers when the keys come or the core gives up.
+import { enter } from './engine.js';
+import { failed, gateGlue, generation, initGate } from './gate-module.js';
 import { JwtgateError, unwrap } from './errors.js';
 import { toSeconds } from './api.js';
 import { transportOptions, request, raceSignal, isAbortSignal } from './remote.js';
 
-/** Decide rounds per call: each `wait` starts every fetch the key sets ask for (discovery, then JWKS). */
-const MAX_ROUNDS = 10;
+/**
+ * Decide rounds per call: each `wait` starts every fetch the key sets ask for (discovery, then
+ * JWKS) or sleeps until a retry is due; the configuration allows at most 10 retries per cycle.
+ */
+const MAX_ROUNDS = 40;
 /** Fetches per round, so a key set that keeps asking (no backoff configured) cannot spin. */
 const MAX_FETCHES = 10;
+
+/** Resolves after `ms`, or at once when `signal` aborts (the loop then sees the abort). */
+function sleep(ms, signal) {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 
 const GATE_OPTIONS = new Set(['fetch', 'signal', 'allowCrossOriginRedirects']);
 const REQUEST_MEMBERS = new Set(['method', 'path', 'headers']);
@@ -55,6 +76,8 @@ function requestOf(req) {
  * A gate for `config` (a GateConfig: the Envoy plugin configuration, as an object or JSON text).
  * `fetch` replaces `globalThis.fetch` for remote keys; `signal` stops every fetch and wait.
  * Throws JwtgateError (ERR_OPTIONS_INVALID for the options, the core's code for the config).
+ * The configuration is checked here when the gate module is loaded (always in Node; in browsers
+ * after `initGate()` or an earlier `decide`), else by the first `decide`, which loads it.
  */
 export function createGate(config, options = {}) {
   let text;
@@ -75,9 +98,10 @@ export function createGate(config, options = {}) {
   let freed = false;
   const live = () => {
     if (freed) throw invalid('this gate was freed');
-    enter();
+    const glue = gateGlue();
+    if (glue === null) throw new JwtgateError({ code: 'ERR_NOT_INITIALISED', message: 'the gate module is not loaded: call `await initGate()` first' });
     if (core === null || coreGeneration !== generation()) {
-      const fresh = new wasm.Gate();
+      const fresh = new glue.Gate();
       try {
         unwrap(fresh.configure(text));
       } catch (e) {
@@ -96,7 +120,9 @@ export function createGate(config, options = {}) {
       throw failed(e);
     }
   };
-  call(() => undefined); // the configuration is checked now
+  // The verifier module is loaded (as for every function); the gate module, where it can be.
+  enter();
+  if (gateGlue() !== null) call(() => undefined); // the configuration is checked now
   // Aborts the fetches in flight when the caller's signal aborts or the gate is freed.
   const stop = new AbortController();
   const onAbort = () => stop.abort();
@@ -132,6 +158,19 @@ export function createGate(config, options = {}) {
     return flight;
   }
 
+  /**
+   * Starts, without waiting for it, what the key sets ask for after a decision: keys past their
+   * cache age still decide requests (stale-while-revalidate) and are refreshed meanwhile, as the
+   * Envoy filter refreshes them from its tick. Its failures are the lifecycle's (backoff).
+   */
+  function refresh(clock) {
+    try {
+      pump(clock);
+    } catch {
+      // The decision is made; a refresh that cannot start now is asked for again next time.
+    }
+  }
+
   return {
     /**
      * The Decision for `request` (`{ method, path, headers }`) at `now` (Unix seconds or a Date;
@@ -143,9 +182,12 @@ export function createGate(config, options = {}) {
       const unknown = Object.keys(rest);
       if (unknown.length) throw invalid(`unknown option "${unknown[0]}" (decide takes now and signal)`);
       const request = requestOf(req);
-      const fixed = now === undefined ? undefined : toSeconds(now) * 1000;
+      // A fixed `now` is the time of the request; the key lifecycle's backoff still has to
+      // pass, so the waits this call sleeps move its clock on by exactly what the core asked.
+      let fixed = now === undefined ? undefined : toSeconds(now) * 1000;
       const clock = () => fixed ?? Date.now();
       if (callSignal !== undefined && !isAbortSignal(callSignal)) throw invalid('signal must be an AbortSignal');
+      if (gateGlue() === null) await raceSignal(initGate(), callSignal, 'the gate module');
       let decision;
       for (let round = 0; round < MAX_ROUNDS; round++) {
         if (freed) throw invalid('this gate was freed');
@@ -153,11 +195,21 @@ export function createGate(config, options = {}) {
           throw new JwtgateError({ code: 'ERR_FETCH_ABORTED', message: 'the gate was aborted by its signal' }, { cause: signal?.reason });
         }
         decision = JSON.parse(call((c) => c.decide(request, clock())));
-        if (decision.verdict !== 'wait') return decision;
+        if (decision.verdict !== 'wait') {
+          refresh(clock);
+          return decision;
+        }
         const f = pump(clock);
-        // Nothing to fetch now (backing off after a failure): waiting is the answer.
-        if (f === null) return decision;
-        await raceSignal(f, callSignal, 'the gate\'s key fetch');
+        if (f !== null) {
+          await raceSignal(f, callSignal, 'the gate\'s key fetch');
+          continue;
+        }
+        // Nothing to fetch now: a retry's backoff is running. Sleep until it ends.
+        const wake = call((c) => unwrap(c.pollTimeout()));
+        const delay = wake === null ? 0 : wake - clock();
+        if (!(delay > 0)) return decision;
+        await raceSignal(sleep(delay, stop.signal), callSignal, 'the gate\'s key fetch retry');
+        if (fixed !== undefined) fixed += delay;
       }
       return decision;
     },

@@ -14,7 +14,7 @@ test('the packed tarball installs, imports without init, and its bin runs', () =
   const dir = mkdtempSync(join(tmpdir(), 'jwtgate-pack-'));
   const packed = JSON.parse(execFileSync(npm, ['pack', '--json', '--pack-destination', dir], { cwd: PKG, encoding: 'utf8' }));
   const files = packed[0].files.map((f) => f.path).sort();
-  for (const want of ['package.json', 'index.node.js', 'index.browser.js', 'index.d.ts', 'bin/jwtgate.js', 'dist/jwtgate_bg.wasm', 'dist/jwtgate.js', 'dist/jwtgate_mint_bg.wasm', 'dist/jwtgate_mint.js', 'dist/codes.js', 'dist/codes.d.ts', 'src/api.js', 'README.md']) {
+  for (const want of ['package.json', 'index.node.js', 'index.browser.js', 'index.d.ts', 'bin/jwtgate.js', 'dist/jwtgate_bg.wasm', 'dist/jwtgate.js', 'dist/jwtgate_mint_bg.wasm', 'dist/jwtgate_mint.js', 'dist/jwtgate_gate_bg.wasm', 'dist/jwtgate_gate.js', 'dist/codes.js', 'dist/codes.d.ts', 'src/api.js', 'README.md']) {
     assert.ok(files.includes(want), `${want} missing from the tarball: ${files.join(', ')}`);
   }
   for (const f of files) assert.doesNotMatch(f, /^(test|bench|scripts|node_modules)\//, `${f} should not be packed`);

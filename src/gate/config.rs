@@ -125,8 +125,11 @@ impl RemoteJwks {
 
     /// The key-set lifecycle's configuration for this JWKS, in the names every front end shares:
     /// where to fetch it (`scheme://authority/path`, or discovery), the attempt timeout, the
-    /// unknown-`kid` cooldown, the cache duration and the backoff. A front end adds what only it
-    /// has (the Envoy filter: retries, the failed window, workers sharing one fetch).
+    /// unknown-`kid` cooldown, the cache duration, and a failing fetch's cycle: the backoff, the
+    /// retries (`retry.num_retries`) and the window after they are used up
+    /// (`failed_refetch_seconds`), so every front end gives up on a failing JWKS host alike. A
+    /// front end adds what only it has (the Envoy filter: timeout slack, the refresh from its
+    /// tick, workers sharing one fetch).
     pub fn key_set_config(&self, scheme: &str, limits: Limits) -> KeySetConfig {
         let source = match &self.discovery {
             Some(issuer) => KeySetSource::Discovery(issuer.clone()),
@@ -138,6 +141,8 @@ impl RemoteJwks {
         c.cache_max_age_ms = self.cache_duration_s.saturating_mul(1000);
         c.backoff_base_ms = self.retry_base_ms;
         c.backoff_max_ms = self.retry_max_ms;
+        c.retries = self.num_retries;
+        c.failed_refetch_ms = self.failed_refetch_s.saturating_mul(1000);
         c.limits = limits;
         c
     }

@@ -57,8 +57,15 @@ impl ProviderKeys for NoRemoteKeys {
 ///
 /// A remote provider's URL is `https://<authority><path>` (the cluster is Envoy's business);
 /// with `discovery`, the issuer's discovery document is fetched first. Durations come from the
-/// configuration: `timeout_ms`, `cache_duration_seconds` (fresh), `kid_refetch_cooldown_seconds`
-/// and the retry intervals (backoff).
+/// configuration ([`RemoteJwks::key_set_config`](super::config::RemoteJwks::key_set_config), as
+/// for the Envoy filter): `timeout_ms`, `cache_duration_seconds` (fresh),
+/// `kid_refetch_cooldown_seconds`, and the `retry` policy with `failed_refetch_seconds`.
+///
+/// A failed fetch with no keys at hand is retried after its backoff, and the gate keeps waiting
+/// ([`KeyState::NotReady`]) until the cycle has used up `retry.num_retries`; only then does it
+/// fail ([`KeyState::Failed`], a 503 by default), and it keeps failing at once for
+/// `failed_refetch_seconds` before a new cycle: what the Envoy filter answers. A caller that
+/// finds nothing to fetch while the gate waits sleeps until [`Keyring::poll_timeout`].
 #[derive(Debug, Default)]
 pub struct Keyring {
     sets: BTreeMap<usize, RemoteKeySet>,
@@ -139,10 +146,12 @@ impl ProviderKeys for Keyring {
         match set.keys(now_ms) {
             keyset::Keys::Fresh(d) => KeyState::Ready(Rc::clone(d.keys()), d.generation()),
             keyset::Keys::Stale(d) => KeyState::Stale(Rc::clone(d.keys()), d.generation()),
-            keyset::Keys::None => match set.last_error() {
-                Some(problem) if !set.is_fetching() => KeyState::Failed(problem.reason()),
-                _ => KeyState::NotReady,
-            },
+            // Waiting through the retries, as the filter does: the cycle's end decides.
+            keyset::Keys::None if set.gave_up(now_ms) => KeyState::Failed(
+                set.last_error()
+                    .map_or_else(|| String::from("JWKS not loaded"), keyset::FetchProblem::reason),
+            ),
+            keyset::Keys::None => KeyState::NotReady,
         }
     }
 
@@ -150,3 +159,6 @@ impl ProviderKeys for Keyring {
         self.sets.get_mut(&provider).is_some_and(|set| set.handle_kid_miss(now_ms))
     }
 }
+
+#[cfg(test)]
+mod tests;

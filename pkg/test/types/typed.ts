@@ -3,6 +3,7 @@
 import {
   init,
   initMint,
+  initGate,
   authorize,
   createVerifier,
   evaluateTrustPolicy,
@@ -28,6 +29,8 @@ async function load(bytes: Uint8Array, module: WebAssembly.Module): Promise<void
   await init(bytes.buffer);
   await init(module);
   await initMint('/assets/jwtgate_mint_bg.wasm');
+  await initGate('/assets/jwtgate_gate_bg.wasm');
+  await initGate();
   // (No @ts-expect-error for a wrong input: WebAssembly.Module is an empty interface in
   // lib.dom, so TypeScript lets anything through it; init() refuses it at run time.)
 }

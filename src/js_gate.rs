@@ -1,14 +1,23 @@
-//! `Gate`: [`crate::gate::Gate`] and its [`Keyring`] across the boundary, for the npm
-//! `createGate`. The JavaScript side only moves bytes: it asks `decide`; on a `wait` decision it
-//! asks `pollFetch` what to fetch, fetches it and hands the status and body to `onResponse` (or
-//! reports `onFailure`), then decides again. Time is milliseconds, passed in.
+//! The npm package's third wasm module (feature `js-gate`, `dist/jwtgate_gate_bg.wasm`):
+//! `Gate`, [`crate::gate::Gate`] and its [`Keyring`] across the boundary, for `createGate`. It
+//! is loaded by the first `createGate`, so the gate's configuration schema, decision chain and
+//! key lifecycle never weigh on the verifier module ([`crate::js`]) that verify-only callers
+//! and pages load.
+//!
+//! The JavaScript side only moves bytes: it asks `decide`; on a `wait` decision it asks
+//! `pollFetch` what to fetch, fetches it and hands the status and body to `onResponse` (or
+//! reports `onFailure`), or sleeps until `pollTimeout`, then decides again. Time is
+//! milliseconds, passed in.
+
+// Like the other npm modules, never in the same artifact as the proxy-wasm SDK.
+#[cfg(all(feature = "envoy", target_arch = "wasm32"))]
+compile_error!("features `js-gate` and `envoy` cannot be enabled together for wasm32: build one artifact per front end");
 
 use alloc::string::String;
 
 use serde_json::json;
 use wasm_bindgen::prelude::{wasm_bindgen, JsValue};
 
-use super::thrown;
 use crate::code::Code;
 use crate::failure::Failure;
 use crate::gate::{Gate, GateRequest, Handled, Keyring};
@@ -20,6 +29,17 @@ use crate::session::from_json;
 #[derive(Default)]
 pub struct JsGate {
     inner: Option<(Gate, Keyring)>,
+}
+
+/// A failure thrown to JavaScript as the object `{ code, message }` the package's `failed()`
+/// turns into a `JwtgateError` (the verifier module's `thrown`, for the failures the gate has:
+/// no claim details).
+fn thrown(f: Failure) -> JsValue {
+    let object = js_sys::Object::new();
+    // Setting a member of a fresh plain object cannot fail.
+    let _ = js_sys::Reflect::set(&object, &JsValue::from_str("code"), &f.code.as_str().into());
+    let _ = js_sys::Reflect::set(&object, &JsValue::from_str("message"), &f.message.into());
+    object.into()
 }
 
 /// A whole number in `0..=2^53` from a JavaScript number (times in ms, request ids, statuses).
@@ -39,7 +59,6 @@ fn handled(h: Handled) -> String {
         Handled::Keys(generation) => json!({ "handled": "keys", "generation": generation }),
         Handled::Discovered => json!({ "handled": "discovered" }),
         Handled::Failed => json!({ "handled": "failed" }),
-        // Only with a retry budget, which the core's `Keyring` does not set.
         Handled::GaveUp => json!({ "handled": "gave-up" }),
         Handled::Ignored => json!({ "handled": "ignored" }),
     })
@@ -88,8 +107,17 @@ impl JsGate {
         })))
     }
 
+    /// When `pollFetch` may next have something (a retry's backoff ending, a failed window
+    /// closing, a refresh due), in milliseconds: `{"ok": null | number}`; a time already past
+    /// means now.
+    #[wasm_bindgen(js_name = pollTimeout)]
+    pub fn poll_timeout(&mut self) -> Result<String, JsValue> {
+        let (_, keys) = self.configured()?;
+        Ok(ok(&keys.poll_timeout()))
+    }
+
     /// The answer to fetch `id` of `provider`: `{"ok": {handled: "keys" | "discovered" |
-    /// "failed" | "ignored"}}`.
+    /// "failed" | "gave-up" | "ignored"}}`.
     #[wasm_bindgen(js_name = onResponse)]
     pub fn on_response(
         &mut self,
