@@ -83,8 +83,6 @@ pub fn lifecycle_config(cfg: &RemoteJwks, limits: Limits) -> KeySetConfig {
     c.refresh_before_ms = cfg.refresh_before_s.saturating_mul(1000);
     // Keys once loaded keep deciding requests, however long the JWKS host is down.
     c.max_stale_ms = u64::MAX;
-    c.retries = cfg.num_retries;
-    c.failed_refetch_ms = cfg.failed_refetch_s.saturating_mul(1000);
     // One attempt (with the lost-response slack) plus the longest backoff.
     c.peer_lease_ms = c.timeout_ms.saturating_add(cfg.retry_max_ms);
     c.require_usable_key = true;
