@@ -3,9 +3,13 @@ import { readFileSync } from 'node:fs';
 import { initSync } from './dist/jwtgate.js';
 import { setMintReader } from './src/mint.js';
 import { markLoaded } from './src/engine.js';
+import { setRsaHost } from './src/rsa-host.js';
+import { nodeRsaOp } from './src/node-rsa.js';
 
 initSync({ module: readFileSync(new URL('./dist/jwtgate_bg.wasm', import.meta.url)) });
 markLoaded();
+// RS*/PS* through OpenSSL's RSA public operation, the encoding still checked by the core.
+setRsaHost(nodeRsaOp);
 // The test-identity module is read on the first mintTestIdentity call only.
 setMintReader(() => readFileSync(new URL('./dist/jwtgate_mint_bg.wasm', import.meta.url)));
 
