@@ -8,6 +8,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { createVerifier, verify, JwtgateError } from '../index.node.js';
 import { Verifier } from '../dist/jwtgate.js';
@@ -15,6 +16,7 @@ import { generation } from '../src/engine.js';
 import { setRsaHost } from '../src/rsa-host.js';
 import { nodeRsaOp } from '../src/node-rsa.js';
 import { VECTORS } from './vectors.mjs';
+import { trapPackage, trapOnMarkedTokens } from './trap-package.mjs';
 
 // The Node entry's host, wrapped to count how often keys are prepared and the host is asked,
 // and to inject failures. Restored by the last test.
@@ -249,6 +251,39 @@ test('KeyObjects are prepared once per key set: per verifier, and per pooled one
   createVerifier({ jwks: JSON.stringify({ keys: [ec] }) }).free();
   assert.equal(seen.prepared - p, 2);
   assert.equal(seen.calls, calls);
+});
+
+test('after a trap, the rebuilt core gets the same prepared KeyObjects, and verifies through them', async () => {
+  const copy = trapPackage();
+  try {
+    const load = (f) => import(pathToFileURL(join(copy.dir, f)).href);
+    const api = await load('index.node.js');
+    const engine = await load('src/engine.js');
+    trapOnMarkedTokens(await load('dist/jwtgate.js'));
+    const host = await load('src/rsa-host.js');
+    const { nodeRsaOp: op } = await load('src/node-rsa.js');
+    const count = { prepared: 0, calls: 0 };
+    host.setRsaHost((c) => {
+      const f = op(c);
+      count.prepared++;
+      return (slot, sig) => {
+        count.calls++;
+        return f(slot, sig);
+      };
+    });
+    const v = api.createVerifier({ jwks: JWKS, cacheSize: 0 });
+    assert.equal(v.verify(token(goodSig), { now: NOW }).payload.sub, 'w');
+    const g = engine.generation();
+    assert.throws(() => v.verify('trap:unreachable', { now: NOW }), { code: 'ERR_INTERNAL' });
+    assert.equal(engine.generation(), g + 1);
+    assert.equal(v.verify(token(goodSig), { now: NOW }).payload.sub, 'w');
+    // s = n: refused by the core before the host is asked.
+    assert.throws(() => v.verify(token(N), { now: NOW }), { code: 'ERR_JWS_SIGNATURE_INVALID' });
+    assert.deepEqual(count, { prepared: 1, calls: 2 });
+    v.free();
+  } finally {
+    copy.remove();
+  }
 });
 
 test('rsaPrimitive takes auto or wasm only', () => {

@@ -16,6 +16,8 @@
 //! | EdDSA | Ed25519 (RFC 8032 §5.1.7) with ed25519-dalek's `verify_strict`: exactly 64 bytes, `S` canonical (`S < L`), `R` and the key not of small order, cofactorless equation. Small-order keys are refused when the key is loaded (`ERR_KEY_WEAK`, pinned by `tests/vectors/keys`); a small-order `R` makes the signature invalid. Go's `crypto/ed25519` (Vault) also refuses non-canonical `S` and is cofactorless, but accepts small-order keys and `R`: jwtgate is stricter there, which only matters for signatures no honest signer produces. Wycheproof's `ed25519_test.json` does not separate `verify` from `verify_strict` (both pass all 151 vectors) |
 //!
 //! The signature is always verified over `signing_input` exactly as given (RFC 7515 §5.2).
+//! For RS*/PS*, a host may compute `s^e mod n` ([`super::rsa::RsaPublicOp`]); every rule in the
+//! table is still checked here, so the table holds on both paths.
 
 use super::rsa::{HostKey, PssSalt, RsaHash, RsaScheme};
 use super::{Algorithm, PublicKey};

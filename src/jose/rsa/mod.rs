@@ -16,6 +16,12 @@
 //!   step by step (RFC 8017 §9.1.2) with MGF1 over the same hash and a salt as long as the
 //!   hash (RFC 7518 §3.5).
 //!
+//! # A host's primitive instead of the arithmetic
+//! A front end may lend the core its runtime's RSA public operation ([`RsaPublicOp`]: the npm
+//! package's Node entry lends OpenSSL's). It replaces `s^e mod n` and nothing else: the checks
+//! before it (signature length, `s < n`) and the encoding checks after it run here on both
+//! paths, and a host answer that is not exactly `k` bytes is a refusal (see `public_op`).
+//!
 //! # Variable time: public data only
 //! The arithmetic is **not constant time**: loop counts follow the exponent's bits, the final
 //! Montgomery subtraction and the comparisons branch on values. Everything it touches here is
