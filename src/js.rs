@@ -182,7 +182,7 @@ impl Verifier {
     #[wasm_bindgen(js_name = setRsaPublicOp)]
     pub fn set_rsa_public_op(&mut self, op: Option<js_sys::Function>) -> Result<(), JsValue> {
         let state = self.state.as_mut().ok_or_else(not_configured)?;
-        state.set_rsa_public_op(op.map(|f| alloc::boxed::Box::new(rsa_op::JsRsaOp(f)) as _));
+        state.set_rsa_public_op(op.map(|f| alloc::boxed::Box::new(rsa_op::JsRsaOp::new(f)) as _));
         Ok(())
     }
 
