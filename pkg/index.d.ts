@@ -126,6 +126,14 @@ export interface VerifyOptions {
    * most 2 MiB each.
    */
   cacheBytes?: number;
+  /**
+   * Where RSA signatures (RS256 to PS512) get `s^e mod n`: `'auto'` (default) uses Node's OpenSSL
+   * (`crypto.publicDecrypt` with `RSA_NO_PADDING`) from the Node entry and the module's own
+   * arithmetic elsewhere; `'wasm'` always uses the module's own (what browsers and the Envoy
+   * filter run). The padding, signature length and `s < n` are checked by the engine either way,
+   * so both accept exactly the same tokens.
+   */
+  rsaPrimitive?: 'auto' | 'wasm';
 }
 
 export interface KeyInfo {

@@ -4,9 +4,13 @@ import { initSync } from './dist/jwtgate.js';
 import { setMintReader } from './src/mint.js';
 import { setGateReader } from './src/gate-module.js';
 import { markLoaded } from './src/engine.js';
+import { setRsaHost } from './src/rsa-host.js';
+import { nodeRsaOp } from './src/node-rsa.js';
 
 initSync({ module: readFileSync(new URL('./dist/jwtgate_bg.wasm', import.meta.url)) });
 markLoaded();
+// RS*/PS* through OpenSSL's RSA public operation, the encoding still checked by the core.
+setRsaHost(nodeRsaOp);
 // The test-identity module is read on the first mintTestIdentity call only.
 setMintReader(() => readFileSync(new URL('./dist/jwtgate_mint_bg.wasm', import.meta.url)));
 // So is the gate module, on the first createGate call.

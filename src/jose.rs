@@ -21,7 +21,7 @@ pub use header::Header;
 pub use jwk::{
     jwks_to_pem, KeyOrigin, KeySet, KeySource, KeyType, PublicKey, SkippedKey, VerifyingKey,
 };
-pub use select::{verify_signature, verify_signature_with};
+pub use select::{verify_signature, verify_signature_using, verify_signature_with};
 pub use thumbprint::thumbprint;
 
 use alloc::boxed::Box;

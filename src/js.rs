@@ -15,6 +15,8 @@
 
 // The remote key-set lifecycle's boundary (`RemoteKeys`), kept apart from the verifier's.
 mod remote_keys;
+// A JavaScript function as the core's RSA public operation (the Node entry's host primitive).
+mod rsa_op;
 
 use alloc::borrow::Cow;
 use alloc::string::String;
@@ -166,6 +168,27 @@ impl Verifier {
             (Some(s), Some(now)) => s.bench_overhead(&token_text(token), now, iterations),
             _ => -1,
         }
+    }
+
+    /// The RSA keys a host prepares ([`Session::rsa_host_keys`]): `[{ slot, jwk }]` JSON text.
+    #[wasm_bindgen(js_name = rsaHostKeys)]
+    pub fn rsa_host_keys(&self) -> Result<String, JsValue> {
+        Ok(self.state.as_ref().ok_or_else(not_configured)?.rsa_host_keys())
+    }
+
+    /// Lends the core `op(slot, signature) => Uint8Array`, RSAVP1 for the keys of
+    /// `rsaHostKeys` ([`Session::set_rsa_public_op`]); `undefined` takes it back.
+    #[wasm_bindgen(js_name = setRsaPublicOp)]
+    pub fn set_rsa_public_op(&mut self, op: Option<js_sys::Function>) -> Result<(), JsValue> {
+        let state = self.state.as_mut().ok_or_else(not_configured)?;
+        state.set_rsa_public_op(op.map(|f| alloc::boxed::Box::new(rsa_op::JsRsaOp::new(f)) as _));
+        Ok(())
+    }
+
+    /// Test probe, [`Session::probe_signature`].
+    #[wasm_bindgen(js_name = __probeSignature)]
+    pub fn probe_signature(&self, alg: &str, message: &[u8], signature: &[u8]) -> i32 {
+        self.state.as_ref().map_or(-1, |s| s.probe_signature(alg, message, signature))
     }
 
     /// Cache counters: `{ len, capacity, hits, misses, bytes, maxBytes }`.

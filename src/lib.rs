@@ -94,18 +94,19 @@ pub use time::UnixTime;
 // Compact JWS, headers, algorithms and keys.
 pub use jose::{
     jwks_to_pem, parse_compact, parse_discovery, vault_may_forgive, vault_reading,
-    verify_signature, verify_signature_with, Algorithm, CompactJws, Discovery, Header, JoseError,
-    KeyError, KeyOrigin, KeySet, KeySource, KeyType, PublicKey, Segment, SkippedKey, VaultReading,
-    VerifyingKey,
+    verify_signature, verify_signature_using, verify_signature_with, Algorithm, CompactJws,
+    Discovery, Header, JoseError, KeyError, KeyOrigin, KeySet, KeySource, KeyType, PublicKey,
+    Segment, SkippedKey, VaultReading, VerifyingKey,
 };
 
 pub use jose::jwk::{PemKey, PemKeys};
-pub use jose::rsa::PssSalt;
+pub use jose::rsa::{PssSalt, RsaPublicOp};
 pub use jose::thumbprint::thumbprint;
 
 // Verification: signature, `alg` and claims in one call.
 pub use verify::{
-    explain, verify, verify_with, KeyInfo, Profile, Rejected, VaultProfile, Verified, VerifyOptions,
+    explain, verify, verify_using, verify_with, KeyInfo, Profile, Rejected, VaultProfile, Verified,
+    VerifyOptions,
 };
 
 // Claims: the `standard` (RFC 7519) and `vault` profiles.
@@ -187,7 +188,7 @@ pub mod __internal {
     pub use crate::claims::vault::check_claims as check_vault_claims;
     pub use crate::jose::pem::{from_pkcs1_der, from_spki_der};
     pub use crate::jose::precompute::PLAIN_USES;
-    pub use crate::jose::rsa::{PreparedRsaKey, RsaHash, RsaScheme};
+    pub use crate::jose::rsa::{HostKey, PreparedRsaKey, RsaHash, RsaScheme};
     pub use crate::policy::acl::{Rule, Store};
     pub use crate::policy::template::{check_balanced, render as render_template};
 }

@@ -13,6 +13,7 @@ pub mod input;
 pub mod members;
 pub mod options;
 pub mod prepared;
+mod rsa_host;
 
 use alloc::borrow::Cow;
 use alloc::string::String;
@@ -65,6 +66,8 @@ struct Configured {
     /// (`CacheKey::derive`), so a cache shared by mistake could never mix answers.
     options_fingerprint: [u8; 32],
     cache: Cache<CacheKey, CachedVerification>,
+    /// A host's RSA public operation for these keys, when one was lent ([`rsa_host`]).
+    rsa: Option<alloc::boxed::Box<dyn crate::jose::rsa::RsaPublicOp>>,
 }
 
 impl Session {
@@ -83,6 +86,7 @@ impl Session {
                 o.cache_size.unwrap_or(DEFAULT_CACHE_SIZE),
                 o.cache_bytes.unwrap_or(DEFAULT_CACHE_BYTES),
             ),
+            rsa: None,
         };
         Ok(Session {
             configured,
@@ -293,7 +297,8 @@ impl Configured {
         };
         if !hit {
             self.options.now = now;
-            let verified = verify::verify(token, &self.keys, &self.options)
+            let rsa = self.rsa.as_deref();
+            let verified = verify::verify_using(token, &self.keys, &self.options, rsa)
                 .map_err(|r| Failure::rejected(&r, token, &self.options.limits))?;
             let window = if caching {
                 cache::window(&verified.claims, now, self.tolerance, CACHE_MAX_AGE)

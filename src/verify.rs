@@ -51,7 +51,7 @@ use serde_json::{Map, Value};
 use crate::claims::{standard, vault, ClaimError, Mode, StandardOptions, VaultContext, Wording};
 use crate::error::Error;
 use crate::identity::Alias;
-use crate::jose::rsa::PssSalt;
+use crate::jose::rsa::{PssSalt, RsaPublicOp};
 use crate::jose::{self, Algorithm, Header, KeyError, KeySet};
 use crate::json::write::Out;
 use crate::limits::Limits;
@@ -270,9 +270,20 @@ fn vault_reading_note(r: &jose::VaultReading) -> Check {
 
 /// Verifies `token` against `keys`, failing fast.
 pub fn verify(token: &str, keys: &KeySet, opts: &VerifyOptions) -> Result<Verified, Rejected> {
+    verify_using(token, keys, opts, None)
+}
+
+/// [`verify`], with the RSA public operation computed by `rsa` when one is given (a host's
+/// primitive, see [`RsaPublicOp`]: every acceptance check stays in the core).
+pub fn verify_using(
+    token: &str,
+    keys: &KeySet,
+    opts: &VerifyOptions,
+    rsa: Option<&dyn RsaPublicOp>,
+) -> Result<Verified, Rejected> {
     let pss = opts.pss_salt();
     verify_with(token, opts, Mode::FailFast, |alg, kid, input, sig| {
-        key_from_set(keys, alg, kid, input, sig, pss)
+        key_from_set(keys, alg, kid, input, sig, pss, rsa)
     })
 }
 
@@ -281,7 +292,7 @@ pub fn verify(token: &str, keys: &KeySet, opts: &VerifyOptions) -> Result<Verifi
 pub fn explain(token: &str, keys: &KeySet, opts: &VerifyOptions) -> Result<Verified, Rejected> {
     let pss = opts.pss_salt();
     verify_with(token, opts, Mode::Explain, |alg, kid, input, sig| {
-        key_from_set(keys, alg, kid, input, sig, pss)
+        key_from_set(keys, alg, kid, input, sig, pss, None)
     })
 }
 
@@ -292,8 +303,9 @@ fn key_from_set(
     input: &[u8],
     sig: &[u8],
     pss: PssSalt,
+    rsa: Option<&dyn RsaPublicOp>,
 ) -> Result<KeyInfo, KeyError> {
-    let key = jose::verify_signature_with(alg, kid, input, sig, keys, pss)?;
+    let key = jose::verify_signature_using(alg, kid, input, sig, keys, pss, rsa)?;
     Ok(KeyInfo {
         kid: key.kid.clone(),
         alg,

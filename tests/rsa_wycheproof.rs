@@ -3,6 +3,13 @@
 //! [`jwtgate::__internal::PreparedRsaKey`]: the one primitive the project implements itself, so
 //! these vectors are what proves it.
 //!
+//! Each vector also goes through the host path ([`jwtgate::RsaPublicOp`], what the npm Node
+//! entry lends from OpenSSL), here with an independent big-integer `s^e mod n` (num-bigint-dig,
+//! through `rsa`) as the host: the verdict must be the same as the pure path's for every
+//! vector, and the host must never be asked about a signature the core refuses by itself (wrong
+//! length, `s ≥ n`). `pkg/test/rsa-host.test.mjs` runs the same vectors with Node's own
+//! primitive.
+//!
 //! `valid` must verify and `invalid` must not. `acceptable` vectors get jwtgate's policy below
 //! (the same as `manifest.json`'s): a flag without a policy fails the run, so a new kind of
 //! acceptable vector forces a decision. Every group's key must also load under the default
@@ -12,12 +19,37 @@
 // Test code: a malformed vector file should stop the run loudly.
 #![allow(clippy::unwrap_used)]
 
+use core::cell::Cell;
 use std::path::Path;
 
-use jwtgate::__internal::{PreparedRsaKey, RsaHash};
+use jwtgate::__internal::{HostKey, PreparedRsaKey, RsaHash, RsaScheme};
 use jwtgate::Limits;
-use jwtgate::PssSalt;
+use jwtgate::{PssSalt, RsaPublicOp};
+use rsa::BigUint;
 use serde_json::Value;
+
+/// A host RSAVP1 by other arithmetic (num-bigint-dig), which checks the core's promise: only
+/// `k`-byte signatures below `n` are ever handed over.
+struct BigIntHost {
+    n: BigUint,
+    e: BigUint,
+    k: usize,
+    calls: Cell<usize>,
+}
+
+impl RsaPublicOp for BigIntHost {
+    fn public_op(&self, slot: usize, signature: &[u8]) -> Option<Vec<u8>> {
+        assert_eq!(slot, 7, "the slot given with the key");
+        assert_eq!(signature.len(), self.k, "host asked about a signature of the wrong length");
+        let s = BigUint::from_bytes_be(signature);
+        assert!(s < self.n, "host asked about a signature >= n");
+        self.calls.set(self.calls.get() + 1);
+        let em = s.modpow(&self.e, &self.n).to_bytes_be();
+        let mut out = vec![0u8; self.k - em.len()];
+        out.extend_from_slice(&em);
+        Some(out)
+    }
+}
 
 /// `acceptable` flags and whether jwtgate accepts them. MissingNull: a DigestInfo without the
 /// NULL parameter; RFC 8017 §9.2 note 2 tolerates it but Go's `crypto/rsa` (what Vault runs)
@@ -43,6 +75,9 @@ struct Counts {
     valid: usize,
     invalid: usize,
     acceptable: usize,
+    /// Vectors refused before the exponentiation (wrong length or `s ≥ n`): never shown to a
+    /// host.
+    host_refused_before: usize,
 }
 
 fn run_file(path: &Path, pss: bool) -> Counts {
@@ -66,6 +101,15 @@ fn run_file(path: &Path, pss: bool) -> Counts {
         )
         .unwrap_or_else(|e| panic!("{name}: key refused: {e}"));
         assert_eq!(key.modulus_bits() as u64, group["keySize"].as_u64().unwrap(), "{name}");
+        let modulus = hex(group["publicKey"]["modulus"].as_str().unwrap());
+        let n = BigUint::from_bytes_be(&modulus);
+        let e =
+            BigUint::from_bytes_be(&hex(group["publicKey"]["publicExponent"].as_str().unwrap()));
+        let host = BigIntHost { n: n.clone(), e, k: key.modulus_len(), calls: Cell::new(0) };
+        let via_host = |scheme: RsaScheme, digest: &[u8], sig: &[u8]| {
+            let h = HostKey { op: &host, slot: 7 };
+            key.verify_digest(Some(h), scheme, hash, digest, sig)
+        };
         for test in group["tests"].as_array().unwrap() {
             let id = test["tcId"].as_u64().unwrap();
             let msg = hex(test["msg"].as_str().unwrap());
@@ -76,6 +120,21 @@ fn run_file(path: &Path, pss: bool) -> Counts {
             } else {
                 key.verify_pkcs1v15(hash, &digest, &sig)
             };
+            // The host path: the same verdict, and the host asked exactly when the core's own
+            // checks let the signature through to the exponentiation.
+            let before = host.calls.get();
+            let scheme = if pss { RsaScheme::Pss } else { RsaScheme::Pkcs1v15 };
+            if via_host(scheme, &digest, &sig) != got {
+                failures.push(format!("{name} tcId {id}: host path disagrees ({got} pure)"));
+            }
+            let reaches = sig.len() == key.modulus_len() && BigUint::from_bytes_be(&sig) < n;
+            if host.calls.get() - before != usize::from(reaches) {
+                failures.push(format!(
+                    "{name} tcId {id}: host asked {} times",
+                    host.calls.get() - before
+                ));
+            }
+            counts.host_refused_before += usize::from(!reaches);
             // A vector signed with another salt length than its group's ("s_len changed to N",
             // see manifest.json `pssSaltChanged`) is a valid signature with salt length N.
             let changed_salt = test["comment"]
@@ -112,6 +171,9 @@ fn run_file(path: &Path, pss: bool) -> Counts {
             };
             if pss {
                 let got_any = key.verify_pss_with(hash, &digest, &sig, PssSalt::Any);
+                if via_host(RsaScheme::PssAnySalt, &digest, &sig) != got_any {
+                    failures.push(format!("{name} tcId {id}: host path disagrees (any salt)"));
+                }
                 if got_any != want_any {
                     failures.push(format!(
                         "{name} tcId {id} (any salt length): expected {}, got {}",
@@ -149,11 +211,16 @@ fn run_prefix(prefix: &str, pss: bool) -> usize {
     files.sort();
     assert!(!files.is_empty(), "no {prefix}* files in {}", dir.display());
     let mut total = 0;
+    let mut refused_before = 0;
     for file in &files {
         let c = run_file(file, pss);
         eprintln!("{}: {c:?}", file.file_name().unwrap().to_string_lossy());
         total += c.valid + c.invalid + c.acceptable;
+        refused_before += c.host_refused_before;
     }
+    // The vectors include signatures of the wrong length and `s ≥ n`, so the host path's
+    // "refused before the host" branch is exercised, not assumed.
+    assert!(refused_before > 0, "no {prefix}* vector is refused before the exponentiation");
     total
 }
 

@@ -7,6 +7,7 @@ import { enter, failed, generation, onRestart, wasm } from './engine.js';
 import { JwtgateError, unwrap } from './errors.js';
 import { checkDocument, checkToken, limitOf, utf8Length, DEFAULT_MAX_DOCUMENT_LEN } from './limits.js';
 import { mintModule } from './mint.js';
+import { hostRsaOp } from './rsa-host.js';
 
 // The gate (the Envoy filter's whole decision) is part of the API every entry exports.
 export { createGate } from './gate.js';
@@ -26,6 +27,7 @@ const VERIFY_OPTIONS = new Set([
   'limits',
   'cacheSize',
   'cacheBytes',
+  'rsaPrimitive',
 ]);
 
 /** Default bound on one verifier's cached answers (`cacheBytes`), in bytes. */
@@ -91,6 +93,9 @@ function verifierOptions(options) {
   if (o.cacheBytes !== undefined && !(Number.isSafeInteger(o.cacheBytes) && o.cacheBytes >= 0)) {
     throw invalid('cacheBytes must be a whole number of bytes (0 disables the cache)');
   }
+  if (o.rsaPrimitive !== undefined && o.rsaPrimitive !== 'auto' && o.rsaPrimitive !== 'wasm') {
+    throw invalid(`rsaPrimitive must be 'auto' or 'wasm', not ${JSON.stringify(o.rsaPrimitive)}`);
+  }
   // In the order the core reads them (role, config, then the keys).
   const maxDoc = limitOf(o.limits, 'maxDocumentLen');
   const role = text(o.role);
@@ -118,6 +123,9 @@ function verifierOptions(options) {
     limits: o.limits,
     cacheSize: o.cacheSize,
     cacheBytes: o.cacheBytes,
+    // Not the core's: which RSA arithmetic the verifier gets (./rsa-host.js). Only 'wasm' is
+    // kept, so it is part of the pool key and the default adds nothing to it.
+    rsaPrimitive: o.rsaPrimitive === 'wasm' ? 'wasm' : undefined,
   };
 }
 
@@ -219,7 +227,8 @@ function makeVerifier(options, want) {
   enter();
   // A verifier that caches nothing (`cacheSize: 0`) takes none of the budget.
   const bytes = grant(options.cacheSize === 0 ? 0 : want);
-  const config = JSON.stringify({ ...options, cacheBytes: bytes });
+  const { rsaPrimitive, ...coreOptions } = options;
+  const config = JSON.stringify({ ...coreOptions, cacheBytes: bytes });
   const maxToken = limitOf(options.limits, 'maxTokenLen');
   const maxDoc = limitOf(options.limits, 'maxDocumentLen');
   let core;
@@ -245,6 +254,9 @@ function makeVerifier(options, want) {
   // `{ list, key, text }` (`text` null when the setup has no hazard), found once per setup.
   let noted;
   let memoHits = 0;
+  // The host's RSA public operation for these keys (./rsa-host.js): prepared with the first
+  // core, lent again to every core rebuilt from the same options. `null`: none.
+  let rsaOp;
   const forget = (token, hit) => {
     memo.delete(token);
     memoBytes -= hit.bytes;
@@ -259,6 +271,8 @@ function makeVerifier(options, want) {
       core = undefined;
       const fresh = new wasm.Verifier();
       unwrap(fresh.configure(config));
+      rsaOp ??= hostRsaOp(fresh, rsaPrimitive) ?? null;
+      if (rsaOp !== null) fresh.setRsaPublicOp(rsaOp);
       capacity = unwrap(fresh.cacheStats()).capacity;
       core = fresh;
       coreGeneration = generation();
@@ -779,7 +793,9 @@ export function evaluateTrustPolicy(token, options = {}) {
   checkDocument(policy, limitOf(o.limits, 'maxDocumentLen'), 'invalid trust policy: trust policy: ');
   const input = JSON.stringify({ trustPolicy: policy, providerUrl, clientIds: list(clientIds), accountId });
   const at = toSeconds(now);
-  return call(() => wasm.evaluateTrustPolicy(token, JSON.stringify(o), input, at));
+  // The trust-policy check verifies on the module's own RSA arithmetic whatever rsaPrimitive says.
+  const { rsaPrimitive, ...coreOptions } = o;
+  return call(() => wasm.evaluateTrustPolicy(token, JSON.stringify(coreOptions), input, at));
 }
 
 /** Runs one module-level export (`fn` returns its envelope) through the engine's guard. */

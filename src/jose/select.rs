@@ -25,7 +25,7 @@
 use alloc::vec::Vec;
 
 use super::jwk::{KeySet, KeySource, VerifyingKey};
-use super::rsa::PssSalt;
+use super::rsa::{HostKey, PssSalt, RsaPublicOp};
 use super::{signature, Algorithm, KeyError};
 
 /// Verifies `signature` over `signing_input` for a token with header `alg` and `kid`,
@@ -49,6 +49,21 @@ pub fn verify_signature_with<'k>(
     signature: &[u8],
     keys: &'k KeySet,
     pss: PssSalt,
+) -> Result<&'k VerifyingKey, KeyError> {
+    verify_signature_using(alg, kid, signing_input, signature, keys, pss, None)
+}
+
+/// [`verify_signature_with`], with the RSA public operation computed by `rsa` when one is
+/// given, for the key at each position of `keys.keys` (see [`RsaPublicOp`]; selection and every
+/// acceptance check are the same either way).
+pub fn verify_signature_using<'k>(
+    alg: Algorithm,
+    kid: Option<&str>,
+    signing_input: &[u8],
+    signature: &[u8],
+    keys: &'k KeySet,
+    pss: PssSalt,
+    rsa: Option<&dyn RsaPublicOp>,
 ) -> Result<&'k VerifyingKey, KeyError> {
     let kid = match keys.source {
         KeySource::Jwks => kid,
@@ -75,8 +90,9 @@ pub fn verify_signature_with<'k>(
     let mut tried = 0usize;
     let mut mismatch: Option<KeyError> = None;
     let mut kinds: Vec<&'static str> = Vec::new();
-    let candidates = keys.keys.iter().filter(|k| kid.is_none() || k.kid.as_deref() == kid);
-    for key in candidates {
+    let candidates =
+        keys.keys.iter().enumerate().filter(|(_, k)| kid.is_none() || k.kid.as_deref() == kid);
+    for (slot, key) in candidates {
         kinds.push(key.key.kind());
         if let Some(key_alg) = key.alg {
             if key_alg != alg {
@@ -92,7 +108,8 @@ pub fn verify_signature_with<'k>(
             continue;
         }
         tried = tried.saturating_add(1);
-        if signature::verify_with(alg, &key.key, signing_input, signature, pss) {
+        let host = rsa.map(|op| HostKey { op, slot });
+        if signature::verify_using(alg, &key.key, host, signing_input, signature, pss) {
             return Ok(key);
         }
     }

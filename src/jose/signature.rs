@@ -16,27 +16,38 @@
 //! | EdDSA | Ed25519 (RFC 8032 §5.1.7) with ed25519-dalek's `verify_strict`: exactly 64 bytes, `S` canonical (`S < L`), `R` and the key not of small order, cofactorless equation. Small-order keys are refused when the key is loaded (`ERR_KEY_WEAK`, pinned by `tests/vectors/keys`); a small-order `R` makes the signature invalid. Go's `crypto/ed25519` (Vault) also refuses non-canonical `S` and is cofactorless, but accepts small-order keys and `R`: jwtgate is stricter there, which only matters for signatures no honest signer produces. Wycheproof's `ed25519_test.json` does not separate `verify` from `verify_strict` (both pass all 151 vectors) |
 //!
 //! The signature is always verified over `signing_input` exactly as given (RFC 7515 §5.2).
+//! For RS*/PS*, a host may compute `s^e mod n` ([`super::rsa::RsaPublicOp`]); every rule in the
+//! table is still checked here, so the table holds on both paths.
 
-use super::rsa::{PssSalt, RsaHash, RsaScheme};
+use super::rsa::{HostKey, PssSalt, RsaHash, RsaScheme};
 use super::{Algorithm, PublicKey};
 
 /// Whether `sig` is a valid `alg` signature by `key` over `msg`, with the PSS salt lengths `pss`
 /// allows (the Vault profile passes [`PssSalt::Any`], what go-jose accepts; every other
-/// algorithm is unaffected). `false` also when the key cannot verify `alg` at all (see
-/// [`PublicKey::fits`]).
-pub fn verify_with(alg: Algorithm, key: &PublicKey, msg: &[u8], sig: &[u8], pss: PssSalt) -> bool {
+/// algorithm is unaffected), and an RSA key's public operation computed by `host` when one is
+/// given ([`super::rsa::RsaPublicOp`]: every acceptance check stays in the core; other keys
+/// ignore it). `false` also when the key cannot verify `alg` at all (see [`PublicKey::fits`]).
+pub fn verify_using(
+    alg: Algorithm,
+    key: &PublicKey,
+    host: Option<HostKey<'_>>,
+    msg: &[u8],
+    sig: &[u8],
+    pss: PssSalt,
+) -> bool {
     use Algorithm::*;
     let pss_scheme = match pss {
         PssSalt::HashLength => RsaScheme::Pss,
         PssSalt::Any => RsaScheme::PssAnySalt,
     };
+    let pkcs1 = RsaScheme::Pkcs1v15;
     match (alg, key) {
-        (RS256, PublicKey::Rsa(k)) => k.verify(RsaScheme::Pkcs1v15, RsaHash::Sha256, msg, sig),
-        (RS384, PublicKey::Rsa(k)) => k.verify(RsaScheme::Pkcs1v15, RsaHash::Sha384, msg, sig),
-        (RS512, PublicKey::Rsa(k)) => k.verify(RsaScheme::Pkcs1v15, RsaHash::Sha512, msg, sig),
-        (PS256, PublicKey::Rsa(k)) => k.verify(pss_scheme, RsaHash::Sha256, msg, sig),
-        (PS384, PublicKey::Rsa(k)) => k.verify(pss_scheme, RsaHash::Sha384, msg, sig),
-        (PS512, PublicKey::Rsa(k)) => k.verify(pss_scheme, RsaHash::Sha512, msg, sig),
+        (RS256, PublicKey::Rsa(k)) => k.verify_using(host, pkcs1, RsaHash::Sha256, msg, sig),
+        (RS384, PublicKey::Rsa(k)) => k.verify_using(host, pkcs1, RsaHash::Sha384, msg, sig),
+        (RS512, PublicKey::Rsa(k)) => k.verify_using(host, pkcs1, RsaHash::Sha512, msg, sig),
+        (PS256, PublicKey::Rsa(k)) => k.verify_using(host, pss_scheme, RsaHash::Sha256, msg, sig),
+        (PS384, PublicKey::Rsa(k)) => k.verify_using(host, pss_scheme, RsaHash::Sha384, msg, sig),
+        (PS512, PublicKey::Rsa(k)) => k.verify_using(host, pss_scheme, RsaHash::Sha512, msg, sig),
         // Exactly 2 × 32 / 48 / 66 bytes, r and s in [1, n-1] (`Signature::from_slice`), then
         // u₁·G + u₂·Q ([`super::ecdsa`]).
         (ES256, PublicKey::P256(k)) => k.verify(msg, sig),

@@ -56,6 +56,9 @@ const wrong: Code = 'ERR_NOT_A_CODE';
 mintTestIdentity({ alg: 'HS256' });
 // @ts-expect-error: cacheBytes is a number of bytes
 createVerifier({ jwks: minted.jwks, cacheBytes: '8MiB' });
+createVerifier({ jwks: minted.jwks, rsaPrimitive: 'wasm' }).free();
+// @ts-expect-error: the RSA primitive is 'auto' or 'wasm'
+createVerifier({ jwks: minted.jwks, rsaPrimitive: 'openssl' });
 void grantedBytes;
 // @ts-expect-error: a request needs a path
 authorize(minted.token, { jwks: minted.jwks, policies: [], request: { capability: 'read' } });

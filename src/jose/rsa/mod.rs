@@ -16,6 +16,12 @@
 //!   step by step (RFC 8017 §9.1.2) with MGF1 over the same hash and a salt as long as the
 //!   hash (RFC 7518 §3.5).
 //!
+//! # A host's primitive instead of the arithmetic
+//! A front end may lend the core its runtime's RSA public operation ([`RsaPublicOp`]: the npm
+//! package's Node entry lends OpenSSL's). It replaces `s^e mod n` and nothing else: the checks
+//! before it (signature length, `s < n`) and the encoding checks after it run here on both
+//! paths, and a host answer that is not exactly `k` bytes is a refusal (see `public_op`).
+//!
 //! # Variable time: public data only
 //! The arithmetic is **not constant time**: loop counts follow the exponent's bits, the final
 //! Montgomery subtraction and the comparisons branch on values. Everything it touches here is
@@ -32,6 +38,7 @@
 
 mod emsa;
 mod montgomery;
+mod public_op;
 
 use alloc::vec::Vec;
 use core::fmt;
@@ -41,6 +48,7 @@ use sha2::Digest;
 use crate::code::Code;
 use crate::limits::Limits;
 use montgomery::{be_from_limbs, less_than, limbs_from_be, Modulus};
+pub use public_op::{HostKey, RsaPublicOp};
 
 /// Largest public exponent accepted: `2³³ − 1`, the bound `rsa` 0.9 enforces.
 pub const MAX_PUBLIC_EXPONENT: u64 = (1 << 33) - 1;
@@ -234,6 +242,13 @@ impl PreparedRsaKey {
     /// RSAVP1 (RFC 8017 §5.2.2): `signature^e mod n` as `k` big-endian bytes, or `None` if
     /// the signature is not exactly `k` bytes or its value is `≥ n`.
     pub fn public_op(&self, signature: &[u8]) -> Option<Vec<u8>> {
+        self.public_op_using(None, signature)
+    }
+
+    /// [`PreparedRsaKey::public_op`], computed by `host` when one is given: the length and
+    /// `s < n` checks are made here first either way, and the host's answer must be exactly
+    /// `k` bytes (see [`RsaPublicOp`]).
+    pub fn public_op_using(&self, host: Option<HostKey<'_>>, signature: &[u8]) -> Option<Vec<u8>> {
         if signature.len() != self.len {
             return None;
         }
@@ -241,20 +256,16 @@ impl PreparedRsaKey {
         if !less_than(&s, self.modulus.n()) {
             return None;
         }
-        be_from_limbs(&self.modulus.pow_public(&s, self.e), self.len)
+        match host {
+            Some(h) => h.op.public_op(h.slot, signature).filter(|em| em.len() == self.len),
+            None => be_from_limbs(&self.modulus.pow_public(&s, self.e), self.len),
+        }
     }
 
     /// RSASSA-PKCS1-v1_5 verification (RFC 8017 §8.2.2) of `signature` over a message whose
     /// `hash` digest is `digest`.
     pub fn verify_pkcs1v15(&self, hash: RsaHash, digest: &[u8], signature: &[u8]) -> bool {
-        // Cheap length check first: a wrong-size digest never needs the exponentiation.
-        if digest.len() != hash.output_len() {
-            return false;
-        }
-        match self.public_op(signature) {
-            Some(em) => emsa::pkcs1v15_matches(&em, hash, digest),
-            None => false,
-        }
+        self.verify_digest(None, RsaScheme::Pkcs1v15, hash, digest, signature)
     }
 
     /// RSASSA-PSS verification (RFC 8017 §8.1.2) with MGF1(`hash`) and salt length = hash
@@ -271,12 +282,33 @@ impl PreparedRsaKey {
         signature: &[u8],
         salt: PssSalt,
     ) -> bool {
+        let scheme = match salt {
+            PssSalt::HashLength => RsaScheme::Pss,
+            PssSalt::Any => RsaScheme::PssAnySalt,
+        };
+        self.verify_digest(None, scheme, hash, digest, signature)
+    }
+
+    /// Verifies `signature` under `scheme` over a message whose `hash` digest is `digest`,
+    /// with RSAVP1 computed by `host` when one is given ([`RsaPublicOp`]): every check but
+    /// the exponentiation itself is the same on both paths.
+    pub fn verify_digest(
+        &self,
+        host: Option<HostKey<'_>>,
+        scheme: RsaScheme,
+        hash: RsaHash,
+        digest: &[u8],
+        signature: &[u8],
+    ) -> bool {
+        // Cheap length check first: a wrong-size digest never needs the exponentiation.
         if digest.len() != hash.output_len() {
             return false;
         }
-        match self.public_op(signature) {
-            Some(em) => emsa::pss_matches(&em, self.bits, hash, digest, salt),
-            None => false,
+        let Some(em) = self.public_op_using(host, signature) else { return false };
+        match scheme {
+            RsaScheme::Pkcs1v15 => emsa::pkcs1v15_matches(&em, hash, digest),
+            RsaScheme::Pss => emsa::pss_matches(&em, self.bits, hash, digest, PssSalt::HashLength),
+            RsaScheme::PssAnySalt => emsa::pss_matches(&em, self.bits, hash, digest, PssSalt::Any),
         }
     }
 
@@ -289,12 +321,19 @@ impl PreparedRsaKey {
         signing_input: &[u8],
         signature: &[u8],
     ) -> bool {
-        let digest = hash.digest(signing_input);
-        match scheme {
-            RsaScheme::Pkcs1v15 => self.verify_pkcs1v15(hash, &digest, signature),
-            RsaScheme::Pss => self.verify_pss(hash, &digest, signature),
-            RsaScheme::PssAnySalt => self.verify_pss_with(hash, &digest, signature, PssSalt::Any),
-        }
+        self.verify_using(None, scheme, hash, signing_input, signature)
+    }
+
+    /// [`PreparedRsaKey::verify`] with RSAVP1 computed by `host` when one is given.
+    pub fn verify_using(
+        &self,
+        host: Option<HostKey<'_>>,
+        scheme: RsaScheme,
+        hash: RsaHash,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> bool {
+        self.verify_digest(host, scheme, hash, &hash.digest(signing_input), signature)
     }
 }
 
