@@ -211,10 +211,12 @@ struct Search {
     steps: usize,
 }
 
-/// Backtracking match of `toks` against `path` (`glob`: a prefix is enough).
+/// Backtracking match of `toks` against `path` (`glob`: a prefix is enough). Literal characters
+/// are matched in a loop, so the recursion is only as deep as the pattern's free directives and
+/// `+` segments (at most [`MAX_STEPS`] calls in all).
 fn walk<'a>(
-    toks: &[Tok<'a>],
-    path: &str,
+    mut toks: &[Tok<'a>],
+    mut path: &str,
     glob: bool,
     bound: &mut BTreeMap<String, String>,
     search: &mut Search,
@@ -223,6 +225,12 @@ fn walk<'a>(
         return;
     }
     search.steps += 1;
+    while let Some((Tok::Char(c), rest)) = toks.split_first() {
+        match path.strip_prefix(*c) {
+            Some(p) => (toks, path) = (rest, p),
+            None => return,
+        }
+    }
     let Some((first, rest)) = toks.split_first() else {
         if (glob || path.is_empty()) && !search.out.contains(bound) {
             search.out.push(bound.clone());
@@ -230,11 +238,8 @@ fn walk<'a>(
         return;
     };
     match first {
-        Tok::Char(c) => {
-            if let Some(p) = path.strip_prefix(*c) {
-                walk(rest, p, glob, bound, search);
-            }
-        }
+        // Consumed by the loop above.
+        Tok::Char(_) => {}
         Tok::Plus => {
             let end = path.find('/').unwrap_or(path.len());
             walk(rest, &path[end..], glob, bound, search);
@@ -454,6 +459,24 @@ mod tests {
         let (allowed, d) = check(&p, "kv/prod/x");
         assert!(!allowed);
         assert!(d.is_some_and(|d| !d.exact && d.login.is_empty()));
+    }
+
+    #[test]
+    fn a_search_too_large_to_finish_is_cut_and_marked_inexact() {
+        // Three adjacent free values before a character the path lacks: every split of the
+        // path would be tried. The step bound ends it; the answer is taken as depending.
+        let d = |k: &str| format!("{{{{identity.entity.aliases.acc.metadata.{k}}}}}");
+        let text =
+            format!(r#"path "kv/{}{}{}x" {{ capabilities = ["read"] }}"#, d("a"), d("b"), d("c"));
+        let policy = parse_policy("p", &text, &Limits::default()).unwrap();
+        let alias = Alias { name: "n".into(), metadata: BTreeMap::new(), groups: Vec::new() };
+        let ctx = TemplateContext::for_alias(&alias, ACC, UnixTime(0));
+        let path = format!("kv/{}", "y".repeat(2000));
+        let req = Request::parse(path, "read").unwrap();
+        let free = [String::from("a"), String::from("b"), String::from("c")];
+        let dep = depends(&[policy], &ctx, ACC, &free, &req, false).unwrap();
+        assert!(!dep.exact && dep.login.is_empty(), "{dep:?}");
+        assert!(dep.message.contains("may change it"), "{}", dep.message);
     }
 
     #[test]
