@@ -330,8 +330,9 @@ export interface AuthorizeReport {
   /** The token's verification, every check. */
   verification: Report;
   /**
-   * Present when this answer (allowed or denied) depends on who logged in last with the same
-   * entity alias: the hazards and the verified fix. Absent when the setup has no hazard.
+   * Present when the setup has login-order hazards (answers that can depend on who logged in
+   * last with the same entity alias): the hazards, the verified fix and, when this answer
+   * (allowed or denied) does depend on it, `depends`. Absent when the setup has no hazard.
    */
   loginOrder?: LoginOrderNote;
 }
@@ -583,7 +584,9 @@ export interface Decision {
   alias?: { name: string; metadata: Record<string, string>; groups?: string[] };
   /** The authorize report of the provider's Vault policies. */
   policies?: Record<string, unknown>;
-  /** Hazards that make this answer depend on who logged in last (security/reliability only). */
+  /** Present when this answer depends on login order: another login sharing the alias gets the other answer. */
+  depends_on_login_order?: LoginOrderDependence;
+  /** The provider's login-order hazards (security/reliability only), with every Vault policy answer. */
   login_order?: LoginOrderFinding[];
   /** The verified fix for `login_order`'s hazards, when one exists (only with `login_order`). */
   login_fix?: LoginOrderSuggestion;
@@ -765,6 +768,25 @@ export interface LoginOrderSuggestion {
 export interface LoginOrderNote {
   hazards: LoginOrderFinding[];
   fix?: LoginOrderSuggestion;
+  /**
+   * Present when this answer depends on login order: another login with the same alias name,
+   * its undetermined templated keys holding other values, gets the other answer
+   * (src/login_order/depends.rs). Absent when every such login gets this answer.
+   */
+  depends?: LoginOrderDependence;
+}
+/** How one answer depends on login order (the mark beside the verdict). */
+export interface LoginOrderDependence {
+  /** This token's answer, as if it logged in last. */
+  verdict: 'allowed' | 'denied';
+  /** The answer after `login` logs in. */
+  otherwise: 'allowed' | 'denied';
+  /** That login's alias metadata where it differs; `null` = any value the request path does not name there. */
+  login: Record<string, string | null>;
+  /** False when jwtgate stopped before deciding every value such a login can give (taken as depending). */
+  exact: boolean;
+  /** In words, for the line beside the verdict. */
+  message: string;
 }
 export type LoginStep =
   | string

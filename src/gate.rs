@@ -28,8 +28,10 @@
 //! waiting), `code` (refusals), `message` (full: a refusal's whole message; a wait names the
 //! providers), `provider`, `reply` `{status, headers, body}` or `upstream` `{set?, remove?,
 //! path?}` (`{}` when nothing changes), `checks`, `also_failing`, `alias`, `policies` (the
-//! authorize report), `login_order` (the provider's hazards when policies decided), `login_fix` (their
-//! verified fix, with `login_order`).
+//! authorize report), `depends_on_login_order` (when another login sharing the alias would get
+//! the other answer: `{verdict, otherwise, login, exact, message}`), `login_order` (the
+//! provider's hazards when policies decided), `login_fix` (their verified fix, with
+//! `login_order`).
 
 mod answers;
 pub mod config;
@@ -53,5 +55,6 @@ pub use keyset::{
     Document, FetchProblem, FetchRequest, Handled, KeySetConfig, Keys, RemoteKeySet, Source,
 };
 
+// The Envoy filter's native tests reuse its signed-token helpers.
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -31,7 +31,7 @@ use crate::documents;
 use crate::failure::Failure;
 use crate::js_shared::{ok, unix_time};
 use crate::limits::Limits;
-use crate::login_order::run::{self as login_order_run, LoginOrderInput};
+use crate::login_order::run::{self as login_order_run, AnswerInput, LoginOrderInput};
 use crate::session::{from_json, Answer, AuthorizeInput, Session, SessionOptions};
 use crate::time::UnixTime;
 use crate::web_identity::{self, WebIdentityInput};
@@ -302,6 +302,14 @@ pub fn login_order(input: &str, now: f64) -> Result<String, JsValue> {
 #[wasm_bindgen(js_name = loginOrderNote)]
 pub fn login_order_note(input: &str) -> Result<String, JsValue> {
     answer(from_json::<LoginOrderInput>(input).and_then(|i| login_order_run::note_of(&i)))
+}
+
+/// Whether one Vault policy answer depends on login order
+/// ([`login_order_run::depends_of`]): `{"ok": dependence}`, `null` when it does not.
+#[wasm_bindgen(js_name = loginOrderDepends)]
+pub fn login_order_depends(input: &str, now: f64) -> Result<String, JsValue> {
+    let now = time(now)?;
+    answer(from_json::<AnswerInput>(input).and_then(|i| login_order_run::depends_of(&i, now)))
 }
 
 /// Test builds only (feature `test-trap`, never in `pkg/dist`): traps the module the way the

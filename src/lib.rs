@@ -164,6 +164,10 @@ pub use inspect::{inspect, Inspection, Note, SegmentInfo, SegmentStatus, StrictE
 
 // Login order: aliases shared between workloads, the fix, and a login simulation.
 pub use login_order::analyze::analyze as analyze_login_order;
+pub use login_order::depends::{
+    depends as login_order_depends, free_keys as login_order_free_keys,
+    Dependence as LoginOrderDependence,
+};
 pub use login_order::fix::suggest as suggest_login_fix;
 pub use login_order::knowledge::Resolved;
 pub use login_order::note::note as login_order_note;

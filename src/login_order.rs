@@ -16,6 +16,7 @@
 //! | the fix, re-checked by the analysis | [`fix`] |
 //! | a sequence of logins and requests, as Vault stores and decides it | [`simulate`] |
 //! | what a shown verdict carries: the hazards and the fix | [`note`] |
+//! | whether one answer depends on login order (another login sharing the alias flips it) | [`depends`] |
 //!
 //! Finding codes ([`FindingCode`]) are stable: they are only ever added.
 //!
@@ -43,6 +44,7 @@ use crate::policy::Policy;
 use crate::role::VaultRole;
 
 pub mod analyze;
+pub mod depends;
 pub mod example;
 pub mod fix;
 pub mod knowledge;

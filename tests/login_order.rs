@@ -10,6 +10,7 @@ use jwtgate::parse_policy;
 use jwtgate::Request;
 use jwtgate::VaultRole;
 use jwtgate::{analyze_login_order, login_order_note, simulate_logins, suggest_login_fix};
+use jwtgate::{login_order_depends, login_order_free_keys, Alias, Authorizer, TemplateContext};
 use jwtgate::{Knowledge, Setup, Severity, Step};
 use jwtgate::{Limits, UnixTime};
 use serde_json::{json, Value};
@@ -153,6 +154,37 @@ fn check_note(file: &str, doc: &Value, s: &Setup) {
     }
 }
 
+/// Each single answer: the policies decide it as expected for the token's own alias, and it
+/// depends on login order exactly when the vector says, with the other login it names.
+fn check_answers(file: &str, doc: &Value, s: &Setup) {
+    let Some(answers) = doc.get("answers").and_then(Value::as_array) else { return };
+    let free = login_order_free_keys(&analyze_login_order(s));
+    let accessor = doc["accessor"].as_str().unwrap();
+    for (i, a) in answers.iter().enumerate() {
+        let at = format!("{file}: answers[{i}]");
+        let alias = Alias {
+            name: a["alias"]["name"].as_str().unwrap().into(),
+            metadata: serde_json::from_value(a["alias"]["metadata"].clone()).unwrap(),
+            groups: Vec::new(),
+        };
+        let ctx =
+            TemplateContext::for_alias(&alias, accessor, UnixTime(doc["now"].as_i64().unwrap()));
+        let r = &a["request"];
+        let req =
+            Request::parse(r["path"].as_str().unwrap(), r["operation"].as_str().unwrap()).unwrap();
+        let allowed = Authorizer::new(&s.policies, &ctx).authorize(&req).allowed;
+        assert_eq!(allowed, a["allowed"].as_bool().unwrap(), "{at}: allowed");
+        let dep = login_order_depends(&s.policies, &ctx, accessor, &free, &req, allowed);
+        assert_eq!(dep.is_some(), a["dependsOnOrder"].as_bool().unwrap(), "{at}: {dep:#?}");
+        let Some(dep) = dep else { continue };
+        assert!(dep.exact, "{at}: exact");
+        assert_eq!(json!(dep.login), a["login"], "{at}: the other login");
+        assert_eq!(dep.verdict, if allowed { "allowed" } else { "denied" }, "{at}");
+        assert_eq!(dep.otherwise, if allowed { "denied" } else { "allowed" }, "{at}");
+        assert!(dep.message.contains(&format!("{:?}", alias.name)), "{at}: {}", dep.message);
+    }
+}
+
 #[test]
 fn login_order_vectors() {
     let docs = support::load_kind("login-order");
@@ -161,6 +193,7 @@ fn login_order_vectors() {
         let s = setup(file, doc);
         check_analysis(file, doc, &s);
         check_note(file, doc, &s);
+        check_answers(file, doc, &s);
         check_simulation(file, doc, &s);
     }
 }

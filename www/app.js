@@ -35,6 +35,12 @@ let lastAnswer = { entries: [], now: undefined };
  * token box still holds the shared token.
  */
 let shared = null;
+/**
+ * What is known of the issuer's claims (the npm `knowledge` option, camelCase), from an imported
+ * gate configuration's `vault.knowledge` or a state link; the page has no field for it. Passed to
+ * the login-order panel, the policy decision and the gate configuration built from the fields.
+ */
+let knowledge = null;
 /** The login-order panel's example second token (login-order-view.js exampleToken). */
 let lastExample = null;
 /** The token's iss (the default for "Discover from issuer"). */
@@ -255,7 +261,7 @@ async function decideGate(token, opts, clock) {
   const req = gateRequest(withheld ? `${token}${standIn(shared.sigLen)}` : token, withPolicies ? request : null);
   if (!req) return null;
   const vault = mode() === 'vault' && opts.role
-    ? { role: opts.role, roleName: opts.roleName, config: opts.config, accessor: chooseAccessor($('accessor').value.trim(), policies).accessor, policies }
+    ? { role: opts.role, roleName: opts.roleName, config: opts.config, accessor: chooseAccessor($('accessor').value.trim(), policies).accessor, policies, knowledge }
     : null;
   const standard = mode() === 'standard'
     ? { issuer: opts.issuer, audience: opts.audience, subject: opts.subject, algorithms: opts.algorithms, clockTolerance: opts.clockTolerance }
@@ -331,7 +337,7 @@ async function updatePolicies(token, opts, problem, hazards = []) {
     renderAuthorization($('policies-out'), { hints, missing: 'Policies are rendered from the verified identity: add a token, keys and a Vault role first.' });
     return request ? { request } : undefined;
   }
-  const base = { ...opts, policies, accessor: choice.accessor };
+  const base = { ...opts, policies, accessor: choice.accessor, ...(knowledge ? { knowledge } : {}) };
   if (!request) {
     // Without a request there is nothing to decide: only render (the report of authorize carries
     // the rendering too, so this is the only place renderPolicies is needed).
@@ -356,7 +362,7 @@ async function updateLoginOrder(token, payload, opts) {
   const accessor = chooseAccessor($('accessor').value.trim(), policies).accessor;
   const request = requestInput() ?? undefined;
   // The role's name too: Vault stores it in the alias metadata (`role`) every login writes.
-  const options = { role: opts.role, roleName: opts.roleName, policies, accessor, ...(request ? { request } : {}) };
+  const options = { role: opts.role, roleName: opts.roleName, policies, accessor, ...(request ? { request } : {}), ...(knowledge ? { knowledge } : {}) };
   const analysed = await safe(() => api.analyzeLoginOrder(options));
   if (analysed.error) {
     renderLoginOrder($('login-order-out'), { error: analysed.error });
@@ -471,6 +477,7 @@ function applyState(s) {
   set('role-name', s.roleName);
   set('config-input', s.config);
   set('accessor', s.accessor);
+  knowledge = s.knowledge && typeof s.knowledge === 'object' && !Array.isArray(s.knowledge) ? s.knowledge : null;
   if (s.policies) {
     $('policy-list').replaceChildren();
     for (const p of s.policies) addPolicyEditor($('policy-list'), schedule, p);
@@ -564,6 +571,7 @@ function currentState() {
     config: $('config-input').value,
     policies: policiesOf($('policy-list')),
     accessor: $('accessor').value,
+    ...(knowledge ? { knowledge } : {}),
     request: reqMode() === 'path' ? { path: $('req-path-input').value, capability: $('req-cap').value } : { method: $('req-method').value, path: $('req-url').value },
     aws: { provider: $('aws-provider').value, clientIds: $('aws-clients').value, account: $('aws-account').value, trustPolicy: $('aws-trust').value },
     standard: { issuer: $('std-iss').value, audience: $('std-aud').value, subject: $('std-sub').value, algorithms: $('std-algs').value, clockTolerance: $('std-tol').value },
@@ -584,6 +592,7 @@ function clearAll() {
   $('now-input').value = '';
   shared = null;
   imported = null;
+  knowledge = null;
   $('policy-list').replaceChildren();
   addPolicyEditor($('policy-list'), schedule);
   $('role-preset').value = '';

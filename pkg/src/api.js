@@ -387,10 +387,28 @@ function makeVerifier(options, want) {
       }
       // Beside the verdict, when this setup's answers depend on who logged in last with the
       // same alias: the core's hazards and fix (src/login_order/note.rs), read when first read.
+      // `depends` (src/login_order/depends.rs) is per answer: present when another login
+      // sharing this token's alias would get the other answer.
       const noteText = loginOrderNote(list, accessor, knowledge);
       if (noteText !== null) {
+        const asked = JSON.stringify({
+          role: options.role, roleName: options.roleName, policies: list, accessor, knowledge, limits: options.limits,
+          alias: report.alias, entity, request: report.request, allowed: report.allowed,
+        });
         report.loginOrder = null;
-        lazyMember(report, 'loginOrder', () => JSON.parse(noteText));
+        lazyMember(report, 'loginOrder', () => {
+          const note = JSON.parse(noteText);
+          // A module function (no verifier state): it reads after free() too.
+          enter();
+          let text;
+          try {
+            text = wasm.loginOrderDepends(asked, at);
+          } catch (e) {
+            throw failed(e);
+          }
+          const depends = unwrap(text);
+          return depends === null || depends === undefined ? note : { ...note, depends };
+        });
       }
       // `rendered` (one entry per templated path, most of the answer's size) is asked of the
       // core only when read: the same answer, rendered from the same set, token, time,

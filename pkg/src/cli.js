@@ -85,9 +85,10 @@ const COMMANDS = {
     example:
       'jwtgate authorize @token.jwt --jwks jwks.json --role role.json --role-name nomad-workloads --policy policy.hcl --path kv/data/default/mongo/config --capability read',
     notes: [
-      'When the answer depends on who logged in last with the same entity alias (a templated key the',
-      'alias name does not determine), the verdict line says DEPENDS ON LOGIN ORDER, followed by the',
-      'hazards and the verified fix (--json: loginOrder { hazards, fix }).',
+      'When the answer depends on who logged in last with the same entity alias (another login with',
+      'the same alias name, its undetermined templated keys holding other values, would get the other',
+      'answer), the verdict line says DEPENDS ON LOGIN ORDER, followed by that login, the hazards and',
+      'the verified fix (--json: loginOrder { hazards, fix, depends }).',
     ],
   },
   render: {
@@ -663,7 +664,8 @@ async function cmdRender(io, { opts, positional }, out) {
   const c = out.c;
   const lines = [...aliasLines(c, r.alias), '', c.bold(`policies (accessor ${opts.accessor ?? 'AUTH_METHOD_ACCESSOR'})`), ...renderedLines(c, r.rendered, r.dropped)];
   if (r.dropped?.length) lines.push('', c.yellow(`${r.dropped.length} path block(s) dropped: Vault skips them silently`));
-  const order = loginOrderNote(c, r.loginOrder);
+  // No decision here: the paths themselves follow the last login whenever the setup has a hazard.
+  const order = loginOrderNote(c, r.loginOrder && { ...r.loginOrder, depends: { message: `rendered from this token's own login; another login with alias "${r.alias?.name ?? '?'}" replaces the metadata they are rendered from` } });
   if (order.head) lines.push('', c.yellow(c.bold(`${order.head}: these paths are this token's only while it is the last to log in with alias "${r.alias?.name ?? '?'}"`)), ...order.lines.slice(1));
   return out.text(lines.join('\n'), EXIT.OK);
 }
@@ -903,7 +905,7 @@ function decisionLines(c, d) {
     wait: 'WAIT: the keys could not be loaded yet',
   }[d.verdict] ?? d.verdict;
   // Beside the verdict: whether the policies' answer depends on who logged in last.
-  const order = loginOrderNote(c, d.login_order ? { hazards: d.login_order, fix: d.login_fix } : undefined);
+  const order = loginOrderNote(c, d.login_order ? { hazards: d.login_order, fix: d.login_fix, depends: d.depends_on_login_order } : undefined);
   lines.push(head(c.bold(what)) + (order.head ? `; ${c.yellow(c.bold(order.head))}` : '') + (d.provider ? c.dim(`  (provider ${d.provider})`) : ''));
   if (d.code) lines.push(`${d.message ?? ''}${c.dim(` [${d.code}]`)}`);
   else if (d.message) lines.push(d.message);

@@ -123,17 +123,23 @@ export function formatFix(c, s, indent = '     ') {
 }
 
 /**
- * What goes beside a Vault policy verdict whose answer depends on login order, from the core's
- * note (`{ hazards, fix }`: the npm report's `loginOrder`, the Decision's `login_order` and
- * `login_fix`). `head`: the words for the verdict line ('' without a note); `lines`: the hazards
- * and the fix.
+ * What goes beside a Vault policy verdict, from the core's note (`{ hazards, fix, depends? }`:
+ * the npm report's `loginOrder`; the Decision's `login_order`, `login_fix` and
+ * `depends_on_login_order`). `head`: the words for the verdict line, '' unless this answer
+ * depends on login order (`depends`, src/login_order/depends.rs: another login sharing the alias
+ * would get the other answer); `lines`: then what it depends on, the hazards and the fix. A
+ * setup with hazards this answer does not depend on gets one line saying so.
  */
 export function loginOrderNote(c, note) {
   const hazards = note?.hazards ?? [];
   if (!hazards.length) return { head: '', lines: [] };
+  if (!note.depends) {
+    const n = hazards.length;
+    return { head: '', lines: [c.dim(`login order: this answer does not depend on who logged in last (another login sharing the alias gets the same answer); the setup has ${n} login-order hazard${n === 1 ? '' : 's'} (jwtgate logins shows them)`)] };
+  }
   const what = hazards.map((f) => `${f.severity}: ${f.aliasKey ? `alias metadata "${f.aliasKey}" follows whoever logged in last` : f.code}`);
   const head = `DEPENDS ON LOGIN ORDER (${[...new Set(what)].join('; ')})`;
-  const lines = [c.bold('login order: this answer depends on who logged in last with the same entity alias'), ...hazards.flatMap((f) => formatFinding(c, f))];
+  const lines = [c.bold('login order: this answer depends on who logged in last with the same entity alias'), `  ${note.depends.message}`, ...hazards.flatMap((f) => formatFinding(c, f))];
   if (note.fix) lines.push(`  ${c.bold('the fix')} (re-checked: no hazard left): ${note.fix.title}`, ...formatFix(c, note.fix, '    '));
   else lines.push(`  ${c.yellow('no verified fix: change user_claim to a claim that determines every templated key (jwtgate logins --determines)')}`);
   return { head, lines };

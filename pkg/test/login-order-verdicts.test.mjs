@@ -33,6 +33,25 @@ assert.equal(fixed.analysis.hazard, false, 'the fixed-role vector expects none')
 
 const OWN = { path: 'kv/data/default/mongo/config', capability: 'read' };
 const OTHER = { path: 'kv/data/default/redis/config', capability: 'read' };
+const PROD = { path: 'kv/data/prod/mongo/config', capability: 'read' };
+/** The tutorial vector's hand-written single answers of the sample token, by path and operation. */
+const wantAnswer = (r) => tutorial.answers.find((a) => a.request.path === r.path && a.request.operation === r.capability);
+for (const r of [OWN, OTHER, PROD]) assert.ok(wantAnswer(r), `the tutorial vector has an answer for ${r.path}`);
+
+/** The per-answer mark against the vector: present exactly when it depends, with the other login. */
+function assertDepends(depends, request, where) {
+  const want = wantAnswer(request);
+  if (!want.dependsOnOrder) {
+    assert.equal(depends, undefined, `${where}: does not depend on login order`);
+    return;
+  }
+  assert.ok(depends, `${where}: depends on login order`);
+  assert.equal(depends.verdict, want.allowed ? 'allowed' : 'denied', where);
+  assert.equal(depends.otherwise, want.allowed ? 'denied' : 'allowed', where);
+  assert.deepEqual(depends.login, want.login, `${where}: the other login`);
+  assert.equal(depends.exact, true);
+  assert.match(depends.message, /alias "mongo"/);
+}
 
 /** The note against the vector: hazards in order (code, severity, alias key), a consequence, the fix. */
 function assertNote(note, where) {
@@ -59,11 +78,12 @@ const minted = jwtgate.mintTestIdentity({
 const fixedPolicies = fixed.policies.map((p) => ({ name: p.name, text: p.text ?? read(join(V, p.file)) }));
 const fixedOptions = { jwks: minted.jwks, role: fixed.role, roleName: fixed.roleName, knowledge: fixed.knowledge };
 
-test('npm authorize: allowed and denied answers on the sample carry the hazard and the fix', () => {
-  for (const [request, allowed] of [[OWN, true], [OTHER, false]]) {
+test('npm authorize: allowed and denied answers on the sample carry the hazard and the fix, and depends only where another login flips them', () => {
+  for (const request of [OWN, OTHER, PROD]) {
     const r = jwtgate.authorize(token, { ...vault, policies, request, now: NOW });
-    assert.equal(r.allowed, allowed);
+    assert.equal(r.allowed, wantAnswer(request).allowed);
     assertNote(r.loginOrder, `authorize ${request.path}`);
+    assertDepends(r.loginOrder.depends, request, `authorize ${request.path}`);
     // In the report as serialised, beside `allowed`.
     assert.deepEqual(JSON.parse(JSON.stringify(r)).loginOrder, r.loginOrder);
   }
@@ -72,7 +92,12 @@ test('npm authorize: allowed and denied answers on the sample carry the hazard a
 test('Verifier.authorize and renderPolicies: the note on every call, none for a static policy', () => {
   const v = jwtgate.createVerifier(vault);
   try {
-    for (let i = 0; i < 3; i++) assertNote(v.authorize(token, { policies, request: OWN, now: NOW }).loginOrder, `call ${i + 1}`);
+    for (let i = 0; i < 3; i++) {
+      const request = [OWN, OTHER, PROD][i];
+      const note = v.authorize(token, { policies, request, now: NOW }).loginOrder;
+      assertNote(note, `call ${i + 1}`);
+      assertDepends(note.depends, request, `Verifier.authorize ${request.path}`);
+    }
     const staticPolicy = [{ name: 's', text: 'path "kv/data/default/mongo/*" { capabilities = ["read"] }' }];
     const plain = v.authorize(token, { policies: staticPolicy, request: OWN, now: NOW });
     assert.equal(plain.allowed, true);
@@ -122,14 +147,24 @@ test('jwtgate authorize: the verdict line says it depends on login order, then t
   const first = yes.stdout.split('\n')[0];
   assert.ok(first.startsWith(`ALLOWED: read ${OWN.path}; ${HEAD}`), first);
   assertNoteText(yes.stdout, 'allowed');
+  assert.ok(yes.stdout.includes('denied after a login with the same alias and another nomad_namespace'), yes.stdout);
+  // redis's path: denied whoever logs in with alias "mongo": no mark, one line about the setup.
   const no = cli(['authorize', `@${sample('token.jwt')}`, ...sampleArgs, '--path', OTHER.path, '--capability', 'read']);
   assert.equal(no.code, 1, no.stderr);
-  assert.equal(no.stdout.split('\n')[0], `DENIED: read ${OTHER.path}; ${HEAD}`);
-  assertNoteText(no.stdout, 'denied');
+  assert.equal(no.stdout.split('\n')[0], `DENIED: read ${OTHER.path}`);
+  assert.match(no.stdout, /login order: this answer does not depend on who logged in last .*1 login-order hazard/);
+  assert.doesNotMatch(no.stdout, /DEPENDS ON LOGIN ORDER/);
+  // prod/mongo's path: denied now, allowed once prod/mongo logs in.
+  const prod = cli(['authorize', `@${sample('token.jwt')}`, ...sampleArgs, '--path', PROD.path, '--capability', 'read']);
+  assert.equal(prod.code, 1, prod.stderr);
+  assert.equal(prod.stdout.split('\n')[0], `DENIED: read ${PROD.path}; ${HEAD}`);
+  assertNoteText(prod.stdout, 'denied');
+  assert.ok(prod.stdout.includes('allowed after a login with the same alias and nomad_namespace = "prod"'), prod.stdout);
   const json = cli(['authorize', `@${sample('token.jwt')}`, ...sampleArgs, '--path', OWN.path, '--capability', 'read', '--json']);
   assert.equal(json.code, 0);
   assert.equal(json.json.allowed, true);
   assertNote(json.json.loginOrder, 'authorize --json');
+  assertDepends(json.json.loginOrder.depends, OWN, 'authorize --json');
 });
 
 test('jwtgate authorize and render on the fixed role: no login-order words', () => {
@@ -169,9 +204,17 @@ test('jwtgate gate: the verdict and the policies line say it depends on login or
   assertNoteText(r.stdout, 'gate');
   const denied = cli(gateArgs(c.config, '/v1/kv/data/default/redis/config'));
   assert.equal(denied.code, 1);
-  assert.ok(denied.stdout.split('\n')[0].startsWith(`DENY: 403 local reply; ${HEAD}`), denied.stdout);
+  assert.equal(denied.stdout.split('\n')[0], 'DENY: 403 local reply  (provider nomad)', denied.stdout);
+  assert.match(denied.stdout, /this answer does not depend on who logged in last/);
+  const prod = cli(gateArgs(c.config, '/v1/kv/data/prod/mongo/config'));
+  assert.equal(prod.code, 1);
+  assert.ok(prod.stdout.split('\n')[0].startsWith(`DENY: 403 local reply; ${HEAD}`), prod.stdout);
   const j = cli([...gateArgs(c.config, c.request.path), '--json']);
   assertNote({ hazards: j.json.login_order, fix: j.json.login_fix }, 'gate --json');
+  assertDepends(j.json.depends_on_login_order, OWN, 'gate --json');
+  const jr = cli([...gateArgs(c.config, '/v1/kv/data/default/redis/config'), '--json']);
+  assertNote({ hazards: jr.json.login_order, fix: jr.json.login_fix }, 'gate --json, redis');
+  assertDepends(jr.json.depends_on_login_order, OTHER, 'gate --json, redis');
   // The same gate with the sample role keyed on `sub` (one alias per task identity, the vector's
   // second verified suggestion): no note anywhere.
   const config = structuredClone(c.config);
@@ -183,4 +226,32 @@ test('jwtgate gate: the verdict and the policies line say it depends on login or
   assert.equal(quietJson.json.verdict, 'allow');
   assert.equal(quietJson.json.login_order, undefined);
   assert.equal(quietJson.json.login_fix, undefined);
+});
+
+test('createGate with the fixed role: vault.knowledge declares the extra claim, and no hazard is left', async () => {
+  // The gate corpus's bundled-sample configuration with the suggested fix's role, deciding the
+  // minted token that carries the extra claim.
+  const c = JSON.parse(read(join(ROOT, 'tests', 'vectors', 'gate', 'allow', 'vault-role-and-policy.json')));
+  const config = structuredClone(c.config);
+  const p = config.providers[0];
+  p.jwks = minted.jwks;
+  delete p.remote_jwks;
+  delete p.pem;
+  delete p.issuer; // the minted token has no iss
+  p.vault.role = fixed.role;
+  const request = { method: 'GET', path: `/v1/${OWN.path}`, headers: [['authorization', `Bearer ${minted.token}`]] };
+  const decide = (cfg) => jwtgate.createGate(cfg).decide(request, { now: NOW });
+  // Undeclared: nothing says the extra claim fixes the namespace, so the fix itself is flagged.
+  const undeclared = await decide(config);
+  assert.equal(undeclared.verdict, 'allow', JSON.stringify(undeclared));
+  assert.ok(undeclared.login_order?.length > 0);
+  // Declared, in the gate configuration's snake_case (the vector's knowledge, camelCase there).
+  p.vault.knowledge = { extra_claims: fixed.knowledge.extraClaims };
+  const declared = await decide(config);
+  assert.equal(declared.verdict, 'allow');
+  assert.equal(declared.alias.name, 'global:default:mongo');
+  for (const m of ['login_order', 'login_fix', 'depends_on_login_order']) assert.equal(declared[m], undefined, m);
+  // An unknown member is refused with its JSON pointer.
+  p.vault.knowledge = { extraClaims: {} };
+  assert.throws(() => jwtgate.createGate(config), (e) => e.code === 'ERR_FILTER_CONFIG_INVALID' && /\/providers\/0\/vault\/knowledge/.test(e.message));
 });

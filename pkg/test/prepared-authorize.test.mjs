@@ -24,15 +24,20 @@ const listOnly = { name: tutorial.name, text: 'path "kv/metadata/*" { capabiliti
 
 /**
  * The core's eager answer (every member, `rendered` included) on a fresh core verifier, and
- * last, when the setup's answers depend on login order, the core's note for it (`loginOrder`).
+ * last, when the setup's answers depend on login order, the core's note for it (`loginOrder`,
+ * with `depends` when this answer does).
  */
 function eager(input) {
   const core = new wasm.Verifier();
   try {
     unwrap(core.configure(JSON.stringify({ ...options, role: JSON.stringify(v.role), config: JSON.stringify(v.config), jwks: JSON.stringify(c.jwks) })));
     const report = unwrap(core.authorize(new TextEncoder().encode(token), JSON.stringify(input), now));
-    const note = unwrap(wasm.loginOrderNote(JSON.stringify({ role: JSON.stringify(v.role), roleName: v.role_name, policies: input.policies, accessor: input.accessor })));
-    return note === null ? report : { ...report, loginOrder: note };
+    const setup = { role: JSON.stringify(v.role), roleName: v.role_name, policies: input.policies, accessor: input.accessor };
+    const note = unwrap(wasm.loginOrderNote(JSON.stringify(setup)));
+    if (note === null) return report;
+    // Whether this answer depends on login order (src/login_order/depends.rs), asked of the core.
+    const depends = unwrap(wasm.loginOrderDepends(JSON.stringify({ ...setup, alias: report.alias, request: report.request, allowed: report.allowed }), now));
+    return { ...report, loginOrder: depends === null ? note : { ...note, depends } };
   } finally {
     core.free();
   }

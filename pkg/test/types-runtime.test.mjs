@@ -81,6 +81,7 @@ test('LoginOrderNote and its parts match authorize\'s loginOrder and the gate\'s
   conforms('LoginOrderNote', r.loginOrder);
   for (const f of r.loginOrder.hazards) conforms('LoginOrderFinding', f);
   conforms('LoginOrderSuggestion', r.loginOrder.fix);
+  conforms('LoginOrderDependence', r.loginOrder.depends);
   const c = JSON.parse(readFileSync(join(ROOT, 'tests', 'vectors', 'gate', 'allow', 'vault-role-and-policy.json'), 'utf8'));
   const gate = jwtgate.createGate(c.config);
   try {
@@ -88,6 +89,7 @@ test('LoginOrderNote and its parts match authorize\'s loginOrder and the gate\'s
     conforms('Decision', d);
     for (const f of d.login_order) conforms('LoginOrderFinding', f);
     conforms('LoginOrderSuggestion', d.login_fix);
+    conforms('LoginOrderDependence', d.depends_on_login_order);
   } finally {
     gate.free();
   }

@@ -64,6 +64,8 @@ struct Vm {
     metrics: Metrics,
     owner: Option<String>,
     filter_state: bool,
+    /// Some provider has login-order hazards (alias metadata keys another login can change).
+    login_order: bool,
 }
 
 /// The filter's remote keys as the gate asks for them: keys past their cache duration start a
@@ -128,7 +130,9 @@ impl Vm {
         }
         let metrics = Metrics::define(host, cfg.stat_prefix.as_deref());
         let filter_state = cfg.filter_state;
+        let login_order = cfg.providers.iter().any(|p| !p.login_free.is_empty());
         Vm {
+            login_order,
             gate: Gate::new(cfg),
             remotes,
             pending: BTreeMap::new(),
@@ -153,10 +157,28 @@ impl Vm {
 
     /// Decides an admitted request with the keys at hand, or says which keys to wait for.
     fn decide(&mut self, host: &impl Host, req: &mut Pending, now_ms: u64) -> Decision {
+        // Whether a Vault policy answer depends on login order costs re-evaluations: asked of
+        // the gate only when a provider has login-order hazards and the host logs at debug
+        // level (asked in that order, so a configuration without hazards makes no extra call).
+        let login_order = self.login_order && host.logs_debug();
+        let detail = if login_order { Detail::ReplyAndLoginOrder } else { Detail::Reply };
         let Vm { gate, remotes, owner, .. } = self;
         let mut keys = FilterKeys { host, remotes, owner };
-        let d = gate.resume(req, &mut keys, now_ms, Detail::Reply);
+        let d = gate.resume(req, &mut keys, now_ms, detail);
         self.count(host, &d);
+        // A denial's debug line (`count`) says it; an allowed answer has no line otherwise.
+        if let (Verdict::Allow, Some(dep)) = (d.verdict(), d.depends_on_login_order()) {
+            let (method, path) = req.target();
+            host.log(
+                LogLevel::Debug,
+                &format!(
+                    "jwtgate: allowed: {} {}: depends on login order: {}",
+                    reply::sanitize(method, 16),
+                    reply::sanitize(path, 200),
+                    reply::sanitize(&dep.message, 400)
+                ),
+            );
+        }
         d
     }
 
@@ -186,9 +208,18 @@ impl Vm {
                 if host.logs_debug() {
                     if let Answer::Reply(r) = d.answer() {
                         let body = String::from_utf8_lossy(&r.body);
+                        let order = d.depends_on_login_order().map_or(String::new(), |dep| {
+                            format!(
+                                "; depends on login order: {}",
+                                reply::sanitize(&dep.message, 400)
+                            )
+                        });
                         host.log(
                             LogLevel::Debug,
-                            &format!("jwtgate: denied: {} ({code})", reply::sanitize(&body, 200)),
+                            &format!(
+                                "jwtgate: denied: {} ({code}){order}",
+                                reply::sanitize(&body, 200)
+                            ),
                         );
                     }
                 }

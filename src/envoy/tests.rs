@@ -616,6 +616,70 @@ fn configuring_logs_the_summary_and_the_login_order_hazard() {
     assert_eq!(remote.host.vm.borrow().tick_ms, Some(250), "remote keys are driven by the tick");
 }
 
+#[test]
+fn declared_extra_claims_leave_the_fixed_role_without_a_hazard_line() {
+    use crate::gate::tests::{fixed_role_config, sample_with_extra_claims, FIXED_ROLE_KNOWLEDGE};
+    let p = Process::new();
+    let hazard_lines = |vm: &Vm| {
+        vm.logs().iter().filter(|(l, m)| *l == LogLevel::Warn && m.contains("login-order")).count()
+    };
+    // The suggested fix without `vault.knowledge`: jwtgate cannot tell the extra claim fixes
+    // the namespace, and says so.
+    let undeclared = Vm::new(&p, &fixed_role_config(None));
+    assert!(hazard_lines(&undeclared) > 0, "{:?}", undeclared.logs());
+    // Declared as the Nomad agent block renders it: no warning, and the token it keys on is
+    // allowed its own path with no login-order words at debug level either.
+    let mut vm = Vm::new(&p, &fixed_role_config(Some(FIXED_ROLE_KNOWLEDGE)));
+    assert_eq!(hazard_lines(&vm), 0, "{:?}", vm.logs());
+    vm.host.vm.borrow_mut().debug = true;
+    let token = sample_with_extra_claims();
+    let (id, action) = vm.request(MONGO, Some(&token));
+    assert_eq!((action, vm.reply(id)), (Action::Continue, None), "{:?}", vm.logs());
+    assert!(!vm.logs().iter().any(|(_, m)| m.contains("login order")), "{:?}", vm.logs());
+}
+
+#[test]
+fn at_debug_level_a_policy_answer_says_whether_it_depends_on_login_order() {
+    let p = Process::new();
+    let mut vm = Vm::new(&p, &inline_config());
+    let debug = |vm: &Vm| -> Vec<String> {
+        vm.logs().into_iter().filter(|(l, _)| *l == LogLevel::Debug).map(|(_, m)| m).collect()
+    };
+    // At info level: nothing computed, nothing logged.
+    let (id, _) = vm.request(MONGO, Some(sample("token")));
+    assert_forwarded(&vm, id);
+    let (_, _) = vm.request("/v1/kv/data/prod/mongo/config", Some(sample("token")));
+    assert!(debug(&vm).is_empty(), "{:?}", vm.logs());
+    vm.host.vm.borrow_mut().debug = true;
+    // The sample token's own path: allowed, denied after mongo of another namespace logs in.
+    let (id, _) = vm.request(MONGO, Some(sample("token")));
+    assert_forwarded(&vm, id);
+    let lines = debug(&vm);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with(&format!("jwtgate: allowed: GET {MONGO}: depends on login order: "))
+            && lines[0].contains("another nomad_namespace"),
+        "{lines:?}"
+    );
+    // redis's path: denied whoever logs in with alias "mongo": the denial line says nothing more.
+    let (id, _) = vm.request(REDIS, Some(sample("token")));
+    assert_eq!(code(&vm.reply(id).unwrap()), "ERR_POLICY_DENIED");
+    let lines = debug(&vm);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[1].ends_with(" (ERR_POLICY_DENIED)"), "{lines:?}");
+    // prod/mongo's path: denied now, allowed after prod/mongo logs in; on the denial's line.
+    let (id, _) = vm.request("/v1/kv/data/prod/mongo/config", Some(sample("token")));
+    assert_eq!(code(&vm.reply(id).unwrap()), "ERR_POLICY_DENIED");
+    let lines = debug(&vm);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(
+        lines[2].starts_with("jwtgate: denied: ")
+            && lines[2].contains(" (ERR_POLICY_DENIED); depends on login order: ")
+            && lines[2].contains("nomad_namespace = "),
+        "{lines:?}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Remote keys: pause, fetch, resume.
 

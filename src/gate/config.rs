@@ -189,6 +189,10 @@ pub struct Provider {
     /// The verified fix for [`Provider::login_order`] (a `user_claim` that determines every
     /// templated key), when one exists.
     pub login_fix: Option<crate::login_order::Suggestion>,
+    /// The alias metadata keys another login sharing an alias can change
+    /// ([`crate::login_order::LoginOrderNote::free`]): whether one answer depends on login
+    /// order is decided over them.
+    pub login_free: Vec<String>,
 }
 
 impl Provider {
@@ -419,6 +423,40 @@ struct RawVault {
     identity: Option<Value>,
     #[serde(default)]
     ignore_unknown_role_fields: bool,
+    #[serde(default)]
+    knowledge: Option<RawKnowledge>,
+}
+
+/// What is known of the claims (`vault.knowledge`), for the login-order analysis: the
+/// [`crate::login_order::Knowledge`] members in this schema's snake_case.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKnowledge {
+    #[serde(default)]
+    issuer: crate::login_order::Issuer,
+    #[serde(default)]
+    extra_claims: alloc::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    determines: alloc::collections::BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    boundary: Option<Vec<String>>,
+    #[serde(default)]
+    shared: Vec<String>,
+    #[serde(default)]
+    may_be_empty: Vec<String>,
+}
+
+impl From<RawKnowledge> for crate::login_order::Knowledge {
+    fn from(k: RawKnowledge) -> Self {
+        crate::login_order::Knowledge {
+            issuer: k.issuer,
+            extra_claims: k.extra_claims,
+            determines: k.determines,
+            boundary: k.boundary,
+            shared: k.shared,
+            may_be_empty: k.may_be_empty,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -696,11 +734,11 @@ fn provider(
             Some(PayloadHeader { name: header, pad: p.pad_forward_payload_header })
         }
     };
-    let (role, role_name, accessor, policies, identity) = match p.vault {
-        None => (None, None, None, Vec::new(), None),
+    let (role, role_name, accessor, policies, identity, knowledge) = match p.vault {
+        None => (None, None, None, Vec::new(), None, None),
         Some(v) => {
             let policies = v.policies.into_iter().map(|p| (p.name, p.policy)).collect();
-            (Some(v.role), v.role_name, v.accessor, policies, v.identity)
+            (Some(v.role), v.role_name, v.accessor, policies, v.identity, v.knowledge)
         }
     };
     let policy = engine::provider_policy(engine::RawPolicyInput {
@@ -721,11 +759,14 @@ fn provider(
         }
         other => invalid(field, other.to_string()),
     })?;
-    let note = engine::login_order_note(&policy);
-    let (login_order, login_fix) = note.map(|n| (n.hazards, n.fix)).unwrap_or_default();
+    let knowledge = knowledge.map(crate::login_order::Knowledge::from).unwrap_or_default();
+    let note = engine::login_order_note(&policy, knowledge);
+    let (login_order, login_fix, login_free) =
+        note.map(|n| (n.hazards, n.fix, n.free)).unwrap_or_default();
     Ok(Provider {
         login_order,
         login_fix,
+        login_free,
         name: p.name,
         keys,
         from_headers,

@@ -42,6 +42,10 @@ pub enum Detail {
     /// alias, the authorize report, the login-order hazards.
     #[default]
     Full,
+    /// [`Detail::Reply`], plus for a Vault policy answer whether it depends on login order
+    /// ([`Decision::depends_on_login_order`], the only report member set): the proxy's
+    /// debug log. Costs re-evaluations of the policies; the hot path never asks for it.
+    ReplyAndLoginOrder,
 }
 
 /// A request as the gate reads it. Read from JSON as `{method, path, headers: [[name, value]]}`
@@ -69,6 +73,13 @@ pub struct Pending {
     strip_prefix: Option<String>,
     /// An unknown `kid` already caused one refetch for this request.
     kid_refetched: bool,
+}
+
+impl Pending {
+    /// The request's method and path (`:path`, as received): for a front end's log line.
+    pub fn target(&self) -> (&str, &str) {
+        (&self.method, &self.path)
+    }
 }
 
 /// A compiled configuration and its answer cache. Decides requests; does no I/O.
@@ -497,6 +508,12 @@ impl Gate {
         let verified = &identity.verified;
         let prefix = req.strip_prefix.as_deref();
         let answer = engine::authorize(verified, &p.policy, &req.method, &req.path, prefix, now);
+        // Whether the policies decided (an answer another login could flip), and which way.
+        let decided = match &answer {
+            Ok(()) => Some(true),
+            Err(GateError::Denied { code: crate::Code::PolicyDenied, .. }) => Some(false),
+            Err(_) => None,
+        };
         let mut d = match answer {
             Err(e) => {
                 // A repeated forbidden request: the reply rendered for the remembered decision.
@@ -547,9 +564,34 @@ impl Gate {
             f.alias = verified.inner.alias.clone();
             f.policies =
                 engine::authorize_report(verified, &p.policy, &req.method, &req.path, prefix, now);
-            if f.policies.is_some() {
+            if let Some(report) = &f.policies {
                 f.login_order = p.login_order.clone();
                 f.login_fix = p.login_fix.clone();
+                f.depends_on_login_order = engine::login_order_depends(
+                    verified,
+                    &p.policy,
+                    &p.login_free,
+                    &req.method,
+                    &req.path,
+                    prefix,
+                    now,
+                    report.allowed,
+                );
+            }
+        }
+        if let (Detail::ReplyAndLoginOrder, Some(allowed)) = (detail, decided) {
+            let dep = engine::login_order_depends(
+                verified,
+                &p.policy,
+                &p.login_free,
+                &req.method,
+                &req.path,
+                prefix,
+                now,
+                allowed,
+            );
+            if dep.is_some() {
+                d.full = Some(Box::new(Full { depends_on_login_order: dep, ..Full::default() }));
             }
         }
         d

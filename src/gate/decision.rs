@@ -1,6 +1,7 @@
 //! What the gate answers: a [`Decision`], and its JSON (the shared contract of every front end:
 //! `{verdict, status, code, message, provider, reply, upstream, checks, also_failing, alias,
-//! policies, login_order, login_fix}`, members in this order, a member that does not apply left out).
+//! policies, depends_on_login_order, login_order, login_fix}`, members in this order, a member
+//! that does not apply left out).
 
 use alloc::boxed::Box;
 use alloc::rc::Rc;
@@ -13,6 +14,7 @@ use super::reply::LocalReply;
 use crate::authorize::AuthorizeReport;
 use crate::code::Code;
 use crate::identity::Alias;
+use crate::login_order::depends::Dependence;
 use crate::login_order::{Finding, Suggestion};
 use crate::report::{Check, Outcome};
 
@@ -106,6 +108,7 @@ pub(super) struct Full {
     pub policies: Option<AuthorizeReport>,
     pub login_order: Vec<Finding>,
     pub login_fix: Option<Suggestion>,
+    pub depends_on_login_order: Option<Dependence>,
 }
 
 /// The gate's answer to one request.
@@ -182,7 +185,15 @@ impl Decision {
         self.checks().iter().filter(|c| c.outcome == Outcome::Fail).skip(1)
     }
 
-    /// The login-order hazards this answer depends on.
+    /// Whether this answer depends on login order: another login sharing the alias would get
+    /// the other answer (the mark beside the verdict; `None` when it would not).
+    pub fn depends_on_login_order(&self) -> Option<&Dependence> {
+        self.full.as_ref().and_then(|f| f.depends_on_login_order.as_ref())
+    }
+
+    /// The login-order hazards of the provider's setup (security and reliability findings),
+    /// with every answer its Vault policies decide; [`Decision::depends_on_login_order`] says
+    /// whether this answer depends on them.
     pub fn login_order(&self) -> &[Finding] {
         self.full.as_ref().map(|f| f.login_order.as_slice()).unwrap_or_default()
     }
@@ -291,6 +302,10 @@ impl Decision {
             if let Some(p) = &f.policies {
                 out.push_str(",\"policies\":");
                 json(&mut out, p);
+            }
+            if let Some(dep) = &f.depends_on_login_order {
+                out.push_str(",\"depends_on_login_order\":");
+                json(&mut out, dep);
             }
             if !f.login_order.is_empty() {
                 out.push_str(",\"login_order\":");

@@ -18,8 +18,9 @@ use crate::authorize::{AuthorizeReport, Authorizer, IdentityExtras, Request};
 use crate::claims::StandardOptions;
 use crate::jose::{Algorithm, KeySet};
 use crate::limits::Limits;
+use crate::login_order::depends::{depends, Dependence};
 use crate::login_order::note::note;
-use crate::login_order::{LoginOrderNote, Setup};
+use crate::login_order::{Knowledge, LoginOrderNote, Setup};
 use crate::policy::http::HttpOptions;
 use crate::policy::{parse_policy, Policy, TemplateContext};
 use crate::report::Report;
@@ -237,8 +238,9 @@ pub fn authorize_report(
 /// The login-order note of the provider's Vault role and policies (answers that depend on
 /// which workload sharing an entity alias logged in last; see [`crate::login_order`]): the
 /// findings of severity security or reliability and the verified fix; `None` without a
-/// hazard or without templated policies.
-pub fn login_order_note(policy: &ProviderPolicy) -> Option<LoginOrderNote> {
+/// hazard or without templated policies. `knowledge`: what the configuration declares of the
+/// claims (`vault.knowledge`).
+pub fn login_order_note(policy: &ProviderPolicy, knowledge: Knowledge) -> Option<LoginOrderNote> {
     let Profile::Vault(vault) = &policy.options.profile else {
         return None;
     };
@@ -247,7 +249,35 @@ pub fn login_order_note(policy: &ProviderPolicy) -> Option<LoginOrderNote> {
     }
     let mut setup = Setup::new(vault.role.clone(), &vault.role_name, policy.policies.clone());
     setup.accessor = Some(policy.accessor.clone());
+    setup.knowledge = knowledge;
     note(&setup)
+}
+
+/// Whether the answer `allowed` to the request depends on login order: another login sharing
+/// the identity's alias, its `free` alias metadata keys ([`LoginOrderNote::free`]) holding
+/// other values, would get the other answer ([`crate::login_order::depends`]). `None` when it
+/// would not, or the request is not one Vault reads.
+#[allow(clippy::too_many_arguments)] // the request's parts, as `authorize_report` takes them
+pub fn login_order_depends(
+    verified: &Verified,
+    policy: &ProviderPolicy,
+    free: &[String],
+    method: &str,
+    target: &str,
+    prefix: Option<&str>,
+    now: UnixTime,
+    allowed: bool,
+) -> Option<Dependence> {
+    if free.is_empty() || policy.policies.is_empty() {
+        return None;
+    }
+    let options =
+        HttpOptions { prefix: String::from(prefix.unwrap_or("/v1/")), ..HttpOptions::default() };
+    let request = Request::from_http(method, target, &options).ok()?;
+    let alias = verified.inner.alias.clone().unwrap_or_default();
+    let mut ctx = TemplateContext::for_alias(&alias, &policy.accessor, now);
+    policy.identity.apply(&mut ctx);
+    depends(&policy.policies, &ctx, &policy.accessor, free, &request, allowed)
 }
 
 /// The policies rendered for the identity (once per identity, at the first request's `now`).

@@ -3,7 +3,7 @@
 
 use alloc::format;
 use alloc::rc::Rc;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -251,4 +251,114 @@ fn requests_read_from_json_refuse_unknown_members() {
     assert!(
         serde_json::from_str::<GateRequest>(r#"{"method":"GET","path":"/","header":[]}"#).is_err()
     );
+}
+
+/// A token signed with the bundled sample's test key (`tests/fixtures/sample/signing-key.pem`,
+/// committed on purpose) carrying `claims`, so a test can give the sample's keys a token the
+/// sample does not have (Nomad's `extra_claims`).
+fn signed(claims: &serde_json::Value) -> String {
+    use rsa::pkcs8::DecodePrivateKey;
+    use rsa::sha2::{Digest, Sha256};
+    let pem = include_str!("../../tests/fixtures/sample/signing-key.pem");
+    let pem = &pem[pem.find("-----BEGIN").unwrap()..];
+    let (_, der) = der::pem::decode_vec(pem.as_bytes()).unwrap();
+    let key = rsa::RsaPrivateKey::from_pkcs8_der(&der).unwrap();
+    let header = r#"{"alg":"RS256","kid":"b4b3f0c2-6a1d-4f8e-9c57-3e2d1a0f9b64","typ":"JWT"}"#;
+    let input = format!(
+        "{}.{}",
+        crate::b64::encode(header.as_bytes()),
+        crate::b64::encode(claims.to_string().as_bytes())
+    );
+    let digest = Sha256::digest(input.as_bytes());
+    let sig = key.sign(rsa::Pkcs1v15Sign::new::<Sha256>(), &digest).unwrap();
+    format!("{input}.{}", crate::b64::encode(&sig))
+}
+
+/// The sample's claims with Nomad's `extra_claims` (`nomad_workload_id`, as the agent block of
+/// the suggested fix renders it for `default/mongo`).
+pub(crate) fn sample_with_extra_claims() -> String {
+    let mut claims: serde_json::Value =
+        serde_json::from_str(include_str!("../../tests/fixtures/sample/claims.json")).unwrap();
+    claims["extra_claims"] = serde_json::json!({"nomad_workload_id": "global:default:mongo"});
+    signed(&claims)
+}
+
+/// The sample gate with the suggested fix's role (`user_claim = /extra_claims/nomad_workload_id`)
+/// and, when `knowledge` is given, `vault.knowledge`.
+pub(crate) fn fixed_role_config(knowledge: Option<&str>) -> String {
+    let mut role: serde_json::Value = serde_json::from_str(sample("role")).unwrap();
+    role["user_claim"] = "/extra_claims/nomad_workload_id".into();
+    let policy = serde_json::to_string(sample("policy")).unwrap();
+    let knowledge = knowledge.map(|k| format!(r#","knowledge":{k}"#)).unwrap_or_default();
+    format!(
+        r#"{{"providers":[{{"name":"nomad","jwks":{},
+            "vault":{{"role":{role},"role_name":"nomad-workloads",
+            "policies":[{{"name":"nomad-workloads","policy":{policy}}}]{knowledge}}}}}]}}"#,
+        sample("jwks")
+    )
+}
+
+/// `vault.knowledge` for the fixed role: Nomad's `extra_claims` as its agent block declares it.
+pub(crate) const FIXED_ROLE_KNOWLEDGE: &str =
+    r#"{"extra_claims":{"nomad_workload_id":"${job.region}:${job.namespace}:${job.id}"}}"#;
+
+#[test]
+fn declared_extra_claims_make_the_fixed_role_hazard_free() {
+    let token = sample_with_extra_claims();
+    let path = "/v1/kv/data/default/mongo/config";
+    let decide = |cfg: &str| {
+        let mut gate = Gate::from_json(cfg.as_bytes()).unwrap();
+        let d = gate.decide(&request(path, Some(&token)), &mut NoRemoteKeys, SAMPLE_NOW_MS);
+        serde_json::from_str::<serde_json::Value>(&d.to_json()).unwrap()
+    };
+    // Undeclared, the extra claim is a claim jwtgate knows nothing of: the fix itself is
+    // flagged (the namespace is not known to follow from it).
+    let undeclared = decide(&fixed_role_config(None));
+    assert_eq!(undeclared["verdict"], "allow", "{undeclared}");
+    assert_eq!(undeclared["alias"]["name"], "global:default:mongo");
+    assert!(undeclared["login_order"].as_array().is_some_and(|a| !a.is_empty()), "{undeclared}");
+    // Declared as Nomad's agent renders it: one alias per (region, namespace, job), no hazard.
+    let declared = decide(&fixed_role_config(Some(FIXED_ROLE_KNOWLEDGE)));
+    assert_eq!(declared["verdict"], "allow", "{declared}");
+    assert_eq!(declared["policies"]["allowed"], true);
+    for member in ["login_order", "login_fix", "depends_on_login_order"] {
+        assert!(declared.get(member).is_none(), "{member} in {declared}");
+    }
+    // The same schema rules as the rest of the configuration: snake_case, unknown refused.
+    let camel = fixed_role_config(Some(r#"{"extraClaims":{}}"#));
+    let e = Gate::from_json(camel.as_bytes()).unwrap_err().to_string();
+    assert!(e.contains("/providers/0/vault/knowledge") && e.contains("extraClaims"), "{e}");
+    let issuer = fixed_role_config(Some(r#"{"issuer":"okta"}"#));
+    let e = Gate::from_json(issuer.as_bytes()).unwrap_err().to_string();
+    assert!(e.contains("/providers/0/vault/knowledge"), "{e}");
+}
+
+#[test]
+fn only_answers_another_login_can_change_depend_on_login_order() {
+    // The sample token (default/mongo) under the tutorial role: the alias is the job id, the
+    // namespace is not determined by it.
+    let mut gate = inline_gate();
+    let token = sample("token");
+    let mut decide = |path: &str, detail: Detail| {
+        let d =
+            gate.decide_with(&request(path, Some(token)), &mut NoRemoteKeys, SAMPLE_NOW_MS, detail);
+        (d.verdict(), d.depends_on_login_order().cloned(), d.login_order().len())
+    };
+    // Own path: allowed, denied after mongo of another namespace logs in.
+    let (v, dep, hazards) = decide("/v1/kv/data/default/mongo/config", Detail::Full);
+    let dep = dep.expect("own path depends");
+    assert_eq!((v, dep.verdict, dep.otherwise, hazards), (Verdict::Allow, "allowed", "denied", 1));
+    assert_eq!(dep.login.get("nomad_namespace"), Some(&None));
+    // redis's path: no login with alias "mongo" renders it.
+    let (v, dep, hazards) = decide("/v1/kv/data/default/redis/config", Detail::Full);
+    assert_eq!((v, dep, hazards), (Verdict::Deny, None, 1));
+    // prod/mongo's path: denied, allowed once prod/mongo logs in.
+    let (v, dep, _) = decide("/v1/kv/data/prod/mongo/config", Detail::Full);
+    let dep = dep.expect("prod path depends");
+    assert_eq!((v, dep.verdict), (Verdict::Deny, "denied"));
+    assert_eq!(dep.login.get("nomad_namespace"), Some(&Some(String::from("prod"))));
+    assert!(dep.message.contains("nomad_namespace = \"prod\""), "{}", dep.message);
+    // The proxy's hot path computes none of it.
+    let (_, dep, hazards) = decide("/v1/kv/data/prod/mongo/config", Detail::Reply);
+    assert_eq!((dep, hazards), (None, 0));
 }

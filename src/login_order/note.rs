@@ -1,12 +1,15 @@
 //! What a shown verdict says about login order: the hazards that make an allowed or denied
 //! answer depend on who logged in last with the same entity alias, and the fix. Every front
 //! end that shows a Vault policy verdict (the npm `authorize` report, the CLI's `authorize`
-//! and `gate`, the gate's `Decision`) carries this beside it.
+//! and `gate`, the gate's `Decision`) carries this; whether one answer depends on login order
+//! (the mark beside the verdict) is decided per answer by [`super::depends`].
 
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use serde::Serialize;
 
+use super::depends::free_keys;
 use super::{analyze, suggest, Finding, Setup, Severity, Suggestion};
 
 /// The login-order note of a setup whose answers depend on login order.
@@ -18,6 +21,11 @@ pub struct LoginOrderNote {
     /// The first suggested change the re-run analysis verified, if one exists.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<Suggestion>,
+    /// The alias metadata keys another login sharing the alias can change
+    /// ([`super::depends::free_keys`]): what decides, per answer, whether that answer depends
+    /// on login order ([`super::depends::depends`]). Not part of the JSON.
+    #[serde(skip)]
+    pub free: Vec<String>,
 }
 
 /// The note for `setup`: `None` when no security or reliability finding makes its answers
@@ -28,10 +36,11 @@ pub fn note(setup: &Setup) -> Option<LoginOrderNote> {
         return None;
     }
     let fix = suggest(setup, &analysis).into_iter().find(|s| s.verified);
+    let free = free_keys(&analysis);
     let hazards = analysis
         .findings
         .into_iter()
         .filter(|f| matches!(f.severity, Severity::Security | Severity::Reliability))
         .collect();
-    Some(LoginOrderNote { hazards, fix })
+    Some(LoginOrderNote { hazards, fix, free })
 }

@@ -8,9 +8,11 @@
 //   every "request by one token" step), that token's request gets the answer the token would
 //   get had it logged in last: the vector's decision, flipped when the vector says it depends
 //   on login order (`dependsOnOrder`). Allowed = forwarded upstream, denied = 403.
-// Vectors that declare `knowledge` (what the issuer's claims determine) have no configure-time
-// counterpart (the gate configuration cannot declare it): their warning lines are skipped with
-// one printed `skipped:` line; their requests still run.
+// - per answer: each of the vector's `answers` (a token whose own login wrote that alias), at
+//   debug level: the answer as expected, and the filter's debug line says "depends on login
+//   order" exactly when another login sharing the alias would flip it (`dependsOnOrder`).
+// Vectors that declare `knowledge` (what the issuer's claims determine) pass it as the gate
+// configuration's `vault.knowledge` (its snake_case members).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -35,9 +37,31 @@ function configOf(doc) {
         role_name: doc.roleName,
         accessor: doc.accessor,
         policies: doc.policies.map((p) => ({ name: p.name, policy: p.text ?? read(p.file) })),
+        ...(doc.knowledge ? { knowledge: knowledgeOf(doc.knowledge) } : {}),
       },
     }],
   };
+}
+
+/** The vector's `knowledge` (camelCase) as the gate configuration's `vault.knowledge`. */
+function knowledgeOf(k) {
+  const snake = { extraClaims: 'extra_claims', mayBeEmpty: 'may_be_empty' };
+  return Object.fromEntries(Object.entries(k).map(([key, v]) => [snake[key] ?? key, v]));
+}
+
+/**
+ * Claims whose login writes `alias` under `role`: the alias metadata (`role` aside) as claims of
+ * the same names (every vector maps a claim to the key of its name), and the alias name at the
+ * role's `user_claim` (a JSON pointer, nested objects created).
+ */
+function claimsFor(role, alias) {
+  const claims = { aud: role.bound_audiences?.[0] ?? 'vault.io' };
+  for (const [k, v] of Object.entries(alias.metadata)) if (k !== 'role') claims[k] = v;
+  const path = role.user_claim.replace(/^\//, '').split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let at = claims;
+  path.slice(0, -1).forEach((t) => { at = at[t] ??= {}; });
+  at[path[path.length - 1]] = alias.name;
+  return claims;
 }
 
 /** The request for `path` read by a Vault client (`operation` read = GET /v1/path). */
@@ -51,16 +75,12 @@ const ifLast = (decision, depends) => (depends ? (decision === 'allowed' ? 'deni
 
 for (const { file, doc } of vectors) {
   const hazards = (doc.analysis.findings ?? []).filter((f) => f.severity !== 'notice');
-  if (doc.knowledge) {
-    console.log(`skipped: login-order/${file} configure-time warnings in the filter: the vector declares knowledge ${JSON.stringify(doc.knowledge)}, which a gate configuration cannot`);
-  }
-
   test(`login-order vector in the filter: ${file}`, () => {
     const now = doc.now + 60;
     const e = envoy(configOf(doc), { nowMs: now * 1000 });
     assert.equal(e.loadError, null);
     // Configure time: one warning line per hazard, per VM, in the analysis' order.
-    if (!doc.knowledge) {
+    {
       const lines = e.logsMatching(/^jwtgate: provider "vault-jwt": login-order hazard /);
       const perVm = new Map();
       for (const l of lines) perVm.set(l.vm, [...(perVm.get(l.vm) ?? []), l]);
@@ -77,6 +97,27 @@ for (const { file, doc } of vectors) {
           if (f.aliasKey) assert.ok(l.msg.includes(`alias metadata key "${f.aliasKey}"`), `${f.aliasKey}: ${l.msg}`);
         });
       }
+    }
+    // Per answer, at debug level (the hosts' default here): the mark on the request's debug line.
+    const role = doc.roleFile ? JSON.parse(read(doc.roleFile)) : doc.role;
+    for (const a of doc.answers ?? []) {
+      if (a.request.operation !== 'read') {
+        console.log(`skipped: login-order/${file} answer ${a.request.operation} ${a.request.path} in the filter: an HTTP method maps to more than the one operation (PUT: update or create)`);
+        continue;
+      }
+      const t = mint(pair, { ...claimsFor(role, a.alias), iat: now - 30, nbf: now - 30, exp: now + 3600 });
+      const req = requestOf(a.request.path, a.request.operation);
+      const before = e.logsMatching(/depends on login order/).length;
+      const r = e.request({ ...req, headers: [['authorization', `Bearer ${t}`]] });
+      const at = `answer ${req.method} ${req.path}`;
+      assert.equal(r.state, a.allowed ? 'continued' : 'replied', `${at}: ${r.reply ? r.reply.body.toString() : r.state}`);
+      const lines = e.logsMatching(/depends on login order/).slice(before);
+      assert.equal(lines.length, a.dependsOnOrder ? 1 : 0, `${at}: ${lines.map((l) => l.msg).join('\n')}`);
+      if (!a.dependsOnOrder) continue;
+      assert.equal(lines[0].level, 1, 'debug');
+      assert.match(lines[0].msg, a.allowed ? /^jwtgate: allowed: GET / : /^jwtgate: denied: .*\(ERR_POLICY_DENIED\); depends on login order: /);
+      const [[key, value]] = Object.entries(a.login);
+      assert.ok(lines[0].msg.includes(value === null ? `another ${key}` : `${key} = `), lines[0].msg);
     }
     // Per request: every decision of the simulation, as that token's answer had it logged in last.
     const sim = doc.simulation;
@@ -106,11 +147,6 @@ for (const { file, doc } of vectors) {
     assert.ok(asked > 0, 'the simulation decided something');
   });
 }
-
-// The filter decides with Detail::Reply: its answer is the status, the reply and the upstream
-// edits, none of which carries the Decision's `login_order`; only the configure-time lines say
-// the setup's answers depend on login order (see tests/vectors/login-order/README.md).
-console.log('skipped: a per-request "depends on login order" note from the filter: it exposes no Decision per request (configure-time warning lines only)');
 
 test('every login-order vector is there', () => {
   assert.ok(vectors.length >= 7, `${vectors.length} vectors`);

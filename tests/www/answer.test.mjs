@@ -123,6 +123,29 @@ test('bar: the sample\'s answer is at the top and stays in view after scrolling 
   await s.page.setViewportSize(DESKTOP);
 });
 
+test('bar and policy line: only answers another login can flip say they depend on login order', async () => {
+  // The hand-written single answers of tests/vectors/login-order/tutorial.json (the sample token).
+  const tutorial = JSON.parse(readFileSync(join(ROOT, 'tests', 'vectors', 'login-order', 'tutorial.json'), 'utf8'));
+  for (const want of tutorial.answers.filter((a) => a.request.operation === 'read')) {
+    await fill('#req-path-input', want.request.path);
+    const b = await bar();
+    assert.equal(b.policy.verdict, want.allowed ? 'allow' : 'deny', want.request.path);
+    const depends = await s.page.getAttribute('#summary .bar-line[data-target="policy"] .bar-hazard', 'data-depends');
+    assert.equal(depends, String(want.dependsOnOrder), `${want.request.path}: ${b.policy.text}`);
+    assert.equal(await s.page.getAttribute('#decision-login-order', 'data-depends'), String(want.dependsOnOrder));
+    if (want.dependsOnOrder) {
+      assert.match(b.policy.text, /⚠ depends on login order/);
+      // The other login, as the vector names it (a value, or "another" key).
+      const [[key, value]] = Object.entries(want.login);
+      assert.ok(b.policy.text.includes(value === null ? `another ${key}` : `${key} = "${value}"`), b.policy.text);
+    } else {
+      assert.doesNotMatch(b.policy.text, /⚠ depends on login order/);
+      assert.match(b.policy.text, /does not depend on who logged in last/);
+    }
+  }
+  await resetSample();
+});
+
 test('bar: lists the AWS refusal even when verification fails, with expected vs actual and links', async () => {
   await fill('#aws-provider', 'https://nomad.example.com:4646');
   await fill('#aws-clients', 'aws');

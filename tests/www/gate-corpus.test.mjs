@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openInspector, external, settled, HERE } from './helpers.mjs';
+import { mintTestIdentity } from '../../pkg/index.node.js';
 
 const ROOT = join(HERE, '..', '..');
 const CORPUS = join(ROOT, 'tests', 'vectors', 'gate');
@@ -122,4 +123,37 @@ test('an import that is not a JSON object is refused, naming why', async () => {
   await s.page.fill('#gate-import-text', '{"providers": [');
   await s.page.click('#gate-import');
   assert.match(await s.page.textContent('#gate-import-out'), /not valid JSON/);
+});
+
+test('vault.knowledge: imported, kept when a field is edited, exported; the fixed role is then hazard-free', async () => {
+  // The bundled-sample case with the suggested fix's role, the extra claim declared as Nomad's
+  // agent block does, and a token minted with that extra claim.
+  const c = all.find((x) => x.name === 'allow/vault-role-and-policy.json').case;
+  const fixed = JSON.parse(readFileSync(join(ROOT, 'tests', 'vectors', 'login-order', 'fixed-role.json'), 'utf8'));
+  const m = mintTestIdentity({ job: 'mongo', namespace: 'default', audience: 'vault.io', now: c.now - 60, extraClaims: { nomad_workload_id: 'global:default:mongo' } });
+  const config = structuredClone(c.config);
+  const p = config.providers[0];
+  for (const k of ['remote_jwks', 'pem', 'issuer']) delete p[k];
+  p.jwks = m.jwks;
+  p.vault.role = fixed.role;
+  p.vault.knowledge = { extra_claims: fixed.knowledge.extraClaims };
+  await s.page.click('#clear-all');
+  await settled(s.page);
+  const frag = `#s=${Buffer.from(JSON.stringify({ gate: { config, token: m.token, request: { ...c.request, headers: [['authorization', 'Bearer $TOKEN']] }, now: c.now } })).toString('base64url')}`;
+  await s.page.evaluate((h) => { location.hash = h; }, frag);
+  await settled(s.page);
+  const decision = JSON.parse(await s.page.textContent('#decision-json'));
+  assert.equal(decision.verdict, 'allow', JSON.stringify(decision));
+  assert.equal(decision.login_order, undefined, 'no hazard with the extra claim declared');
+  // The "who else shares this alias" panel reads the same knowledge.
+  assert.match(await s.page.textContent('#login-order-verdict'), /No shared-alias hazard/);
+  // A field edited: the page's own configuration keeps the knowledge (snake_case) and decides alike.
+  await s.page.fill('#role-name', 'nomad-workloads');
+  await settled(s.page);
+  assert.match(await s.page.textContent('#gate-import-out'), /A field was edited/);
+  const [download] = await Promise.all([s.page.waitForEvent('download'), s.page.click('#gate-export')]);
+  const exported = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  assert.deepEqual(exported.providers[0].vault.knowledge, { extra_claims: fixed.knowledge.extraClaims });
+  assert.equal(await s.page.locator('#summary .bar-hazard').count(), 0, 'no login-order line in the bar');
+  assert.match(await s.page.textContent('#login-order-verdict'), /No shared-alias hazard/);
 });

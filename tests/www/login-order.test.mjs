@@ -5,9 +5,10 @@
 // hand-written expectations: the verdict, every finding (code, severity, alias key), the fixes,
 // and for simulations the table of decisions after each login.
 //
-// What the page cannot express is skipped with one printed `skipped:` line per vector: the page
-// has no input for what the issuer's claims determine (`knowledge`), it logs in exactly two
-// tokens (the token and the second token), and it has no "request by one token" step.
+// What the issuer's claims determine (`knowledge`) goes in through the state import too (the page
+// has no field for it; an imported gate configuration's `vault.knowledge` sets it the same way).
+// What the page cannot express is skipped with one printed `skipped:` line per vector: it logs in
+// exactly two tokens (the token and the second token), and it has no "request by one token" step.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
@@ -35,17 +36,15 @@ function pageCase({ file, doc }) {
   const sim = doc.simulation;
   const logins = (sim?.steps ?? []).map((s, i) => ({ ...s, index: i })).filter((s) => s.login !== undefined);
   const skipped = [];
-  // The simulation does not read `knowledge`; the analysis does.
   const simulates = Boolean(sim?.request) && logins.length >= 2;
-  if (doc.knowledge) skipped.push(`the analysis (the vector declares knowledge ${JSON.stringify(doc.knowledge)}; the page has no input for it)`);
   if (sim && !sim.request) skipped.push('the simulation (no `simulation.request`: the page decides only its own request after each login)');
   if (simulates && logins.length > 2) skipped.push(`logins 3 to ${logins.length} (the page logs in two tokens)`);
   const requests = (sim?.steps ?? []).filter((x) => x.request !== undefined).length;
   if (simulates && requests) skipped.push(`its ${requests} "request by one token" steps (the page has none)`);
-  const state = { mode: 'vault', now: String(doc.now), role, roleName: doc.roleName, policies, accessor: doc.accessor };
+  const state = { mode: 'vault', now: String(doc.now), role, roleName: doc.roleName, policies, accessor: doc.accessor, ...(doc.knowledge ? { knowledge: doc.knowledge } : {}) };
   if (sim?.request) state.request = { path: sim.request.path, capability: sim.request.operation };
   if (logins[0]) state.token = tokenOf(logins[0].claims);
-  return { state, logins: simulates ? logins.slice(0, 2) : [], skipped, analyses: !doc.knowledge, runs: !doc.knowledge || simulates };
+  return { state, logins: simulates ? logins.slice(0, 2) : [], skipped, analyses: true, runs: true };
 }
 
 const cases = vectors.map((v) => ({ ...v, page: pageCase(v) }));

@@ -61,8 +61,12 @@ function line(entry) {
       withheld.map((c) => failureItem(c, 'withheld', entry.scope, entry.who)),
       first ? failureItem(first, 'first', entry.scope, entry.who) : null,
       also.map((c) => failureItem(c, 'also', entry.scope, entry.who))) : null,
-    (d.login_order ?? []).length ? h('ul', { class: 'bar-checks' }, h('li', { class: 'bar-hazard', 'data-hazard': String(d.login_order.length) },
-      h('span', { class: 'bar-role' }, '⚠ depends on login order'), ' ',
+    // The mark is per answer (the Decision's depends_on_login_order): another login sharing
+    // the alias would get the other answer. The setup's hazards alone get a quieter line.
+    (d.login_order ?? []).length ? h('ul', { class: 'bar-checks' }, h('li', { class: 'bar-hazard', 'data-hazard': String(d.login_order.length), 'data-depends': String(Boolean(d.depends_on_login_order)) },
+      d.depends_on_login_order
+        ? [h('span', { class: 'bar-role' }, '⚠ depends on login order'), ' ', `${d.depends_on_login_order.message}. `]
+        : [h('span', { class: 'bar-role' }, 'login order'), ' this answer does not depend on who logged in last; the setup has hazards: '],
       d.login_order.map((f) => `${f.severity}: ${f.aliasKey ? `alias metadata "${f.aliasKey}" follows whoever logged in last` : f.code}`).join('; '), ' ',
       h('a', { href: '#login-order', class: 'bar-link' }, 'who else shares this alias'))) : null);
 }

@@ -56,6 +56,8 @@ export function answerEntries({ mode, gate, verified, waiting, policy, aws, haza
   } else if (policy?.report || (policy?.error && !verified?.error)) {
     const d = vaultDecision({ verified, policy });
     if (hazards.length) d.login_order = hazards;
+    // Per answer: the npm report's `loginOrder.depends` (src/login_order/depends.rs).
+    if (policy.report?.loginOrder?.depends) d.depends_on_login_order = policy.report.loginOrder.depends;
     // The policy line's checks are the authorization steps (the login's are on the line above).
     entries.push({
       target: 'policy', label: label(policy.report?.request?.path), scope: 'policies', who: 'Vault',

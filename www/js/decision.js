@@ -140,6 +140,7 @@ export function gateLines(d) {
       also_failing: [],
       policies: d.policies,
       ...(d.login_order?.length ? { login_order: d.login_order } : {}),
+      ...(d.depends_on_login_order ? { depends_on_login_order: d.depends_on_login_order } : {}),
     },
   };
 }

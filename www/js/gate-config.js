@@ -7,7 +7,7 @@ const METHOD = { read: 'GET', list: 'LIST', create: 'POST', update: 'PUT', patch
 
 /**
  * The GateConfig for the inputs. `keys`: { jwks } or { keys: [pem] }; `vault`: { role, roleName,
- * config, accessor, policies } (Vault mode) or `standard`: { issuer, audience, subject,
+ * config, accessor, policies, knowledge? } (Vault mode) or `standard`: { issuer, audience, subject,
  * algorithms, clockTolerance }. `withPolicies`: false when there is no request to decide.
  */
 export function gateConfig({ keys, vault, standard, withPolicies = true }) {
@@ -25,6 +25,7 @@ export function gateConfig({ keys, vault, standard, withPolicies = true }) {
       ...(vault.roleName ? { role_name: vault.roleName } : {}),
       ...(vault.accessor ? { accessor: vault.accessor } : {}),
       ...(withPolicies ? { policies: vault.policies.map((p) => ({ name: p.name, policy: p.text })) } : {}),
+      ...(vault.knowledge ? { knowledge: knowledgeForGate(vault.knowledge) } : {}),
     };
   } else if (standard) {
     if (standard.issuer) provider.issuer = standard.issuer;
@@ -55,4 +56,21 @@ export function gateRequest(token, request) {
   path = path.replace(/^\/+/, '');
   if (!path.startsWith('v1/')) path = `v1/${path}`;
   return { method, path: `/${path}`, headers };
+}
+
+/** The npm `knowledge` option's members (camelCase) and the gate configuration's (snake_case). */
+const KNOWLEDGE = [['issuer', 'issuer'], ['extraClaims', 'extra_claims'], ['determines', 'determines'], ['boundary', 'boundary'], ['shared', 'shared'], ['mayBeEmpty', 'may_be_empty']];
+
+/** `vault.knowledge` for the gate configuration from the npm option (unknown members kept: the gate refuses them). */
+export function knowledgeForGate(k) {
+  const out = {};
+  for (const [key, value] of Object.entries(k)) out[KNOWLEDGE.find(([camel]) => camel === key)?.[1] ?? key] = value;
+  return out;
+}
+
+/** The npm `knowledge` option from a gate configuration's `vault.knowledge`. */
+export function knowledgeFromGate(k) {
+  const out = {};
+  for (const [key, value] of Object.entries(k)) out[KNOWLEDGE.find(([, snake]) => snake === key)?.[0] ?? key] = value;
+  return out;
 }

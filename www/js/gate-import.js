@@ -3,6 +3,7 @@
 // page passes to createGate until a configuration field is edited (a rebuild from the fields
 // would lose what they cannot show: rules, several providers, claim headers, limits).
 // Shapes only: the gate parses and refuses the configuration itself.
+import { knowledgeFromGate } from './gate-config.js';
 
 /**
  * The configuration in `text`: { config } or { error } (not JSON, or not an object). The gate
@@ -43,6 +44,7 @@ export function fieldsOf(config) {
     if (p.issuer) auth.bound_issuer = p.issuer;
     if (Array.isArray(p.algorithms)) auth.jwt_supported_algs = p.algorithms;
     if (Object.keys(auth).length) state.config = auth;
+    if (p.vault.knowledge && typeof p.vault.knowledge === 'object') state.knowledge = knowledgeFromGate(p.vault.knowledge);
     if (Array.isArray(p.vault.policies)) state.policies = p.vault.policies.map((x) => ({ name: x.name ?? '', text: x.policy ?? '' }));
   } else {
     state.mode = 'standard';

@@ -109,8 +109,12 @@ export function renderAuthorization(out, { report, rendered, error, missing, hin
   const others = report?.others ?? [];
   render(out,
     report ? decisionBanner(report) : null,
-    report && hazards.length ? h('ul', { class: 'notes', id: 'decision-login-order' }, h('li', { class: 'note warn' },
-      h('strong', {}, 'This answer depends on who logged in last.'), ' ',
+    // Per answer (src/login_order/depends.rs): marked only when another login sharing the alias
+    // would get the other answer; the setup's hazards are named either way.
+    report && hazards.length ? h('ul', { class: 'notes', id: 'decision-login-order', 'data-depends': String(Boolean(report.loginOrder?.depends)) }, h('li', { class: `note ${report.loginOrder?.depends ? 'warn' : 'info'}` },
+      report.loginOrder?.depends
+        ? [h('strong', {}, 'This answer depends on who logged in last.'), ' ', h('span', { class: 'body login-depends' }, `${report.loginOrder.depends.message}. `)]
+        : [h('strong', {}, 'This answer does not depend on who logged in last'), ' (every login sharing this alias gets it), but the setup has login-order hazards. '],
       h('span', { class: 'body' }, hazards.map((f) => `${f.severity}: ${f.aliasKey ? `alias metadata "${f.aliasKey}" follows whichever token with the same alias name logged in last` : f.message}`).join('; '), '. ',
         h('a', { href: '#login-order' }, 'Who else shares this alias, and the fix')))) : null,
     hints,

@@ -35,6 +35,18 @@ def md(ns, job, task):
     return {"nomad_job_id": job, "nomad_namespace": ns, "nomad_task": task, "role": "nomad-workloads"}
 
 
+def answer(ns, job, task, path, allowed, login=None, op="read", alias=None):
+    """One answer of the token of (ns, job, task) and whether another login sharing its alias
+    changes it: `login` is that login's alias metadata where it differs (None: any value the
+    path does not name there); absent when no such login exists."""
+    a = {"alias": {"name": alias or job, "metadata": md(ns, job, task)},
+         "request": {"path": path, "operation": op}, "allowed": allowed,
+         "dependsOnOrder": login is not None}
+    if login is not None:
+        a["login"] = login
+    return a
+
+
 def req(token, path, op="read"):
     return {"request": {"token": token, "path": path, "operation": op}}
 
@@ -69,6 +81,18 @@ cases["tutorial"] = {
         ],
         "suggestions": ["/extra_claims/nomad_workload_id", "/sub"],
     },
+    # The sample token (default/mongo). Its own path is allowed only while no mongo job of
+    # another namespace logged in after it; redis's path is named by no value of the namespace
+    # (the job is mongo for every login with this alias); prod/mongo's path is granted once
+    # prod/mongo logs in.
+    "answers": [
+        answer("default", "mongo", "mongo", "kv/data/default/mongo/config", True,
+               {"nomad_namespace": None}),
+        answer("default", "mongo", "mongo", "kv/data/default/redis/config", False),
+        answer("default", "mongo", "mongo", "kv/data/prod/mongo/config", False,
+               {"nomad_namespace": "prod"}),
+        answer("default", "mongo", "mongo", "kv/data/default/mongo/config", False, op="update"),
+    ],
 }
 
 dev, prod = nomad("dev", "web", "web", 1), nomad("prod", "web", "web", 2)
@@ -125,6 +149,16 @@ cases["task-templated"] = {
         ],
         "suggestions": ["/sub"],
     },
+    # Tasks of one job share the alias: the api task's own path is lost when another task logs
+    # in, and the worker task's path is granted once the worker logs in; another job's path is
+    # named by no task value.
+    "answers": [
+        answer("dev", "web", "api", "kv/data/dev/web/api/config", True,
+               {"nomad_task": None}, alias="global:dev:web"),
+        answer("dev", "web", "api", "kv/data/dev/web/worker/config", False,
+               {"nomad_task": "worker"}, alias="global:dev:web"),
+        answer("dev", "web", "api", "kv/data/dev/api/api/config", False, alias="global:dev:web"),
+    ],
     "simulation": {
         "steps": [
             {"login": "api#1", "claims": api1},
@@ -157,6 +191,13 @@ cases["fixed-role"] = {
     "knowledge": {"extraClaims": WORKLOAD},
     "accessor": ACC, "now": 1767225600,
     "analysis": {"hazard": False, "findings": [], "suggestions": []},
+    # One alias per (region, namespace, job): no other login shares this token's.
+    "answers": [
+        answer("default", "mongo", "mongo", "kv/data/default/mongo/config", True,
+               alias="global:default:mongo"),
+        answer("default", "mongo", "mongo", "kv/data/prod/mongo/config", False,
+               alias="global:default:mongo"),
+    ],
     "simulation": {
         "request": {"path": "kv/data/prod/web/config", "operation": "read"},
         "steps": [
