@@ -13,6 +13,7 @@ use serde_json::{Map, Number, Value};
 use crate::code::Code;
 use crate::limits::{LimitExceeded, Limits};
 
+mod plain;
 pub mod write;
 
 /// The deepest nesting any JSON document may have, whatever [`Limits::max_json_depth`] says.
@@ -119,8 +120,13 @@ pub fn type_name(v: &Value) -> &'static str {
 pub fn parse_value(bytes: &[u8], what: &'static str, limits: &Limits) -> Result<Value, JsonError> {
     let too_long = Limits::check("max_document_len", bytes.len(), limits.max_document_len);
     too_long.map_err(|limit| JsonError::Limit { what, limit })?;
+    let depth = limits.max_json_depth.min(MAX_DEPTH);
+    // The common case without serde; anything else, and every refusal, is serde_json's.
+    if let Some(value) = plain::parse(bytes, depth) {
+        return Ok(value);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let seed = StrictSeed { depth_left: limits.max_json_depth.min(MAX_DEPTH) };
+    let seed = StrictSeed { depth_left: depth };
     let value = match seed.deserialize(&mut de) {
         Ok(v) => v,
         Err(e) => return Err(classify(e, what, limits)),
