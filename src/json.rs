@@ -122,9 +122,35 @@ pub fn parse_value(bytes: &[u8], what: &'static str, limits: &Limits) -> Result<
     too_long.map_err(|limit| JsonError::Limit { what, limit })?;
     let depth = limits.max_json_depth.min(MAX_DEPTH);
     // The common case without serde; anything else, and every refusal, is serde_json's.
-    if let Some(value) = plain::parse(bytes, depth) {
-        return Ok(value);
+    match plain::parse(bytes, depth) {
+        Some(value) => Ok(value),
+        None => strict_value(bytes, what, limits, depth),
     }
+}
+
+/// [`parse_value`] of a document the caller has already checked is UTF-8 (a token's header
+/// and payload, whose encoding is refused with its own error before they are read as JSON).
+pub fn parse_text_value(
+    text: &str,
+    what: &'static str,
+    limits: &Limits,
+) -> Result<Value, JsonError> {
+    let too_long = Limits::check("max_document_len", text.len(), limits.max_document_len);
+    too_long.map_err(|limit| JsonError::Limit { what, limit })?;
+    let depth = limits.max_json_depth.min(MAX_DEPTH);
+    match plain::parse_text(text, depth) {
+        Some(value) => Ok(value),
+        None => strict_value(text.as_bytes(), what, limits, depth),
+    }
+}
+
+/// serde_json's reading with the strict rules, `depth` containers deep at most.
+fn strict_value(
+    bytes: &[u8],
+    what: &'static str,
+    limits: &Limits,
+    depth: usize,
+) -> Result<Value, JsonError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let seed = StrictSeed { depth_left: depth };
     let value = match seed.deserialize(&mut de) {

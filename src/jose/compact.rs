@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use serde_json::{Map, Value};
 
 use super::{Header, JoseError, Segment};
-use crate::json::{parse_value, type_name};
+use crate::json::{parse_text_value, type_name};
 use crate::limits::Limits;
 use crate::load_error::LoadError;
 
@@ -183,10 +183,11 @@ fn json_object(
     what: &'static str,
     limits: &Limits,
 ) -> Result<Result<Map<String, Value>, &'static str>, LoadError<JoseError>> {
-    if let Err(e) = core::str::from_utf8(bytes) {
-        return Err(JoseError::NotUtf8 { segment, offset: e.valid_up_to() }.into());
-    }
-    match parse_value(bytes, what, limits) {
+    let text = match core::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => return Err(JoseError::NotUtf8 { segment, offset: e.valid_up_to() }.into()),
+    };
+    match parse_text_value(text, what, limits) {
         Ok(Value::Object(map)) => Ok(Ok(map)),
         Ok(other) => Ok(Err(type_name(&other))),
         Err(e) => Err(e.into()),

@@ -20,13 +20,21 @@ use serde_json::{Map, Value};
 /// `bytes` as one JSON value nesting at most `depth` containers deep, or `None` when it is
 /// not a document of the common case (see the module docs) or not JSON at all.
 pub fn parse(bytes: &[u8], depth: usize) -> Option<Value> {
-    let mut r = Reader { bytes, at: 0 };
+    // Validated once here: each string is then a slice of it between two quotes, which are
+    // always character boundaries. serde_json refuses what is not UTF-8.
+    parse_text(core::str::from_utf8(bytes).ok()?, depth)
+}
+
+/// [`parse`] of a document already known to be UTF-8.
+pub fn parse_text(text: &str, depth: usize) -> Option<Value> {
+    let mut r = Reader { text, bytes: text.as_bytes(), at: 0 };
     let value = r.value(depth)?;
     r.skip_whitespace();
-    (r.at == bytes.len()).then_some(value)
+    (r.at == text.len()).then_some(value)
 }
 
 struct Reader<'a> {
+    text: &'a str,
     bytes: &'a [u8],
     at: usize,
 }
@@ -86,18 +94,26 @@ impl<'a> Reader<'a> {
     /// A string's text after its opening quote, through the closing one; `None` at an escape
     /// or a control character (which serde_json refuses), or text that is not UTF-8.
     fn string(&mut self) -> Option<&'a str> {
+        let start = self.at;
         let bytes: &'a [u8] = self.bytes;
-        let rest = bytes.get(self.at..)?;
-        let mut end = 0;
+        let mut end = start;
+        // Eight bytes at a time up to the first word that may hold a quote, a backslash or a
+        // control character; then byte by byte.
+        while let Some(word) = bytes.get(end..end + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
+            if super::write::may_need_escape(u64::from_le_bytes(word)) {
+                break;
+            }
+            end += 8;
+        }
         loop {
-            match *rest.get(end)? {
+            match *bytes.get(end)? {
                 b'"' => break,
                 b'\\' | 0..=0x1f => return None,
                 _ => end += 1,
             }
         }
-        let text = core::str::from_utf8(rest.get(..end)?).ok()?;
-        self.at += end + 1;
+        let text = self.text.get(start..end)?;
+        self.at = end + 1;
         Some(text)
     }
 
@@ -187,12 +203,7 @@ mod tests {
     /// rules.
     fn strict(text: &[u8], depth: usize) -> Result<Value, super::super::JsonError> {
         let limits = Limits { max_json_depth: depth, ..Limits::default() };
-        let mut de = serde_json::Deserializer::from_slice(text);
-        let seed = super::super::StrictSeed { depth_left: depth.min(MAX_DEPTH) };
-        let value = serde::de::DeserializeSeed::deserialize(seed, &mut de)
-            .map_err(|e| super::super::classify(e, "test", &limits))?;
-        de.end().map_err(|e| super::super::classify(e, "test", &limits))?;
-        Ok(value)
+        super::super::strict_value(text, "test", &limits, depth.min(MAX_DEPTH))
     }
 
     /// Whatever this reader accepts, serde_json reads to the same value.
