@@ -163,7 +163,8 @@ fn first_whitespace(bytes: &[u8]) -> Option<(usize, u8)> {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut start = 0;
     for word in bytes.chunks_exact(8) {
-        let w = word.iter().rev().fold(0u64, |acc, &b| acc << 8 | u64::from(b));
+        // One load, not eight shifts (the first byte is the lowest).
+        let w = <[u8; 8]>::try_from(word).map_or(0, u64::from_le_bytes);
         // Non-zero exactly when some byte of `w` is below 0x21.
         if w.wrapping_sub(ONES * 0x21) & !w & HIGH != 0 {
             break;
