@@ -2,6 +2,8 @@
 //! no duplicate member names (RFC 7515 §5.2 / RFC 7519 §4 say a parser MUST reject them or
 //! use the last, and "use the last" is how header-confusion attacks work) and a nesting
 //! depth bound from [`crate::Limits`], itself capped at [`MAX_DEPTH`] whatever the limits say.
+//! Documents without escapes or non-integer numbers are read by a small reader of their own
+//! (`plain`), to the same value; it gives up on anything else, which serde_json then reads.
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
