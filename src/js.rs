@@ -103,7 +103,11 @@ pub fn codes() -> String {
 /// does; other callers' malformed bytes are replaced the same way here, and the token is then
 /// refused as not base64url, naming the first offending byte and its offset.
 fn token_text(bytes: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(bytes)
+    // The usual, well-formed case without `from_utf8_lossy`'s chunk-by-chunk reading.
+    match core::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 /// A prepared verifier ([`Session`]): keys parsed once, options fixed, verified tokens cached.

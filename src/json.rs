@@ -2,6 +2,8 @@
 //! no duplicate member names (RFC 7515 §5.2 / RFC 7519 §4 say a parser MUST reject them or
 //! use the last, and "use the last" is how header-confusion attacks work) and a nesting
 //! depth bound from [`crate::Limits`], itself capped at [`MAX_DEPTH`] whatever the limits say.
+//! Documents without escapes or non-integer numbers are read by a small reader of their own
+//! (`plain`), to the same value; it gives up on anything else, which serde_json then reads.
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -13,6 +15,7 @@ use serde_json::{Map, Number, Value};
 use crate::code::Code;
 use crate::limits::{LimitExceeded, Limits};
 
+mod plain;
 pub mod write;
 
 /// The deepest nesting any JSON document may have, whatever [`Limits::max_json_depth`] says.
@@ -119,8 +122,39 @@ pub fn type_name(v: &Value) -> &'static str {
 pub fn parse_value(bytes: &[u8], what: &'static str, limits: &Limits) -> Result<Value, JsonError> {
     let too_long = Limits::check("max_document_len", bytes.len(), limits.max_document_len);
     too_long.map_err(|limit| JsonError::Limit { what, limit })?;
+    let depth = limits.max_json_depth.min(MAX_DEPTH);
+    // The common case without serde; anything else, and every refusal, is serde_json's.
+    match plain::parse(bytes, depth) {
+        Some(value) => Ok(value),
+        None => strict_value(bytes, what, limits, depth),
+    }
+}
+
+/// [`parse_value`] of a document the caller has already checked is UTF-8 (a token's header
+/// and payload, whose encoding is refused with its own error before they are read as JSON).
+pub fn parse_text_value(
+    text: &str,
+    what: &'static str,
+    limits: &Limits,
+) -> Result<Value, JsonError> {
+    let too_long = Limits::check("max_document_len", text.len(), limits.max_document_len);
+    too_long.map_err(|limit| JsonError::Limit { what, limit })?;
+    let depth = limits.max_json_depth.min(MAX_DEPTH);
+    match plain::parse_text(text, depth) {
+        Some(value) => Ok(value),
+        None => strict_value(text.as_bytes(), what, limits, depth),
+    }
+}
+
+/// serde_json's reading with the strict rules, `depth` containers deep at most.
+fn strict_value(
+    bytes: &[u8],
+    what: &'static str,
+    limits: &Limits,
+    depth: usize,
+) -> Result<Value, JsonError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let seed = StrictSeed { depth_left: limits.max_json_depth.min(MAX_DEPTH) };
+    let seed = StrictSeed { depth_left: depth };
     let value = match seed.deserialize(&mut de) {
         Ok(v) => v,
         Err(e) => return Err(classify(e, what, limits)),

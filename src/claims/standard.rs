@@ -321,13 +321,23 @@ fn present_message(claim: &str) -> Text {
     Text::Owned(message)
 }
 
-/// `<prefix><tol>s`, without the formatting machinery (the time checks' pass messages).
-fn with_tolerance(prefix: &str, tol: i64) -> String {
+/// `<prefix><tol>s`, without the formatting machinery (the time checks' pass messages); fixed
+/// text for the usual tolerance, none, so the common case allocates nothing.
+fn with_tolerance(prefix: &'static str, tol: i64) -> Text {
+    const NO_TOLERANCE: [(&str, &str); 2] = [
+        ("nbf is not after now + ", "nbf is not after now + 0s"),
+        ("now is before exp + ", "now is before exp + 0s"),
+    ];
+    if tol == 0 {
+        if let Some((_, text)) = NO_TOLERANCE.iter().find(|(p, _)| *p == prefix) {
+            return Text::Borrowed(text);
+        }
+    }
     let mut out = crate::json::write::Out::with_capacity(prefix.len() + 8);
     out.extend_from_slice(prefix.as_bytes());
     crate::json::write::signed(&mut out, tol);
     out.push(b's');
-    out.into_text()
+    Text::Owned(out.into_text())
 }
 
 fn finish(first: Option<ClaimError>) -> Result<(), ClaimError> {
@@ -389,10 +399,9 @@ mod tests {
             assert_eq!(present_message(claim), format!("{claim:?} is present"));
         }
         for tol in [0, 5, -3, i64::MAX, i64::MIN] {
-            assert_eq!(
-                with_tolerance("nbf is not after now + ", tol),
-                format!("nbf is not after now + {tol}s")
-            );
+            for prefix in ["nbf is not after now + ", "now is before exp + ", "other + "] {
+                assert_eq!(with_tolerance(prefix, tol), format!("{prefix}{tol}s"));
+            }
         }
     }
 

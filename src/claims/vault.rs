@@ -188,7 +188,10 @@ pub fn check_claims(
                 Check::new(
                     "user_claim",
                     Outcome::Pass,
-                    format!("alias name from user_claim {}", render::quoted(&role.user_claim)),
+                    render::concat(&[
+                        "alias name from user_claim ",
+                        &render::quoted(&role.user_claim),
+                    ]),
                 )
                 .with_actual(render::quoted(&name)),
             );
@@ -205,14 +208,19 @@ pub fn check_claims(
     // Step 15: metadata, then `role`.
     let mut metadata = alloc::collections::BTreeMap::new();
     for (source, dest) in &role.claim_mappings {
-        let id = format!("claim_mappings.{source}");
+        let id = render::concat(&["claim_mappings.", source]);
         match mapping::mapping(claims, source) {
             Ok(Some(v)) => {
                 run.push(
                     Check::new(
                         id.clone(),
                         Outcome::Pass,
-                        format!("metadata {dest:?} from claim {source:?}"),
+                        render::concat(&[
+                            "metadata ",
+                            &render::debug_quoted(dest),
+                            " from claim ",
+                            &render::debug_quoted(source),
+                        ]),
                     )
                     .with_actual(render::quoted(&v)),
                 );
@@ -261,14 +269,18 @@ pub fn check_claims(
         run.push(Check::new("bound_claims", Outcome::Skip, "bound_claims not set"));
     }
     for (key, want) in &role.bound_claims {
-        let id = format!("bound_claims.{key}");
+        let id = render::concat(&["bound_claims.", key]);
         match bound::check_one(claims, key, want, role.bound_claims_type) {
             Ok(()) => {
                 let actual = super::pointer::get(claims, key).map(render::json).unwrap_or_default();
                 run.push(
-                    Check::new(id.clone(), Outcome::Pass, format!("claim {key:?} matches"))
-                        .with_expected(render::json(want))
-                        .with_actual(actual),
+                    Check::new(
+                        id.clone(),
+                        Outcome::Pass,
+                        render::concat(&["claim ", &render::debug_quoted(key), " matches"]),
+                    )
+                    .with_expected(render::json(want))
+                    .with_actual(actual),
                 );
             }
             Err(e) => {
@@ -409,9 +421,13 @@ fn registered_checks(
             reg.aud.as_ref().and_then(|aud| role.bound_audiences.iter().find(|b| aud.contains(b)));
         match matched {
             Some(m) => run.push(
-                Check::new("aud", Outcome::Pass, format!("aud contains bound audience {m:?}"))
-                    .with_expected(format!("one of {}", render::list(&role.bound_audiences)))
-                    .with_actual(aud_json.clone().unwrap_or_default()),
+                Check::new(
+                    "aud",
+                    Outcome::Pass,
+                    render::concat(&["aud contains bound audience ", &render::debug_quoted(m)]),
+                )
+                .with_expected(render::concat(&["one of ", &render::list(&role.bound_audiences)]))
+                .with_actual(aud_json.clone().unwrap_or_default()),
             ),
             None => {
                 let err = ClaimError::Audience {
@@ -516,9 +532,14 @@ fn time_checks(run: &mut Run<'_>, reg: &Registered, ctx: &VaultContext<'_>) -> b
             Check::new(
                 "nbf",
                 Outcome::Pass,
-                format!("{how} is not after now + clock_skew_leeway {skew}s"),
+                render::concat(&[
+                    &how,
+                    " is not after now + clock_skew_leeway ",
+                    &render::int(skew),
+                    "s",
+                ]),
             )
-            .with_expected(format!("<= now + {skew}s"))
+            .with_expected(render::concat(&["<= now + ", &render::int(skew), "s"]))
             .with_actual(render::time(nbf_eff)),
         );
     }
@@ -548,12 +569,16 @@ fn time_checks(run: &mut Run<'_>, reg: &Registered, ctx: &VaultContext<'_>) -> b
             Check::new(
                 "exp",
                 Outcome::Pass,
-                format!(
-                    "{how} is not before now - clock_skew_leeway {skew}s ({} left)",
-                    render::duration(left)
-                ),
+                render::concat(&[
+                    &how,
+                    " is not before now - clock_skew_leeway ",
+                    &render::int(skew),
+                    "s (",
+                    &render::duration(left),
+                    " left)",
+                ]),
             )
-            .with_expected(format!(">= now - {skew}s"))
+            .with_expected(render::concat(&[">= now - ", &render::int(skew), "s"]))
             .with_actual(render::time(exp_eff)),
         );
     }
@@ -571,9 +596,13 @@ fn time_checks(run: &mut Run<'_>, reg: &Registered, ctx: &VaultContext<'_>) -> b
             Check::new(
                 "iat",
                 Outcome::Pass,
-                format!("iat is not after now + clock_skew_leeway {skew}s"),
+                render::concat(&[
+                    "iat is not after now + clock_skew_leeway ",
+                    &render::int(skew),
+                    "s",
+                ]),
             )
-            .with_expected(format!("<= now + {skew}s"))
+            .with_expected(render::concat(&["<= now + ", &render::int(skew), "s"]))
             .with_actual(render::time(iat)),
         );
     }

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use serde_json::{Map, Value};
 
 use super::{Header, JoseError, Segment};
-use crate::json::{parse_value, type_name};
+use crate::json::{parse_text_value, type_name};
 use crate::limits::Limits;
 use crate::load_error::LoadError;
 
@@ -163,7 +163,8 @@ fn first_whitespace(bytes: &[u8]) -> Option<(usize, u8)> {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut start = 0;
     for word in bytes.chunks_exact(8) {
-        let w = word.iter().rev().fold(0u64, |acc, &b| acc << 8 | u64::from(b));
+        // One load, not eight shifts (the first byte is the lowest).
+        let w = <[u8; 8]>::try_from(word).map_or(0, u64::from_le_bytes);
         // Non-zero exactly when some byte of `w` is below 0x21.
         if w.wrapping_sub(ONES * 0x21) & !w & HIGH != 0 {
             break;
@@ -183,10 +184,11 @@ fn json_object(
     what: &'static str,
     limits: &Limits,
 ) -> Result<Result<Map<String, Value>, &'static str>, LoadError<JoseError>> {
-    if let Err(e) = core::str::from_utf8(bytes) {
-        return Err(JoseError::NotUtf8 { segment, offset: e.valid_up_to() }.into());
-    }
-    match parse_value(bytes, what, limits) {
+    let text = match core::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => return Err(JoseError::NotUtf8 { segment, offset: e.valid_up_to() }.into()),
+    };
+    match parse_text_value(text, what, limits) {
         Ok(Value::Object(map)) => Ok(Ok(map)),
         Ok(other) => Ok(Err(type_name(&other))),
         Err(e) => Err(e.into()),
