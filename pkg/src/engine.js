@@ -12,7 +12,8 @@
 // they held in the old instance; a Verifier handle rebuilds its core from its options on its next
 // call because `generation()` changed.
 import * as glue from '../dist/jwtgate.js';
-import { JwtgateError, isCoreFailure } from './errors.js';
+import { JwtgateError } from './errors.js';
+import { afterFailure } from './restart.js';
 
 let loaded = false;
 let broken;
@@ -51,34 +52,25 @@ export function enter() {
  * instance is replaced first and the call throws ERR_INTERNAL with `e` as `cause`.
  */
 export function failed(e) {
-  if (e instanceof JwtgateError) return e;
-  if (isCoreFailure(e)) return new JwtgateError(e);
-  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  try {
-    glue.__wbg_reset_state();
-  } catch (again) {
+  const r = afterFailure(e, () => glue.__wbg_reset_state(), WORDS);
+  if (r.broken) {
     loaded = false;
-    broken = new JwtgateError(
-      {
-        code: 'ERR_INTERNAL',
-        message: `internal failure (${what}), and the engine could not be restarted (${again?.message ?? again}): reload the module`,
-      },
-      { cause: e },
-    );
-    return broken;
+    broken = r.error;
   }
-  gen++;
-  for (const fn of listeners) fn();
-  return new JwtgateError(
-    {
-      code: 'ERR_INTERNAL',
-      message:
-        `internal failure (${what}): the engine discarded its state and was restarted; ` +
-        'this call was not completed, later calls and existing verifiers work (their caches start empty)',
-    },
-    { cause: e },
-  );
+  if (r.restarted) {
+    gen++;
+    for (const fn of listeners) fn();
+  }
+  return r.error;
 }
+
+const WORDS = {
+  restarted: (what) =>
+    `internal failure (${what}): the engine discarded its state and was restarted; ` +
+    'this call was not completed, later calls and existing verifiers work (their caches start empty)',
+  broken: (what, why) =>
+    `internal failure (${what}), and the engine could not be restarted (${why}): reload the module`,
+};
 
 /** The glue module (for calls made between `enter()` and `failed()`). */
 export const wasm = glue;

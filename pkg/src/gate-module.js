@@ -9,7 +9,8 @@
 // replaced (wasm-bindgen's `__wbg_reset_state`), `generation()` changes, and a gate rebuilds
 // its core from its configuration on its next call.
 import initGlue, * as glue from '../dist/jwtgate_gate.js';
-import { JwtgateError, isCoreFailure } from './errors.js';
+import { JwtgateError } from './errors.js';
+import { afterFailure } from './restart.js';
 
 let readSync = null;
 let ready = false;
@@ -71,28 +72,18 @@ export function generation() {
  * replaced first and the call throws ERR_INTERNAL with `e` as `cause`.
  */
 export function failed(e) {
-  if (e instanceof JwtgateError) return e;
-  if (isCoreFailure(e)) return new JwtgateError(e);
-  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  try {
-    glue.__wbg_reset_state();
-  } catch (again) {
+  const r = afterFailure(e, () => glue.__wbg_reset_state(), WORDS);
+  if (r.broken) {
     ready = false;
-    broken = new JwtgateError(
-      {
-        code: 'ERR_INTERNAL',
-        message: `internal failure in the gate module (${what}), and it could not be restarted (${again?.message ?? again}): reload the package`,
-      },
-      { cause: e },
-    );
-    return broken;
+    broken = r.error;
   }
-  gen++;
-  return new JwtgateError(
-    {
-      code: 'ERR_INTERNAL',
-      message: `internal failure in the gate module (${what}): it was restarted; this call was not completed, later calls work (key sets are fetched again)`,
-    },
-    { cause: e },
-  );
+  if (r.restarted) gen++;
+  return r.error;
 }
+
+const WORDS = {
+  restarted: (what) =>
+    `internal failure in the gate module (${what}): it was restarted; this call was not completed, later calls work (key sets are fetched again)`,
+  broken: (what, why) =>
+    `internal failure in the gate module (${what}), and it could not be restarted (${why}): reload the package`,
+};
