@@ -5,9 +5,11 @@
 //
 // Method. The public API cannot skip the signature, so each round measures, interleaved in a
 // rotating order, for RS256 (2048) and EdDSA tokens:
-//   total     createVerifier({jwks, issuer, audience, cacheSize: 0}).verify(token): the whole
-//             fresh call as a user makes it (string copy-in, parse, key selection, signature,
-//             claims, report, result text, result object);
+//   total     createVerifier({jwks, issuer, audience, cacheSize: 0, rsaPrimitive: 'wasm'})
+//             .verify(token): the whole fresh call as a user makes it (string copy-in, parse,
+//             key selection, signature, claims, report, result text, result object), on the
+//             pure-wasm signature path that `core` and the probes run (in Node, RS* otherwise
+//             goes through OpenSSL's public operation, and total − core would mix two paths);
 //   core      the wasm `Verifier.verify` under it, same options: everything but the JS side;
 //   probe0/K  the module's `__benchSignature(token, 0 | K)`: boundary + parse, plus K runs of
 //             the signature primitive alone (key selection, hash, public-key check);
@@ -36,7 +38,7 @@ const K = 8;
 function cases(f) {
   // The core's Verifier takes the token as UTF-8 bytes, as pkg/src/api.js passes it.
   const bytes = new TextEncoder().encode(f.token);
-  const v = jwtgate.createVerifier({ jwks: f.jwks, issuer: ISS, audience: AUD, cacheSize: 0 });
+  const v = jwtgate.createVerifier({ jwks: f.jwks, issuer: ISS, audience: AUD, cacheSize: 0, rsaPrimitive: 'wasm' });
   const core = new Verifier();
   const conf = JSON.parse(core.configure(JSON.stringify({ jwks: JSON.stringify(f.jwks), cacheSize: 0 })));
   if (conf.err) throw new Error(conf.err.message);
