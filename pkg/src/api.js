@@ -391,12 +391,15 @@ function makeVerifier(options, want) {
       // sharing this token's alias would get the other answer.
       const noteText = loginOrderNote(list, accessor, knowledge);
       if (noteText !== null) {
-        const asked = JSON.stringify({
-          role: options.role, roleName: options.roleName, policies: list, accessor, knowledge, limits: options.limits,
-          alias: report.alias, entity, request: report.request, allowed: report.allowed,
-        });
+        // Only this call's entity and knowledge are copied now (the caller's objects may change
+        // since); the policy texts, which can be most of the input, are serialised when read.
+        const own = JSON.stringify({ entity, knowledge });
         report.loginOrder = null;
         lazyMember(report, 'loginOrder', () => {
+          const asked = JSON.stringify({
+            role: options.role, roleName: options.roleName, policies: list, accessor, limits: options.limits,
+            alias: report.alias, request: report.request, allowed: report.allowed, ...JSON.parse(own),
+          });
           const note = JSON.parse(noteText);
           // A module function (no verifier state): it reads after free() too.
           enter();
